@@ -1,0 +1,188 @@
+"""The interview state machine. Pure: no I/O, no clock (callers pass `today`).
+
+Every public function takes the flow and a state and returns a `Transition` with
+a new state, so callers can persist the state and the saved answer together.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+from flows.answers import InvalidAnswer, Parsed, display, options, parse_answer
+from flows.i18n import pick
+from flows.messages import message
+from flows.model import Flow, Question
+from flows.outcome import decide_outcome, summarise
+from flows.piping import fill
+from flows.state import InterviewState, Pending
+from flows.steps import AnswerRecord, Completed, Prompt, Step, Transition
+from flows.values import clean_text, parse_yes_no
+
+
+def start(flow: Flow) -> InterviewState:
+    """A fresh interview for `flow`."""
+    return InterviewState(flow.id, str(flow.version), flow.fingerprint)
+
+
+def applies(question: Question, state: InterviewState) -> bool:
+    return question.condition is None or question.condition.evaluate(state.answers)
+
+
+def current_question(flow: Flow, state: InterviewState) -> Question | None:
+    """The question waiting for input, or None when every applicable one is answered."""
+    if state.pending is not None:
+        return flow.question(state.pending.question_id)
+    if state.editing is not None:
+        return flow.question(state.editing)
+    for question in flow.questions:
+        if question.id not in state.answers and applies(question, state):
+            return question
+    return None
+
+
+def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = None,
+         notice: str | None = None) -> Step:
+    """The step to show for `state` (the current prompt, or the completion summary)."""
+    question = current_question(flow, state)
+    if question is None:
+        return Completed(summarise(flow, state, lang), decide_outcome(flow, state))
+    applicable = [q for q in flow.questions if applies(q, state)]
+    position = flow.index_of(question.id)
+    number = 1 + sum(1 for q in applicable if flow.index_of(q.id) < position)
+    text = fill(pick(question.text, lang), lambda name: _shown(flow, state, name, lang))
+    why = fill(pick(question.why, lang), lambda name: _shown(flow, state, name, lang)) or None
+    mode, opts = "answer", options(question, lang)
+    pending = state.pending
+    if pending is not None and pending.kind == "confirm":
+        answer = display(question, pending.value, pending.other_text, lang)
+        mode, text, why = "confirm", message("confirm", lang, question=text, answer=answer), None
+        opts = [("yes", message("yes", lang)), ("no", message("no", lang))]
+    elif pending is not None:
+        mode, text, why, opts = "other", message("other_text", lang), None, []
+    current = None
+    if question.id in state.answers and pending is None:
+        current = display(question, state.answers[question.id], state.other.get(question.id), lang)
+    return Prompt(
+        question_id=question.id, number=number, total=max(len(applicable), number),
+        stage=question.stage, section=question.section, kind=question.type, text=text, why=why,
+        options=opts, required=question.required, can_back=_previous(flow, state) is not None,
+        mode=mode, current=current, error=error, notice=notice,
+        min_label=pick(question.min_label, lang) or None,
+        max_label=pick(question.max_label, lang) or None,
+    )
+
+
+def _shown(flow: Flow, state: InterviewState, name: str, lang: str) -> str | None:
+    if state.answers.get(name) is None:
+        return None
+    return display(flow.question(name), state.answers[name], state.other.get(name), lang,
+                   piped=True)
+
+
+def submit(flow: Flow, state: InterviewState, raw: str, lang: str, today: date) -> Transition:
+    """Take one typed answer (or a button's option id)."""
+    question = current_question(flow, state)
+    if question is None:
+        return Transition(state, view(flow, state, lang))
+    pending = state.pending
+    if pending is not None and pending.kind == "other":
+        text = clean_text(raw)
+        if not text:
+            return Transition(state, view(flow, state, lang, error=message("empty", lang)))
+        return _accept(flow, state, question, Parsed(pending.value, other_text=text), raw, lang)
+    if pending is not None:  # confirming
+        verdict = parse_yes_no(raw) or {"1": "yes", "2": "no"}.get(clean_text(raw))
+        if verdict == "yes":
+            return _commit(flow, state, question, Parsed(pending.value, pending.other_text),
+                           pending.raw, lang)
+        if verdict == "no":
+            new = _copy(state)
+            new.pending = None
+            return Transition(new, view(flow, new, lang))
+    try:
+        parsed = parse_answer(question, raw, lang, today)
+    except InvalidAnswer as exc:
+        error = str(exc)
+        if pending is not None:
+            error = message("confirm_invalid", lang)
+        return Transition(state, view(flow, state, lang, error=error))
+    return _accept(flow, state, question, parsed, raw, lang)
+
+
+def _accept(flow: Flow, state: InterviewState, question: Question, parsed: Parsed, raw: str,
+            lang: str) -> Transition:
+    new = _copy(state)
+    if parsed.needs_other_text:
+        new.pending = Pending(question.id, "other", parsed.value, raw=raw)
+        return Transition(new, view(flow, new, lang))
+    if question.confirm and (state.pending is None or state.pending.kind != "confirm"):
+        new.pending = Pending(question.id, "confirm", parsed.value, parsed.other_text, raw)
+        return Transition(new, view(flow, new, lang))
+    return _commit(flow, state, question, parsed, raw, lang)
+
+
+def _commit(flow: Flow, state: InterviewState, question: Question, parsed: Parsed,
+            raw: str | None, lang: str) -> Transition:
+    new = _copy(state)
+    new.answers[question.id] = parsed.value
+    new.other.pop(question.id, None)
+    if parsed.other_text:
+        new.other[question.id] = parsed.other_text
+    new.pending = new.editing = None
+    dropped = prune(flow, new)
+    new.done = current_question(flow, new) is None
+    record = AnswerRecord(question.id, parsed.value, parsed.other_text, raw)
+    return Transition(new, view(flow, new, lang), record, dropped, completed=new.done)
+
+
+def prune(flow: Flow, state: InterviewState) -> tuple[str, ...]:
+    """Drop answers whose question no longer applies (in place); return their ids."""
+    dropped = []
+    for question in flow.questions:
+        if question.id in state.answers and not applies(question, state):
+            del state.answers[question.id]
+            state.other.pop(question.id, None)
+            dropped.append(question.id)
+    return tuple(dropped)
+
+
+def skip(flow: Flow, state: InterviewState, lang: str) -> Transition:
+    """Leave an optional question unanswered."""
+    question = current_question(flow, state)
+    if question is None:
+        return Transition(state, view(flow, state, lang))
+    if question.required:
+        return Transition(state, view(flow, state, lang, error=message("cannot_skip", lang)))
+    return _commit(flow, state, question, Parsed(None), None, lang)
+
+
+def _previous(flow: Flow, state: InterviewState) -> Question | None:
+    question = current_question(flow, state)
+    end = flow.index_of(question.id) if question is not None else len(flow.questions)
+    for earlier in reversed(flow.questions[:end]):
+        if earlier.id in state.answers and applies(earlier, state):
+            return earlier
+    return None
+
+
+def back(flow: Flow, state: InterviewState, lang: str) -> Transition:
+    """Go to the previous answered question to change its answer (nothing is deleted yet)."""
+    new = _copy(state)
+    if new.pending is not None:
+        new.pending = None
+        return Transition(new, view(flow, new, lang))
+    target = _previous(flow, state)
+    if target is None or state.done:
+        return Transition(state, view(flow, state, lang, error=message("cannot_back", lang)))
+    new.editing = target.id
+    return Transition(new, view(flow, new, lang))
+
+
+def _copy(state: InterviewState) -> InterviewState:
+    return copy.deepcopy(state)
+
+
+def is_option(question: Question, option_id: str) -> bool:
+    """Whether a button's option id belongs to the question (buttons are untrusted input)."""
+    return option_id in {i for i, _ in options(question, "en")}
