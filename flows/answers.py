@@ -12,8 +12,17 @@ from flows.i18n import pick
 from flows.messages import message
 from flows.model import OTHER_CHOICE_ID, Choice, Question, QuestionType
 from flows.values import (
-    NotANumber, clean_text, date_bound, fold, format_number, number_value, parse_date,
-    parse_email, parse_number, parse_phone, parse_yes_no,
+    NotANumber,
+    clean_text,
+    date_bound,
+    fold,
+    format_number,
+    number_value,
+    parse_date,
+    parse_email,
+    parse_number,
+    parse_phone,
+    parse_yes_no,
 )
 
 DEFAULT_MAX_LENGTH = 2000

@@ -1,4 +1,4 @@
-"""The customer information card (seed 003) as targets for `maps_to`, with the answer types each accepts."""
+"""The customer information card (seed 003) as `maps_to` targets, and the answers each takes."""
 
 from __future__ import annotations
 

@@ -61,7 +61,8 @@ class Condition:
 
     def constants(self) -> list[Scalar]:
         """Every literal in the condition (used to pick test values for reachability)."""
-        return [n.value for n in ast.walk(self.tree) if isinstance(n, ast.Constant)]
+        return [n.value for n in ast.walk(self.tree)
+                if isinstance(n, ast.Constant) and isinstance(n.value, str | int | float | None)]
 
 
 def parse_condition(source: str) -> Condition:
@@ -166,7 +167,7 @@ def _symbol(op: ast.cmpop) -> str:
         return "in"
     if isinstance(op, ast.NotIn):
         return "not in"
-    return _SYMBOLS[type(op)]  # type: ignore[index]
+    return _SYMBOLS[type(op)]
 
 
 def _mirror(symbol: str) -> str:

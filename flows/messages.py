@@ -32,8 +32,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "请输入 {min} 到 {max} 之间的{kind}。",
         "en": "Please enter a {kind} between {min} and {max}.",
     },
-    "number_min": {"zh": "请输入不小于 {min} 的{kind}。", "en": "Please enter a {kind} of at least {min}."},
-    "number_max": {"zh": "请输入不大于 {max} 的{kind}。", "en": "Please enter a {kind} of at most {max}."},
+    "number_min": {"zh": "请输入不小于 {min} 的{kind}。",
+                   "en": "Please enter a {kind} of at least {min}."},
+    "number_max": {"zh": "请输入不大于 {max} 的{kind}。",
+                   "en": "Please enter a {kind} of at most {max}."},
     "kind_number": {"zh": "数字", "en": "number"},
     "kind_integer": {"zh": "整数", "en": "whole number"},
     "one_number": {

@@ -75,7 +75,7 @@ def _check_types(c: Comparison, q: Question) -> Problem | None:
 
 
 def _candidates(q: Question, literals: list[Any]) -> list[Any]:
-    found: list[Any] = []
+    found: list[Any]
     if q.type == T.MULTI_CHOICE:
         ids = _ids(q)
         found = [[], *([i] for i in ids), ids]
@@ -99,7 +99,7 @@ def _candidates(q: Question, literals: list[Any]) -> list[Any]:
                     continue
                 found += [(day + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
     else:
-        found = ["", "x"] + [v for v in literals if isinstance(v, str)]
+        found = ["", "x", *(v for v in literals if isinstance(v, str))]
         found += [f"{v} x" for v in literals if isinstance(v, str)]
     if not q.required or q.when is not None:
         found.append(None)

@@ -57,8 +57,8 @@ def still_valid(question: Question, value: Any) -> bool:
     if question.type in (QuestionType.NUMBER, QuestionType.INTEGER):
         if not isinstance(value, int | float) or isinstance(value, bool):
             return False
-        low, high = question.min, question.max
-        return not ((isinstance(low, int | float) and value < low)
-                    or (isinstance(high, int | float) and value > high)
+        lo, hi = question.min, question.max
+        return not ((isinstance(lo, int | float) and value < lo)
+                    or (isinstance(hi, int | float) and value > hi)
                     or (question.type == QuestionType.INTEGER and value != int(value)))
     return isinstance(value, str)

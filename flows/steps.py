@@ -11,7 +11,7 @@ from flows.state import InterviewState
 
 @dataclass(frozen=True, slots=True)
 class Prompt:
-    """Ask a question (mode "answer"), confirm an answer ("confirm") or ask for 'Other' ("other")."""
+    """Ask a question (mode "answer"), confirm an answer ("confirm"), or ask what 'Other' is."""
 
     question_id: str
     number: int  # 1-based position among the questions that apply

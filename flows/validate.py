@@ -238,6 +238,8 @@ class FlowChecker:
                     if ref is None or ph.fallback is not None:
                         continue
                     guarded = q.condition is not None and ph.name in q.condition.names
+                    # asked under the same condition as a required question: always answered
+                    guarded |= ref.required and ref.when is not None and ref.when == q.when
                     if (not ref.required or ref.when) and not guarded:
                         self.add(ErrorCode.PLACEHOLDER_MAY_BE_EMPTY, lang_path,
                                  f"`{{{ph.name}}}` may have no answer here",

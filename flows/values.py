@@ -112,7 +112,7 @@ _DATE_BOUND = re.compile(r"^today(?:([+-])(\d{1,5})d)?$")
 
 
 def date_bound(spec: str | float | None, today: date) -> date | None:
-    """`today`, `today+30d`, `today-1d` or an ISO date; raises ValueError when it is none of these."""
+    """`today`, `today+30d`, `today-1d` or an ISO date; ValueError for anything else."""
     if spec is None:
         return None
     text = str(spec).strip()

@@ -1,0 +1,3 @@
+from interview_bot.cli import main
+
+main()

@@ -1,0 +1,200 @@
+"""Running interviews against the database: one transaction per respondent input.
+
+Each call locks the interview row, restores the engine state, applies one engine
+step and writes the answer, the card fields it fills and the new state together,
+then commits before the caller shows the next question. Every adapter (terminal,
+aiogram, python-telegram-bot) goes through this service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows import engine
+from flows.card_fields import RULE_SETTABLE
+from flows.messages import message
+from flows.model import Flow
+from flows.resume import FlowMismatch, resume
+from flows.state import InterviewState
+from flows.steps import Step, Transition
+from storage import answers, audit, card, customers, interviews
+from storage.models import Customer, Interview
+
+Clock = Callable[[], datetime]
+EngineOp = Callable[[Flow, InterviewState, date], Transition]
+
+
+class InterviewError(Exception):
+    """A request that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Respondent:
+    key: str  # who answers: "terminal", "tg:<user id>"
+    channel: str  # "terminal" | "telegram" | "cli"
+    user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    interview_id: int
+    step: Step
+    status: str = "active"
+    resumed: bool = False
+    notice: str | None = None
+
+
+class InterviewService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], flows: Mapping[str, Flow],
+                 clock: Clock, timezone: str) -> None:
+        self.sessions, self.flows, self.clock = sessions, flows, clock
+        self.zone = ZoneInfo(timezone)
+
+    def _flow(self, flow_id: str) -> Flow:
+        try:
+            return self.flows[flow_id]
+        except KeyError:
+            known = ", ".join(sorted(self.flows)) or "none"
+            raise InterviewError(f"there is no flow `{flow_id}` (flows: {known})") from None
+
+    async def begin(self, *, customer_id: int, flow_id: str, respondent: Respondent,
+                    language: str) -> Turn:
+        """Resume this respondent's unfinished interview for the customer, or start one."""
+        flow = self._flow(flow_id)
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            found = await interviews.find_active(session, respondent.key, customer_id, flow_id)
+            if found is not None:
+                return await self._apply(session, found, language, now, _show(language),
+                                         resumed=bool(found.state.get("answers")))
+            state = engine.start(flow)
+            interview = await interviews.create(
+                session, flow_id=flow.id, flow_version=str(flow.version),
+                fingerprint=flow.fingerprint, customer_id=customer_id,
+                respondent_key=respondent.key, respondent_user_id=respondent.user_id,
+                language=language, state=state.to_json(), now=now)
+            await audit.append(session, at=now, actor=respondent.key, action="interview.start",
+                               entity="interview", entity_id=interview.id,
+                               channel=respondent.channel)
+            return Turn(interview.id, engine.view(flow, state, language))
+
+    async def answer(self, interview_id: int, text: str, language: str) -> Turn:
+        return await self._locked(interview_id, language,
+                                  lambda f, s, today: engine.submit(f, s, text, language, today))
+
+    async def skip(self, interview_id: int, language: str) -> Turn:
+        return await self._locked(interview_id, language,
+                                  lambda f, s, _d: engine.skip(f, s, language))
+
+    async def back(self, interview_id: int, language: str) -> Turn:
+        return await self._locked(interview_id, language,
+                                  lambda f, s, _d: engine.back(f, s, language))
+
+    async def show(self, interview_id: int, language: str) -> Turn:
+        return await self._locked(interview_id, language, _show(language))
+
+    async def cancel(self, interview_id: int, actor: Respondent) -> None:
+        """Stop the interview; the answers already given are kept."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            interview = await self._lock(session, interview_id)
+            if interview.status != "active":
+                return
+            interview.status, interview.updated_at = "cancelled", now
+            await audit.append(session, at=now, actor=actor.key, action="interview.cancel",
+                               entity="interview", entity_id=interview.id, channel=actor.channel)
+
+    async def _lock(self, session: AsyncSession, interview_id: int) -> Interview:
+        interview = await interviews.lock(session, interview_id)
+        if interview is None:
+            raise InterviewError(f"interview {interview_id} does not exist")
+        return interview
+
+    async def _locked(self, interview_id: int, language: str, op: EngineOp) -> Turn:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            interview = await self._lock(session, interview_id)
+            return await self._apply(session, interview, language, now, op)
+
+    async def _apply(self, session: AsyncSession, interview: Interview, language: str,
+                     now: datetime, op: EngineOp, resumed: bool = False) -> Turn:
+        flow = self._flow(interview.flow_id)
+        try:
+            state, dropped = resume(flow, InterviewState.from_json(interview.state))
+        except (FlowMismatch, ValueError) as exc:
+            raise InterviewError(f"interview {interview.id} cannot continue: {exc}") from None
+        notice = message("flow_changed", language, dropped=len(dropped)) if dropped else None
+        if interview.status != "active":
+            return Turn(interview.id, engine.view(flow, state, language), interview.status)
+        transition = op(flow, state, now.astimezone(self.zone).date())
+        await answers.supersede(session, interview.id, (*dropped, *transition.dropped), now)
+        if transition.saved is not None:
+            await self._save_answer(session, interview, flow, transition, now)
+        interview.state = transition.state.to_json()
+        interview.fingerprint, interview.flow_version = flow.fingerprint, str(flow.version)
+        interview.language, interview.updated_at = language, now
+        if transition.completed:
+            await self._complete(session, interview, transition, now)
+        return Turn(interview.id, transition.step, interview.status, resumed, notice)
+
+    async def _save_answer(self, session: AsyncSession, interview: Interview, flow: Flow,
+                           transition: Transition, now: datetime) -> None:
+        saved = transition.saved
+        assert saved is not None
+        question = flow.question(saved.question_id)
+        await answers.record(
+            session, interview, question_id=question.id, stage=question.stage.value,
+            maps_to=question.maps_to, raw_text=saved.raw, value=saved.value,
+            other_text=saved.other_text, answered_by=interview.respondent_key, now=now)
+        if question.maps_to and saved.value is not None:
+            customer = await self._customer(session, interview)
+            await card.apply(session, interview, customer, question.maps_to, saved.value,
+                             saved.other_text, now)
+
+    async def _customer(self, session: AsyncSession, interview: Interview) -> Customer:
+        customer = await customers.get(session, interview.customer_id)
+        if customer is None:
+            raise InterviewError(f"customer {interview.customer_id} no longer exists")
+        return customer
+
+    async def _complete(self, session: AsyncSession, interview: Interview,
+                        transition: Transition, now: datetime) -> None:
+        step = transition.step
+        outcome = getattr(step, "outcome", None)
+        customer = await self._customer(session, interview)
+        interview.status, interview.completed_at = "completed", now
+        if outcome is not None:
+            interview.outcome = asdict(outcome)
+            customer.tags = list(dict.fromkeys([*customer.tags, *outcome.tags]))
+            for field, value in outcome.set.items():
+                if field in RULE_SETTABLE:
+                    await card.apply(session, interview, customer, field, value, None, now)
+        customer.last_contact_at = customer.updated_at = now
+        await audit.append(session, at=now, actor=interview.respondent_key,
+                           action="interview.complete", entity="interview",
+                           entity_id=interview.id, channel="engine")
+
+    async def find_customers(self, name: str) -> list[Customer]:
+        async with self.sessions() as session, session.begin():
+            return await customers.find_by_name(session, name)
+
+    async def create_customer(self, name: str, actor: Respondent) -> Customer:
+        name = " ".join(name.split())
+        if not 1 <= len(name) <= 200:
+            raise InterviewError("a customer name must be 1 to 200 characters long")
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            customer = await customers.create(session, name, now)
+            await audit.append(session, at=now, actor=actor.key, action="customer.create",
+                               entity="customer", entity_id=customer.id, channel=actor.channel)
+            return customer
+
+
+def _show(language: str) -> EngineOp:
+    """An engine step that changes nothing and shows where the interview stands."""
+    return lambda flow, state, _today: Transition(state, engine.view(flow, state, language))

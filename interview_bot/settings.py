@@ -1,0 +1,53 @@
+"""Settings from environment variables and an optional `.env` file.
+
+Sections map onto variable names by their first word: `DATABASE_URL` is
+`database.url`, `TELEGRAM_BOT_TOKEN` is `telegram.bot_token`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.loader import default_flow_dir
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite+aiosqlite:///data/interviews.db"
+    synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    echo: bool = False
+
+
+class TelegramSettings(BaseModel):
+    bot_token: SecretStr | None = None
+    api_server: str | None = None
+
+
+class InterviewSettings(BaseModel):
+    language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    flows: list[Path] = [default_flow_dir()]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "Asia/Shanghai") from None
+        return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", env_nested_delimiter="_",
+        env_nested_max_split=1, extra="ignore",
+    )
+    database: DatabaseSettings = DatabaseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    interview: InterviewSettings = InterviewSettings()

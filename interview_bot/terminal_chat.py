@@ -1,0 +1,112 @@
+"""The interview in a terminal: one line in, one prompt out. Works with piped stdin."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from flows.i18n import normalise_language
+from flows.model import Stage
+from flows.steps import Completed, Prompt, Step
+from interview_bot.interviews import InterviewService, Respondent, Turn
+
+TERMINAL = Respondent("terminal", "terminal")
+
+STAGE_NAMES = {
+    Stage.BACKGROUND: {"zh": "背景", "en": "Situation"},
+    Stage.PAIN_POINT: {"zh": "难点", "en": "Problems"},
+    Stage.IMPLICATION: {"zh": "影响", "en": "Implications"},
+    Stage.NEED_PAYOFF: {"zh": "需求效益", "en": "Need-payoff"},
+}
+TEXTS = {
+    "help": {"zh": "命令：/back 上一题  /skip 跳过  /cancel 结束  /lang en|zh 切换语言",
+             "en": "Commands: /back previous  /skip skip  /cancel stop  /lang en|zh language"},
+    "resumed": {"zh": "继续上次未完成的问卷。", "en": "Picking up where you left off."},
+    "done": {"zh": "谢谢！问卷已完成，回答已保存。", "en": "Thank you! All answers are saved."},
+    "paused": {"zh": "回答已保存。再次运行同一命令即可继续。",
+               "en": "Your answers are saved. Run the same command again to continue."},
+    "cancelled": {"zh": "已结束。已给出的回答仍然保存。",
+                  "en": "Stopped. The answers you gave are kept."},
+    "optional": {"zh": "（可跳过：/skip）", "en": "(optional: /skip)"},
+    "current": {"zh": "当前回答", "en": "Current answer"},
+    "summary": {"zh": "您的回答：", "en": "Your answers:"},
+    "unknown_command": {"zh": "不认识这个命令。", "en": "Unknown command."},
+}
+
+
+def say(key: str, lang: str) -> str:
+    return TEXTS[key].get(lang, TEXTS[key]["en"])
+
+
+def render(step: Step, lang: str, notice: str | None = None) -> str:
+    lines = [notice] if notice else []
+    if isinstance(step, Completed):
+        lines.append(say("summary", lang))
+        lines += [f"  • {line.question}\n    {line.answer}" for line in step.summary]
+        return "\n".join(lines)
+    if step.error:
+        lines.append(f"⚠ {step.error}")
+    lines.append(_heading(step, lang))
+    if step.why:
+        lines.append(f"  ({step.why})")
+    lines.append(step.text)
+    if step.options and step.mode != "confirm":
+        lines += [f"  {i}) {label}" for i, (_id, label) in enumerate(step.options, start=1)]
+    if step.min_label or step.max_label:
+        lines.append(f"  {step.options[0][1]} = {step.min_label} … "
+                     f"{step.options[-1][1]} = {step.max_label}")
+    if step.current:
+        lines.append(f"  [{say('current', lang)}: {step.current}]")
+    if not step.required and step.mode == "answer":
+        lines.append(say("optional", lang))
+    return "\n".join(lines)
+
+
+def _heading(step: Prompt, lang: str) -> str:
+    stage = STAGE_NAMES[step.stage].get(lang, step.stage.value)
+    return f"\n[{step.number}/{step.total} · {stage}]"
+
+
+async def chat(service: InterviewService, interview: Turn, lang: str,
+               read_line: Callable[[], str] | None = None, out: TextIO | None = None) -> str:
+    """Run the interview until it completes, is cancelled or input ends. Returns the status."""
+    write = (out or sys.stdout).write
+    reader = read_line or sys.stdin.readline
+    turn = interview
+    if turn.resumed:
+        write(say("resumed", lang) + "\n")
+    write(say("help", lang) + "\n")
+    write(render(turn.step, lang, turn.notice) + "\n")
+    while not isinstance(turn.step, Completed):
+        line = await asyncio.to_thread(reader)
+        if not line:
+            write("\n" + say("paused", lang) + "\n")
+            return "paused"
+        text = line.rstrip("\n")
+        command = text.strip().split(maxsplit=1)
+        if command and command[0].startswith("/"):
+            name, arg = command[0].lower(), (command[1] if len(command) > 1 else "")
+            if name == "/cancel":
+                await service.cancel(turn.interview_id, TERMINAL)
+                write(say("cancelled", lang) + "\n")
+                return "cancelled"
+            if name == "/lang":
+                lang = normalise_language(arg, lang)
+                turn = await service.show(turn.interview_id, lang)
+            elif name == "/back":
+                turn = await service.back(turn.interview_id, lang)
+            elif name == "/skip":
+                turn = await service.skip(turn.interview_id, lang)
+            elif name == "/help":
+                write(say("help", lang) + "\n")
+                continue
+            else:
+                write(say("unknown_command", lang) + " " + say("help", lang) + "\n")
+                continue
+        else:
+            turn = await service.answer(turn.interview_id, text, lang)
+        write(render(turn.step, lang, turn.notice) + "\n")
+    write(say("done", lang) + "\n")
+    return "completed"

@@ -1,0 +1,47 @@
+"""Answer rows. An edit never overwrites: the old row is marked superseded and kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Answer, Interview
+
+
+async def record(session: AsyncSession, interview: Interview, *, question_id: str, stage: str,
+                 maps_to: str | None, raw_text: str | None, value: Any, other_text: str | None,
+                 answered_by: str, now: datetime) -> Answer:
+    await supersede(session, interview.id, [question_id], now)
+    answer = Answer(interview_id=interview.id, customer_id=interview.customer_id,
+                    question_id=question_id, stage=stage, maps_to=maps_to, raw_text=raw_text,
+                    value=value, other_text=other_text, answered_by=answered_by, answered_at=now)
+    session.add(answer)
+    return answer
+
+
+async def supersede(session: AsyncSession, interview_id: int, question_ids: Iterable[str],
+                    now: datetime) -> None:
+    ids = list(question_ids)
+    if not ids:
+        return
+    await session.execute(
+        update(Answer).where(Answer.interview_id == interview_id,
+                             Answer.question_id.in_(ids), Answer.superseded_at.is_(None))
+        .values(superseded_at=now))
+
+
+async def current(session: AsyncSession, interview_id: int) -> list[Answer]:
+    result = await session.scalars(
+        select(Answer).where(Answer.interview_id == interview_id, Answer.superseded_at.is_(None))
+        .order_by(Answer.id))
+    return list(result)
+
+
+async def history(session: AsyncSession, interview_id: int) -> list[Answer]:
+    result = await session.scalars(
+        select(Answer).where(Answer.interview_id == interview_id).order_by(Answer.id))
+    return list(result)

@@ -1,0 +1,85 @@
+"""Writing answers into the customer information card (`maps_to`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import customers
+from storage.models import Contact, Customer, Interview
+
+# card field -> (record, column)
+CARD_COLUMNS: dict[str, tuple[str, str]] = {
+    "customer.name": ("customer", "name"),
+    "customer.credit_code": ("customer", "credit_code"),
+    "customer.industry": ("customer", "industry"),
+    "customer.employees": ("customer", "employees"),
+    "customer.revenue_band": ("customer", "revenue_band"),
+    "customer.address": ("customer", "address"),
+    "customer.website": ("customer", "website"),
+    "customer.grade": ("customer", "grade"),
+    "customer.priority": ("customer", "priority"),
+    "contact.name": ("contact", "name"),
+    "contact.title": ("contact", "title"),
+    "contact.department": ("contact", "department"),
+    "contact.phone": ("contact", "phone"),
+    "contact.email": ("contact", "email"),
+    "contact.messenger_id": ("contact", "messenger_id"),
+    "contact.decision_role": ("contact", "decision_role"),
+    "contact.birthday": ("contact", "birthday"),
+    "deal.need_type": ("customer", "need_type"),
+    "deal.need_description": ("customer", "need_description"),
+    "deal.budget": ("customer", "budget"),
+    "deal.timeline": ("customer", "timeline"),
+    "deal.decision_process": ("customer", "decision_process"),
+    "deal.competitors": ("customer", "competitors"),
+    "deal.next_step": ("customer", "next_step"),
+    "deal.next_contact": ("customer", "next_contact"),
+}
+_DATES = {"birthday", "next_contact"}
+
+
+def card_value(value: Any, other_text: str | None, column: str) -> Any:
+    """The stored form: choice ids as given, "Other" as its text, lists comma-joined."""
+    if value is None:
+        return None
+    if column in _DATES:
+        return date.fromisoformat(value)
+    if column == "employees":
+        return int(value)
+    if isinstance(value, list):
+        return ",".join(other_text if v == "other" and other_text else str(v) for v in value)
+    if value == "other" and other_text:
+        return other_text
+    return str(value) if not isinstance(value, str) else value
+
+
+async def apply(session: AsyncSession, interview: Interview, customer: Customer, field: str,
+                value: Any, other_text: str | None, now: datetime) -> None:
+    """Set one card field from an answer (a skipped answer leaves the card as it was)."""
+    if value is None:
+        return
+    record, column = CARD_COLUMNS[field]
+    target: Customer | Contact = customer
+    if record == "contact":
+        target = await _contact_of(session, interview, now)
+    stored = card_value(value, other_text, column)
+    length = getattr(type(target).__table__.c[column].type, "length", None)
+    if isinstance(stored, str) and length is not None:
+        stored = stored[:length]  # the full answer stays in the answers table
+    setattr(target, column, stored)
+    target.updated_at = now
+    if column == "name" and isinstance(target, Customer):
+        target.name_key = customers.name_key(target.name)
+
+
+async def _contact_of(session: AsyncSession, interview: Interview, now: datetime) -> Contact:
+    if interview.contact_id is not None:
+        contact = await session.get(Contact, interview.contact_id)
+        if contact is not None:
+            return contact
+    contact = await customers.new_contact(session, interview.customer_id, now)
+    interview.contact_id = contact.id
+    return contact

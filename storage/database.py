@@ -1,0 +1,68 @@
+"""One async engine per process, and the session factory units of work open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+# WAL lets readers run while one writer writes. With synchronous=NORMAL a process
+# crash loses nothing committed; a power loss may roll back the last transactions
+# (never corrupts the file). FULL also survives power loss, at a cost per commit.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people paste (`postgresql://`, `sqlite:///`) and pick the async driver."""
+    parsed = make_url(url)
+    driver = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg",
+              "sqlite": "sqlite+aiosqlite"}.get(parsed.drivername, parsed.drivername)
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL") -> AsyncEngine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    options: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = _create_async_engine(url, **options)
+        _configure_sqlite(engine, synchronous)
+        return engine
+    options.update(pool_pre_ping=True)
+    return _create_async_engine(url, **options)
+
+
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
+    if synchronous.upper() not in ("NORMAL", "FULL"):
+        raise ValueError(f"DATABASE_SYNCHRONOUS must be NORMAL or FULL, not {synchronous!r}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below), so the driver must not.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # SQLite ignores SELECT ... FOR UPDATE; taking the write lock at BEGIN
+        # serialises units of work the way a row lock does on PostgreSQL.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,49 @@
+"""Interview rows: found, created, and locked for one update at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Interview
+
+
+async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
+    """Load the interview for update: a row lock on PostgreSQL; on SQLite the
+    transaction already holds the database write lock (BEGIN IMMEDIATE)."""
+    result = await session.execute(
+        select(Interview).where(Interview.id == interview_id).with_for_update()
+        .execution_options(populate_existing=True))
+    return result.scalar_one_or_none()
+
+
+async def find_active(session: AsyncSession, respondent_key: str, customer_id: int,
+                      flow_id: str) -> Interview | None:
+    result = await session.execute(
+        select(Interview).where(
+            Interview.respondent_key == respondent_key, Interview.customer_id == customer_id,
+            Interview.flow_id == flow_id, Interview.status == "active",
+        ).with_for_update())
+    return result.scalar_one_or_none()
+
+
+async def create(session: AsyncSession, *, flow_id: str, flow_version: str, fingerprint: str,
+                 customer_id: int, respondent_key: str, language: str, state: dict[str, Any],
+                 now: datetime, respondent_user_id: int | None = None) -> Interview:
+    interview = Interview(
+        flow_id=flow_id, flow_version=flow_version, fingerprint=fingerprint,
+        customer_id=customer_id, respondent_key=respondent_key,
+        respondent_user_id=respondent_user_id, language=language, status="active",
+        state=state, started_at=now, updated_at=now)
+    session.add(interview)
+    await session.flush()
+    return interview
+
+
+async def of_customer(session: AsyncSession, customer_id: int) -> list[Interview]:
+    result = await session.scalars(
+        select(Interview).where(Interview.customer_id == customer_id).order_by(Interview.id))
+    return list(result)

@@ -1,0 +1,194 @@
+"""Tables. Every change here needs an Alembic migration (a test compares them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JsonValue = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JsonValue,  # noqa: RUF012
+                           list[str]: JsonValue, Any: JsonValue}
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))  # rep | manager | admin
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Customer(Base):
+    """The customer information card (seed 003)."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    industry: Mapped[str | None] = mapped_column(String(200))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    revenue_band: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(500))
+    website: Mapped[str | None] = mapped_column(String(300))
+    grade: Mapped[str | None] = mapped_column(String(1))
+    priority: Mapped[str | None] = mapped_column(String(8))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    need_type: Mapped[str | None] = mapped_column(String(500))
+    need_description: Mapped[str | None] = mapped_column(Text)
+    budget: Mapped[str | None] = mapped_column(String(200))
+    timeline: Mapped[str | None] = mapped_column(String(200))
+    decision_process: Mapped[str | None] = mapped_column(Text)
+    competitors: Mapped[str | None] = mapped_column(Text)
+    next_step: Mapped[str | None] = mapped_column(String(200))
+    next_contact: Mapped[date | None] = mapped_column(Date)
+    last_contact_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    messenger_id: Mapped[str | None] = mapped_column(String(100))
+    decision_role: Mapped[str | None] = mapped_column(String(20))
+    birthday: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+ACTIVE = text("status = 'active'")
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+    __table_args__ = (
+        # one unfinished interview per respondent, customer and flow
+        Index("uq_interviews_active", "respondent_key", "customer_id", "flow_id", unique=True,
+              sqlite_where=ACTIVE, postgresql_where=ACTIVE),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(40))
+    flow_version: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    respondent_key: Mapped[str] = mapped_column(String(64))
+    respondent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # active | completed | cancelled
+    state: Mapped[dict[str, Any]]
+    outcome: Mapped[dict[str, Any] | None]
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+CURRENT = text("superseded_at IS NULL")
+
+
+class Answer(Base):
+    """One row per answer given; an edited answer keeps its old row, marked superseded."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        Index("uq_answers_current", "interview_id", "question_id", unique=True,
+              sqlite_where=CURRENT, postgresql_where=CURRENT),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(16))
+    maps_to: Mapped[str | None] = mapped_column(String(40))
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[Any] = mapped_column(nullable=True)
+    other_text: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str] = mapped_column(String(64))
+    answered_at: Mapped[datetime]
+    superseded_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Append-only; each entry's hash covers the previous one, so an edit breaks the chain."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(default=list)
+    channel: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
