@@ -162,7 +162,7 @@ def _single_choice(question: Question, text: str, lang: str) -> Parsed:
     if question.other and (m := _OTHER_PREFIX.match(text)):
         return Parsed(OTHER_CHOICE_ID, other_text=m.group(1).strip())
     found = _match_option(question, text, lang)
-    if found == OTHER_CHOICE_ID:
+    if found == OTHER_CHOICE_ID and question.other:
         return Parsed(OTHER_CHOICE_ID, needs_other_text=True)
     if found is not None:
         return Parsed(int(found) if question.type == QuestionType.SCALE else found)
@@ -189,7 +189,7 @@ def _multi_choice(question: Question, text: str, lang: str) -> Parsed:
         picked.add(OTHER_CHOICE_ID)
     order = [i for i, _ in options(question, lang)]
     value = [i for i in order if i in picked]
-    needs_other = OTHER_CHOICE_ID in picked and other_text is None
+    needs_other = question.other and OTHER_CHOICE_ID in picked and other_text is None
     return Parsed(value, other_text=other_text, needs_other_text=needs_other)
 
 

@@ -40,7 +40,8 @@ def _load_document(text: str | bytes, file: str) -> tuple[list[Flow], list[FlowE
     errors: list[FlowError] = []
     unknown = [k for k in data if k not in FlowFile.model_fields]
     for key in unknown:
-        errors.append(FlowError(ErrorCode.UNKNOWN_KEY, doc.locate((key,)), f"unknown key `{key}`",
+        errors.append(FlowError(ErrorCode.UNKNOWN_KEY, doc.locate_key((key,)),
+                                f"unknown key `{key}`",
                                 "one of languages, flows"))
     languages = ["zh", "en"]
     if "languages" in data:

@@ -75,7 +75,7 @@ def translate(
             allowed = _allowed_keys(_model_at(model, path[:-1]))
             close = difflib.get_close_matches(name, allowed, n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
-            out.append(FlowError(ErrorCode.UNKNOWN_KEY, doc.locate(full),
+            out.append(FlowError(ErrorCode.UNKNOWN_KEY, doc.locate_key(full),
                                  f"unknown key `{name}`{hint}", "one of " + ", ".join(allowed)))
         elif kind == "missing":
             out.append(FlowError(ErrorCode.MISSING_KEY, doc.locate(full[:-1]),

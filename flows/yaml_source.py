@@ -45,6 +45,11 @@ class YamlDocument:
     file: str
     data: Any
     marks: dict[Path, Location] = field(default_factory=dict)
+    key_marks: dict[Path, Location] = field(default_factory=dict)
+
+    def locate_key(self, path: Path) -> Location:
+        """Where the key of `path` is written (for unknown or misspelt keys)."""
+        return self.key_marks.get(path) or self.locate(path)
 
     def locate(self, path: Path) -> Location:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -111,7 +116,7 @@ class _Builder:
                 raise _Fail(
                     ErrorCode.DUPLICATE_KEY, key_node, f"key {key!r} appears twice", "unique keys"
                 )
-            self.doc.marks[(*path, key)] = _mark(self.doc.file, key_node.start_mark)
+            self.doc.key_marks[(*path, key)] = _mark(self.doc.file, key_node.start_mark)
             result[key] = self.build(value_node, (*path, key))
         return result
 
@@ -149,7 +154,14 @@ def read_yaml(text: str | bytes, file: str) -> YamlDocument:
                     )
                 ]
             ) from None
-    loader = _FlowYamlLoader(text)
+    try:
+        loader = _FlowYamlLoader(text)
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        where = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        raise YamlErrors([FlowError(ErrorCode.YAML_SYNTAX, where,
+                                    f"the control character U+{exc.character:04X} is not allowed",
+                                    "printable text (remove the character)")]) from None
     try:
         node = loader.get_single_node()
         if node is None:
