@@ -1,0 +1,37 @@
+"""Building a real service on a real database for storage tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from flows.model import Flow
+from interview_bot.interviews import InterviewService, Respondent
+from storage import migrate
+from storage.database import create_engine, session_factory
+from tests.conftest import FakeClock
+
+REP = Respondent("tg:1001", "telegram")
+
+
+@dataclass
+class Harness:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    service: InterviewService
+    clock: FakeClock
+
+
+@asynccontextmanager
+async def harness(url: str, flows: Mapping[str, Flow], clock: FakeClock) -> AsyncIterator[Harness]:
+    engine = create_engine(url)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        yield Harness(engine, sessions, InterviewService(sessions, flows, clock, "Asia/Shanghai"),
+                      clock)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,222 @@
+"""Interviews through the service on a real database: every answer committed, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from flows.model import Flow
+from flows.steps import Completed, Prompt
+from storage import audit
+from storage.models import Answer, AuditEntry, Contact, Customer, Interview
+from tests.conftest import FakeClock
+from tests.flows.yaml_snippets import load_flow
+from tests.storage.helpers import REP, harness
+
+PRE_MEETING = ["1", "250", "Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry",
+               "12", "3", "CFO", "2", "no", "Faster", "1", "Year end", "yes", "3", "yes",
+               "Pricing"]
+
+
+async def drive(service, interview_id: int, inputs: list[str], lang: str = "en"):  # type: ignore[no-untyped-def]
+    turn = None
+    for raw in inputs:
+        if raw == "/skip":
+            turn = await service.skip(interview_id, lang)
+        elif raw == "/back":
+            turn = await service.back(interview_id, lang)
+        else:
+            turn = await service.answer(interview_id, raw, lang)
+    return turn
+
+
+async def start(h, flow_id: str = "pre_meeting", name: str = "Acme 有限公司"):  # type: ignore[no-untyped-def]
+    customer = await h.service.create_customer(name, REP)
+    turn = await h.service.begin(customer_id=customer.id, flow_id=flow_id, respondent=REP,
+                                 language="en")
+    return customer, turn
+
+
+async def test_a_completed_questionnaire_fills_the_card(db_url: str, shipped_flows: dict,
+                                                         clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h)
+        turn = await drive(h.service, turn.interview_id, PRE_MEETING)
+        assert isinstance(turn.step, Completed) and turn.status == "completed"
+        async with h.sessions() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None
+            assert (card.industry, card.employees, card.timeline, card.budget, card.priority) == (
+                "manufacturing", 250, "within_1_month", "500k_1m", "high")
+            assert card.need_type == "high_cost,manual_work"
+            assert card.tags == ["priority:high", "pain:serious"]
+            assert card.last_contact_at == clock.now
+            (contact,) = (await s.scalars(select(Contact))).all()
+            assert (contact.name, contact.title, contact.decision_role) == (
+                "Li Wei", "CTO", "decision_maker")
+            interview = await s.get(Interview, turn.interview_id)
+            assert interview is not None and interview.outcome is not None
+            assert interview.outcome["follow_ups"][0]["after"] == "3d"
+            answers = (await s.scalars(select(Answer).where(Answer.superseded_at.is_(None))))
+            by_question = {a.question_id: a for a in answers}
+            assert by_question["phone"].value is None and by_question["phone"].raw_text is None
+            assert by_question["budget"].raw_text == "3" and by_question["budget"].value == "500k_1m"
+            assert by_question["employees"].answered_by == "tg:1001"
+            assert await audit.verify_chain(s) is None
+
+
+async def test_an_edited_answer_keeps_its_history(db_url: str, shipped_flows: dict,
+                                                   clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        _customer, turn = await start(h)
+        await drive(h.service, turn.interview_id, ["1", "250"])
+        clock.advance(minutes=1)
+        turn = await drive(h.service, turn.interview_id, ["/back", "300"])
+        assert isinstance(turn.step, Prompt) and turn.step.question_id == "business_lines"
+        async with h.sessions() as s:
+            rows = (await s.scalars(select(Answer).where(Answer.question_id == "employees")
+                                    .order_by(Answer.id))).all()
+        assert [(r.value, r.superseded_at is not None) for r in rows] == [(250, True), (300, False)]
+
+
+async def test_an_interrupted_interview_resumes_where_it_stopped(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h)
+        await drive(h.service, turn.interview_id, PRE_MEETING[:5])
+    async with harness(db_url, shipped_flows, clock) as h:  # a new process
+        again = await h.service.begin(customer_id=customer.id, flow_id="pre_meeting",
+                                      respondent=REP, language="zh")
+        assert again.interview_id == turn.interview_id and again.resumed
+        assert isinstance(again.step, Prompt) and again.step.question_id == "decision_role"
+        assert again.step.text == "在这类采购中，您通常是哪种角色？"
+
+
+async def test_an_invalid_answer_stores_nothing(db_url: str, shipped_flows: dict,
+                                                clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        _customer, turn = await start(h)
+        turn = await drive(h.service, turn.interview_id, ["1", "lots"])
+        assert isinstance(turn.step, Prompt)
+        assert turn.step.error == "Please enter a whole number between 1 and 1,000,000."
+        async with h.sessions() as s:
+            stored = (await s.scalars(select(Answer.question_id))).all()
+        assert stored == ["industry"]
+
+
+def twenty_text_questions() -> Flow:
+    return load_flow("".join(
+        f"- {{id: q{i:02d}, stage: background, type: text, text: Q{i}}}\n" for i in range(20)))
+
+
+async def test_answers_sent_at_once_are_stored_in_order_one_per_question(
+        db_url: str, clock: FakeClock) -> None:
+    flows = {"demo": twenty_text_questions()}
+    async with harness(db_url, flows, clock) as h:
+        users = []
+        for n in range(3):
+            customer = await h.service.create_customer(f"Customer {n}", REP)
+            turn = await h.service.begin(customer_id=customer.id, flow_id="demo",
+                                         respondent=REP, language="en")
+            users.append(turn.interview_id)
+
+        async def burst(interview_id: int) -> None:
+            # 20 answers fired together; each must land on its own question, in order
+            await asyncio.gather(*(h.service.answer(interview_id, f"a{i:02d}", "en")
+                                   for i in range(20)))
+
+        await asyncio.gather(*(burst(i) for i in users))
+        async with h.sessions() as s:
+            for interview_id in users:
+                rows = (await s.scalars(select(Answer).where(Answer.interview_id == interview_id)
+                                        .order_by(Answer.id))).all()
+                assert [r.question_id for r in rows] == [f"q{i:02d}" for i in range(20)]
+                assert sorted(r.value for r in rows) == [f"a{i:02d}" for i in range(20)]
+                assert all(r.superseded_at is None for r in rows)
+                interview = await s.get(Interview, interview_id)
+                assert interview is not None and interview.status == "completed"
+
+
+async def test_only_one_unfinished_interview_per_respondent_customer_and_flow(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h)
+        async with h.sessions() as s, s.begin():
+            row = await s.get(Interview, turn.interview_id)
+            assert row is not None
+            values = {c: getattr(row, c) for c in ("flow_id", "flow_version", "fingerprint",
+                      "customer_id", "respondent_key", "language", "status", "state",
+                      "started_at", "updated_at")}
+        with pytest.raises(IntegrityError):
+            async with h.sessions() as s, s.begin():
+                await s.execute(insert(Interview).values(**values))
+
+
+async def test_tampering_with_the_audit_trail_is_detected(db_url: str, shipped_flows: dict,
+                                                           clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        _customer, turn = await start(h)
+        await h.service.cancel(turn.interview_id, REP)
+        async with h.sessions() as s, s.begin():
+            assert await audit.verify_chain(s) is None
+            first = await s.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1))
+            await s.execute(update(AuditEntry).where(AuditEntry.id == first)
+                            .values(actor="someone else"))
+        async with h.sessions() as s:
+            assert await audit.verify_chain(s) == first
+
+
+async def test_times_come_back_timezone_aware_in_utc(db_url: str, shipped_flows: dict,
+                                                     clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, _turn = await start(h)
+        async with h.sessions() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None and card.created_at == datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+            assert card.created_at.tzinfo is not None
+
+
+def debrief(next_contact: str) -> list[str]:
+    """post_call: first visit, met the decision maker, situation only, timeline confirmed,
+    send a proposal, medium priority, then the next contact date, confirmed."""
+    return ["1", "Zhang San", "1", "1", "/skip", "/skip", "1", "yes", "/skip", "1", "2",
+            "/skip", next_contact, "yes"]
+
+
+async def test_a_date_answer_fills_a_date_column(db_url: str, shipped_flows: dict,
+                                                  clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h, "post_call")
+        inputs = debrief("in 7 days")
+        turn = await drive(h.service, turn.interview_id, inputs)
+        assert isinstance(turn.step, Completed), turn.step
+        async with h.sessions() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None
+            # today in Shanghai is 2026-11-23 (the clock says 02:00 UTC)
+            assert card.next_contact == date(2026, 11, 30)
+            assert card.next_step == "send_proposal"
+
+
+async def test_questions_see_the_respondents_day_not_utc(db_url: str, shipped_flows: dict) -> None:
+    late = FakeClock(datetime(2026, 11, 23, 17, 0, tzinfo=UTC))  # 01:00 on the 24th in Shanghai
+    async with harness(db_url, shipped_flows, late) as h:
+        customer, turn = await start(h, "post_call")
+        inputs = debrief("tomorrow")
+        await drive(h.service, turn.interview_id, inputs)
+        async with h.sessions() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None and card.next_contact == date(2026, 11, 25)
+
+
+async def test_database_speaks_utf8(db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, _ = await start(h, name="北京某某科技有限公司 <b>&</b> 😀")
+        async with h.sessions() as s:
+            name = await s.scalar(text("SELECT name FROM customers WHERE id = :id"),
+                                  {"id": customer.id})
+        assert name == "北京某某科技有限公司 <b>&</b> 😀"
