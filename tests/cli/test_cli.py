@@ -1,0 +1,114 @@
+"""The `interview-bot` command as a user runs it: real processes, real SQLite files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+BROKEN = """\
+flows:
+  - id: demo
+    title: Demo
+    audience: customers
+    version: 1
+    questions:
+      - id: size
+        stage: background
+        type: integer
+        txt: How many
+      - id: later
+        stage: background
+        type: text
+        text: "About {size}"
+        when: size > "ten"
+"""
+
+EN_ANSWERS = ["1", "250", "Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry", "12",
+              "3", "CFO", "2", "no", "Faster", "1", "Year end", "yes", "3", "yes", "Pricing"]
+
+
+def cli(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "INTERVIEW_"))}
+    return subprocess.run([sys.executable, "-m", "interview_bot", *args], input=stdin,
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=60,
+                          check=False)
+
+
+def test_validate_reports_every_problem_with_its_position(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text(BROKEN, encoding="utf-8")
+    result = cli("validate", "broken.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "broken.yaml:4:15: F103 'customers' is not a valid `audience`" in lines[0]
+    assert any(line.startswith("broken.yaml:10:9: F101 unknown key `txt`") for line in lines)
+    assert lines[-1] == f"{len(lines) - 1} problem(s) found"
+
+
+def test_validate_accepts_the_shipped_flows(tmp_path: Path) -> None:
+    result = cli("validate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "ok  pre_meeting v1: 24 questions" in result.stdout
+
+
+def test_flows_lists_questions_per_spin_stage(tmp_path: Path) -> None:
+    result = cli("flows", cwd=tmp_path)
+    row = next(line for line in result.stdout.splitlines() if line.startswith("post_call"))
+    assert row.split()[:7] == ["post_call", "rep", "9", "2", "1", "6", "18"]
+
+
+def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path: Path) -> None:
+    answers = [*EN_ANSWERS[:1], "lots", *EN_ANSWERS[1:]]
+    db = tmp_path / "chat.db"
+    result = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
+                 "--db", f"sqlite:///{db}", stdin="\n".join(answers) + "\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # the refusal comes with the same question again, before anything else is asked
+    assert ("⚠ Please enter a whole number between 1 and 1,000,000.\n\n[2/19 · Situation]\n"
+            in out)
+    assert "Thank you! All answers are saved." in out
+    with sqlite3.connect(db) as conn:
+        employees, priority, timeline = conn.execute(
+            "SELECT employees, priority, timeline FROM customers WHERE name = 'Acme'").fetchone()
+        stored = conn.execute("SELECT count(*) FROM answers WHERE superseded_at IS NULL")
+        status = conn.execute("SELECT status FROM interviews").fetchone()[0]
+        assert (employees, priority, timeline) == (250, "high", "within_1_month")
+        assert stored.fetchone()[0] == 20  # one per question asked, the skipped phone included
+        assert status == "completed"
+
+
+def test_chinese_is_the_default_language(tmp_path: Path) -> None:
+    result = cli("chat", "--customer", "某公司", "--db", f"sqlite:///{tmp_path / 'zh.db'}",
+                 stdin="1\n", cwd=tmp_path)
+    assert "贵公司主要属于哪个行业？" in result.stdout
+    assert "公司目前大约有多少名员工？" in result.stdout
+    assert "回答已保存。再次运行同一命令即可继续。" in result.stdout
+
+
+def test_unknown_flow_is_a_clear_error(tmp_path: Path) -> None:
+    result = cli("chat", "--flow", "nope", "--customer", "Acme",
+                 "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "there is no flow `nope` (flows: post_call, pre_meeting, revisit)" in result.stderr
+
+
+def test_piped_input_needs_a_customer_name(tmp_path: Path) -> None:
+    result = cli("chat", "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--customer NAME" in result.stderr
+
+
+def test_bad_settings_are_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("INTERVIEW_TIMEZONE=Mars/Base\n", encoding="utf-8")
+    result = cli("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown time zone 'Mars/Base'" in result.stderr
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
+    result = cli("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'up.db'}", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "database at revision 0001"
