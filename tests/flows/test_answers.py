@@ -119,7 +119,8 @@ def test_a_number_out_of_range_is_not_taken_as_other() -> None:
 
 
 @pytest.mark.parametrize(("raw", "value"), [
-    ("1,3", ["price", "quality"]), ("3 1", ["price", "quality"]), ("价格、速度", ["price", "speed"]),
+    ("1,3", ["price", "quality"]), ("3 1", ["price", "quality"]),
+    ("价格、速度", ["price", "speed"]),
     ("Quality，price", ["price", "quality"]),
 ])
 def test_multi_choice(raw: str, value: list[str]) -> None:

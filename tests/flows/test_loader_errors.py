@@ -70,7 +70,8 @@ def test_unknown_key_suggests_the_likely_spelling() -> None:
      ErrorCode.BAD_CONDITION),
     (SIZE + "- id: q2\n  stage: background\n  type: text\n  text: x\n"
      "  when: __import__('os').system('true')\n", ErrorCode.BAD_CONDITION),
-    (SIZE + "- id: q2\n  stage: background\n  type: text\n  text: x\n  when: size > 1 and size < 1\n",
+    (SIZE + "- id: q2\n  stage: background\n  type: text\n  text: x\n"
+     "  when: size > 1 and size < 1\n",
      ErrorCode.NEVER_TRUE),
     (SIZE + "  min: 1\n  max: 10\n- id: q2\n  stage: background\n  type: text\n  text: x\n"
      "  when: size > 50\n", ErrorCode.NEVER_TRUE),
