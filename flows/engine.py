@@ -13,7 +13,7 @@ from flows.answers import InvalidAnswer, Parsed, display, options, parse_answer
 from flows.i18n import pick
 from flows.messages import message
 from flows.model import Flow, Question
-from flows.outcome import decide_outcome, summarise
+from flows.outcome import decide_outcome, piped_answer, summarise
 from flows.piping import fill
 from flows.state import InterviewState, Pending
 from flows.steps import AnswerRecord, Completed, Prompt, Step, Transition
@@ -50,8 +50,8 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     applicable = [q for q in flow.questions if applies(q, state)]
     position = flow.index_of(question.id)
     number = 1 + sum(1 for q in applicable if flow.index_of(q.id) < position)
-    text = fill(pick(question.text, lang), lambda name: _shown(flow, state, name, lang))
-    why = fill(pick(question.why, lang), lambda name: _shown(flow, state, name, lang)) or None
+    text = fill(pick(question.text, lang), lambda name: piped_answer(flow, state, name, lang))
+    why = fill(pick(question.why, lang), lambda name: piped_answer(flow, state, name, lang)) or None
     mode, opts = "answer", options(question, lang)
     pending = state.pending
     if pending is not None and pending.kind == "confirm":
@@ -71,13 +71,6 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
         min_label=pick(question.min_label, lang) or None,
         max_label=pick(question.max_label, lang) or None,
     )
-
-
-def _shown(flow: Flow, state: InterviewState, name: str, lang: str) -> str | None:
-    if state.answers.get(name) is None:
-        return None
-    return display(flow.question(name), state.answers[name], state.other.get(name), lang,
-                   piped=True)
 
 
 def submit(flow: Flow, state: InterviewState, raw: str, lang: str, today: date) -> Transition:

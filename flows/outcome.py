@@ -16,13 +16,14 @@ def summarise(flow: Flow, state: InterviewState, lang: str) -> list[SummaryLine]
     for question in flow.questions:
         if question.id not in state.answers:
             continue
-        text = fill(pick(question.text, lang), lambda name: _plain(flow, state, name, lang))
+        text = fill(pick(question.text, lang), lambda name: piped_answer(flow, state, name, lang))
         answer = display(question, state.answers[question.id], state.other.get(question.id), lang)
         lines.append(SummaryLine(question.id, text, answer))
     return lines
 
 
-def _plain(flow: Flow, state: InterviewState, name: str, lang: str) -> str | None:
+def piped_answer(flow: Flow, state: InterviewState, name: str, lang: str) -> str | None:
+    """How answer `name` reads inside another question's text (None when missing)."""
     if state.answers.get(name) is None:
         return None
     return display(flow.question(name), state.answers[name], state.other.get(name), lang,

@@ -45,7 +45,7 @@ def _clean(loc: Iterable[int | str]) -> Path:
     return tuple(p for p in loc if not _is_type_tag(p))
 
 
-def _expected(path: Path, model: type[BaseModel] | None) -> str:
+def _expected(path: Path) -> str:
     names = [p for p in path if isinstance(p, str)]
     if len(path) >= 2 and path[-2] == "choices":
         return "a mapping {id: …, label: …}"
@@ -79,18 +79,18 @@ def translate(
                                  f"unknown key `{name}`{hint}", "one of " + ", ".join(allowed)))
         elif kind == "missing":
             out.append(FlowError(ErrorCode.MISSING_KEY, doc.locate(full[:-1]),
-                                 f"`{name}` is missing", _expected(path, model)))
+                                 f"`{name}` is missing", _expected(path)))
         elif len(errs) == 1 and kind in {"enum", "literal_error", "string_pattern_mismatch",
                                         "greater_than_equal", "less_than_equal",
                                         "string_too_long", "too_short"}:
             shown = repr(first.get("input"))[:60]
             out.append(FlowError(ErrorCode.BAD_VALUE, doc.locate(full),
-                                 f"{shown} is not a valid `{name}`", _expected(path, model)))
+                                 f"{shown} is not a valid `{name}`", _expected(path)))
         else:
             got = type(first.get("input")).__name__.replace("NoneType", "nothing")
             out.append(FlowError(ErrorCode.WRONG_TYPE, doc.locate(full),
                                  f"`{name or 'this'}` has the wrong form (got {got})",
-                                 _expected(path, model)))
+                                 _expected(path)))
     return out
 
 
