@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.loader import load_paths
 from flows.model import Flow
@@ -25,6 +25,7 @@ def system_clock() -> datetime:
 class App:
     settings: Settings
     engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
     flows: dict[str, Flow]
     interviews: InterviewService
 
@@ -39,8 +40,7 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
                            synchronous=settings.database.synchronous)
     try:
         await migrate.upgrade(engine)
-        service = InterviewService(session_factory(engine), flows, clock,
-                                   settings.interview.timezone)
-        yield App(settings, engine, flows, service)
+        service = InterviewService(flows, clock, settings.interview.timezone)
+        yield App(settings, engine, session_factory(engine), flows, service)
     finally:
         await engine.dispose()

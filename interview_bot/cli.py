@@ -19,7 +19,7 @@ from interview_bot.app import open_app
 from interview_bot.interviews import InterviewError
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
-from storage import migrate
+from storage import customers, migrate
 from storage.database import create_engine
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -93,18 +93,21 @@ async def _chat(settings: Settings, flow_id: str, lang: str, customer: str | Non
     try:
         async with open_app(settings, database_url=db) as app_:
             service = app_.interviews
-            if customer_id is None:
-                name = customer or _ask_customer_name()
-                matches = await service.find_customers(name)
-                if len(matches) > 1:
-                    ids = ", ".join(str(c.id) for c in matches)
-                    raise _fail(f"several customers are called {name!r} (ids {ids}); "
-                                "choose one with --customer-id")
-                found = matches[0] if matches else await service.create_customer(name, TERMINAL)
-                customer_id = found.id
-            turn = await service.begin(customer_id=customer_id, flow_id=flow_id,
-                                       respondent=TERMINAL, language=lang)
-            await chat(service, turn, lang)
+            name = None if customer_id is not None else customer or _ask_customer_name()
+            async with app_.sessions.begin() as session:
+                if name is not None:
+                    matches = await customers.find_by_name(session, name)
+                    if len(matches) > 1:
+                        ids = ", ".join(str(c.id) for c in matches)
+                        raise _fail(f"several customers are called {name!r} (ids {ids}); "
+                                    "choose one with --customer-id")
+                    found = matches[0] if matches else await service.create_customer(
+                        session, name, TERMINAL)
+                    customer_id = found.id
+                assert customer_id is not None
+                turn = await service.begin(session, customer_id=customer_id, flow_id=flow_id,
+                                           respondent=TERMINAL, language=lang)
+            await chat(app_.sessions, service, turn, lang)
     except FlowLoadError as exc:
         raise _fail(str(exc), 1) from None
     except InterviewError as exc:

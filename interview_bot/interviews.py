@@ -1,9 +1,11 @@
 """Running interviews against the database: one transaction per respondent input.
 
 Each call locks the interview row, restores the engine state, applies one engine
-step and writes the answer, the card fields it fills and the new state together,
-then commits before the caller shows the next question. Every adapter (terminal,
-aiogram, python-telegram-bot) goes through this service.
+step and writes the answer, the card fields it fills and the new state together.
+The caller owns the session and commits before it shows the next question, so an
+answer and whatever else the same input caused (an inbox row, a reply to send)
+commit together. Every adapter (terminal, aiogram, python-telegram-bot) goes
+through this service.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows import engine
 from flows.card_fields import RULE_SETTABLE
@@ -50,9 +52,8 @@ class Turn:
 
 
 class InterviewService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], flows: Mapping[str, Flow],
-                 clock: Clock, timezone: str) -> None:
-        self.sessions, self.flows, self.clock = sessions, flows, clock
+    def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str) -> None:
+        self.flows, self.clock = flows, clock
         self.zone = ZoneInfo(timezone)
 
     def _flow(self, flow_id: str) -> Flow:
@@ -62,52 +63,55 @@ class InterviewService:
             known = ", ".join(sorted(self.flows)) or "none"
             raise InterviewError(f"there is no flow `{flow_id}` (flows: {known})") from None
 
-    async def begin(self, *, customer_id: int, flow_id: str, respondent: Respondent,
-                    language: str) -> Turn:
+    async def begin(self, session: AsyncSession, *, customer_id: int, flow_id: str,
+                    respondent: Respondent, language: str) -> Turn:
         """Resume this respondent's unfinished interview for the customer, or start one."""
         flow = self._flow(flow_id)
         now = self.clock()
-        async with self.sessions() as session, session.begin():
-            found = await interviews.find_active(session, respondent.key, customer_id, flow_id)
-            if found is not None:
-                return await self._apply(session, found, language, now, _show(language),
-                                         resumed=bool(found.state.get("answers")))
-            state = engine.start(flow)
-            interview = await interviews.create(
-                session, flow_id=flow.id, flow_version=str(flow.version),
-                fingerprint=flow.fingerprint, customer_id=customer_id,
-                respondent_key=respondent.key, respondent_user_id=respondent.user_id,
-                language=language, state=state.to_json(), now=now)
-            await audit.append(session, at=now, actor=respondent.key, action="interview.start",
-                               entity="interview", entity_id=interview.id,
-                               channel=respondent.channel)
-            return Turn(interview.id, engine.view(flow, state, language))
+        found = await interviews.find_active(session, respondent.key, customer_id, flow_id)
+        if found is not None:
+            found.updated_at = now  # the interview in front of the respondent now
+            return await self._apply(session, found, language, now, _show(language), None,
+                                     resumed=bool(found.state.get("answers")))
+        state = engine.start(flow)
+        interview = await interviews.create(
+            session, flow_id=flow.id, flow_version=str(flow.version),
+            fingerprint=flow.fingerprint, customer_id=customer_id,
+            respondent_key=respondent.key, respondent_user_id=respondent.user_id,
+            language=language, state=state.to_json(), now=now)
+        await audit.append(session, at=now, actor=respondent.key, action="interview.start",
+                           entity="interview", entity_id=interview.id,
+                           channel=respondent.channel)
+        return Turn(interview.id, engine.view(flow, state, language))
 
-    async def answer(self, interview_id: int, text: str, language: str) -> Turn:
-        return await self._locked(interview_id, language,
+    async def answer(self, session: AsyncSession, interview_id: int, text: str, language: str,
+                     update_id: int | None = None) -> Turn:
+        """Take one answer. With `update_id`, an update seen before changes nothing."""
+        return await self._locked(session, interview_id, language, update_id,
                                   lambda f, s, today: engine.submit(f, s, text, language, today))
 
-    async def skip(self, interview_id: int, language: str) -> Turn:
-        return await self._locked(interview_id, language,
+    async def skip(self, session: AsyncSession, interview_id: int, language: str,
+                   update_id: int | None = None) -> Turn:
+        return await self._locked(session, interview_id, language, update_id,
                                   lambda f, s, _d: engine.skip(f, s, language))
 
-    async def back(self, interview_id: int, language: str) -> Turn:
-        return await self._locked(interview_id, language,
+    async def back(self, session: AsyncSession, interview_id: int, language: str,
+                   update_id: int | None = None) -> Turn:
+        return await self._locked(session, interview_id, language, update_id,
                                   lambda f, s, _d: engine.back(f, s, language))
 
-    async def show(self, interview_id: int, language: str) -> Turn:
-        return await self._locked(interview_id, language, _show(language))
+    async def show(self, session: AsyncSession, interview_id: int, language: str) -> Turn:
+        return await self._locked(session, interview_id, language, None, _show(language))
 
-    async def cancel(self, interview_id: int, actor: Respondent) -> None:
+    async def cancel(self, session: AsyncSession, interview_id: int, actor: Respondent) -> None:
         """Stop the interview; the answers already given are kept."""
         now = self.clock()
-        async with self.sessions() as session, session.begin():
-            interview = await self._lock(session, interview_id)
-            if interview.status != "active":
-                return
-            interview.status, interview.updated_at = "cancelled", now
-            await audit.append(session, at=now, actor=actor.key, action="interview.cancel",
-                               entity="interview", entity_id=interview.id, channel=actor.channel)
+        interview = await self._lock(session, interview_id)
+        if interview.status != "active":
+            return
+        interview.status, interview.updated_at = "cancelled", now
+        await audit.append(session, at=now, actor=actor.key, action="interview.cancel",
+                           entity="interview", entity_id=interview.id, channel=actor.channel)
 
     async def _lock(self, session: AsyncSession, interview_id: int) -> Interview:
         interview = await interviews.lock(session, interview_id)
@@ -115,14 +119,17 @@ class InterviewService:
             raise InterviewError(f"interview {interview_id} does not exist")
         return interview
 
-    async def _locked(self, interview_id: int, language: str, op: EngineOp) -> Turn:
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            interview = await self._lock(session, interview_id)
-            return await self._apply(session, interview, language, now, op)
+    async def _locked(self, session: AsyncSession, interview_id: int, language: str,
+                      update_id: int | None, op: EngineOp) -> Turn:
+        interview = await self._lock(session, interview_id)
+        seen = interview.last_update_id
+        if update_id is not None and seen is not None and update_id <= seen:
+            op = _show(language)  # a redelivered update: show where we are, change nothing
+        return await self._apply(session, interview, language, self.clock(), op, update_id)
 
     async def _apply(self, session: AsyncSession, interview: Interview, language: str,
-                     now: datetime, op: EngineOp, resumed: bool = False) -> Turn:
+                     now: datetime, op: EngineOp, update_id: int | None,
+                     resumed: bool = False) -> Turn:
         flow = self._flow(interview.flow_id)
         try:
             state, dropped = resume(flow, InterviewState.from_json(interview.state))
@@ -138,6 +145,8 @@ class InterviewService:
         interview.state = transition.state.to_json()
         interview.fingerprint, interview.flow_version = flow.fingerprint, str(flow.version)
         interview.language, interview.updated_at = language, now
+        if update_id is not None:
+            interview.last_update_id = max(update_id, interview.last_update_id or update_id)
         if transition.completed:
             await self._complete(session, interview, transition, now)
         return Turn(interview.id, transition.step, interview.status, resumed, notice)
@@ -179,20 +188,16 @@ class InterviewService:
                            action="interview.complete", entity="interview",
                            entity_id=interview.id, channel="engine")
 
-    async def find_customers(self, name: str) -> list[Customer]:
-        async with self.sessions() as session, session.begin():
-            return await customers.find_by_name(session, name)
-
-    async def create_customer(self, name: str, actor: Respondent) -> Customer:
+    async def create_customer(self, session: AsyncSession, name: str, actor: Respondent,
+                              owner_id: int | None = None) -> Customer:
         name = " ".join(name.split())
         if not 1 <= len(name) <= 200:
             raise InterviewError("a customer name must be 1 to 200 characters long")
         now = self.clock()
-        async with self.sessions() as session, session.begin():
-            customer = await customers.create(session, name, now)
-            await audit.append(session, at=now, actor=actor.key, action="customer.create",
-                               entity="customer", entity_id=customer.id, channel=actor.channel)
-            return customer
+        customer = await customers.create(session, name, now, owner_id)
+        await audit.append(session, at=now, actor=actor.key, action="customer.create",
+                           entity="customer", entity_id=customer.id, channel=actor.channel)
+        return customer
 
 
 def _show(language: str) -> EngineOp:

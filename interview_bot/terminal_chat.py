@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from flows.i18n import normalise_language
 from flows.model import Stage
 from flows.steps import Completed, Prompt, Step
@@ -69,9 +71,12 @@ def _heading(step: Prompt, lang: str) -> str:
     return f"\n[{step.number}/{step.total} · {stage}]"
 
 
-async def chat(service: InterviewService, interview: Turn, lang: str,
-               read_line: Callable[[], str] | None = None, out: TextIO | None = None) -> str:
-    """Run the interview until it completes, is cancelled or input ends. Returns the status."""
+async def chat(sessions: async_sessionmaker[AsyncSession], service: InterviewService,
+               interview: Turn, lang: str, read_line: Callable[[], str] | None = None,
+               out: TextIO | None = None) -> str:
+    """Run the interview until it completes, is cancelled or input ends. Returns the status.
+
+    Each line is one transaction, committed before the reply is printed."""
     write = (out or sys.stdout).write
     reader = read_line or sys.stdin.readline
     turn = interview
@@ -89,16 +94,20 @@ async def chat(service: InterviewService, interview: Turn, lang: str,
         if command and command[0].startswith("/"):
             name, arg = command[0].lower(), (command[1] if len(command) > 1 else "")
             if name == "/cancel":
-                await service.cancel(turn.interview_id, TERMINAL)
+                async with sessions.begin() as session:
+                    await service.cancel(session, turn.interview_id, TERMINAL)
                 write(say("cancelled", lang) + "\n")
                 return "cancelled"
             if name == "/lang":
                 lang = normalise_language(arg, lang)
-                turn = await service.show(turn.interview_id, lang)
+                async with sessions.begin() as session:
+                    turn = await service.show(session, turn.interview_id, lang)
             elif name == "/back":
-                turn = await service.back(turn.interview_id, lang)
+                async with sessions.begin() as session:
+                    turn = await service.back(session, turn.interview_id, lang)
             elif name == "/skip":
-                turn = await service.skip(turn.interview_id, lang)
+                async with sessions.begin() as session:
+                    turn = await service.skip(session, turn.interview_id, lang)
             elif name == "/help":
                 write(say("help", lang) + "\n")
                 continue
@@ -106,7 +115,8 @@ async def chat(service: InterviewService, interview: Turn, lang: str,
                 write(say("unknown_command", lang) + " " + say("help", lang) + "\n")
                 continue
         else:
-            turn = await service.answer(turn.interview_id, text, lang)
+            async with sessions.begin() as session:
+                turn = await service.answer(session, turn.interview_id, text, lang)
         write(render(turn.step, lang, turn.notice) + "\n")
     write(say("done", lang) + "\n")
     return "completed"

@@ -146,6 +146,8 @@ class Interview(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # the newest Telegram update applied: a redelivered update must not answer twice
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 CURRENT = text("superseded_at IS NULL")
@@ -188,6 +190,70 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class InboxUpdate(Base):
+    """Every Telegram update, stored before Telegram is told we have it.
+
+    pending → (processed in one transaction with its effects, reply stored) replying
+    → (reply delivered) done. A crash leaves rows pending or replying, never lost.
+    """
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_status_update_id", "status", "update_id"),)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # pending | replying | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    reply: Mapped[Any] = mapped_column(nullable=True)  # the reply actions, as JSON
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class TelegramAccount(Base):
+    """Anyone who wrote to the bot: their language and whether we can still reach them."""
+
+    __tablename__ = "telegram_accounts"
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Invite(Base):
+    """A customer's way in: a deep link whose token is stored only as a hash."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    flow_id: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # the first who opened it
+    opened_at: Mapped[datetime | None]
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))
+
+
+class Consent(Base):
+    """A customer's answer to the consent question, with the text version they saw."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id"))
+    text_version: Mapped[str] = mapped_column(String(20))
+    decision: Mapped[str] = mapped_column(String(10))  # accepted | declined | withdrawn
+    decided_at: Mapped[datetime]
 
 
 def utcnow() -> datetime:

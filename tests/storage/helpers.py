@@ -31,7 +31,6 @@ async def harness(url: str, flows: Mapping[str, Flow], clock: FakeClock) -> Asyn
     try:
         await migrate.upgrade(engine)
         sessions = session_factory(engine)
-        yield Harness(engine, sessions, InterviewService(sessions, flows, clock, "Asia/Shanghai"),
-                      clock)
+        yield Harness(engine, sessions, InterviewService(flows, clock, "Asia/Shanghai"), clock)
     finally:
         await engine.dispose()

@@ -11,33 +11,39 @@ from sqlalchemy.exc import IntegrityError
 
 from flows.model import Flow
 from flows.steps import Completed, Prompt
+from interview_bot.interviews import Turn
 from storage import audit
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 from tests.conftest import FakeClock
 from tests.flows.yaml_snippets import load_flow
-from tests.storage.helpers import REP, harness
+from tests.storage.helpers import REP, Harness, harness
 
 PRE_MEETING = ["1", "250", "Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry",
                "12", "3", "CFO", "2", "no", "Faster", "1", "Year end", "yes", "3", "yes",
                "Pricing"]
 
 
-async def drive(service, interview_id: int, inputs: list[str], lang: str = "en"):  # type: ignore[no-untyped-def]
+async def drive(h: Harness, interview_id: int, inputs: list[str], lang: str = "en") -> Turn:
+    """Each input in its own transaction, as an adapter does it."""
     turn = None
     for raw in inputs:
-        if raw == "/skip":
-            turn = await service.skip(interview_id, lang)
-        elif raw == "/back":
-            turn = await service.back(interview_id, lang)
-        else:
-            turn = await service.answer(interview_id, raw, lang)
+        async with h.sessions.begin() as s:
+            if raw == "/skip":
+                turn = await h.service.skip(s, interview_id, lang)
+            elif raw == "/back":
+                turn = await h.service.back(s, interview_id, lang)
+            else:
+                turn = await h.service.answer(s, interview_id, raw, lang)
+    assert turn is not None
     return turn
 
 
-async def start(h, flow_id: str = "pre_meeting", name: str = "Acme 有限公司"):  # type: ignore[no-untyped-def]
-    customer = await h.service.create_customer(name, REP)
-    turn = await h.service.begin(customer_id=customer.id, flow_id=flow_id, respondent=REP,
-                                 language="en")
+async def start(h: Harness, flow_id: str = "pre_meeting",
+                name: str = "Acme 有限公司") -> tuple[Customer, Turn]:
+    async with h.sessions.begin() as s:
+        customer = await h.service.create_customer(s, name, REP)
+        turn = await h.service.begin(s, customer_id=customer.id, flow_id=flow_id, respondent=REP,
+                                     language="en")
     return customer, turn
 
 
@@ -45,7 +51,7 @@ async def test_a_completed_questionnaire_fills_the_card(db_url: str, shipped_flo
                                                          clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         customer, turn = await start(h)
-        turn = await drive(h.service, turn.interview_id, PRE_MEETING)
+        turn = await drive(h, turn.interview_id, PRE_MEETING)
         assert isinstance(turn.step, Completed) and turn.status == "completed"
         async with h.sessions() as s:
             card = await s.get(Customer, customer.id)
@@ -74,9 +80,9 @@ async def test_an_edited_answer_keeps_its_history(db_url: str, shipped_flows: di
                                                    clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         _customer, turn = await start(h)
-        await drive(h.service, turn.interview_id, ["1", "250"])
+        await drive(h, turn.interview_id, ["1", "250"])
         clock.advance(minutes=1)
-        turn = await drive(h.service, turn.interview_id, ["/back", "300"])
+        turn = await drive(h, turn.interview_id, ["/back", "300"])
         assert isinstance(turn.step, Prompt) and turn.step.question_id == "business_lines"
         async with h.sessions() as s:
             rows = (await s.scalars(select(Answer).where(Answer.question_id == "employees")
@@ -88,10 +94,11 @@ async def test_an_interrupted_interview_resumes_where_it_stopped(
         db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         customer, turn = await start(h)
-        await drive(h.service, turn.interview_id, PRE_MEETING[:5])
+        await drive(h, turn.interview_id, PRE_MEETING[:5])
     async with harness(db_url, shipped_flows, clock) as h:  # a new process
-        again = await h.service.begin(customer_id=customer.id, flow_id="pre_meeting",
-                                      respondent=REP, language="zh")
+        async with h.sessions.begin() as s:
+            again = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
+                                          respondent=REP, language="zh")
         assert again.interview_id == turn.interview_id and again.resumed
         assert isinstance(again.step, Prompt) and again.step.question_id == "decision_role"
         assert again.step.text == "在这类采购中，您通常是哪种角色？"
@@ -101,7 +108,7 @@ async def test_an_invalid_answer_stores_nothing(db_url: str, shipped_flows: dict
                                                 clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         _customer, turn = await start(h)
-        turn = await drive(h.service, turn.interview_id, ["1", "lots"])
+        turn = await drive(h, turn.interview_id, ["1", "lots"])
         assert isinstance(turn.step, Prompt)
         assert turn.step.error == "Please enter a whole number between 1 and 1,000,000."
         async with h.sessions() as s:
@@ -120,15 +127,16 @@ async def test_answers_sent_at_once_are_stored_in_order_one_per_question(
     async with harness(db_url, flows, clock) as h:
         users = []
         for n in range(3):
-            customer = await h.service.create_customer(f"Customer {n}", REP)
-            turn = await h.service.begin(customer_id=customer.id, flow_id="demo",
-                                         respondent=REP, language="en")
+            _customer, turn = await start(h, "demo", f"Customer {n}")
             users.append(turn.interview_id)
+
+        async def one(interview_id: int, text: str) -> None:
+            async with h.sessions.begin() as s:
+                await h.service.answer(s, interview_id, text, "en")
 
         async def burst(interview_id: int) -> None:
             # 20 answers fired together; each must land on its own question, in order
-            await asyncio.gather(*(h.service.answer(interview_id, f"a{i:02d}", "en")
-                                   for i in range(20)))
+            await asyncio.gather(*(one(interview_id, f"a{i:02d}") for i in range(20)))
 
         await asyncio.gather(*(burst(i) for i in users))
         async with h.sessions() as s:
@@ -161,7 +169,8 @@ async def test_tampering_with_the_audit_trail_is_detected(db_url: str, shipped_f
                                                            clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         _customer, turn = await start(h)
-        await h.service.cancel(turn.interview_id, REP)
+        async with h.sessions.begin() as s:
+            await h.service.cancel(s, turn.interview_id, REP)
         async with h.sessions() as s, s.begin():
             assert await audit.verify_chain(s) is None
             first = await s.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1))
@@ -193,7 +202,7 @@ async def test_a_date_answer_fills_a_date_column(db_url: str, shipped_flows: dic
     async with harness(db_url, shipped_flows, clock) as h:
         customer, turn = await start(h, "post_call")
         inputs = debrief("in 7 days")
-        turn = await drive(h.service, turn.interview_id, inputs)
+        turn = await drive(h, turn.interview_id, inputs)
         assert isinstance(turn.step, Completed), turn.step
         async with h.sessions() as s:
             card = await s.get(Customer, customer.id)
@@ -208,7 +217,7 @@ async def test_questions_see_the_respondents_day_not_utc(db_url: str, shipped_fl
     async with harness(db_url, shipped_flows, late) as h:
         customer, turn = await start(h, "post_call")
         inputs = debrief("tomorrow")
-        await drive(h.service, turn.interview_id, inputs)
+        await drive(h, turn.interview_id, inputs)
         async with h.sessions() as s:
             card = await s.get(Customer, customer.id)
             assert card is not None and card.next_contact == date(2026, 11, 25)
