@@ -12,7 +12,7 @@ from datetime import date
 from flows.answers import InvalidAnswer, Parsed, display, options, parse_answer
 from flows.i18n import pick
 from flows.messages import message
-from flows.model import Flow, Question
+from flows.model import OTHER_CHOICE_ID, Flow, Question, QuestionType
 from flows.outcome import decide_outcome, piped_answer, summarise
 from flows.piping import fill
 from flows.state import InterviewState, Pending
@@ -54,6 +54,9 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     why = fill(pick(question.why, lang), lambda name: piped_answer(flow, state, name, lang)) or None
     mode, opts = "answer", options(question, lang)
     pending = state.pending
+    selected: tuple[str, ...] = ()
+    if pending is not None and pending.kind == "select":
+        selected, pending = tuple(pending.value), None
     if pending is not None and pending.kind == "confirm":
         answer = display(question, pending.value, pending.other_text, lang)
         mode, text, why = "confirm", message("confirm", lang, question=text, answer=answer), None
@@ -69,7 +72,7 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
         options=opts, required=question.required, can_back=_previous(flow, state) is not None,
         mode=mode, current=current, error=error, notice=notice,
         min_label=pick(question.min_label, lang) or None,
-        max_label=pick(question.max_label, lang) or None,
+        max_label=pick(question.max_label, lang) or None, selected=selected,
     )
 
 
@@ -79,6 +82,8 @@ def submit(flow: Flow, state: InterviewState, raw: str, lang: str, today: date) 
     if question is None:
         return Transition(state, view(flow, state, lang))
     pending = state.pending
+    if pending is not None and pending.kind == "select":
+        pending = None  # typing an answer replaces the ticked options
     if pending is not None and pending.kind == "other":
         text = clean_text(raw)
         if not text:
@@ -103,8 +108,34 @@ def submit(flow: Flow, state: InterviewState, raw: str, lang: str, today: date) 
     return _accept(flow, state, question, parsed, raw, lang)
 
 
-def _accept(flow: Flow, state: InterviewState, question: Question, parsed: Parsed, raw: str,
-            lang: str) -> Transition:
+def toggle(flow: Flow, state: InterviewState, option_id: str, lang: str) -> Transition:
+    """Tick or untick one option of the current multi-choice question."""
+    question = current_question(flow, state)
+    if question is None or question.type != QuestionType.MULTI_CHOICE or not is_option(
+            question, option_id):
+        return Transition(state, view(flow, state, lang))
+    pending = state.pending
+    ticked = list(pending.value) if pending is not None and pending.kind == "select" else []
+    ticked = [i for i in ticked if i != option_id] if option_id in ticked else [*ticked, option_id]
+    order = [i for i, _ in options(question, lang)]
+    new = _copy(state)
+    new.pending = Pending(question.id, "select", [i for i in order if i in ticked])
+    return Transition(new, view(flow, new, lang))
+
+
+def finish_selection(flow: Flow, state: InterviewState, lang: str) -> Transition:
+    """Take the ticked options of a multi-choice question as its answer."""
+    question = current_question(flow, state)
+    pending = state.pending
+    if question is None or pending is None or pending.kind != "select" or not pending.value:
+        return Transition(state, view(flow, state, lang, error=message("pick_one", lang)))
+    needs_other = question.other and OTHER_CHOICE_ID in pending.value
+    parsed = Parsed(list(pending.value), needs_other_text=needs_other)
+    return _accept(flow, state, question, parsed, None, lang)
+
+
+def _accept(flow: Flow, state: InterviewState, question: Question, parsed: Parsed,
+            raw: str | None, lang: str) -> Transition:
     new = _copy(state)
     if parsed.needs_other_text:
         new.pending = Pending(question.id, "other", parsed.value, raw=raw)

@@ -87,6 +87,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "请回答“是”确认，或“否”重新填写。",
         "en": "Please answer yes to confirm, or no to answer again.",
     },
+    "pick_one": {"zh": "请至少选择一项。", "en": "Please pick at least one option."},
     "cannot_skip": {
         "zh": "这道题是必答题，不能跳过。",
         "en": "This question is required and cannot be skipped.",

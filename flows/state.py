@@ -17,7 +17,7 @@ class Pending:
     """An answer waiting for a second step: a confirmation, or the text of 'Other'."""
 
     question_id: str
-    kind: str  # "confirm" | "other"
+    kind: str  # "confirm" | "other" | "select" (multi-choice options ticked on buttons)
     value: Any = None
     other_text: str | None = None
     raw: str | None = None

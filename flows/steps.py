@@ -30,6 +30,7 @@ class Prompt:
     notice: str | None = None
     min_label: str | None = None
     max_label: str | None = None
+    selected: tuple[str, ...] = ()  # multi-choice options ticked so far (buttons)
 
 
 @dataclass(frozen=True, slots=True)

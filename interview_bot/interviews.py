@@ -45,6 +45,7 @@ class Respondent:
 @dataclass(frozen=True, slots=True)
 class Turn:
     interview_id: int
+    flow_id: str
     step: Step
     status: str = "active"
     resumed: bool = False
@@ -82,7 +83,7 @@ class InterviewService:
         await audit.append(session, at=now, actor=respondent.key, action="interview.start",
                            entity="interview", entity_id=interview.id,
                            channel=respondent.channel)
-        return Turn(interview.id, engine.view(flow, state, language))
+        return Turn(interview.id, flow.id, engine.view(flow, state, language))
 
     async def answer(self, session: AsyncSession, interview_id: int, text: str, language: str,
                      update_id: int | None = None) -> Turn:
@@ -99,6 +100,17 @@ class InterviewService:
                    update_id: int | None = None) -> Turn:
         return await self._locked(session, interview_id, language, update_id,
                                   lambda f, s, _d: engine.back(f, s, language))
+
+    async def toggle(self, session: AsyncSession, interview_id: int, option_id: str,
+                     language: str, update_id: int | None = None) -> Turn:
+        """Tick or untick a multi-choice option (kept in the interview, not in the button)."""
+        return await self._locked(session, interview_id, language, update_id,
+                                  lambda f, s, _d: engine.toggle(f, s, option_id, language))
+
+    async def finish_selection(self, session: AsyncSession, interview_id: int, language: str,
+                               update_id: int | None = None) -> Turn:
+        return await self._locked(session, interview_id, language, update_id,
+                                  lambda f, s, _d: engine.finish_selection(f, s, language))
 
     async def show(self, session: AsyncSession, interview_id: int, language: str) -> Turn:
         return await self._locked(session, interview_id, language, None, _show(language))
@@ -137,7 +149,7 @@ class InterviewService:
             raise InterviewError(f"interview {interview.id} cannot continue: {exc}") from None
         notice = message("flow_changed", language, dropped=len(dropped)) if dropped else None
         if interview.status != "active":
-            return Turn(interview.id, engine.view(flow, state, language), interview.status)
+            return Turn(interview.id, flow.id, engine.view(flow, state, language), interview.status)
         transition = op(flow, state, now.astimezone(self.zone).date())
         await answers.supersede(session, interview.id, (*dropped, *transition.dropped), now)
         if transition.saved is not None:
@@ -149,7 +161,7 @@ class InterviewService:
             interview.last_update_id = max(update_id, interview.last_update_id or update_id)
         if transition.completed:
             await self._complete(session, interview, transition, now)
-        return Turn(interview.id, transition.step, interview.status, resumed, notice)
+        return Turn(interview.id, flow.id, transition.step, interview.status, resumed, notice)
 
     async def _save_answer(self, session: AsyncSession, interview: Interview, flow: Flow,
                            transition: Transition, now: datetime) -> None:

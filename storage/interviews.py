@@ -47,3 +47,11 @@ async def of_customer(session: AsyncSession, customer_id: int) -> list[Interview
     result = await session.scalars(
         select(Interview).where(Interview.customer_id == customer_id).order_by(Interview.id))
     return list(result)
+
+
+async def current_for(session: AsyncSession, respondent_key: str) -> Interview | None:
+    """The respondent's unfinished interview they touched last (the one in front of them)."""
+    return await session.scalar(
+        select(Interview).where(Interview.respondent_key == respondent_key,
+                                Interview.status == "active")
+        .order_by(Interview.updated_at.desc(), Interview.id.desc()).limit(1))

@@ -222,6 +222,8 @@ class TelegramAccount(Base):
     language: Mapped[str] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[datetime | None]
+    # a command waiting for a button: {"command": "debrief", "name": "Acme"}
+    pending: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('language_chosen', sa.Boolean(), nullable=False),
     sa.Column('unreachable_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pending', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('telegram_id', name=op.f('pk_telegram_accounts'))

@@ -1,0 +1,74 @@
+"""What the bot does in reply, independent of the chat framework.
+
+Actions are plain data: the conversation core returns them, the inbox stores them
+in the same transaction as the answer that caused them, and an adapter performs
+them with its own client. Text is always sent as plain text (no parse mode), so a
+customer's `<b>` or `*` is shown as typed, never interpreted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+MAX_TEXT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    data: str  # callback data, at most 64 bytes
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    chat_id: int
+    text: str
+    buttons: Keyboard = ()
+    contact_button: str | None = None  # offer Telegram's "share my phone number" button
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCallback:
+    query_id: str
+    text: str | None = None
+
+
+Action = Send | Edit | AnswerCallback
+_KINDS: dict[str, type[Send] | type[Edit] | type[AnswerCallback]] = {
+    "send": Send, "edit": Edit, "answer_callback": AnswerCallback}
+
+
+def clip(text: str) -> str:
+    """Fit Telegram's message limit, marking the cut."""
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def to_json(actions: list[Action]) -> list[dict[str, Any]]:
+    out = []
+    for action in actions:
+        kind = next(k for k, cls in _KINDS.items() if isinstance(action, cls))
+        out.append({"kind": kind, **asdict(action)})
+    return out
+
+
+def from_json(data: list[dict[str, Any]]) -> list[Action]:
+    actions: list[Action] = []
+    for item in data:
+        fields = dict(item)
+        cls = _KINDS[fields.pop("kind")]
+        if "buttons" in fields:
+            fields["buttons"] = tuple(tuple(Button(**b) for b in row) for row in fields["buttons"])
+        actions.append(cls(**fields))
+    return actions

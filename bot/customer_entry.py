@@ -1,0 +1,106 @@
+"""Customers arrive through an invite link, see who asks and why, and consent first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.actions import Button, Send
+from bot.context import Ctx
+from bot.interview_replies import after_turn, mark_pressed
+from bot.texts import PURPOSE, say
+from flows.i18n import pick
+from storage import audit, invites
+from storage.models import Consent, Interview, Invite, User
+
+CONSENT_VERSION = "2026-11"
+
+
+async def open_invite(ctx: Ctx, token: str) -> None:
+    """`/start <token>`: a clear refusal for any bad token, revealing nothing about anyone."""
+    invite = await invites.find(ctx.session, token)
+    if invite is None or not invites.usable_by(invite, ctx.incoming.user_id, ctx.now):
+        await _audit(ctx, "invite.refused", None, "refused")
+        ctx.actions.append(Send(ctx.chat_id, say("invalid_link", ctx.lang)))
+        return
+    if invite.telegram_id is None:
+        invite.telegram_id, invite.opened_at = ctx.incoming.user_id, ctx.now
+        await _audit(ctx, "invite.open", invite.id)
+    if await _completed(ctx, invite):
+        ctx.actions.append(Send(ctx.chat_id, say("already_done", ctx.lang)))
+        return
+    if await _consented(ctx, invite):
+        await _begin(ctx, invite)
+        return
+    inviter = await ctx.session.get(User, invite.created_by) if invite.created_by else None
+    flow = ctx.flows[invite.flow_id]
+    text = say("consent", ctx.lang, inviter=inviter.name if inviter else "—",
+               flow=pick(flow.title, ctx.lang), purpose=PURPOSE[ctx.lang])
+    buttons = ((Button(say("agree", ctx.lang), f"consent:{invite.id}.y"),
+                Button(say("decline", ctx.lang), f"consent:{invite.id}.n")),)
+    ctx.actions.append(Send(ctx.chat_id, text, buttons))
+
+
+async def answer_consent(ctx: Ctx, argument: str) -> bool:
+    """A press on Agree/Decline; False when the button is not this person's to press."""
+    invite_id, _, choice = argument.partition(".")
+    invite = await ctx.session.get(Invite, int(invite_id)) if invite_id.isdigit() else None
+    if (invite is None or choice not in ("y", "n")
+            or invite.telegram_id != ctx.incoming.user_id
+            or not invites.usable_by(invite, ctx.incoming.user_id, ctx.now)):
+        return False
+    accepted = choice == "y"
+    ctx.session.add(Consent(telegram_id=ctx.incoming.user_id, customer_id=invite.customer_id,
+                            invite_id=invite.id, text_version=CONSENT_VERSION,
+                            decision="accepted" if accepted else "declined",
+                            decided_at=ctx.now))
+    mark_pressed(ctx, say("agree" if accepted else "decline", ctx.lang))
+    if accepted:
+        await _begin(ctx, invite)
+    else:
+        ctx.actions.append(Send(ctx.chat_id, say("declined", ctx.lang)))
+    return True
+
+
+async def forget(ctx: Ctx) -> None:
+    """`/forget`: withdraw consent; unfinished interviews stop, nothing more is asked."""
+    user_id = ctx.incoming.user_id
+    customers = set(await ctx.session.scalars(
+        select(Consent.customer_id).where(Consent.telegram_id == user_id)))
+    for customer_id in customers:
+        ctx.session.add(Consent(telegram_id=user_id, customer_id=customer_id, invite_id=None,
+                                text_version=CONSENT_VERSION, decision="withdrawn",
+                                decided_at=ctx.now))
+    await ctx.session.execute(
+        update(Interview).where(Interview.respondent_key == ctx.respondent.key,
+                                Interview.status == "active")
+        .values(status="cancelled", updated_at=ctx.now))
+    await _audit(ctx, "consent.withdraw", None)
+    ctx.actions.append(Send(ctx.chat_id, say("forgotten", ctx.lang)))
+
+
+async def _consented(ctx: Ctx, invite: Invite) -> bool:
+    latest = await ctx.session.scalar(
+        select(Consent.decision).where(Consent.telegram_id == ctx.incoming.user_id,
+                                       Consent.customer_id == invite.customer_id)
+        .order_by(Consent.id.desc()).limit(1))
+    return latest == "accepted"
+
+
+async def _completed(ctx: Ctx, invite: Invite) -> bool:
+    if invite.interview_id is None:
+        return False
+    interview = await ctx.session.get(Interview, invite.interview_id)
+    return interview is not None and interview.status == "completed"
+
+
+async def _begin(ctx: Ctx, invite: Invite) -> None:
+    turn = await ctx.interviews.begin(ctx.session, customer_id=invite.customer_id,
+                                      flow_id=invite.flow_id, respondent=ctx.respondent,
+                                      language=ctx.lang)
+    invite.interview_id = turn.interview_id
+    await after_turn(ctx, turn)
+
+
+async def _audit(ctx: Ctx, action: str, invite_id: int | None, outcome: str = "ok") -> None:
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action=action,
+                       entity="invite", entity_id=invite_id, channel="telegram", outcome=outcome)

@@ -1,0 +1,28 @@
+"""An update as the conversation core sees it, whichever framework received it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    update_id: int
+    user_id: int
+    chat_id: int
+    language_code: str | None
+    kind: str  # "text" | "command" | "callback" | "contact" | "blocked" | "other"
+    text: str = ""
+    command: str | None = None  # without the slash, lower case
+    args: str = ""
+    first_name: str = ""
+    callback_id: str | None = None
+    callback_data: str | None = None
+    message_id: int | None = None  # the message a pressed button belongs to
+    message_text: str | None = None  # that message's text
+
+
+def split_command(text: str) -> tuple[str, str]:
+    """`/debrief@my_bot Acme Ltd` → ("debrief", "Acme Ltd")."""
+    head, _, rest = text.strip().partition(" ")
+    return head[1:].split("@", 1)[0].lower(), rest.strip()

@@ -1,0 +1,85 @@
+"""Moving an interview on from chat input, and saying what happened."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.actions import Edit, Send
+from bot.context import Ctx
+from bot.render import keyboard, prompt_text, summary_text
+from bot.texts import say
+from flows.i18n import pick
+from flows.model import I18nText, QuestionType
+from flows.steps import Completed, Prompt
+from interview_bot.interviews import Turn
+from storage import interviews as interview_rows
+from storage.models import Customer, Interview, Invite, User
+
+
+def show_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
+    """One message: the next question (with its buttons), or the closing summary."""
+    interview_flow = ctx.flows[turn.flow_id]
+    step = turn.step
+    if isinstance(step, Completed):
+        return
+    text = prompt_text(interview_flow, step, ctx.lang, lead or turn.notice)
+    buttons = keyboard(interview_flow, turn.interview_id, step, ctx.lang, list(step.selected))
+    contact = say("share_phone", ctx.lang) if (
+        step.kind == QuestionType.PHONE and step.mode == "answer") else None
+    ctx.actions.append(Send(ctx.chat_id, text, buttons, contact))
+
+
+async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
+    """Show the next step; on completion thank the respondent and tell the inviting rep."""
+    if not isinstance(turn.step, Completed):
+        show_turn(ctx, turn, lead)
+        return
+    interview = await ctx.session.get(Interview, turn.interview_id)
+    assert interview is not None
+    flow = ctx.flows[turn.flow_id]
+    thanks = say("thanks_rep" if ctx.user is not None else "thanks_customer", ctx.lang)
+    ctx.actions.append(Send(ctx.chat_id, "\n\n".join(
+        p for p in (lead, thanks, summary_text(turn.step, ctx.lang)) if p)))
+    await _tell_inviter(ctx, interview, flow.title, turn.step)
+
+
+async def _tell_inviter(ctx: Ctx, interview: Interview, title: I18nText,
+                        step: Completed) -> None:
+    invite = await ctx.session.scalar(select(Invite).where(Invite.interview_id == interview.id))
+    if invite is None or invite.created_by is None:
+        return
+    rep = await ctx.session.get(User, invite.created_by)
+    customer = await ctx.session.get(Customer, interview.customer_id)
+    if rep is None or rep.telegram_id is None or customer is None:
+        return
+    summary = summary_text(step, rep.language, title="")
+    ctx.actions.append(Send(rep.telegram_id, say(
+        "rep_notified", rep.language, customer=customer.name,
+        flow=pick(title, rep.language), summary=summary.strip())))
+
+
+async def current(ctx: Ctx) -> Interview | None:
+    return await interview_rows.current_for(ctx.session, ctx.respondent.key)
+
+
+async def answer_text(ctx: Ctx, interview: Interview, text: str) -> None:
+    turn = await ctx.interviews.answer(ctx.session, interview.id, text, ctx.lang,
+                                       ctx.incoming.update_id)
+    await after_turn(ctx, turn)
+
+
+def mark_pressed(ctx: Ctx, chosen: str | None) -> None:
+    """Edit the message whose button was pressed: buttons gone, the choice shown."""
+    incoming = ctx.incoming
+    if incoming.message_id is None:
+        return
+    original = incoming.message_text or ""
+    text = f"{original}\n\n✓ {chosen}" if chosen else original
+    ctx.actions.append(Edit(ctx.chat_id, incoming.message_id, text or "✓"))
+
+
+def status_line(ctx: Ctx, interview: Interview, step: Prompt | Completed) -> str:
+    flow = ctx.flows[interview.flow_id]
+    if isinstance(step, Completed):
+        return say("no_interview", ctx.lang)
+    return say("status", ctx.lang, flow=pick(flow.title, ctx.lang), n=step.number, m=step.total)

@@ -1,0 +1,52 @@
+"""Who may do what: checked here, once, for every command."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Customer, User
+
+STAFF = frozenset({"rep", "manager", "admin"})
+# commands anyone may use; everything else names the roles allowed
+OPEN_COMMANDS = frozenset({"start", "help", "lang", "back", "skip", "cancel", "status",
+                           "forget"})
+COMMAND_ROLES: dict[str, frozenset[str]] = {
+    "debrief": STAFF, "invite": STAFF, "customers": STAFF, "card": STAFF,
+    "adduser": frozenset({"admin"}),
+}
+
+
+def known(command: str) -> bool:
+    return command in OPEN_COMMANDS or command in COMMAND_ROLES
+
+
+def allowed(command: str, user: User | None) -> bool:
+    if command in OPEN_COMMANDS:
+        return True
+    roles = COMMAND_ROLES.get(command)
+    return roles is not None and user is not None and user.active and user.role in roles
+
+
+async def team_ids(session: AsyncSession, manager: User) -> set[int]:
+    rows = await session.scalars(select(User.id).where(User.manager_id == manager.id))
+    return {manager.id, *rows}
+
+
+async def can_see(session: AsyncSession, user: User, customer: Customer) -> bool:
+    """Least privilege: reps their own customers, managers their team's, admins all.
+    A customer nobody owns yet is visible to staff, so it can be claimed."""
+    if user.role == "admin" or customer.owner_id is None:
+        return True
+    if user.role == "manager":
+        return customer.owner_id in await team_ids(session, user)
+    return customer.owner_id == user.id
+
+
+async def visible_customers(session: AsyncSession, user: User, limit: int = 50) -> list[Customer]:
+    query = select(Customer).order_by(Customer.updated_at.desc()).limit(limit)
+    if user.role == "manager":
+        query = query.where(Customer.owner_id.in_(await team_ids(session, user)))
+    elif user.role == "rep":
+        query = query.where(Customer.owner_id == user.id)
+    return list((await session.scalars(query)).all())

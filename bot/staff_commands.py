@@ -1,0 +1,143 @@
+"""What reps, managers and admins do in chat. Permissions are checked before any of this runs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.actions import Button, Send
+from bot.context import Ctx
+from bot.interview_replies import after_turn, mark_pressed
+from bot.permissions import can_see, visible_customers
+from bot.render import clip_label
+from bot.texts import say
+from storage import accounts, audit, customers, invites
+from storage.models import Answer, Contact, Customer
+
+NEEDS_CUSTOMER = ("debrief", "invite", "card")
+
+
+async def with_customer(ctx: Ctx, command: str, name: str) -> None:
+    """Find the customer a command names: pick among several, offer to create an unknown one."""
+    assert ctx.user is not None
+    if not name:
+        ctx.actions.append(Send(ctx.chat_id, say("needs_customer", ctx.lang,
+                                                 command=f"/{command}")))
+        return
+    found = [c for c in await customers.find_by_name(ctx.session, name)
+             if await can_see(ctx.session, ctx.user, c)]
+    if len(found) == 1:
+        await run_on_customer(ctx, command, found[0])
+        return
+    ctx.account.pending = {"command": command, "name": name}
+    if found:
+        buttons = tuple((Button(clip_label(f"{c.name} (#{c.id})"), f"pick:{c.id}"),)
+                        for c in found[:10])
+        ctx.actions.append(Send(ctx.chat_id, say("pick_customer", ctx.lang, name=name), buttons))
+    elif command == "card":
+        ctx.actions.append(Send(ctx.chat_id, say("not_yours", ctx.lang)))
+    else:
+        button = Button(clip_label(say("create_button", ctx.lang, name=name)), "new:1")
+        ctx.actions.append(Send(ctx.chat_id, say("not_found_create", ctx.lang, name=name),
+                                ((button,),)))
+
+
+async def picked(ctx: Ctx, kind: str, argument: str) -> bool:
+    """A press on a customer button left by `with_customer`."""
+    pending = ctx.account.pending or {}
+    command = pending.get("command")
+    if ctx.user is None or command not in NEEDS_CUSTOMER:
+        return False
+    if kind == "pick" and argument.isdigit():
+        customer = await ctx.session.get(Customer, int(argument))
+        if customer is None or not await can_see(ctx.session, ctx.user, customer):
+            return False
+    else:
+        customer = await ctx.interviews.create_customer(
+            ctx.session, str(pending.get("name", "")), ctx.respondent, owner_id=ctx.user.id)
+    ctx.account.pending = None
+    mark_pressed(ctx, customer.name)
+    await run_on_customer(ctx, str(command), customer)
+    return True
+
+
+async def run_on_customer(ctx: Ctx, command: str, customer: Customer) -> None:
+    assert ctx.user is not None
+    if customer.owner_id is None and ctx.user.role == "rep":
+        customer.owner_id = ctx.user.id  # a rep who debriefs or invites an unowned customer owns it
+    if command == "debrief":
+        turn = await ctx.interviews.begin(ctx.session, customer_id=customer.id,
+                                          flow_id=ctx.config.debrief_flow,
+                                          respondent=ctx.respondent, language=ctx.lang)
+        await after_turn(ctx, turn)
+    elif command == "invite":
+        await _invite(ctx, customer)
+    else:
+        await _card(ctx, customer)
+
+
+async def _invite(ctx: Ctx, customer: Customer) -> None:
+    assert ctx.user is not None
+    invite, token = await invites.create(
+        ctx.session, customer_id=customer.id, flow_id=ctx.config.invite_flow,
+        created_by=ctx.user.id, now=ctx.now, valid_for=ctx.config.invite_valid_for)
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="invite.create",
+                       entity="invite", entity_id=invite.id, channel="telegram")
+    link = f"https://t.me/{ctx.config.bot_username}?start={token}"
+    ctx.actions.append(Send(ctx.chat_id, say("invite_link", ctx.lang, customer=customer.name,
+                                             days=ctx.config.invite_valid_for.days, link=link)))
+
+
+async def _card(ctx: Ctx, customer: Customer) -> None:
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="card.read",
+                       entity="customer", entity_id=customer.id, channel="telegram")
+    fields = [("grade", customer.grade), ("priority", customer.priority),
+              ("industry", customer.industry), ("employees", customer.employees),
+              ("need", customer.need_type), ("pain", customer.need_description),
+              ("budget", customer.budget), ("timeline", customer.timeline),
+              ("decision", customer.decision_process), ("competitors", customer.competitors),
+              ("next step", customer.next_step), ("next contact", customer.next_contact),
+              ("last contact", customer.last_contact_at and customer.last_contact_at.date()),
+              ("tags", ", ".join(customer.tags) or None)]
+    lines = [f"🗂 {customer.name} (#{customer.id})"]
+    lines += [f"{label}: {value}" for label, value in fields if value not in (None, "")]
+    for contact in await customers.contacts_of(ctx.session, customer.id):
+        lines.append(_contact_line(contact))
+    latest = (await ctx.session.scalars(
+        select(Answer).where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
+        .order_by(Answer.id.desc()).limit(8))).all()
+    if latest:
+        lines.append("—")
+        lines += [f"{a.question_id}: {a.other_text or a.value}" for a in reversed(latest)
+                  if a.value is not None]
+    ctx.actions.append(Send(ctx.chat_id, "\n".join(lines)))
+
+
+def _contact_line(contact: Contact) -> str:
+    parts = [contact.name, contact.title, contact.decision_role, contact.phone, contact.email]
+    return "👤 " + " · ".join(p for p in parts if p)
+
+
+async def list_customers(ctx: Ctx) -> None:
+    assert ctx.user is not None
+    found = await visible_customers(ctx.session, ctx.user)
+    if not found:
+        ctx.actions.append(Send(ctx.chat_id, say("customers_none", ctx.lang)))
+        return
+    lines = [say("customers_list", ctx.lang)]
+    for c in found:
+        last = c.last_contact_at.date().isoformat() if c.last_contact_at else "—"
+        lines.append(f"• {c.name} · {c.grade or '-'} · {c.priority or '-'} · {last}")
+    ctx.actions.append(Send(ctx.chat_id, "\n".join(lines)))
+
+
+async def add_user(ctx: Ctx, args: str) -> None:
+    parts = args.split(maxsplit=2)
+    if len(parts) < 3 or not parts[0].isdigit() or parts[1] not in accounts.ROLES:
+        ctx.actions.append(Send(ctx.chat_id, say("adduser_usage", ctx.lang)))
+        return
+    telegram_id, role, name = int(parts[0]), parts[1], parts[2].strip()[:200]
+    user = await accounts.add_user(ctx.session, telegram_id=telegram_id, name=name, role=role,
+                                   now=ctx.now)
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="user.add",
+                       entity="user", entity_id=user.id, fields=["role"], channel="telegram")
+    ctx.actions.append(Send(ctx.chat_id, say("user_added", ctx.lang, name=name, role=role)))

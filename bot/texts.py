@@ -1,0 +1,100 @@
+"""Everything the bot itself says (the questions come from the flows), in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, dict[str, str]] = {
+    "refuse": {
+        "zh": "您好！这个机器人只为受邀客户和已登记的销售团队成员服务。如果您收到了邀请链接，请直接点击链接打开。",
+        "en": "Hello! This bot serves invited customers and registered sales staff only. "
+              "If you received an invitation link, please open it directly.",
+    },
+    "help_staff": {
+        "zh": "可用命令：\n/debrief 客户名 — 拜访后复盘\n/invite 客户名 — 生成客户问卷链接\n"
+              "/customers — 我的客户\n/card 客户名 — 客户信息卡\n/status — 当前问卷进度\n"
+              "/back 上一题 · /skip 跳过 · /cancel 结束 · /lang 切换语言",
+        "en": "Commands:\n/debrief customer — debrief after a call\n/invite customer — a "
+              "questionnaire link for a customer\n/customers — your customers\n/card customer — "
+              "the customer's card\n/status — where the current interview stands\n"
+              "/back previous · /skip skip · /cancel stop · /lang language",
+    },
+    "help_admin": {"zh": "管理员：/adduser Telegram数字ID 角色(rep|manager|admin) 姓名",
+                   "en": "Admin: /adduser <telegram id> <rep|manager|admin> <name>"},
+    "help_customer": {
+        "zh": "直接回复问题即可。/back 返回上一题，/skip 跳过选答题，/status 查看进度，/lang 切换语言。",
+        "en": "Just reply to the questions. /back goes to the previous question, /skip skips "
+              "an optional one, /status shows progress, /lang changes the language.",
+    },
+    "no_interview": {"zh": "当前没有进行中的问卷。", "en": "There is no interview in progress."},
+    "status": {"zh": "“{flow}”：第 {n} 题，共约 {m} 题。", "en": "“{flow}”: question {n} of about {m}."},
+    "cancelled": {"zh": "已结束。已给出的回答仍然保存。", "en": "Stopped. The answers given so far are kept."},
+    "choose_language": {"zh": "请选择语言：", "en": "Choose a language:"},
+    "language_set": {"zh": "好的，之后用中文。", "en": "Done: English from now on."},
+    "invalid_link": {
+        "zh": "这个链接无效或已过期。请联系邀请您的销售代表获取新链接。",
+        "en": "This link is not valid or has expired. Please ask the person who invited you "
+              "for a new one.",
+    },
+    "already_done": {"zh": "您已经完成了这份问卷，谢谢！", "en": "You have already completed this "
+                     "questionnaire. Thank you!"},
+    "consent": {
+        "zh": "您好！{inviter} 邀请您在会面前填写“{flow}”。\n\n目的：{purpose}\n"
+              "谁能看到：您的回答只保存在本公司的客户系统中，仅负责您的销售代表及其主管可以查看。\n"
+              "您可以随时发送 /forget 撤回同意。\n\n是否同意开始？",
+        "en": "Hello! {inviter} invites you to fill in “{flow}” before your meeting.\n\n"
+              "Why: {purpose}\nWho sees your answers: they are kept in our company's customer "
+              "system; only your account manager and their manager can read them.\n"
+              "You can withdraw at any time with /forget.\n\nDo you agree to start?",
+    },
+    "agree": {"zh": "同意并开始", "en": "I agree, start"},
+    "decline": {"zh": "不同意", "en": "No, thanks"},
+    "declined": {"zh": "好的，我们不会保存任何回答。如果改变主意，可以再次打开链接。",
+                 "en": "Understood: nothing will be stored. If you change your mind, open the "
+                       "link again."},
+    "stale_button": {"zh": "这个按钮已失效。", "en": "This button is no longer active."},
+    "done_button": {"zh": "完成 ✓", "en": "Done ✓"},
+    "skip_button": {"zh": "跳过", "en": "Skip"},
+    "back_button": {"zh": "◀ 上一题", "en": "◀ Back"},
+    "share_phone": {"zh": "📱 分享我的手机号", "en": "📱 Share my phone number"},
+    "pick_one": {"zh": "请至少选择一项，然后点“完成”。", "en": "Pick at least one option, then Done."},
+    "thanks_customer": {"zh": "谢谢您！问卷已完成，我们会在会面时用到这些信息。",
+                        "en": "Thank you! The questionnaire is complete; we will use it to "
+                              "prepare the meeting."},
+    "thanks_rep": {"zh": "复盘已保存。", "en": "Debrief saved."},
+    "rep_notified": {"zh": "{customer} 已完成“{flow}”：\n\n{summary}",
+                     "en": "{customer} completed “{flow}”:\n\n{summary}"},
+    "needs_customer": {"zh": "请在命令后写上客户名，例如：{command} 上海示例公司",
+                       "en": "Add the customer's name, for example: {command} Acme Ltd"},
+    "not_found_create": {"zh": "没有找到客户“{name}”。要新建吗？",
+                         "en": "There is no customer “{name}”. Create it?"},
+    "create_button": {"zh": "新建“{name}”", "en": "Create “{name}”"},
+    "pick_customer": {"zh": "有多个客户匹配“{name}”，请选择：",
+                      "en": "Several customers match “{name}”; pick one:"},
+    "not_yours": {"zh": "您无权查看或操作这个客户。", "en": "You may not see or act on this customer."},
+    "invite_link": {"zh": "请把这个链接发给 {customer} 的联系人（{days} 天内有效，只能由第一个打开的人使用）：\n{link}",
+                    "en": "Send this link to your contact at {customer} (valid {days} days; it "
+                          "binds to the first person who opens it):\n{link}"},
+    "customers_none": {"zh": "您还没有客户。", "en": "You have no customers yet."},
+    "customers_list": {"zh": "您的客户：", "en": "Your customers:"},
+    "user_added": {"zh": "已添加 {name}（{role}）。", "en": "Added {name} ({role})."},
+    "adduser_usage": {"zh": "用法：/adduser Telegram数字ID rep|manager|admin 姓名",
+                      "en": "Usage: /adduser <numeric telegram id> <rep|manager|admin> <name>"},
+    "only_admin": {"zh": "只有管理员可以这样做。", "en": "Only an admin can do that."},
+    "forgotten": {"zh": "已撤回同意。我们不会再向您发送问题或提醒。",
+                  "en": "Consent withdrawn. We will send you no more questions or reminders."},
+    "saved_answer": {"zh": "✓ {answer}", "en": "✓ {answer}"},
+    "summary_title": {"zh": "您的回答：", "en": "Your answers:"},
+}
+
+PURPOSE = {
+    "zh": "了解贵公司的现状和需求，让会面更有针对性，节省您的时间。",
+    "en": "to understand your situation and needs so the meeting is focused on what matters "
+          "to you.",
+}
+
+
+def say(key: str, lang: str, **params: Any) -> str:
+    entry = TEXTS[key]
+    template = entry.get(lang) or entry["en"]
+    return template.format(**params) if params else template

@@ -1,0 +1,56 @@
+"""Telegram accounts (anyone who wrote to the bot) and staff users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import TelegramAccount, User
+
+ROLES = ("rep", "manager", "admin")
+
+
+async def touch(session: AsyncSession, telegram_id: int, language: str,
+                now: datetime) -> TelegramAccount:
+    """The account, created on first contact; the language follows Telegram until chosen."""
+    account = await session.get(TelegramAccount, telegram_id)
+    if account is None:
+        account = TelegramAccount(telegram_id=telegram_id, language=language,
+                                  language_chosen=False, created_at=now, updated_at=now)
+        session.add(account)
+    elif not account.language_chosen and account.language != language:
+        account.language, account.updated_at = language, now
+    return account
+
+
+async def mark_unreachable(session: AsyncSession, telegram_id: int, now: datetime) -> None:
+    account = await session.get(TelegramAccount, telegram_id)
+    if account is None:
+        account = TelegramAccount(telegram_id=telegram_id, language="zh", language_chosen=False,
+                                  created_at=now, updated_at=now)
+        session.add(account)
+    account.unreachable_at = account.unreachable_at or now
+    account.updated_at = now
+
+
+async def user_by_telegram(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id,
+                                                   User.active.is_(True)))
+
+
+async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str, role: str,
+                   now: datetime, language: str = "zh", manager_id: int | None = None) -> User:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    existing = None if telegram_id is None else await session.scalar(
+        select(User).where(User.telegram_id == telegram_id))
+    if existing is not None:
+        existing.name, existing.role, existing.active = name, role, True
+        return existing
+    user = User(telegram_id=telegram_id, name=name, role=role, language=language,
+                manager_id=manager_id, active=True, created_at=now)
+    session.add(user)
+    await session.flush()
+    return user

@@ -1,0 +1,109 @@
+"""The update inbox: stored before confirmation, processed once, replied at least once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+LEASE = timedelta(seconds=60)
+
+
+def chat_of(payload: dict[str, Any]) -> int | None:
+    """The chat an update belongs to (updates of one chat are processed in order)."""
+    for key in ("message", "edited_message", "callback_query", "my_chat_member"):
+        part = payload.get(key)
+        if not isinstance(part, dict):
+            continue
+        chat = part.get("chat") or (part.get("message") or {}).get("chat") or {}
+        if "id" in chat:
+            return int(chat["id"])
+        sender = part.get("from") or {}
+        if "id" in sender:
+            return int(sender["id"])
+    return None
+
+
+async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]], now: datetime) -> int:
+    """Insert updates not seen before (a redelivered update_id is ignored); returns how many."""
+    if not payloads:
+        return 0
+    rows = [{"update_id": int(p["update_id"]), "chat_id": chat_of(p), "payload": p,
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
+            for p in payloads]
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = maker(InboxUpdate).values(rows).on_conflict_do_nothing(
+        index_elements=["update_id"])
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[InboxUpdate]:
+    """Lease a batch of due updates, oldest first (other processes skip leased rows)."""
+    query = (select(InboxUpdate)
+             .where(InboxUpdate.status.in_(("pending", "replying")),
+                    InboxUpdate.next_attempt_at <= now,
+                    (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now))
+             .order_by(InboxUpdate.update_id).limit(limit)
+             .with_for_update(skip_locked=True))
+    rows = list((await session.scalars(query)).all())
+    for row in rows:
+        row.lease_until = now + LEASE
+    return rows
+
+
+async def lock(session: AsyncSession, update_id: int) -> InboxUpdate | None:
+    return (await session.execute(
+        select(InboxUpdate).where(InboxUpdate.update_id == update_id).with_for_update()
+        .execution_options(populate_existing=True))).scalar_one_or_none()
+
+
+async def earlier_open(session: AsyncSession, row: InboxUpdate) -> bool:
+    """Whether an earlier update of the same chat still waits to be processed."""
+    if row.chat_id is None:
+        return False
+    found = await session.scalar(
+        select(InboxUpdate.update_id).where(
+            InboxUpdate.chat_id == row.chat_id, InboxUpdate.update_id < row.update_id,
+            InboxUpdate.status == "pending").limit(1))
+    return found is not None
+
+
+async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> None:
+    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+                          .values(status="done", done_at=now, lease_until=None))
+
+
+async def retry_later(session: AsyncSession, update_id: int, now: datetime, error: str,
+                      max_attempts: int = 8) -> None:
+    row = await session.get(InboxUpdate, update_id)
+    if row is None:
+        return
+    row.attempts += 1
+    row.error = error[:2000]
+    row.lease_until = None
+    if row.attempts >= max_attempts:
+        row.status = "failed"
+    else:
+        row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 300))
+
+
+async def release(session: AsyncSession, update_id: int) -> None:
+    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+                          .values(lease_until=None))
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = await session.execute(select(InboxUpdate.status, func.count())
+                                 .group_by(InboxUpdate.status))
+    return {status: int(n) for status, n in rows.all()}

@@ -1,0 +1,42 @@
+"""Invite links: 256 random bits, stored only as a SHA-256 hash, bound on first use."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Invite
+
+TOKEN_BYTES = 32  # base64url: 43 characters, within Telegram's 64-character start payload
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+async def create(session: AsyncSession, *, customer_id: int, flow_id: str, created_by: int | None,
+                 now: datetime, valid_for: timedelta) -> tuple[Invite, str]:
+    """A new invite and its token (shown once; only the hash is stored)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    invite = Invite(token_hash=token_hash(token), customer_id=customer_id, flow_id=flow_id,
+                    created_by=created_by, created_at=now, expires_at=now + valid_for)
+    session.add(invite)
+    await session.flush()
+    return invite, token
+
+
+async def find(session: AsyncSession, token: str) -> Invite | None:
+    if not 20 <= len(token) <= 64:
+        return None
+    return await session.scalar(select(Invite).where(Invite.token_hash == token_hash(token))
+                                .with_for_update())
+
+
+def usable_by(invite: Invite, telegram_id: int, now: datetime) -> bool:
+    """Not revoked, not expired, and unbound or bound to this person."""
+    return (invite.revoked_at is None and invite.expires_at > now
+            and invite.telegram_id in (None, telegram_id))
