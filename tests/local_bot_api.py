@@ -48,6 +48,7 @@ class LocalBotApi:
     _message_ids: dict[int, itertools.count[int]] = field(default_factory=dict)
     _newest: dict[int, int] = field(default_factory=dict)
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _activity: asyncio.Event = field(default_factory=asyncio.Event)  # set on every request
     base_url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -143,7 +144,8 @@ class LocalBotApi:
         try:
             async with asyncio.timeout(seconds):
                 while not predicate():
-                    await asyncio.sleep(0.01)
+                    self._activity.clear()
+                    await self._activity.wait()
         except TimeoutError:
             raise AssertionError("the bot did not do what was expected in time; calls: "
                                  + json.dumps([c.method for c in self.calls[-20:]])) from None
@@ -155,6 +157,7 @@ class LocalBotApi:
             return _error(401, "Unauthorized")
         params = await _params(request)
         self.calls.append(Call(method, params))
+        self._activity.set()
         if self.faults.get(method):
             fault = self.faults[method].pop(0)
             extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
