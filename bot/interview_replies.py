@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.actions import Edit, Send
+from bot.actions import Edit, Send, clip
 from bot.context import Ctx
 from bot.render import keyboard, prompt_text, summary_text
 from bot.texts import say
 from flows.i18n import pick
-from flows.model import I18nText, QuestionType
+from flows.model import Flow, QuestionType
+from flows.outcome import summarise
+from flows.state import InterviewState
 from flows.steps import Completed, Prompt
 from interview_bot.interviews import Turn
 from storage import interviews as interview_rows
-from storage.models import Customer, Interview, Invite, User
+from storage.models import Customer, Interview, Invite, TelegramAccount, User
 
 
 def show_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
@@ -40,11 +42,11 @@ async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
     thanks = say("thanks_rep" if ctx.user is not None else "thanks_customer", ctx.lang)
     ctx.actions.append(Send(ctx.chat_id, "\n\n".join(
         p for p in (lead, thanks, summary_text(turn.step, ctx.lang)) if p)))
-    await _tell_inviter(ctx, interview, flow.title, turn.step)
+    await _tell_inviter(ctx, interview, flow)
 
 
-async def _tell_inviter(ctx: Ctx, interview: Interview, title: I18nText,
-                        step: Completed) -> None:
+async def _tell_inviter(ctx: Ctx, interview: Interview, flow: Flow) -> None:
+    """The rep who sent the invite hears about it, in the language they use with the bot."""
     invite = await ctx.session.scalar(select(Invite).where(Invite.interview_id == interview.id))
     if invite is None or invite.created_by is None:
         return
@@ -52,10 +54,13 @@ async def _tell_inviter(ctx: Ctx, interview: Interview, title: I18nText,
     customer = await ctx.session.get(Customer, interview.customer_id)
     if rep is None or rep.telegram_id is None or customer is None:
         return
-    summary = summary_text(step, rep.language, title="")
-    ctx.actions.append(Send(rep.telegram_id, say(
-        "rep_notified", rep.language, customer=customer.name,
-        flow=pick(title, rep.language), summary=summary.strip())))
+    account = await ctx.session.get(TelegramAccount, rep.telegram_id)
+    lang = account.language if account is not None else rep.language
+    lines = summarise(flow, InterviewState.from_json(interview.state), lang)
+    summary = "\n".join(f"• {line.question}\n  {line.answer}" for line in lines)
+    ctx.actions.append(Send(rep.telegram_id, clip(say(
+        "rep_notified", lang, customer=customer.name, flow=pick(flow.title, lang),
+        summary=summary))))
 
 
 async def current(ctx: Ctx) -> Interview | None:

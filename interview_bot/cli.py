@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.runner import serve
 from flows.errors import FlowLoadError
 from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
 from flows.model import FlowFile, Stage
-from interview_bot.app import open_app
+from interview_bot.app import open_app, system_clock
 from interview_bot.interviews import InterviewError
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
-from storage import customers, migrate
+from storage import accounts, audit, customers, invites, migrate
 from storage.database import create_engine
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -122,12 +125,19 @@ def _ask_customer_name() -> str:
 
 
 @app.command()
-def run() -> None:
+def run(
+    webhook: Annotated[bool, typer.Option(help="Serve a webhook instead of long polling")] = False,
+    framework: Annotated[str, typer.Option(help="aiogram or ptb")] = "aiogram",
+) -> None:
     """The main job: the Telegram bot when a token is set, else the terminal interview."""
     settings = _settings()
     if settings.telegram.bot_token is not None:
-        raise _fail("TELEGRAM_BOT_TOKEN is set, but this version has no Telegram runtime yet; "
-                    "unset it to run the terminal interview")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        try:
+            asyncio.run(serve(settings, framework=framework, webhook=webhook))
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        return
     typer.echo("No TELEGRAM_BOT_TOKEN set: running the interview here in the terminal.\n"
                "未设置 TELEGRAM_BOT_TOKEN：在终端中进行访谈。 (/lang en for English)")
     language = normalise_language(settings.interview.language)
@@ -149,6 +159,66 @@ def flow_schema_json() -> str:
     schema_["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema_["title"] = "Interview flow file"
     return json.dumps(schema_, ensure_ascii=False, indent=2) + "\n"
+
+
+users_app = typer.Typer(no_args_is_help=True, help="Staff who use the bot.")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    telegram_id: Annotated[int, typer.Option(help="Numeric Telegram user id")],
+    role: Annotated[str, typer.Option(help="rep, manager or admin")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
+) -> None:
+    """Register a rep, manager or admin (or change an existing one's role)."""
+    asyncio.run(_users_add(_settings(), telegram_id, role, name, manager_id))
+
+
+async def _users_add(settings: Settings, telegram_id: int, role: str, name: str,
+                     manager_id: int | None) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        now = system_clock()
+        try:
+            user = await accounts.add_user(session, telegram_id=telegram_id, name=name,
+                                           role=role, now=now, manager_id=manager_id)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        await audit.append(session, at=now, actor="cli", action="user.add", entity="user",
+                           entity_id=user.id, fields=["role"], channel="cli")
+        typer.echo(f"user {user.id}: {name} ({role}), telegram id {telegram_id}")
+
+
+@app.command()
+def invite(
+    customer: Annotated[str, typer.Option(help="Customer (company) name")],
+    flow: Annotated[str, typer.Option(help="Flow the customer answers")] = "pre_meeting",
+    bot_username: Annotated[str, typer.Option(help="The bot's @username (without @)")] = "",
+    days: Annotated[int, typer.Option(help="Days the link stays valid")] = 14,
+) -> None:
+    """Make an invite link for a customer's questionnaire."""
+    asyncio.run(_invite(_settings(), customer, flow, bot_username, days))
+
+
+async def _invite(settings: Settings, name: str, flow_id: str, username: str, days: int) -> None:
+    if not username:
+        raise _fail("give --bot-username (the bot's Telegram @username)")
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        if flow_id not in app_.flows:
+            raise _fail(f"there is no flow `{flow_id}`")
+        now = system_clock()
+        matches = await customers.find_by_name(session, name)
+        if len(matches) > 1:
+            raise _fail(f"several customers are called {name!r}; rename one first")
+        found = matches[0] if matches else await app_.interviews.create_customer(
+            session, name, TERMINAL)
+        created, token = await invites.create(session, customer_id=found.id, flow_id=flow_id,
+                                              created_by=None, now=now,
+                                              valid_for=timedelta(days=days))
+        await audit.append(session, at=now, actor="cli", action="invite.create",
+                           entity="invite", entity_id=created.id, channel="cli")
+        typer.echo(f"https://t.me/{username.lstrip('@')}?start={token}")
 
 
 @db_app.command("upgrade")

@@ -7,11 +7,11 @@ Sections map onto variable names by their first word: `DATABASE_URL` is
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.loader import default_flow_dir
 
@@ -24,7 +24,24 @@ class DatabaseSettings(BaseModel):
 
 class TelegramSettings(BaseModel):
     bot_token: SecretStr | None = None
-    api_server: str | None = None
+    api_server: str | None = None  # a self-hosted Bot API server, e.g. http://127.0.0.1:8081
+    webhook_url: str = ""  # public base URL; the bot listens on /telegram/webhook
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    poll_seconds: int = 25
+
+
+class AdminSettings(BaseModel):
+    # the first admins, before anyone can run /adduser: ADMIN_TELEGRAM_IDS=111,222
+    telegram_ids: Annotated[list[int], NoDecode] = []
+
+    @field_validator("telegram_ids", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(",", " ").split()]
+        return value
 
 
 class InterviewSettings(BaseModel):
@@ -50,4 +67,5 @@ class Settings(BaseSettings):
     )
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
+    admin: AdminSettings = AdminSettings()
     interview: InterviewSettings = InterviewSettings()

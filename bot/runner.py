@@ -1,0 +1,108 @@
+"""Running the bot: one runtime (aiogram or PTB), the inbox worker, and polling or a webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from bot.actions import Action
+from bot.context import BotConfig
+from bot.conversation import Conversation
+from bot.inbox_worker import InboxWorker
+from bot.polling import poll
+from bot.raw_updates import UpdateFetcher
+from bot.webhook import WEBHOOK_PATH, webhook_app
+from interview_bot.app import open_app, system_clock
+from interview_bot.interviews import Clock
+from interview_bot.settings import Settings
+
+log = logging.getLogger(__name__)
+PRODUCTION_API = "https://api.telegram.org"
+
+
+class Runtime(Protocol):
+    name: str
+
+    async def start(self, conversation: Conversation) -> str: ...
+    async def set_commands(self) -> None: ...
+    async def set_webhook(self, url: str, secret: str) -> None: ...
+    async def dispatch(self, payload: dict[str, Any]) -> tuple[bool, list[Action]]: ...
+    async def perform(self, action: Action) -> None: ...
+    async def close(self) -> None: ...
+
+
+def make_runtime(framework: str, token: str, api_server: str | None) -> Runtime:
+    if framework == "aiogram":
+        from bot.aiogram_app.runtime import AiogramRuntime
+
+        return AiogramRuntime(token, api_server)
+    if framework == "ptb":
+        from bot.ptb_app import PtbRuntime
+
+        return PtbRuntime(token, api_server)
+    raise ValueError(f"unknown framework {framework!r}; use aiogram or ptb")
+
+
+async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool = False,
+                clock: Clock = system_clock, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM)."""
+    tg = settings.telegram
+    if tg.bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    if webhook and (tg.webhook_secret is None or not tg.webhook_url):
+        raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
+    token = tg.bot_token.get_secret_value()
+    stop = stop or _stop_on_signals()
+    async with open_app(settings, clock=clock) as app:
+        runtime = make_runtime(framework, token, tg.api_server)
+        conversation = Conversation(app.sessions, app.interviews, app.flows, clock,
+                                    BotConfig(bot_username="", admin_ids=frozenset(
+                                        settings.admin.telegram_ids)))
+        username = await runtime.start(conversation)
+        conversation.config = BotConfig(bot_username=username,
+                                        admin_ids=frozenset(settings.admin.telegram_ids))
+        with contextlib.suppress(Exception):
+            await runtime.set_commands()
+        worker = InboxWorker(app.sessions, runtime.dispatch, runtime.perform, clock)
+        tasks = [asyncio.create_task(worker.run_forever(stop))]
+        site_runner: web.AppRunner | None = None
+        fetcher: UpdateFetcher | None = None
+        try:
+            if webhook:
+                assert tg.webhook_secret is not None
+                secret = tg.webhook_secret.get_secret_value()
+                site_runner = web.AppRunner(webhook_app(app.sessions, clock, secret, worker.wake))
+                await site_runner.setup()
+                await web.TCPSite(site_runner, tg.webhook_host, tg.webhook_port).start()
+                await runtime.set_webhook(tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
+                log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, runtime.name)
+            else:
+                fetcher = UpdateFetcher(tg.api_server or PRODUCTION_API, token)
+                tasks.append(asyncio.create_task(
+                    poll(fetcher, app.sessions, clock, stop, worker.wake,
+                         tg.poll_seconds)))
+                log.info("polling as @%s (%s)", username, runtime.name)
+            await stop.wait()
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if site_runner is not None:
+                await site_runner.cleanup()
+            if fetcher is not None:
+                await fetcher.close()
+            await runtime.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop

@@ -1,0 +1,118 @@
+"""Running the real bot (aiogram or PTB) against the local Bot API server, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.runner import serve
+from interview_bot.app import open_app
+from interview_bot.settings import (
+    AdminSettings,
+    DatabaseSettings,
+    InterviewSettings,
+    Settings,
+    TelegramSettings,
+)
+from storage import accounts
+from storage.models import Answer, utcnow
+from tests.local_bot_api import TOKEN, LocalBotApi
+
+ADMIN = 9001
+REP = 7001
+CUSTOMER = 5001
+
+
+@dataclass
+class BotUnderTest:
+    api: LocalBotApi
+    framework: str
+    settings: Settings
+    webhook: bool = False
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        self.task = asyncio.create_task(serve(self.settings, framework=self.framework,
+                                              webhook=self.webhook, stop=self.stop_event))
+        connected = asyncio.ensure_future(self.api.wait_for(
+            lambda: any(c.method == "getMe" for c in self.api.calls), 20))
+        done, _ = await asyncio.wait({self.task, connected},
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self.task in done:
+            connected.cancel()
+            self.task.result()  # raise what stopped it
+            raise AssertionError("the bot stopped during start-up")
+        connected.result()
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 20)
+
+    async def restart(self) -> None:
+        await self.stop()
+        self.api.calls.clear()
+        await self.start()
+
+    # ------------------------------------------------------------- talking to it
+    async def say(self, user: int, text: str, language: str = "en") -> str:
+        """Send a text and return the bot's next message to that chat."""
+        before = len(self.api.texts(user))
+        self.api.push_text(user, text, language)
+        await self.api.wait_for(lambda: len(self.api.texts(user)) > before)
+        return self.api.texts(user)[before]
+
+    async def tap(self, user: int, label_or_data: str, language: str = "en") -> str:
+        """Press a button of the newest message (by label or data); return the next message."""
+        buttons = self.api.last_buttons(user)
+        data = next((d for label, d in buttons if label_or_data in (label, d)), None)
+        assert data is not None, f"no button {label_or_data!r} in {buttons}"
+        before = len(self.api.texts(user))
+        self.api.push_tap(user, self.api.last_message_id(user), data, language)
+        await self.api.wait_for(lambda: len(self.api.texts(user)) > before)
+        return self.api.texts(user)[before]
+
+    async def answers(self) -> list[Answer]:
+        async with open_app(self.settings) as app, app.sessions() as session:
+            return list((await session.scalars(
+                select(Answer).where(Answer.superseded_at.is_(None)).order_by(Answer.id))).all())
+
+    async def add_staff(self, telegram_id: int, role: str, name: str) -> None:
+        async with open_app(self.settings) as app, app.sessions.begin() as session:
+            await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
+                                    now=utcnow())
+
+
+def bot_settings(db_url: str, api: LocalBotApi, flows: list[Path] | None = None,
+                 **telegram: Any) -> Settings:
+    interview = InterviewSettings(flows=flows) if flows else InterviewSettings()
+    return Settings(
+        database=DatabaseSettings(url=db_url),
+        telegram=TelegramSettings(bot_token=TOKEN, api_server=api.base_url, poll_seconds=1,
+                                  **telegram),
+        admin=AdminSettings(telegram_ids=[ADMIN]),
+        interview=interview,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_bot(framework: str, db_url: str, flows: list[Path] | None = None,
+                      webhook: bool = False, **telegram: Any) -> AsyncIterator[BotUnderTest]:
+    api = LocalBotApi()
+    await api.start()
+    bot = BotUnderTest(api, framework, bot_settings(db_url, api, flows, **telegram), webhook)
+    try:
+        await bot.start()
+        yield bot
+    finally:
+        with contextlib.suppress(Exception):
+            await bot.stop()
+        await api.stop()

@@ -1,0 +1,135 @@
+"""The same conversations through aiogram and python-telegram-bot, over real HTTP."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from interview_bot.app import open_app
+from storage.models import Consent, Customer, Interview
+from tests.bot.harness import ADMIN, CUSTOMER, REP, BotUnderTest
+
+# pre_meeting after the first question, typed: employees, business, name, title, role (1 =
+# decision maker), phone skipped, problems, detail, hours, impact, decision people, time,
+# other vendors no, gain, timeline within a month, reason, budget yes, range 3 + confirm, focus
+REST = ["Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry", "12", "3", "CFO", "2",
+        "no", "Faster orders", "1", "Year end", "yes", "3", "yes", "Pricing"]
+
+
+async def invite_link(bot: BotUnderTest, customer: str = "Acme") -> str:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    reply = await bot.say(REP, f"/invite {customer}")
+    if "Create it?" in reply:
+        reply = await bot.tap(REP, "new:1")
+    match = re.search(r"https://t\.me/\w+\?start=([\w-]+)", reply)
+    assert match, reply
+    return match.group(1)
+
+
+async def test_customer_invite_consent_and_questionnaire(bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    assert len(token) >= 22  # at least 128 random bits, base64url
+
+    consent = await bot.say(CUSTOMER, f"/start {token}")
+    assert "Wang Fang invites you" in consent and "Who sees your answers" in consent
+    first = await bot.tap(CUSTOMER, "I agree, start")
+    assert "Which industry is your company mainly in?" in first
+    assert [label for label, _ in bot.api.last_buttons(CUSTOMER)][:2] == [
+        "Manufacturing", "Retail and consumer goods"]
+
+    second = await bot.tap(CUSTOMER, "Manufacturing")
+    assert "Roughly how many people work at your company?" in second
+    edits = bot.api.calls_of("editMessageText")
+    assert edits and edits[-1].params["text"].endswith("✓ Manufacturing")
+
+    wrong = await bot.say(CUSTOMER, "lots")
+    assert "⚠️ Please enter a whole number between 1 and 1,000,000." in wrong
+    await bot.say(CUSTOMER, "250")
+    back = await bot.say(CUSTOMER, "/back")
+    assert "Roughly how many people" in back and "(250)" in back
+    await bot.say(CUSTOMER, "300")
+    for answer in REST[:-1]:
+        await bot.say(CUSTOMER, answer)
+    before = len(bot.api.texts(REP))
+    done = await bot.say(CUSTOMER, REST[-1])
+    assert done.startswith("Thank you! The questionnaire is complete")
+    await bot.api.wait_for(lambda: len(bot.api.texts(REP)) > before)
+    assert bot.api.texts(REP)[-1].startswith("Acme completed “Before our meeting”")
+
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        customer = await session.scalar(select(Customer).where(Customer.name == "Acme"))
+        assert customer is not None and customer.employees == 300
+        assert customer.priority == "high" and customer.owner_id is not None
+        consents = (await session.scalars(select(Consent))).all()
+        assert [c.decision for c in consents] == ["accepted"]
+        interview = await session.scalar(select(Interview))
+        assert interview is not None and interview.status == "completed"
+
+
+async def test_declining_consent_stores_nothing_but_the_refusal(bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    reply = await bot.tap(CUSTOMER, "No, thanks")
+    assert reply.startswith("Understood: nothing will be stored.")
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        assert [c.decision for c in (await session.scalars(select(Consent))).all()] == [
+            "declined"]
+        assert (await session.scalars(select(Interview))).all() == []
+    assert await bot.answers() == []
+
+
+async def test_links_that_are_bad_or_someone_elses_reveal_nothing(bot: BotUnderTest) -> None:
+    token = await invite_link(bot, "Secret Customer Ltd")
+    await bot.say(CUSTOMER, f"/start {token}")  # the customer opens it first: it is theirs now
+    for text in (f"/start {token}", "/start " + "x" * 43, f"/start {token[:-2]}"):
+        reply = await bot.say(CUSTOMER + 1, text)
+        assert reply.startswith("This link is not valid or has expired.")
+        assert "Secret" not in reply
+
+
+async def test_rep_debrief_creates_an_unknown_customer_on_request(bot: BotUnderTest) -> None:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    offer = await bot.say(REP, "/debrief Newco Ltd")
+    assert offer == "There is no customer “Newco Ltd”. Create it?"
+    first = await bot.tap(REP, "new:1")
+    assert "What kind of contact was this?" in first
+    for answer in ["1", "Zhang San", "1", "1", "/skip", "/skip", "1"]:
+        await bot.say(REP, answer)
+    confirm = await bot.tap(REP, "Yes")  # the timeline is repeated back for confirmation
+    assert "Which competitors" in confirm
+    for answer in ["/skip", "1", "2", "/skip", "in 7 days"]:
+        await bot.say(REP, answer)
+    saved = await bot.tap(REP, "Yes")
+    assert saved.startswith("Debrief saved.")
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        customer = await session.scalar(select(Customer).where(Customer.name == "Newco Ltd"))
+        assert customer is not None and customer.priority == "medium"
+        assert customer.next_step == "send_proposal"
+
+
+async def test_a_stale_button_gets_a_notice_and_changes_nothing(bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    old_message = bot.api.last_message_id(CUSTOMER)
+    old_buttons = bot.api.last_buttons(CUSTOMER)
+    await bot.say(CUSTOMER, "2")  # answered by typing; the buttons above are now stale
+    stored = len(await bot.answers())
+    bot.api.push_tap(CUSTOMER, old_message, old_buttons[0][1])
+    await bot.api.wait_for(lambda: any(
+        c.params.get("text") == "This button is no longer active."
+        for c in bot.api.calls_of("answerCallbackQuery")))
+    assert len(await bot.answers()) == stored
+    industry = [a for a in await bot.answers() if a.question_id == "industry"]
+    assert [a.value for a in industry] == ["retail"]
+
+
+async def test_commands_check_the_role(bot: BotUnderTest) -> None:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    assert await bot.say(REP, "/adduser 1234 admin Mallory") == "Only an admin can do that."
+    assert (await bot.say(CUSTOMER, "/customers")).startswith("Hello! This bot serves")
+    assert (await bot.say(CUSTOMER, "/debrief Acme")).startswith("Hello! This bot serves")
+    added = await bot.say(ADMIN, "/adduser 7002 manager Li Na")
+    assert added == "Added Li Na (manager)."
+    assert (await bot.say(7002, "/customers")) == "You have no customers yet."
