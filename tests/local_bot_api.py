@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,8 @@ BOT_USERNAME = "interview_test_bot"
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    status: int = 0  # the HTTP status the bot got back
 
 
 @dataclass
@@ -51,6 +55,7 @@ class LocalBotApi:
     _activity: asyncio.Event = field(default_factory=asyncio.Event)  # set on every request
     base_url: str = ""
     _runner: web.AppRunner | None = None
+    hook: Callable[[Call], None] | None = None  # sees every call before it is answered
 
     # ------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -110,13 +115,19 @@ class LocalBotApi:
             "new_chat_member": {"status": "kicked", "until_date": 0, "user": _bot()},
         }})
 
+    def redeliver_from(self, update_id: int) -> None:
+        """Act as if confirmations from `update_id` on never arrived (Telegram resends)."""
+        self.confirmed = update_id
+
     def fail(self, method: str, status: int, description: str, *, times: int = 1,
              retry_after: int | None = None) -> None:
         self.faults[method] += [Fault(status, description, retry_after)] * times
 
     # ------------------------------------------------------------- what the bot did
     def sent(self, chat_id: int | None = None) -> list[Call]:
+        """Messages delivered (answered 200), optionally to one chat."""
         return [c for c in self.calls if c.method in ("sendMessage", "sendPhoto", "sendDocument")
+                and c.status == 200
                 and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
 
     def texts(self, chat_id: int) -> list[str]:
@@ -156,8 +167,17 @@ class LocalBotApi:
         if request.match_info["token"] != TOKEN:
             return _error(401, "Unauthorized")
         params = await _params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
         self._activity.set()
+        if self.hook is not None:
+            self.hook(call)
+        response = await self._respond(method, params)
+        call.status = response.status
+        self._activity.set()
+        return response
+
+    async def _respond(self, method: str, params: dict[str, Any]) -> web.Response:
         if self.faults.get(method):
             fault = self.faults[method].pop(0)
             extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runner import serve
 from interview_bot.app import open_app
@@ -84,6 +85,20 @@ class BotUnderTest:
         async with open_app(self.settings) as app, app.sessions() as session:
             return list((await session.scalars(
                 select(Answer).where(Answer.superseded_at.is_(None)).order_by(Answer.id))).all())
+
+    async def eventually(self, check: Callable[[AsyncSession], Awaitable[bool]],
+                         seconds: float = 10.0) -> None:
+        """Poll the database until `check` holds; each look is its own short transaction
+        (on SQLite a transaction holds the write lock, so a long one would stall the bot)."""
+        async with open_app(self.settings) as app:
+            deadline = asyncio.get_running_loop().time() + seconds
+            while True:
+                async with app.sessions() as session:
+                    if await check(session):
+                        return
+                if asyncio.get_running_loop().time() > deadline:
+                    raise AssertionError("the database never reached the expected state")
+                await asyncio.sleep(0.05)
 
     async def add_staff(self, telegram_id: int, role: str, name: str) -> None:
         async with open_app(self.settings) as app, app.sessions.begin() as session:
