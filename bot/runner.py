@@ -20,6 +20,8 @@ from bot.webhook import WEBHOOK_PATH, webhook_app
 from interview_bot.app import open_app, system_clock
 from interview_bot.interviews import Clock
 from interview_bot.settings import Settings
+from storage import inbox
+from storage.database import is_sqlite
 
 log = logging.getLogger(__name__)
 PRODUCTION_API = "https://api.telegram.org"
@@ -68,6 +70,10 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                                         admin_ids=frozenset(settings.admin.telegram_ids))
         with contextlib.suppress(Exception):
             await runtime.set_commands()
+        if is_sqlite(app.engine):
+            # one process per SQLite file: leases left over belong to a process that died
+            async with app.sessions.begin() as session:
+                await inbox.release_all(session)
         worker = InboxWorker(app.sessions, runtime.dispatch, runtime.perform, clock)
         tasks = [asyncio.create_task(worker.run_forever(stop))]
         site_runner: web.AppRunner | None = None

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
 
-LEASE = timedelta(seconds=60)
+# How long a worker may hold an update before another may take it (after a crash).
+LEASE = timedelta(seconds=15)
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:
@@ -98,6 +99,12 @@ async def retry_later(session: AsyncSession, update_id: int, now: datetime, erro
 
 async def release(session: AsyncSession, update_id: int) -> None:
     await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+                          .values(lease_until=None))
+
+
+async def release_all(session: AsyncSession) -> None:
+    """Forget every lease: only for a start-up where no other worker can be running."""
+    await session.execute(update(InboxUpdate).where(InboxUpdate.lease_until.is_not(None))
                           .values(lease_until=None))
 
 
