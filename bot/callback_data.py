@@ -41,15 +41,13 @@ def parse(data: str) -> QuestionButton | tuple[str, str] | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     parts = data.split(":")
-    if parts[0] in {"a", "t", "d", "s", "b"} and len(parts) in (4, 5):
-        try:
-            numbers = [int(p) for p in parts[1:3]] + ([int(parts[4])] if len(parts) == 5 else [])
-        except ValueError:
+    with_option = parts[0] in {"a", "t"}
+    if (with_option and len(parts) == 5) or (parts[0] in {"d", "s", "b"} and len(parts) == 4):
+        numbers = parts[1:3] + parts[4:]
+        if not all(n.isdigit() for n in numbers):  # no signs, no blanks: ids are >= 0
             return None
-        option = numbers[2] if len(numbers) == 3 else -1
-        if min(numbers) < 0 and option != -1:
-            return None
-        return QuestionButton(parts[0], numbers[0], numbers[1], parts[3], option)
+        option = int(parts[4]) if with_option else -1
+        return QuestionButton(parts[0], int(parts[1]), int(parts[2]), parts[3], option)
     if parts[0] in {"consent", "pick", "new", "lang"} and len(parts) == 2:
         return parts[0], parts[1]
     return None

@@ -25,6 +25,7 @@ from storage.database import is_sqlite
 
 log = logging.getLogger(__name__)
 PRODUCTION_API = "https://api.telegram.org"
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 class Runtime(Protocol):
@@ -75,7 +76,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             async with app.sessions.begin() as session:
                 await inbox.release_all(session)
         worker = InboxWorker(app.sessions, runtime.dispatch, runtime.perform, clock)
-        tasks = [asyncio.create_task(worker.run_forever(stop))]
+        working = asyncio.create_task(worker.run_forever(stop))
+        tasks: list[asyncio.Task[None]] = []
         site_runner: web.AppRunner | None = None
         fetcher: UpdateFetcher | None = None
         try:
@@ -95,9 +97,13 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 log.info("polling as @%s (%s)", username, runtime.name)
             await stop.wait()
         finally:
-            for task in tasks:
+            stop.set()
+            for task in tasks:  # the poller: an unstored batch is simply sent again later
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # the worker finishes the updates in hand, so no reply goes out twice
+            await asyncio.wait({working}, timeout=SHUTDOWN_GRACE_SECONDS)
+            working.cancel()
+            await asyncio.gather(*tasks, working, return_exceptions=True)
             if site_runner is not None:
                 await site_runner.cleanup()
             if fetcher is not None:

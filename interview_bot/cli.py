@@ -221,6 +221,26 @@ async def _invite(settings: Settings, name: str, flow_id: str, username: str, da
         typer.echo(f"https://t.me/{username.lstrip('@')}?start={token}")
 
 
+@app.command("revoke-invites")
+def revoke_invites(customer: Annotated[str, typer.Option(help="Customer (company) name")]) -> None:
+    """Revoke every open invite link of a customer."""
+    asyncio.run(_revoke(_settings(), customer))
+
+
+async def _revoke(settings: Settings, name: str) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        now = system_clock()
+        found = await customers.find_by_name(session, name)
+        if not found:
+            raise _fail(f"there is no customer {name!r}")
+        revoked = 0
+        for customer in found:
+            revoked += await invites.revoke_open(session, customer.id, now)
+            await audit.append(session, at=now, actor="cli", action="invite.revoke",
+                               entity="customer", entity_id=customer.id, channel="cli")
+        typer.echo(f"revoked {revoked} invite link(s)")
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: Annotated[str | None, typer.Option(help="Database URL")] = None) -> None:
     """Apply database migrations (also done automatically on start)."""

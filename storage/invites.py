@@ -36,6 +36,16 @@ async def find(session: AsyncSession, token: str) -> Invite | None:
                                 .with_for_update())
 
 
+async def revoke_open(session: AsyncSession, customer_id: int, now: datetime) -> int:
+    """Revoke every invite of a customer that has not expired; returns how many."""
+    open_ones = (await session.scalars(select(Invite).where(
+        Invite.customer_id == customer_id, Invite.revoked_at.is_(None),
+        Invite.expires_at > now))).all()
+    for invite in open_ones:
+        invite.revoked_at = now
+    return len(open_ones)
+
+
 def usable_by(invite: Invite, telegram_id: int, now: datetime) -> bool:
     """Not revoked, not expired, and unbound or bound to this person."""
     return (invite.revoked_at is None and invite.expires_at > now

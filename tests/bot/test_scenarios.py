@@ -133,3 +133,75 @@ async def test_commands_check_the_role(bot: BotUnderTest) -> None:
     added = await bot.say(ADMIN, "/adduser 7002 manager Li Na")
     assert added == "Added Li Na (manager)."
     assert (await bot.say(7002, "/customers")) == "You have no customers yet."
+
+
+async def test_revoked_and_expired_links_are_refused(bot: BotUnderTest) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from storage import invites
+    from storage.models import Invite, utcnow
+
+    revoked = await invite_link(bot, "Acme")
+    async with open_app(bot.settings) as app, app.sessions.begin() as session:
+        customer = await session.scalar(select(Customer).where(Customer.name == "Acme"))
+        assert customer is not None
+        assert await invites.revoke_open(session, customer.id, utcnow()) == 1
+    expired = await invite_link(bot, "Acme")
+    async with open_app(bot.settings) as app, app.sessions.begin() as session:
+        await session.execute(update(Invite).where(Invite.revoked_at.is_(None))
+                              .values(expires_at=utcnow() - timedelta(seconds=1)))
+    for token in (revoked, expired):
+        reply = await bot.say(CUSTOMER, f"/start {token}")
+        assert reply.startswith("This link is not valid or has expired.")
+
+
+async def test_multi_choice_buttons_toggle_and_done(bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    for answer in ["1", "250", "Widgets", "Li Wei", "CTO", "1", "/skip"]:
+        prompt = await bot.say(CUSTOMER, answer)
+    assert "Which problems come up most often" in prompt
+    for label in ("☐ Costs are too high", "☐ Too much manual work"):
+        data = next(d for text, d in bot.api.last_buttons(CUSTOMER) if text == label)
+        before = len(bot.api.calls_of("editMessageText"))
+        bot.api.push_tap(CUSTOMER, bot.api.last_message_id(CUSTOMER), data)
+        await bot.api.wait_for(lambda: len(bot.api.calls_of("editMessageText")) > before)
+    markup = bot.api.calls_of("editMessageText")[-1].params["reply_markup"]
+    labels = [b["text"] for row in markup["inline_keyboard"] for b in row]
+    assert "☑ Costs are too high" in labels and "☑ Too much manual work" in labels
+    done = next(b["callback_data"] for row in markup["inline_keyboard"] for b in row
+                if b["text"] == "Done ✓")
+    before = len(bot.api.texts(CUSTOMER))
+    bot.api.push_tap(CUSTOMER, bot.api.last_message_id(CUSTOMER), done)
+    await bot.api.wait_for(lambda: len(bot.api.texts(CUSTOMER)) > before)
+    assert "Which one troubles you most?" in bot.api.texts(CUSTOMER)[-1]
+    problems = [a for a in await bot.answers() if a.question_id == "current_problems"]
+    assert [a.value for a in problems] == [["high_cost", "manual_work"]]
+
+
+async def test_same_named_customers_get_buttons_and_card_shows_the_record(
+        bot: BotUnderTest) -> None:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    async with open_app(bot.settings) as app, app.sessions.begin() as session:
+        from storage import customers
+        from storage.models import utcnow
+
+        rep = await accounts_user(session)
+        for _ in range(2):
+            twin = await customers.create(session, "Twin Co", utcnow(), owner_id=rep)
+            twin.industry = "retail"
+    pick = await bot.say(REP, "/card twin co")
+    assert pick == "Several customers match “twin co”; pick one:"
+    card = await bot.tap(REP, bot.api.last_buttons(REP)[1][0])
+    assert card.startswith("🗂 Twin Co (#2)") and "industry: retail" in card
+
+
+async def accounts_user(session) -> int:  # type: ignore[no-untyped-def]
+    from storage.models import User
+
+    user = await session.scalar(select(User).where(User.telegram_id == REP))
+    assert user is not None
+    return int(user.id)
