@@ -168,7 +168,8 @@ async def test_multi_choice_buttons_toggle_and_done(bot: BotUnderTest) -> None:
         data = next(d for text, d in bot.api.last_buttons(CUSTOMER) if text == label)
         before = len(bot.api.calls_of("editMessageText"))
         bot.api.push_tap(CUSTOMER, bot.api.last_message_id(CUSTOMER), data)
-        await bot.api.wait_for(lambda: len(bot.api.calls_of("editMessageText")) > before)
+        await bot.api.wait_for(
+            lambda edits=before: len(bot.api.calls_of("editMessageText")) > edits)
     markup = bot.api.calls_of("editMessageText")[-1].params["reply_markup"]
     labels = [b["text"] for row in markup["inline_keyboard"] for b in row]
     assert "☑ Costs are too high" in labels and "☑ Too much manual work" in labels
