@@ -25,10 +25,15 @@ def show_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
     if isinstance(step, Completed):
         return
     text = prompt_text(interview_flow, step, ctx.lang, lead or turn.notice)
+    if step.kind == QuestionType.PHONE and step.mode == "answer":
+        # one keyboard per message: the share-my-number button, with the commands in words
+        hints = [c for c, shown in (("/skip", not step.required), ("/back", step.can_back))
+                 if shown]
+        text = clip(text + ("\n\n" + " · ".join(hints) if hints else ""))
+        ctx.actions.append(Send(ctx.chat_id, text, (), say("share_phone", ctx.lang)))
+        return
     buttons = keyboard(interview_flow, turn.interview_id, step, ctx.lang, list(step.selected))
-    contact = say("share_phone", ctx.lang) if (
-        step.kind == QuestionType.PHONE and step.mode == "answer") else None
-    ctx.actions.append(Send(ctx.chat_id, text, buttons, contact))
+    ctx.actions.append(Send(ctx.chat_id, text, buttons))
 
 
 async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:

@@ -115,13 +115,13 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable(bot: BotUnderT
     await bot.eventually(kicked)
 
 
-async def test_bursts_of_twenty_answers_are_stored_in_order(framework: str,
+async def test_bursts_of_twenty_answers_are_stored_in_order(framework: str, db_url: str,
                                                             tmp_path: Path) -> None:
+    """On SQLite and on PostgreSQL (row locks, SKIP LOCKED): 5 reps × 20 answers at once."""
     flows = tmp_path / "flows.yaml"
     flows.write_text(BURST_FLOWS, encoding="utf-8")
     reps = [REP + i for i in range(5)]
-    async with running_bot(framework, f"sqlite+aiosqlite:///{tmp_path / 'b.db'}",
-                           flows=[flows]) as bot:
+    async with running_bot(framework, db_url, flows=[flows]) as bot:
         for n, rep in enumerate(reps):
             await bot.add_staff(rep, "rep", f"Rep {n}")
             await bot.say(rep, f"/debrief Customer {n}")

@@ -206,3 +206,21 @@ async def accounts_user(session) -> int:  # type: ignore[no-untyped-def]
     user = await session.scalar(select(User).where(User.telegram_id == REP))
     assert user is not None
     return int(user.id)
+
+
+async def test_a_phone_question_offers_to_share_the_number(bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    for answer in ["1", "250", "Widgets", "Li Wei", "CTO"]:
+        await bot.say(CUSTOMER, answer)
+    prompt = await bot.say(CUSTOMER, "1")
+    assert "Could you leave a phone number?" in prompt
+    markup = bot.api.sent(CUSTOMER)[-1].params["reply_markup"]
+    assert markup["keyboard"][0][0]["request_contact"] is True
+    before = len(bot.api.texts(CUSTOMER))
+    bot.api.push_contact(CUSTOMER, "+86 138 0013 8000")
+    await bot.api.wait_for(lambda: len(bot.api.texts(CUSTOMER)) > before)
+    assert "Which problems come up most often" in bot.api.texts(CUSTOMER)[-1]
+    phone = [a.value for a in await bot.answers() if a.question_id == "phone"]
+    assert phone == ["+8613800138000"]
