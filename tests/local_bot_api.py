@@ -216,6 +216,9 @@ class LocalBotApi:
         return _ok({"message_id": self._newest[chat_id], "date": 1_790_000_000,
                     "chat": {"id": chat_id, "type": "private"}, "text": p.get("text", "")})
 
+    _m_sendPhoto = _m_sendMessage
+    _m_sendDocument = _m_sendMessage
+
     async def _m_editMessageText(self, p: dict[str, Any]) -> web.Response:
         return _ok({"message_id": int(p.get("message_id", 0)), "date": 1_790_000_000,
                     "chat": {"id": int(p.get("chat_id", 0)), "type": "private"},

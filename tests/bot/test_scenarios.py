@@ -40,6 +40,9 @@ async def test_customer_invite_consent_and_questionnaire(bot: BotUnderTest) -> N
 
     second = await bot.tap(CUSTOMER, "Manufacturing")
     assert "Roughly how many people work at your company?" in second
+    methods = [c.method for c in bot.api.calls]
+    last_answer = len(methods) - 1 - methods[::-1].index("answerCallbackQuery")
+    assert "sendMessage" in methods[last_answer:]  # the spinner is answered before the reply
     edits = bot.api.calls_of("editMessageText")
     assert edits and edits[-1].params["text"].endswith("✓ Manufacturing")
 
