@@ -30,7 +30,7 @@ class TryLater(Exception):
     """The Bot API stayed unavailable; keep the update and try again later."""
 
 
-Perform = Callable[[Action], Awaitable[None]]
+Perform = Callable[[Action], Awaitable[int | None]]  # the message id, for a Send
 Sleep = Callable[[float], Awaitable[None]]
 
 

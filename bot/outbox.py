@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.actions import Action, AnswerCallback
 from bot.conversation import Conversation
+from bot.delivery import Perform
 from bot.incoming import Incoming
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ class Outbox:
     error: BaseException | None = None
 
     async def run(self, conversation: Conversation, incoming: Incoming,
-                  perform: Callable[[Action], Awaitable[None]]) -> None:
+                  perform: Perform) -> None:
         """Handle one update; a pressed button is answered first, before the slow part."""
         self.handled = True
         try:

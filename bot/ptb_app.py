@@ -103,11 +103,13 @@ class PtbRuntime:
             await self._run(Incoming(update.update_id, user.id, member.chat.id,
                                      user.language_code, "blocked"))
 
-    async def perform(self, action: Action) -> None:
+    async def perform(self, action: Action) -> int | None:
         bot = self.app.bot
         try:
             if isinstance(action, Send):
-                await bot.send_message(action.chat_id, action.text, reply_markup=_markup(action))
+                sent = await bot.send_message(action.chat_id, action.text,
+                                              reply_markup=_markup(action))
+                return sent.message_id
             elif isinstance(action, Edit):
                 await bot.edit_message_text(action.text, chat_id=action.chat_id,
                                             message_id=action.message_id,
@@ -122,6 +124,7 @@ class PtbRuntime:
             raise DeliveryError("permanent", str(exc)) from exc
         except (TimedOut, NetworkError) as exc:
             raise DeliveryError("transient", str(exc)) from exc
+        return None
 
     async def close(self) -> None:
         await self.app.shutdown()

@@ -13,6 +13,8 @@ from flows.loader import load_paths
 from flows.model import Flow
 from interview_bot.interviews import Clock, InterviewService
 from interview_bot.settings import Settings
+from scheduler.planning import Planner
+from scheduler.policy import load_policy
 from storage import migrate
 from storage.database import create_engine, session_factory
 
@@ -28,6 +30,7 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
     flows: dict[str, Flow]
     interviews: InterviewService
+    planner: Planner
 
 
 @asynccontextmanager
@@ -40,7 +43,8 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
                            synchronous=settings.database.synchronous)
     try:
         await migrate.upgrade(engine)
-        service = InterviewService(flows, clock, settings.interview.timezone)
-        yield App(settings, engine, session_factory(engine), flows, service)
+        planner = Planner(load_policy(), settings.interview.timezone)
+        service = InterviewService(flows, clock, settings.interview.timezone, planner)
+        yield App(settings, engine, session_factory(engine), flows, service, planner)
     finally:
         await engine.dispose()

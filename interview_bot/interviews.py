@@ -24,6 +24,7 @@ from flows.model import Flow
 from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
 from flows.steps import Step, Transition
+from scheduler.planning import Planner
 from storage import answers, audit, card, customers, interviews
 from storage.models import Customer, Interview
 
@@ -53,8 +54,9 @@ class Turn:
 
 
 class InterviewService:
-    def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str) -> None:
-        self.flows, self.clock = flows, clock
+    def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str,
+                 planner: Planner | None = None) -> None:
+        self.flows, self.clock, self.planner = flows, clock, planner
         self.zone = ZoneInfo(timezone)
 
     def _flow(self, flow_id: str) -> Flow:
@@ -196,6 +198,8 @@ class InterviewService:
                 if field in RULE_SETTABLE:
                     await card.apply(session, interview, customer, field, value, None, now)
         customer.last_contact_at = customer.updated_at = now
+        if self.planner is not None:  # follow-ups and the next revisit, in this transaction
+            await self.planner.after_interview(session, interview, customer, outcome, now)
         await audit.append(session, at=now, actor=interview.respondent_key,
                            action="interview.complete", entity="interview",
                            entity_id=interview.id, channel="engine")

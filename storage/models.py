@@ -69,6 +69,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # rep | manager | admin
     language: Mapped[str] = mapped_column(String(8), default="zh")
     timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))  # "21:00-08:30"; None: policy
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
@@ -100,6 +101,8 @@ class Customer(Base):
     next_step: Mapped[str | None] = mapped_column(String(200))
     next_contact: Mapped[date | None] = mapped_column(Date)
     last_contact_at: Mapped[datetime | None]
+    # the day the next revisit is due (grade cadence after the last contact)
+    revisit_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -256,6 +259,42 @@ class Consent(Base):
     text_version: Mapped[str] = mapped_column(String(20))
     decision: Mapped[str] = mapped_column(String(10))  # accepted | declined | withdrawn
     decided_at: Mapped[datetime]
+
+
+class Reminder(Base):
+    """One thing to tell one person at one time. The database is the queue.
+
+    pending → (claimed with a lease) → sent | failed | expired | cancelled | done | snoozed.
+    The dedupe key makes scheduling the same thing twice a no-op.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_status_due_at", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_chat: Mapped[int | None] = mapped_column(BigInteger)  # customers: no user row
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None]
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DigestSent(Base):
+    """A manager's daily digest, once per local day even across restarts."""
+
+    __tablename__ = "digests_sent"
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[datetime]
 
 
 def utcnow() -> datetime:

@@ -62,11 +62,12 @@ class AiogramRuntime:
                                               perform=self.perform)
         return outbox.result()
 
-    async def perform(self, action: Action) -> None:
+    async def perform(self, action: Action) -> int | None:
         try:
             if isinstance(action, Send):
-                await self.bot.send_message(action.chat_id, action.text,
-                                            reply_markup=_markup(action))
+                sent = await self.bot.send_message(action.chat_id, action.text,
+                                                   reply_markup=_markup(action))
+                return sent.message_id
             elif isinstance(action, Edit):
                 await self.bot.edit_message_text(
                     text=action.text, chat_id=action.chat_id, message_id=action.message_id,
@@ -81,6 +82,7 @@ class AiogramRuntime:
             raise DeliveryError("transient", str(exc)) from exc
         except TelegramBadRequest as exc:
             raise DeliveryError("permanent", str(exc)) from exc
+        return None
 
     async def close(self) -> None:
         await self.bot.session.close()

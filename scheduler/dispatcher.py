@@ -1,0 +1,213 @@
+"""Sending due reminders: claim a batch with a lease, send within Telegram's limits,
+record each outcome at once.
+
+After a crash mid-send, a claimed reminder is sent again once its lease ends (a
+minute): every reminder reaches its recipient at least once; one whose send was in
+flight at the moment of the crash may arrive twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.actions import Keyboard, Send
+from bot.delivery import DeliveryError, Perform, backoff
+from interview_bot.interviews import Clock
+from scheduler.messages import buttons, note_text, say
+from scheduler.planning import Planner
+from scheduler.policy import ReminderPolicy
+from scheduler.rate_limit import RateLimiter
+from storage import accounts, reminders
+from storage.models import Contact, Customer, Reminder, TelegramAccount, User
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 10
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    expired: int = 0
+    postponed: int = 0
+    redirected: int = 0
+
+    def add(self, other: Stats) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Job:
+    reminder_id: int
+    chat_id: int
+    text: str
+    keyboard: Keyboard = field(default_factory=tuple)
+    recipient_id: int | None = None
+    attempts: int = 0
+
+
+class Dispatcher:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], perform: Perform,
+                 clock: Clock, planner: Planner, policy: ReminderPolicy,
+                 limiter: RateLimiter | None = None, concurrency: int = 64) -> None:
+        self.sessions, self.perform, self.clock = sessions, perform, clock
+        self.planner, self.policy = planner, policy
+        self.limiter = limiter or RateLimiter()
+        self.gate = asyncio.Semaphore(concurrency)
+
+    async def tick(self, batch: int = 500) -> Stats:
+        """One pass: everything due now, batch after batch."""
+        total = Stats()
+        while True:
+            stats, claimed = await self._batch(batch)
+            total.add(stats)
+            if claimed < batch:
+                return total
+
+    async def _batch(self, size: int) -> tuple[Stats, int]:
+        stats = Stats()
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            claimed = await reminders.claim_due(session, now, size)
+            jobs = [job for r in claimed if (job := await self._prepare(session, r, now, stats))]
+        results = await asyncio.gather(*(self._send(job) for job in jobs))
+        for outcome in results:
+            setattr(stats, outcome, getattr(stats, outcome) + 1)
+        return stats, len(claimed)
+
+    async def _prepare(self, session: AsyncSession, reminder: Reminder, now: datetime,
+                       stats: Stats) -> Job | None:
+        """Decide, inside the claiming transaction, what to send, or why not now."""
+        late = self.policy.max_lateness_days.get(reminder.kind)
+        if late is not None and now - reminder.due_at > timedelta(days=late):
+            log.warning("reminder %s (%s) expired: due %s, now %s", reminder.id, reminder.kind,
+                        reminder.due_at, now)
+            reminder.status, reminder.lease_until = "expired", None
+            reminder.last_error = f"expired: {late} days past due at {now.isoformat()}"
+            stats.expired += 1
+            return None
+        user = await session.get(User, reminder.recipient_id) if reminder.recipient_id else None
+        chat = user.telegram_id if user is not None else reminder.recipient_chat
+        if chat is None:
+            reminder.status, reminder.last_error = "failed", "recipient has no Telegram account"
+            stats.failed += 1
+            return None
+        account = await session.get(TelegramAccount, chat)
+        lang = account.language if account else (user.language if user else "zh")
+        text = await self._text(session, reminder, lang)
+        if account is not None and account.unreachable_at is not None:
+            await self._redirect(session, reminder, user, text, now)
+            stats.redirected += 1
+            return None
+        deliverable = self.planner.deliverable(now, user)
+        if deliverable > now:
+            reminder.due_at, reminder.lease_until = deliverable, None
+            stats.postponed += 1
+            return None
+        return Job(reminder.id, chat, text, buttons(reminder.id, reminder.kind, lang),
+                   reminder.recipient_id, reminder.attempts)
+
+    async def _text(self, session: AsyncSession, reminder: Reminder, lang: str) -> str:
+        customer = await session.get(Customer, reminder.customer_id) if reminder.customer_id \
+            else None
+        name = customer.name if customer else ""
+        payload = reminder.payload
+        kind = reminder.kind
+        if kind == "follow_up":
+            return say(kind, lang, customer=name, note=note_text(payload.get("note"), lang))
+        if kind == "revisit":
+            return say(kind, lang, customer=name, due_on=payload.get("due_on", ""))
+        if kind == "birthday":
+            contact = await session.get(Contact, payload.get("contact_id"))
+            return say(kind, lang, customer=name, contact=contact.name if contact else "",
+                       birthday=payload.get("birthday", ""))
+        if kind == "invite_unanswered":
+            state = say("opened" if payload.get("opened") else "not_opened", lang)
+            return say(kind, lang, customer=name, state=state)
+        if kind == "digest":
+            return await self._digest_text(session, payload, lang)
+        if kind == "escalation":
+            return say(kind, lang, customer=name, days=payload.get("days"),
+                       manager=payload.get("manager", ""))
+        if kind == "redirected":
+            return say(kind, lang, name=payload.get("name", ""), text=payload.get("text", ""))
+        return say(kind, lang)
+
+    async def _digest_text(self, session: AsyncSession, payload: dict[str, object],
+                           lang: str) -> str:
+        lines = []
+        for line in payload.get("lines", []):  # type: ignore[attr-defined]
+            owner = await session.get(User, line.get("owner_id")) if line.get("owner_id") \
+                else None
+            lines.append(say("digest_line", lang, customer=line["customer"],
+                             owner=owner.name if owner else "—", days=line["days"]))
+        return say("digest", lang, total=payload.get("total", len(lines)),
+                   lines="\n".join(lines))[:4000]
+
+    async def _redirect(self, session: AsyncSession, reminder: Reminder, user: User | None,
+                        text: str, now: datetime) -> None:
+        """The recipient blocked the bot: their manager (or the admins) gets it instead."""
+        reminder.status, reminder.lease_until = "redirected", None
+        reminder.last_error = "recipient unreachable"
+        targets = [user.manager_id] if user is not None and user.manager_id else [
+            m.id for m in await reminders.managers(session) if m.role == "admin"]
+        for target in targets:
+            if target is None or (user is not None and target == user.id):
+                continue
+            await reminders.schedule(
+                session, kind="redirected", dedupe_key=f"redirected:{reminder.id}:{target}",
+                due_at=now, now=now, customer_id=reminder.customer_id, recipient_id=target,
+                payload={"name": user.name if user else "—", "text": text})
+
+    async def _send(self, job: Job) -> str:
+        async with self.gate:
+            await self.limiter.acquire(job.chat_id)
+            try:
+                message_id = await self.perform(Send(job.chat_id, job.text, job.keyboard))
+            except DeliveryError as error:
+                return await self._failed(job, error)
+        await self._record(job.reminder_id, status="sent", sent_message_id=message_id,
+                           sent_at=self.clock())
+        return "sent"
+
+    async def _failed(self, job: Job, error: DeliveryError) -> str:
+        now = self.clock()
+        if error.kind == "retry_after":
+            self.limiter.retry_after(job.chat_id, error.retry_after)
+            await self._retry(job, now + timedelta(seconds=error.retry_after), error)
+            return "retried"
+        if error.kind == "transient" and job.attempts + 1 < MAX_ATTEMPTS:
+            await self._retry(job, now + timedelta(seconds=backoff(job.attempts)), error)
+            return "retried"
+        if error.kind == "forbidden":
+            async with self.sessions.begin() as session:
+                await accounts.mark_unreachable(session, job.chat_id, now)
+                reminder = await session.get(Reminder, job.reminder_id)
+                user = await session.get(User, job.recipient_id) if job.recipient_id else None
+                if reminder is not None:
+                    await self._redirect(session, reminder, user, job.text, now)
+            return "redirected"
+        await self._record(job.reminder_id, status="failed", last_error=error.detail[:2000],
+                           attempts=job.attempts + 1)
+        return "failed"
+
+    async def _retry(self, job: Job, due: datetime, error: DeliveryError) -> None:
+        detail = f"{error.kind}: {error.detail}"[:2000]
+        await self._record(job.reminder_id, status="pending", due_at=due,
+                           attempts=job.attempts + 1, last_error=detail)
+
+    async def _record(self, reminder_id: int, **values: object) -> None:
+        async with self.sessions.begin() as session:
+            reminder = await session.get(Reminder, reminder_id)
+            if reminder is None:
+                return
+            for key, value in values.items():
+                setattr(reminder, key, value)
+            reminder.lease_until, reminder.updated_at = None, self.clock()

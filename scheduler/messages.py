@@ -1,0 +1,58 @@
+"""What a reminder says, in the recipient's language, and the buttons it carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.actions import Button, Keyboard
+from flows.i18n import pick
+
+TEXTS: dict[str, dict[str, str]] = {
+    "follow_up": {"zh": "⏰ 跟进提醒：{customer}\n{note}", "en": "⏰ Follow up with {customer}\n{note}"},
+    "revisit": {"zh": "📅 {customer} 该回访了（应于 {due_on} 前）。",
+                "en": "📅 {customer} is due for a revisit (by {due_on})."},
+    "birthday": {"zh": "🎂 {customer} 的联系人 {contact} 将在 {birthday} 过生日。",
+                 "en": "🎂 {contact} at {customer} has a birthday on {birthday}."},
+    "invite_nudge": {"zh": "您好！您的会前问卷还没有完成，随时可以继续回答。发送 /start 查看当前问题。",
+                     "en": "Hello! Your questionnaire is not finished yet; you can continue any "
+                           "time. Send /start to see the current question."},
+    "invite_unanswered": {"zh": "📨 {customer} 的问卷邀请尚未完成（{state}）。",
+                          "en": "📨 {customer} has not completed the questionnaire yet ({state})."},
+    "opened": {"zh": "已打开链接", "en": "link opened"},
+    "not_opened": {"zh": "还没有打开链接", "en": "link not opened"},
+    "digest": {"zh": "📋 逾期未回访的客户（共 {total} 个）：\n{lines}",
+               "en": "📋 Customers overdue for a revisit ({total}):\n{lines}"},
+    "digest_line": {"zh": "• {customer}（{owner}）逾期 {days} 天", "en": "• {customer} ({owner}): {days} days overdue"},
+    "escalation": {"zh": "⚠️ {customer} 已逾期 {days} 天未回访（{manager} 的团队）。",
+                   "en": "⚠️ {customer} is {days} days overdue for a revisit ({manager}'s team)."},
+    "redirected": {"zh": "↪️ {name} 无法接收消息（已屏蔽机器人），转给您：\n{text}",
+                   "en": "↪️ {name} cannot be reached (blocked the bot); passing this to you:\n{text}"},
+    "start_debrief": {"zh": "开始复盘", "en": "Debrief now"},
+    "start_revisit": {"zh": "开始回访", "en": "Revisit now"},
+    "snooze_day": {"zh": "推迟 1 天", "en": "Snooze 1 day"},
+    "snooze_week": {"zh": "推迟 1 周", "en": "Snooze 1 week"},
+    "done": {"zh": "已完成 ✓", "en": "Done ✓"},
+}
+
+
+def say(key: str, lang: str, **params: Any) -> str:
+    entry = TEXTS[key]
+    return (entry.get(lang) or entry["en"]).format(**params)
+
+
+def buttons(reminder_id: int, kind: str, lang: str) -> Keyboard:
+    """Customer-facing reminders carry no buttons; staff ones can start, snooze or close."""
+    if kind in ("invite_nudge", "digest", "redirected"):
+        return ()
+    start = "start_revisit" if kind == "revisit" else "start_debrief"
+    rows: list[tuple[Button, ...]] = []
+    if kind in ("follow_up", "revisit", "escalation", "birthday"):
+        rows.append((Button(say(start, lang), f"rem:{reminder_id}.go"),))
+    rows.append((Button(say("snooze_day", lang), f"rem:{reminder_id}.1d"),
+                 Button(say("snooze_week", lang), f"rem:{reminder_id}.7d")))
+    rows.append((Button(say("done", lang), f"rem:{reminder_id}.ok"),))
+    return tuple(rows)
+
+
+def note_text(note: Any, lang: str) -> str:
+    return pick(note, lang) if note else ""

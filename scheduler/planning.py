@@ -1,0 +1,205 @@
+"""Deciding what to remind whom and when. Everything here only writes reminder rows.
+
+Each reminder has a dedupe key, so planning the same thing twice (a planner pass
+after a restart, an answer processed again) changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.steps import Outcome
+from scheduler.policy import QuietHours, ReminderPolicy
+from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
+from storage import reminders
+from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
+
+
+class Planner:
+    def __init__(self, policy: ReminderPolicy, default_timezone: str) -> None:
+        self.policy, self.default_zone = policy, default_timezone
+
+    def zone(self, user: User | None) -> ZoneInfo:
+        return ZoneInfo(user.timezone if user is not None and user.timezone
+                        else self.default_zone)
+
+    def quiet(self, user: User | None) -> QuietHours:
+        if user is not None and user.quiet_hours:
+            start, _, end = user.quiet_hours.partition("-")
+            return QuietHours.model_validate({"start": start, "end": end})
+        return self.policy.quiet_hours
+
+    def deliverable(self, moment: datetime, user: User | None) -> datetime:
+        """The moment, moved out of the recipient's quiet hours."""
+        return outside_quiet_hours(moment, self.zone(user), self.quiet(user))
+
+    # ------------------------------------------------------------- after an interview
+    async def after_interview(self, session: AsyncSession, interview: Interview,
+                              customer: Customer, outcome: Outcome | None,
+                              now: datetime) -> None:
+        """Follow-ups the flow's rules asked for, and the next revisit; called inside the
+        transaction that stores the interview's last answer."""
+        owner = await self._owner(session, customer, interview)
+        zone = self.zone(owner)
+        plans = outcome.follow_ups if outcome is not None and owner is not None else ()
+        for index, plan in enumerate(plans):
+            if plan.after is not None:
+                due = add_duration(now, plan.after, zone)
+            elif plan.on is not None:
+                due = at_local(date.fromisoformat(plan.on), MORNING, zone)
+            else:
+                continue
+            await reminders.schedule(
+                session, kind="follow_up", dedupe_key=f"follow_up:{interview.id}:{index}",
+                due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
+                recipient_id=owner.id if owner is not None else None,
+                payload={"note": plan.note, "interview_id": interview.id,
+                         "flow_id": interview.flow_id})
+        await self.set_revisit(session, customer, now)
+
+    async def set_revisit(self, session: AsyncSession, customer: Customer,
+                          now: datetime) -> None:
+        """The next revisit falls due one cadence (by grade) after the last contact."""
+        owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+        zone = self.zone(owner)
+        last = (customer.last_contact_at or customer.created_at).astimezone(zone).date()
+        due_on = last + timedelta(days=self.policy.revisit_days(customer.grade))
+        if customer.revisit_due_on != due_on:
+            await reminders.cancel_pending(session, customer.id, ("revisit",), now)
+            customer.revisit_due_on = due_on
+        await self._revisit_reminder(session, customer, owner, now)
+
+    async def _revisit_reminder(self, session: AsyncSession, customer: Customer,
+                                owner: User | None, now: datetime) -> None:
+        if customer.revisit_due_on is None or owner is None:
+            return
+        due = at_local(customer.revisit_due_on, MORNING, self.zone(owner))
+        await reminders.schedule(
+            session, kind="revisit", dedupe_key=f"revisit:{customer.id}:{customer.revisit_due_on}",
+            due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
+            recipient_id=owner.id, payload={"due_on": customer.revisit_due_on.isoformat()})
+
+    async def _owner(self, session: AsyncSession, customer: Customer,
+                     interview: Interview) -> User | None:
+        if customer.owner_id is not None:
+            return await session.get(User, customer.owner_id)
+        if interview.respondent_user_id is not None:
+            return await session.get(User, interview.respondent_user_id)
+        return None
+
+    # ------------------------------------------------------------- periodic pass
+    async def plan(self, session: AsyncSession, now: datetime) -> None:
+        """Everything that falls due with the calendar: revisits, birthdays, invite nudges,
+        managers' digests and escalations. Safe to run as often as you like."""
+        today = now.astimezone(ZoneInfo(self.default_zone)).date()
+        await self._revisits(session, now, today)
+        await self._birthdays(session, now, today)
+        await self._invites(session, now)
+        await self._digests(session, now)
+
+    async def _revisits(self, session: AsyncSession, now: datetime, today: date) -> None:
+        undated = await session.scalars(select(Customer).where(
+            Customer.revisit_due_on.is_(None), Customer.owner_id.is_not(None)))
+        for customer in undated:
+            await self.set_revisit(session, customer, now)
+        due = await session.scalars(select(Customer).where(
+            Customer.revisit_due_on <= today + timedelta(days=1),
+            Customer.owner_id.is_not(None)))
+        for customer in due:
+            owner = await session.get(User, customer.owner_id)
+            await self._revisit_reminder(session, customer, owner, now)
+
+    async def _birthdays(self, session: AsyncSession, now: datetime, today: date) -> None:
+        ahead = self.policy.birthday_days_before
+        rows = await session.execute(
+            select(Contact, Customer).join(Customer, Contact.customer_id == Customer.id)
+            .where(Contact.birthday.is_not(None), Customer.owner_id.is_not(None)))
+        for contact, customer in rows.all():
+            assert contact.birthday is not None
+            birthday = next_birthday(contact.birthday, today)
+            remind_on = birthday - timedelta(days=ahead)
+            if remind_on > today + timedelta(days=1):
+                continue
+            owner = await session.get(User, customer.owner_id)
+            due = max(at_local(remind_on, MORNING, self.zone(owner)), now)
+            await reminders.schedule(
+                session, kind="birthday", dedupe_key=f"birthday:{contact.id}:{birthday.year}",
+                due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
+                recipient_id=customer.owner_id,
+                payload={"contact_id": contact.id, "birthday": birthday.isoformat()})
+
+    async def _invites(self, session: AsyncSession, now: datetime) -> None:
+        cutoff = now - timedelta(hours=self.policy.invite_nudge_after_hours)
+        rows = await session.execute(
+            select(Invite, Interview.status).outerjoin(Interview,
+                                                        Invite.interview_id == Interview.id)
+            .where(Invite.created_at <= cutoff, Invite.revoked_at.is_(None),
+                   Invite.expires_at > now))
+        for invite, status in rows.all():
+            if status == "completed":
+                continue
+            if invite.telegram_id is not None:
+                await reminders.schedule(
+                    session, kind="invite_nudge", dedupe_key=f"invite_nudge:{invite.id}",
+                    due_at=now, now=now, customer_id=invite.customer_id,
+                    recipient_chat=invite.telegram_id, payload={"invite_id": invite.id})
+            if invite.created_by is not None:
+                rep = await session.get(User, invite.created_by)
+                await reminders.schedule(
+                    session, kind="invite_unanswered",
+                    dedupe_key=f"invite_unanswered:{invite.id}",
+                    due_at=self.deliverable(now, rep), now=now, customer_id=invite.customer_id,
+                    recipient_id=invite.created_by,
+                    payload={"invite_id": invite.id, "opened": invite.telegram_id is not None})
+
+    async def _digests(self, session: AsyncSession, now: datetime) -> None:
+        for manager in await reminders.managers(session):
+            zone = self.zone(manager)
+            local = now.astimezone(zone)
+            if local.hour < self.policy.digest_hour:
+                continue
+            if await session.get(DigestSent, (manager.id, local.date())) is not None:
+                continue
+            team = await self._team(session, manager)
+            overdue = await reminders.overdue_customers(session, local.date(), team)
+            session.add(DigestSent(manager_id=manager.id, day=local.date(), created_at=now))
+            if not overdue:
+                continue
+            lines = [{"customer": c.name, "owner_id": c.owner_id,
+                      "days": (local.date() - c.revisit_due_on).days}
+                     for c in overdue if c.revisit_due_on is not None]
+            await reminders.schedule(
+                session, kind="digest", dedupe_key=f"digest:{manager.id}:{local.date()}",
+                due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
+                payload={"lines": lines[:200], "total": len(lines)})
+            await self._escalate(session, manager, overdue, local.date(), now)
+
+    async def _escalate(self, session: AsyncSession, manager: User, overdue: list[Customer],
+                        today: date, now: datetime) -> None:
+        limit = self.policy.escalate_after_days
+        late = [c for c in overdue
+                if c.revisit_due_on is not None and (today - c.revisit_due_on).days >= limit]
+        if not late or manager.role == "admin":
+            return
+        above = [await session.get(User, manager.manager_id)] if manager.manager_id else [
+            u for u in await reminders.managers(session) if u.role == "admin"]
+        for boss in (b for b in above if b is not None):
+            for customer in late:
+                due_on = customer.revisit_due_on
+                assert due_on is not None
+                await reminders.schedule(
+                    session, kind="escalation",
+                    dedupe_key=f"escalation:{customer.id}:{due_on}:{boss.id}",
+                    due_at=self.deliverable(now, boss), now=now, customer_id=customer.id,
+                    recipient_id=boss.id,
+                    payload={"days": (today - due_on).days, "manager": manager.name})
+
+    async def _team(self, session: AsyncSession, manager: User) -> list[int] | None:
+        if manager.role == "admin":
+            return None
+        members = await session.scalars(select(User.id).where(User.manager_id == manager.id))
+        return [manager.id, *members]

@@ -1,0 +1,46 @@
+"""The reminder policy file (`flows/policy/reminders.yaml`) as a typed model."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+POLICY_FILE = Path(__file__).resolve().parent.parent / "flows" / "policy" / "reminders.yaml"
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: time = time(21, 0)
+    end: time = time(8, 30)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        if isinstance(value, str):
+            hours, _, minutes = value.partition(":")
+            return time(int(hours), int(minutes or 0))
+        return value
+
+
+class ReminderPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    revisit_every_days: dict[str, int] = Field(
+        default_factory=lambda: {"A": 30, "B": 45, "C": 90, "D": 60, "E": 90})
+    revisit_default_days: int = 90
+    escalate_after_days: int = 14
+    birthday_days_before: int = 10
+    invite_nudge_after_hours: int = 48
+    digest_hour: int = Field(9, ge=0, le=23)
+    quiet_hours: QuietHours = QuietHours()
+    max_lateness_days: dict[str, int] = Field(default_factory=dict)
+
+    def revisit_days(self, grade: str | None) -> int:
+        return self.revisit_every_days.get(grade or "", self.revisit_default_days)
+
+
+def load_policy(path: Path = POLICY_FILE) -> ReminderPolicy:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return ReminderPolicy.model_validate(data or {})

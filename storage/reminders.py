@@ -1,0 +1,90 @@
+"""The reminder queue: scheduled idempotently, claimed with a lease, every outcome recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Customer, Reminder, User
+
+LEASE = timedelta(seconds=60)
+OPEN = ("pending",)
+
+
+async def schedule(session: AsyncSession, *, kind: str, dedupe_key: str, due_at: datetime,
+                   now: datetime, payload: dict[str, Any] | None = None,
+                   customer_id: int | None = None, recipient_id: int | None = None,
+                   recipient_chat: int | None = None) -> bool:
+    """Add a reminder unless one with the same dedupe key exists; True when added."""
+    row = {"kind": kind, "dedupe_key": dedupe_key[:120], "due_at": due_at, "status": "pending",
+           "customer_id": customer_id, "recipient_id": recipient_id,
+           "recipient_chat": recipient_chat, "payload": payload or {}, "attempts": 0,
+           "created_at": now, "updated_at": now}
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(maker(Reminder).values(row).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
+    """Lease due reminders, oldest first; other dispatchers skip what is locked or leased."""
+    query = (select(Reminder)
+             .where(Reminder.status == "pending", Reminder.due_at <= now,
+                    (Reminder.lease_until.is_(None)) | (Reminder.lease_until < now))
+             .order_by(Reminder.due_at, Reminder.id).limit(limit)
+             .with_for_update(skip_locked=True))
+    rows = list((await session.scalars(query)).all())
+    for row in rows:
+        row.lease_until = now + LEASE
+    return rows
+
+
+async def cancel_pending(session: AsyncSession, customer_id: int, kinds: Iterable[str],
+                         now: datetime) -> None:
+    await session.execute(update(Reminder).where(
+        Reminder.customer_id == customer_id, Reminder.kind.in_(list(kinds)),
+        Reminder.status == "pending").values(status="cancelled", updated_at=now))
+
+
+async def move_pending(session: AsyncSession, customer_id: int, new_recipient_id: int,
+                       now: datetime) -> int:
+    """Reassignment: the customer's pending reminders go to the new owner."""
+    result = await session.execute(update(Reminder).where(
+        Reminder.customer_id == customer_id, Reminder.status == "pending",
+        Reminder.recipient_id.is_not(None), Reminder.kind.not_in(("digest", "escalation")))
+        .values(recipient_id=new_recipient_id, updated_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def listing(session: AsyncSession, *, due_before: datetime | None = None,
+                  limit: int = 200) -> list[Reminder]:
+    query = select(Reminder).where(Reminder.status == "pending")
+    if due_before is not None:
+        query = query.where(Reminder.due_at <= due_before)
+    return list((await session.scalars(query.order_by(Reminder.due_at).limit(limit))).all())
+
+
+async def overdue_customers(session: AsyncSession, today: date,
+                            owners: Iterable[int] | None = None) -> list[Customer]:
+    """Customers whose revisit is past due (uses the revisit_due_on index)."""
+    query = select(Customer).where(Customer.revisit_due_on < today)
+    if owners is not None:
+        query = query.where(Customer.owner_id.in_(list(owners)))
+    return list((await session.scalars(query.order_by(Customer.revisit_due_on))).all())
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Reminder.status, func.count()).group_by(Reminder.status))
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def managers(session: AsyncSession) -> list[User]:
+    return list((await session.scalars(select(User).where(
+        User.role.in_(("manager", "admin")), User.active.is_(True)))).all())
