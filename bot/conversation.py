@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import callback_data, customer_entry, staff_commands
+from bot import callback_data, customer_entry, reminder_buttons, staff_commands
 from bot.actions import Action, Button, Edit, Send, from_json, to_json
 from bot.context import BotConfig, Ctx
 from bot.incoming import Incoming
@@ -188,6 +188,8 @@ class Conversation:
             await customer_entry.answer_consent(ctx, parsed[1])
         elif parsed is not None and parsed[0] in ("pick", "new"):
             await staff_commands.picked(ctx, parsed[0], parsed[1])
+        elif parsed is not None and parsed[0] == "rem":
+            await reminder_buttons.press(ctx, parsed[1])
         elif parsed is not None and parsed[0] == "lang":
             mark_pressed(ctx, None)
             await self._language(ctx, parsed[1])

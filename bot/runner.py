@@ -9,17 +9,24 @@ import signal
 from typing import Any, Protocol
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import Action
 from bot.context import BotConfig
 from bot.conversation import Conversation
+from bot.delivery import Perform
 from bot.inbox_worker import InboxWorker
 from bot.polling import poll
 from bot.raw_updates import UpdateFetcher
 from bot.webhook import WEBHOOK_PATH, webhook_app
-from interview_bot.app import open_app, system_clock
+from interview_bot.app import App, open_app, system_clock
 from interview_bot.interviews import Clock
 from interview_bot.settings import Settings
+from scheduler.dispatcher import Dispatcher
+from scheduler.jobs import ReminderRuntime, start_scheduler
+from scheduler.rate_limit import RateLimiter
+from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
 from storage import inbox
 from storage.database import is_sqlite
 
@@ -77,10 +84,15 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 await inbox.release_all(session)
         worker = InboxWorker(app.sessions, runtime.dispatch, runtime.perform, clock)
         working = asyncio.create_task(worker.run_forever(stop))
+        reminders = ReminderRunner(settings, app, runtime.perform, clock)
         tasks: list[asyncio.Task[None]] = []
         site_runner: web.AppRunner | None = None
         fetcher: UpdateFetcher | None = None
         try:
+            try:
+                reminders.start()
+            except DispatcherLocked as exc:
+                raise ValueError(str(exc)) from None
             if webhook:
                 assert tg.webhook_secret is not None
                 secret = tg.webhook_secret.get_secret_value()
@@ -108,6 +120,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 await site_runner.cleanup()
             if fetcher is not None:
                 await fetcher.close()
+            reminders.stop()
             await runtime.close()
 
 
@@ -118,3 +131,42 @@ def _stop_on_signals() -> asyncio.Event:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     return stop
+
+
+class ReminderRunner:
+    """Reminders inside the bot process: the scheduler, and on SQLite the dispatcher lock."""
+
+    def __init__(self, settings: Settings, app: App, perform: Perform, clock: Clock) -> None:
+        self.settings, self.app = settings, app
+        self.runtime = reminder_runtime(settings, app, perform, clock)
+        self.lock: DispatcherLock | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+
+    def start(self) -> None:
+        if not self.settings.reminders.enabled:
+            return
+        self.lock = sqlite_dispatcher_lock(self.app.engine)
+        self.scheduler = start_scheduler(self.runtime)
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        if self.lock is not None:
+            self.lock.release()
+
+
+def reminder_runtime(settings: Settings, app: App, perform: Perform,
+                     clock: Clock) -> ReminderRuntime:
+    limiter = RateLimiter(per_second=settings.reminders.per_second)
+    dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
+                            limiter)
+    return ReminderRuntime(app.sessions, app.planner, dispatcher, clock)
+
+
+def sqlite_dispatcher_lock(engine: AsyncEngine) -> DispatcherLock | None:
+    """On SQLite, hold the one-dispatcher lock (raises DispatcherLocked if taken)."""
+    if not is_sqlite(engine) or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    lock = DispatcherLock(engine.url.database)
+    lock.acquire()
+    return lock

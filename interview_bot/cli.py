@@ -10,10 +10,11 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
-from bot.runner import serve
+from bot.runner import make_runtime, reminder_runtime, serve, sqlite_dispatcher_lock
 from flows.errors import FlowLoadError
 from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
@@ -22,7 +23,8 @@ from interview_bot.app import open_app, system_clock
 from interview_bot.interviews import InterviewError
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
-from storage import accounts, audit, customers, invites, migrate
+from scheduler.single_dispatcher import DispatcherLocked
+from storage import accounts, audit, customers, invites, migrate, reminders
 from storage.database import create_engine
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
@@ -239,6 +241,67 @@ async def _revoke(settings: Settings, name: str) -> None:
             await audit.append(session, at=now, actor="cli", action="invite.revoke",
                                entity="customer", entity_id=customer.id, channel="cli")
         typer.echo(f"revoked {revoked} invite link(s)")
+
+
+reminders_app = typer.Typer(no_args_is_help=True, help="Follow-ups, revisits and digests.")
+app.add_typer(reminders_app, name="reminders")
+
+
+@reminders_app.command("list")
+def reminders_list(
+    due: Annotated[bool, typer.Option("--due", help="Only what is due now")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Customers overdue for a revisit")]
+    = False,
+) -> None:
+    """Pending reminders (or, with --overdue, the customers whose revisit is overdue)."""
+    asyncio.run(_reminders_list(_settings(), due, overdue))
+
+
+async def _reminders_list(settings: Settings, due: bool, overdue: bool) -> None:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        now = system_clock()
+        if overdue:
+            today = now.astimezone(ZoneInfo(settings.interview.timezone)).date()
+            for customer in await reminders.overdue_customers(session, today):
+                assert customer.revisit_due_on is not None
+                days = (today - customer.revisit_due_on).days
+                typer.echo(f"{customer.id:>6}  {customer.name}  due {customer.revisit_due_on}"
+                           f"  ({days} days overdue)  owner {customer.owner_id or '-'}")
+            return
+        for row in await reminders.listing(session, due_before=now if due else None):
+            typer.echo(f"{row.id:>6}  {row.kind:<18} due {row.due_at:%Y-%m-%d %H:%M}Z  "
+                       f"to {row.recipient_id or row.recipient_chat}  "
+                       f"customer {row.customer_id or '-'}  tries {row.attempts}")
+
+
+@reminders_app.command("tick")
+def reminders_tick() -> None:
+    """One pass: plan what fell due, then send it (for cron-style deployments)."""
+    asyncio.run(_reminders_tick(_settings()))
+
+
+async def _reminders_tick(settings: Settings) -> None:
+    if settings.telegram.bot_token is None:
+        raise _fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
+    runtime = make_runtime("aiogram", settings.telegram.bot_token.get_secret_value(),
+                           settings.telegram.api_server)
+    try:
+        async with open_app(settings) as app_:
+            try:
+                lock = sqlite_dispatcher_lock(app_.engine)
+            except DispatcherLocked as exc:
+                raise _fail(str(exc)) from None
+            try:
+                stats = await reminder_runtime(settings, app_, runtime.perform,
+                                               system_clock).tick()
+            finally:
+                if lock is not None:
+                    lock.release()
+            typer.echo(f"sent {stats.sent}, retrying {stats.retried}, failed {stats.failed}, "
+                       f"expired {stats.expired}, postponed {stats.postponed} (quiet hours), "
+                       f"redirected {stats.redirected}")
+    finally:
+        await runtime.close()
 
 
 @db_app.command("upgrade")

@@ -32,6 +32,11 @@ class TelegramSettings(BaseModel):
     poll_seconds: int = 25
 
 
+class ReminderSettings(BaseModel):
+    enabled: bool = True  # the bot also plans and sends reminders
+    per_second: float = 30.0  # Telegram allows about 30 messages a second per bot
+
+
 class AdminSettings(BaseModel):
     # the first admins, before anyone can run /adduser: ADMIN_TELEGRAM_IDS=111,222
     telegram_ids: Annotated[list[int], NoDecode] = []
@@ -68,4 +73,5 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
     admin: AdminSettings = AdminSettings()
+    reminders: ReminderSettings = ReminderSettings()
     interview: InterviewSettings = InterviewSettings()

@@ -1,0 +1,49 @@
+"""The buttons on a reminder: start the debrief or revisit now, snooze, or mark done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Ctx
+from bot.interview_replies import after_turn, mark_pressed
+from scheduler.messages import say
+from storage import reminders
+from storage.models import Reminder
+
+SNOOZE = {"1d": timedelta(days=1), "7d": timedelta(days=7)}
+
+
+async def press(ctx: Ctx, argument: str) -> bool:
+    """False when the button is not this person's, or the reminder was already handled."""
+    reminder_id, _, action = argument.partition(".")
+    reminder = await ctx.session.get(Reminder, int(reminder_id)) if reminder_id.isdigit() else None
+    if (reminder is None or ctx.user is None or reminder.recipient_id != ctx.user.id
+            or reminder.status != "sent"):
+        return False
+    if action == "ok":
+        reminder.status = "done"
+        mark_pressed(ctx, say("done", ctx.lang))
+    elif action in SNOOZE:
+        planner = ctx.interviews.planner
+        due = ctx.now + SNOOZE[action]
+        if planner is not None:
+            due = planner.deliverable(due, ctx.user)
+        await reminders.schedule(
+            ctx.session, kind=reminder.kind, dedupe_key=f"snooze:{reminder.id}:{action}",
+            due_at=due, now=ctx.now, customer_id=reminder.customer_id,
+            recipient_id=reminder.recipient_id, recipient_chat=reminder.recipient_chat,
+            payload=reminder.payload)
+        reminder.status = "snoozed"
+        mark_pressed(ctx, say("snooze_day" if action == "1d" else "snooze_week", ctx.lang))
+    elif action == "go" and reminder.customer_id is not None:
+        flow = "revisit" if reminder.kind == "revisit" else ctx.config.debrief_flow
+        reminder.status = "done"
+        mark_pressed(ctx, say("start_revisit" if flow == "revisit" else "start_debrief",
+                              ctx.lang))
+        await after_turn(ctx, await ctx.interviews.begin(
+            ctx.session, customer_id=reminder.customer_id, flow_id=flow,
+            respondent=ctx.respondent, language=ctx.lang))
+    else:
+        return False
+    reminder.updated_at = ctx.now
+    return True

@@ -1,0 +1,68 @@
+"""APScheduler wakes the planner and the dispatcher; it never holds a reminder.
+
+Jobs live in memory and are recreated at every start (the database is the queue),
+so nothing is pickled and a job that could not run on time is simply run at the
+next wake-up: misfire grace and coalescing are set explicitly for that.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from interview_bot.interviews import Clock
+from scheduler.dispatcher import Dispatcher, Stats
+from scheduler.planning import Planner
+
+log = logging.getLogger(__name__)
+PLAN_EVERY_SECONDS = 300
+DISPATCH_EVERY_SECONDS = 10
+
+
+@dataclass
+class ReminderRuntime:
+    sessions: async_sessionmaker[AsyncSession]
+    planner: Planner
+    dispatcher: Dispatcher
+    clock: Clock
+
+    async def plan(self) -> None:
+        async with self.sessions.begin() as session:
+            await self.planner.plan(session, self.clock())
+
+    async def tick(self) -> Stats:
+        """One full pass, as `interview-bot reminders tick` runs it: plan, then send."""
+        await self.plan()
+        return await self.dispatcher.tick()
+
+
+async def plan_job(runtime: ReminderRuntime) -> None:
+    try:
+        await runtime.plan()
+    except Exception:
+        log.exception("reminder planning failed; the next run retries")
+
+
+async def dispatch_job(runtime: ReminderRuntime) -> None:
+    try:
+        stats = await runtime.dispatcher.tick()
+        if stats.sent or stats.failed or stats.expired:
+            log.info("reminders: %s", stats)
+    except Exception:
+        log.exception("reminder dispatch failed; the next run retries")
+
+
+def start_scheduler(runtime: ReminderRuntime) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+    scheduler.add_job(plan_job, "interval", seconds=PLAN_EVERY_SECONDS, args=[runtime],
+                      id="reminders.plan", misfire_grace_time=PLAN_EVERY_SECONDS,
+                      next_run_time=runtime.clock(), **common)
+    scheduler.add_job(dispatch_job, "interval", seconds=DISPATCH_EVERY_SECONDS, args=[runtime],
+                      id="reminders.dispatch", misfire_grace_time=DISPATCH_EVERY_SECONDS * 6,
+                      next_run_time=runtime.clock(), **common)
+    scheduler.start()
+    return scheduler
