@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.model import Flow
 from interview_bot.interviews import InterviewService, Respondent
+from scheduler.planning import Planner
+from scheduler.policy import load_policy
 from storage import migrate
 from storage.database import create_engine, session_factory
 from tests.conftest import FakeClock
@@ -23,6 +25,7 @@ class Harness:
     sessions: async_sessionmaker[AsyncSession]
     service: InterviewService
     clock: FakeClock
+    planner: Planner
 
 
 @asynccontextmanager
@@ -31,6 +34,8 @@ async def harness(url: str, flows: Mapping[str, Flow], clock: FakeClock) -> Asyn
     try:
         await migrate.upgrade(engine)
         sessions = session_factory(engine)
-        yield Harness(engine, sessions, InterviewService(flows, clock, "Asia/Shanghai"), clock)
+        planner = Planner(load_policy(), "Asia/Shanghai")
+        service = InterviewService(flows, clock, "Asia/Shanghai", planner)
+        yield Harness(engine, sessions, service, clock, planner)
     finally:
         await engine.dispose()

@@ -1,0 +1,194 @@
+"""What gets scheduled, for whom, when — with a controlled clock, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from scheduler.timing import at_local
+from storage import accounts, invites, reminders
+from storage.models import Contact, Customer, Reminder, User
+from tests.conftest import FakeClock
+from tests.storage.helpers import Harness, harness
+from tests.storage.test_interviews import PRE_MEETING, debrief, drive, start
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+async def team(h: Harness) -> tuple[User, User, User]:
+    async with h.sessions.begin() as s:
+        admin = await accounts.add_user(s, telegram_id=9001, name="Admin", role="admin",
+                                        now=h.clock())
+        manager = await accounts.add_user(s, telegram_id=8001, name="Li Na", role="manager",
+                                          now=h.clock())
+        rep = await accounts.add_user(s, telegram_id=7001, name="Wang Fang", role="rep",
+                                      now=h.clock(), manager_id=manager.id)
+    return rep, manager, admin
+
+
+async def owned(h: Harness, customer_id: int, owner: User) -> None:
+    async with h.sessions.begin() as s:
+        customer = await s.get(Customer, customer_id)
+        assert customer is not None
+        customer.owner_id = owner.id
+
+
+async def pending(h: Harness, kind: str | None = None) -> list[Reminder]:
+    async with h.sessions() as s:
+        query = select(Reminder).where(Reminder.status == "pending").order_by(Reminder.id)
+        if kind:
+            query = query.where(Reminder.kind == kind)
+        return list((await s.scalars(query)).all())
+
+
+async def plan(h: Harness) -> None:
+    async with h.sessions.begin() as s:
+        await h.planner.plan(s, h.clock())
+
+
+async def test_a_high_intent_customer_gets_a_follow_up_in_3_days_and_a_revisit(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, turn = await start(h)
+        await owned(h, customer.id, rep)
+        await drive(h, turn.interview_id, PRE_MEETING)  # timeline within a month: high
+        (follow_up,) = await pending(h, "follow_up")
+        assert follow_up.recipient_id == rep.id
+        assert follow_up.due_at == clock.now + timedelta(days=3)  # 10:00 in Shanghai, kept
+        assert follow_up.payload["note"]["en"] == "High intent: send a proposal within 3 days."
+        (revisit,) = await pending(h, "revisit")
+        assert revisit.due_at == at_local(date(2026, 11, 23) + timedelta(days=90), time(9),
+                                          SHANGHAI)  # no grade yet: once a quarter
+        async with h.sessions() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None and card.revisit_due_on == date(2027, 2, 21)
+
+
+async def test_the_reps_next_contact_date_becomes_a_follow_up_on_that_day(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, turn = await start(h, "post_call")
+        await owned(h, customer.id, rep)
+        await drive(h, turn.interview_id, debrief("2026-12-03"))  # medium priority: 1 month
+        dues = sorted(r.due_at for r in await pending(h, "follow_up"))
+        assert dues == [at_local(date(2026, 12, 3), time(9), SHANGHAI),
+                        datetime(2026, 12, 23, 2, 0, tzinfo=UTC)]
+
+
+async def test_a_follow_up_that_would_land_at_night_moves_to_the_morning(
+        db_url: str, shipped_flows: dict) -> None:
+    late = FakeClock(datetime(2026, 11, 23, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
+    async with harness(db_url, shipped_flows, late) as h:
+        rep, _, _ = await team(h)
+        customer, turn = await start(h)
+        await owned(h, customer.id, rep)
+        await drive(h, turn.interview_id, PRE_MEETING)
+        (follow_up,) = await pending(h, "follow_up")
+        assert follow_up.due_at == at_local(date(2026, 11, 27), time(8, 30), SHANGHAI)
+
+
+async def test_grade_a_customers_are_revisited_monthly_and_planning_twice_adds_nothing(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, _ = await start(h)
+        async with h.sessions.begin() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None
+            card.owner_id, card.grade = rep.id, "A"
+        await plan(h)
+        await plan(h)
+        (revisit,) = await pending(h, "revisit")
+        assert revisit.payload["due_on"] == "2026-12-23"
+
+
+async def test_a_birthday_is_remembered_ten_days_ahead_once(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, _ = await start(h)
+        async with h.sessions.begin() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None
+            card.owner_id = rep.id
+            s.add(Contact(customer_id=customer.id, name="Zhou", birthday=date(1985, 12, 5),
+                          created_at=clock.now, updated_at=clock.now))
+            s.add(Contact(customer_id=customer.id, name="Later", birthday=date(1985, 1, 30),
+                          created_at=clock.now, updated_at=clock.now))
+        await plan(h)
+        assert await pending(h, "birthday") == []  # the reminder day (25 Nov) is not tomorrow
+        clock.advance(days=1)
+        await plan(h)
+        clock.advance(hours=3)
+        await plan(h)
+        (birthday,) = await pending(h, "birthday")
+        assert birthday.payload["birthday"] == "2026-12-05"
+        assert birthday.due_at == at_local(date(2026, 11, 25), time(9), SHANGHAI)
+
+
+async def test_an_unanswered_invite_nudges_the_customer_once_and_tells_the_rep(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, _ = await start(h)
+        async with h.sessions.begin() as s:
+            invite, _token = await invites.create(s, customer_id=customer.id,
+                                                  flow_id="pre_meeting", created_by=rep.id,
+                                                  now=clock.now, valid_for=timedelta(days=14))
+            invite.telegram_id = 5001  # opened, never finished
+        clock.advance(hours=47)
+        await plan(h)
+        assert await pending(h) == [] or all(r.kind == "revisit" for r in await pending(h))
+        clock.advance(hours=2)
+        await plan(h)
+        await plan(h)
+        nudges = await pending(h, "invite_nudge")
+        told = await pending(h, "invite_unanswered")
+        assert [r.recipient_chat for r in nudges] == [5001]
+        assert [(r.recipient_id, r.payload["opened"]) for r in told] == [(rep.id, True)]
+
+
+async def test_managers_get_one_digest_a_day_and_long_overdue_ones_escalate(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    clock.now = at_local(date(2026, 11, 23), time(8, 0), SHANGHAI)
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, manager, admin = await team(h)
+        for name, days in (("Late Ltd", 3), ("Very Late Ltd", 20), ("Fine Ltd", -5)):
+            customer, _ = await start(h, name=name)
+            async with h.sessions.begin() as s:
+                card = await s.get(Customer, customer.id)
+                assert card is not None
+                card.owner_id = rep.id
+                card.revisit_due_on = date(2026, 11, 23) - timedelta(days=days)
+        await plan(h)
+        assert await pending(h, "digest") == []  # 08:00: before the digest hour
+        clock.advance(hours=1, minutes=30)
+        await plan(h)
+    async with harness(db_url, shipped_flows, clock) as h:  # a restart the same day
+        await plan(h)
+        digests = {r.recipient_id: r for r in await pending(h, "digest")}
+        assert set(digests) == {manager.id, admin.id}  # admins get the company-wide one
+        assert [(line["customer"], line["days"]) for line in digests[manager.id].payload[
+            "lines"]] == [("Very Late Ltd", 20), ("Late Ltd", 3)]
+        (escalation,) = await pending(h, "escalation")
+        assert (escalation.recipient_id, escalation.payload["days"]) == (admin.id, 20)
+        clock.advance(days=1)
+        await plan(h)
+        assert len(await pending(h, "digest")) == 4  # one more each, the next day
+
+
+async def test_reassigning_a_customer_moves_its_pending_reminders(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, manager, _ = await team(h)
+        customer, turn = await start(h)
+        await owned(h, customer.id, rep)
+        await drive(h, turn.interview_id, PRE_MEETING)
+        async with h.sessions.begin() as s:
+            moved = await reminders.move_pending(s, customer.id, manager.id, clock.now)
+        assert moved == 2
+        assert {r.recipient_id for r in await pending(h)} == {manager.id}
