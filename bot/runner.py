@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -159,7 +160,7 @@ def reminder_runtime(settings: Settings, app: App, perform: Perform,
                      clock: Clock) -> ReminderRuntime:
     limiter = RateLimiter(per_second=settings.reminders.per_second)
     dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
-                            limiter)
+                            limiter, lease=timedelta(seconds=settings.reminders.lease_seconds))
     return ReminderRuntime(app.sessions, app.planner, dispatcher, clock)
 
 

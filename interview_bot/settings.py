@@ -35,6 +35,7 @@ class TelegramSettings(BaseModel):
 class ReminderSettings(BaseModel):
     enabled: bool = True  # the bot also plans and sends reminders
     per_second: float = 30.0  # Telegram allows about 30 messages a second per bot
+    lease_seconds: int = 60  # a reminder claimed by a dispatcher that died is retried after
 
 
 class AdminSettings(BaseModel):

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions import Keyboard, Send
@@ -44,6 +45,15 @@ class Stats:
 
 
 @dataclass
+class Known:
+    """What a batch's reminders refer to, loaded once."""
+
+    users: dict[int, User]
+    customers: dict[int, Customer]
+    accounts: dict[int, TelegramAccount]
+
+
+@dataclass
 class Job:
     reminder_id: int
     chat_id: int
@@ -56,8 +66,9 @@ class Job:
 class Dispatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], perform: Perform,
                  clock: Clock, planner: Planner, policy: ReminderPolicy,
-                 limiter: RateLimiter | None = None, concurrency: int = 64) -> None:
-        self.sessions, self.perform, self.clock = sessions, perform, clock
+                 limiter: RateLimiter | None = None, concurrency: int = 64,
+                 lease: timedelta = reminders.LEASE) -> None:
+        self.sessions, self.perform, self.clock, self.lease = sessions, perform, clock, lease
         self.planner, self.policy = planner, policy
         self.limiter = limiter or RateLimiter()
         self.gate = asyncio.Semaphore(concurrency)
@@ -75,15 +86,33 @@ class Dispatcher:
         stats = Stats()
         now = self.clock()
         async with self.sessions.begin() as session:
-            claimed = await reminders.claim_due(session, now, size)
-            jobs = [job for r in claimed if (job := await self._prepare(session, r, now, stats))]
-        results = await asyncio.gather(*(self._send(job) for job in jobs))
+            claimed = await reminders.claim_due(session, now, size, self.lease)
+            known = await self._load(session, claimed)
+            jobs = [job for r in claimed
+                    if (job := await self._prepare(session, r, now, stats, known))]
+        outcomes: dict[int, dict[str, object]] = {}
+        results = await asyncio.gather(*(self._send(job, outcomes) for job in jobs))
         for outcome in results:
             setattr(stats, outcome, getattr(stats, outcome) + 1)
+        await self._record(outcomes)
         return stats, len(claimed)
 
+    async def _load(self, session: AsyncSession, claimed: list[Reminder]) -> Known:
+        """Recipients, customers and accounts of a batch in three queries, not three per
+        reminder."""
+        user_ids = {r.recipient_id for r in claimed if r.recipient_id is not None}
+        customer_ids = {r.customer_id for r in claimed if r.customer_id is not None}
+        users = {u.id: u for u in await session.scalars(
+            select(User).where(User.id.in_(user_ids)))}
+        customers = {c.id: c for c in await session.scalars(
+            select(Customer).where(Customer.id.in_(customer_ids)))}
+        chats = {u.telegram_id for u in users.values()} | {r.recipient_chat for r in claimed}
+        found = await session.scalars(select(TelegramAccount).where(
+            TelegramAccount.telegram_id.in_({c for c in chats if c is not None})))
+        return Known(users, customers, {a.telegram_id: a for a in found})
+
     async def _prepare(self, session: AsyncSession, reminder: Reminder, now: datetime,
-                       stats: Stats) -> Job | None:
+                       stats: Stats, known: Known) -> Job | None:
         """Decide, inside the claiming transaction, what to send, or why not now."""
         late = self.policy.max_lateness_days.get(reminder.kind)
         if late is not None and now - reminder.due_at > timedelta(days=late):
@@ -93,15 +122,16 @@ class Dispatcher:
             reminder.last_error = f"expired: {late} days past due at {now.isoformat()}"
             stats.expired += 1
             return None
-        user = await session.get(User, reminder.recipient_id) if reminder.recipient_id else None
+        user = known.users.get(reminder.recipient_id) if reminder.recipient_id else None
         chat = user.telegram_id if user is not None else reminder.recipient_chat
         if chat is None:
             reminder.status, reminder.last_error = "failed", "recipient has no Telegram account"
             stats.failed += 1
             return None
-        account = await session.get(TelegramAccount, chat)
+        account = known.accounts.get(chat)
         lang = account.language if account else (user.language if user else "zh")
-        text = await self._text(session, reminder, lang)
+        customer = known.customers.get(reminder.customer_id) if reminder.customer_id else None
+        text = await self._text(session, reminder, customer, lang)
         if account is not None and account.unreachable_at is not None:
             await self._redirect(session, reminder, user, text, now)
             stats.redirected += 1
@@ -114,9 +144,8 @@ class Dispatcher:
         return Job(reminder.id, chat, text, buttons(reminder.id, reminder.kind, lang),
                    reminder.recipient_id, reminder.attempts)
 
-    async def _text(self, session: AsyncSession, reminder: Reminder, lang: str) -> str:
-        customer = await session.get(Customer, reminder.customer_id) if reminder.customer_id \
-            else None
+    async def _text(self, session: AsyncSession, reminder: Reminder, customer: Customer | None,
+                    lang: str) -> str:
         name = customer.name if customer else ""
         payload = reminder.payload
         kind = reminder.kind
@@ -166,25 +195,30 @@ class Dispatcher:
                 due_at=now, now=now, customer_id=reminder.customer_id, recipient_id=target,
                 payload={"name": user.name if user else "—", "text": text})
 
-    async def _send(self, job: Job) -> str:
+    async def _send(self, job: Job, outcomes: dict[int, dict[str, object]]) -> str:
         async with self.gate:
             await self.limiter.acquire(job.chat_id)
             try:
                 message_id = await self.perform(Send(job.chat_id, job.text, job.keyboard))
             except DeliveryError as error:
-                return await self._failed(job, error)
-        await self._record(job.reminder_id, status="sent", sent_message_id=message_id,
-                           sent_at=self.clock())
+                return await self._failed(job, error, outcomes)
+        outcomes[job.reminder_id] = {"status": "sent", "sent_message_id": message_id,
+                                     "sent_at": self.clock()}
         return "sent"
 
-    async def _failed(self, job: Job, error: DeliveryError) -> str:
+    async def _failed(self, job: Job, error: DeliveryError,
+                      outcomes: dict[int, dict[str, object]]) -> str:
         now = self.clock()
+        detail = f"{error.kind}: {error.detail}"[:2000]
+        retry = {"status": "pending", "attempts": job.attempts + 1, "last_error": detail}
         if error.kind == "retry_after":
             self.limiter.retry_after(job.chat_id, error.retry_after)
-            await self._retry(job, now + timedelta(seconds=error.retry_after), error)
+            outcomes[job.reminder_id] = {**retry,
+                                         "due_at": now + timedelta(seconds=error.retry_after)}
             return "retried"
         if error.kind == "transient" and job.attempts + 1 < MAX_ATTEMPTS:
-            await self._retry(job, now + timedelta(seconds=backoff(job.attempts)), error)
+            outcomes[job.reminder_id] = {**retry,
+                                         "due_at": now + timedelta(seconds=backoff(job.attempts))}
             return "retried"
         if error.kind == "forbidden":
             async with self.sessions.begin() as session:
@@ -194,20 +228,20 @@ class Dispatcher:
                 if reminder is not None:
                     await self._redirect(session, reminder, user, job.text, now)
             return "redirected"
-        await self._record(job.reminder_id, status="failed", last_error=error.detail[:2000],
-                           attempts=job.attempts + 1)
+        outcomes[job.reminder_id] = {"status": "failed", "attempts": job.attempts + 1,
+                                     "last_error": detail}
         return "failed"
 
-    async def _retry(self, job: Job, due: datetime, error: DeliveryError) -> None:
-        detail = f"{error.kind}: {error.detail}"[:2000]
-        await self._record(job.reminder_id, status="pending", due_at=due,
-                           attempts=job.attempts + 1, last_error=detail)
-
-    async def _record(self, reminder_id: int, **values: object) -> None:
+    async def _record(self, outcomes: dict[int, dict[str, object]]) -> None:
+        """Every outcome of a batch in one transaction (one statement per kind of outcome)."""
+        if not outcomes:
+            return
+        now = self.clock()
+        rows = [{"id": rid, **values, "lease_until": None, "updated_at": now}
+                for rid, values in outcomes.items()]
+        groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
+        for row in rows:
+            groups.setdefault(tuple(sorted(row)), []).append(row)
         async with self.sessions.begin() as session:
-            reminder = await session.get(Reminder, reminder_id)
-            if reminder is None:
-                return
-            for key, value in values.items():
-                setattr(reminder, key, value)
-            reminder.lease_until, reminder.updated_at = None, self.clock()
+            for group in groups.values():
+                await session.execute(update(Reminder), group)

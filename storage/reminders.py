@@ -33,7 +33,8 @@ async def schedule(session: AsyncSession, *, kind: str, dedupe_key: str, due_at:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Reminder]:
+async def claim_due(session: AsyncSession, now: datetime, limit: int,
+                    lease: timedelta = LEASE) -> list[Reminder]:
     """Lease due reminders, oldest first; other dispatchers skip what is locked or leased."""
     query = (select(Reminder)
              .where(Reminder.status == "pending", Reminder.due_at <= now,
@@ -42,7 +43,7 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Re
              .with_for_update(skip_locked=True))
     rows = list((await session.scalars(query)).all())
     for row in rows:
-        row.lease_until = now + LEASE
+        row.lease_until = now + lease
     return rows
 
 
