@@ -28,6 +28,7 @@ from storage.models import Contact, Customer, Reminder, TelegramAccount, User
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
+RECORD_EVERY = 50  # outcomes are written in chunks: a crash repeats at most one chunk
 
 
 @dataclass
@@ -94,7 +95,7 @@ class Dispatcher:
         results = await asyncio.gather(*(self._send(job, outcomes) for job in jobs))
         for outcome in results:
             setattr(stats, outcome, getattr(stats, outcome) + 1)
-        await self._record(outcomes)
+        await self._record(outcomes, force=True)
         return stats, len(claimed)
 
     async def _load(self, session: AsyncSession, claimed: list[Reminder]) -> Known:
@@ -204,6 +205,7 @@ class Dispatcher:
                 return await self._failed(job, error, outcomes)
         outcomes[job.reminder_id] = {"status": "sent", "sent_message_id": message_id,
                                      "sent_at": self.clock()}
+        await self._record(outcomes)
         return "sent"
 
     async def _failed(self, job: Job, error: DeliveryError,
@@ -232,13 +234,17 @@ class Dispatcher:
                                      "last_error": detail}
         return "failed"
 
-    async def _record(self, outcomes: dict[int, dict[str, object]]) -> None:
-        """Every outcome of a batch in one transaction (one statement per kind of outcome)."""
-        if not outcomes:
+    async def _record(self, outcomes: dict[int, dict[str, object]],
+                      force: bool = False) -> None:
+        """Write the outcomes gathered so far in one transaction, once there are
+        RECORD_EVERY of them (or at the end of a batch), and forget them."""
+        if not outcomes or (len(outcomes) < RECORD_EVERY and not force):
             return
+        taken = dict(outcomes)
+        outcomes.clear()
         now = self.clock()
         rows = [{"id": rid, **values, "lease_until": None, "updated_at": now}
-                for rid, values in outcomes.items()]
+                for rid, values in taken.items()]
         groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
         for row in rows:
             groups.setdefault(tuple(sorted(row)), []).append(row)

@@ -164,9 +164,10 @@ class Planner:
                 continue
             if await session.get(DigestSent, (manager.id, local.date())) is not None:
                 continue
+            if not await reminders.claim_digest_day(session, manager.id, local.date(), now):
+                continue  # another planner, running at the same moment, has it
             team = await self._team(session, manager)
             overdue = await reminders.overdue_customers(session, local.date(), team)
-            session.add(DigestSent(manager_id=manager.id, day=local.date(), created_at=now))
             if not overdue:
                 continue
             lines = [{"customer": c.name, "owner_id": c.owner_id,

@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.insert_new import insert_new
 from storage.models import InboxUpdate
 
 # How long a worker may hold an update before another may take it (after a crash).
@@ -39,12 +38,7 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]], now: 
     rows = [{"update_id": int(p["update_id"]), "chat_id": chat_of(p), "payload": p,
              "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
             for p in payloads]
-    dialect = session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = maker(InboxUpdate).values(rows).on_conflict_do_nothing(
-        index_elements=["update_id"])
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await insert_new(session, InboxUpdate, rows, ["update_id"])
 
 
 async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[InboxUpdate]:

@@ -7,11 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Customer, Reminder, User
+from storage.insert_new import insert_new
+from storage.models import Customer, DigestSent, Reminder, User
 
 LEASE = timedelta(seconds=60)
 OPEN = ("pending",)
@@ -26,11 +25,7 @@ async def schedule(session: AsyncSession, *, kind: str, dedupe_key: str, due_at:
            "customer_id": customer_id, "recipient_id": recipient_id,
            "recipient_chat": recipient_chat, "payload": payload or {}, "attempts": 0,
            "created_at": now, "updated_at": now}
-    dialect = session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    result = await session.execute(maker(Reminder).values(row).on_conflict_do_nothing(
-        index_elements=["dedupe_key"]))
-    return bool(getattr(result, "rowcount", 0))
+    return await insert_new(session, Reminder, [row], ["dedupe_key"]) == 1
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int,
@@ -89,3 +84,10 @@ async def counts(session: AsyncSession) -> dict[str, int]:
 async def managers(session: AsyncSession) -> list[User]:
     return list((await session.scalars(select(User).where(
         User.role.in_(("manager", "admin")), User.active.is_(True)))).all())
+
+
+async def claim_digest_day(session: AsyncSession, manager_id: int, day: date,
+                           now: datetime) -> bool:
+    """True for the one caller that records the manager's digest for `day` first."""
+    row = {"manager_id": manager_id, "day": day, "created_at": now}
+    return await insert_new(session, DigestSent, [row], ["manager_id", "day"]) == 1

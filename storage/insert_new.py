@@ -1,0 +1,24 @@
+"""`INSERT … ON CONFLICT DO NOTHING` on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base
+
+
+async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]],
+                     keys: Sequence[str]) -> int:
+    """Insert the rows whose `keys` are not taken yet; returns how many were inserted.
+    Safe under concurrency: of two processes inserting the same key, exactly one wins."""
+    if not rows:
+        return 0
+    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = maker(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(keys))
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
