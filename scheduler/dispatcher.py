@@ -28,7 +28,8 @@ from storage.models import Contact, Customer, Reminder, TelegramAccount, User
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
-RECORD_EVERY = 50  # outcomes are written in chunks: a crash repeats at most one chunk
+RECORD_EVERY = 50  # outcomes are written in chunks as they come, so a crash repeats few
+BATCH = 500  # claimed at once; recorded in full before the next claim
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter()
         self.gate = asyncio.Semaphore(concurrency)
 
-    async def tick(self, batch: int = 500) -> Stats:
+    async def tick(self, batch: int = BATCH) -> Stats:
         """One pass: everything due now, batch after batch."""
         total = Stats()
         while True:
