@@ -114,3 +114,29 @@ def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     result = cli("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'up.db'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"database at revision {migrate.head_revision()}"
+
+
+def test_reminders_list_shows_overdue_customers(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import date
+
+    from interview_bot.app import open_app
+    from interview_bot.settings import DatabaseSettings, Settings
+    from storage.models import Customer, utcnow
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'r.db'}"
+
+    async def seed() -> None:
+        async with open_app(Settings(database=DatabaseSettings(url=url))) as app, \
+                app.sessions.begin() as s:
+            s.add(Customer(name="Late Ltd", name_key="late ltd", tags=[],
+                           revisit_due_on=date(2020, 1, 1), created_at=utcnow(),
+                           updated_at=utcnow()))
+
+    asyncio.run(seed())
+    env_url = {"DATABASE_URL": url}
+    result = subprocess.run([sys.executable, "-m", "interview_bot", "reminders", "list",
+                             "--overdue"], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, **env_url}, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Late Ltd  due 2020-01-01" in result.stdout and "days overdue" in result.stdout

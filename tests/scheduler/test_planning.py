@@ -192,3 +192,33 @@ async def test_reassigning_a_customer_moves_its_pending_reminders(
             moved = await reminders.move_pending(s, customer.id, manager.id, clock.now)
         assert moved == 2
         assert {r.recipient_id for r in await pending(h)} == {manager.id}
+
+
+async def test_after_a_long_outage_stale_birthday_reminders_expire_and_the_rest_go_out(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    from bot.actions import Action
+    from scheduler.dispatcher import Dispatcher
+
+    sent: list[Action] = []
+
+    async def perform(action: Action) -> int:
+        sent.append(action)
+        return len(sent)
+
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        async with h.sessions.begin() as s:
+            for kind, days_late in (("birthday", 11), ("follow_up", 30)):
+                await reminders.schedule(s, kind=kind, dedupe_key=f"{kind}:x",
+                                         due_at=clock.now - timedelta(days=days_late),
+                                         now=clock.now, recipient_id=rep.id,
+                                         payload={"contact_id": 0, "birthday": "2026-11-12"})
+        dispatcher = Dispatcher(h.sessions, perform, h.clock, h.planner, h.planner.policy)
+        stats = await dispatcher.tick()
+        assert (stats.expired, stats.sent) == (1, 1)  # a month-late follow-up still matters
+        async with h.sessions() as s:
+            rows = {r.kind: r for r in (await s.scalars(select(Reminder))).all()}
+        assert rows["birthday"].status == "expired"
+        assert rows["birthday"].last_error is not None
+        assert rows["birthday"].last_error.startswith("expired: 10 days past due")
+        assert rows["follow_up"].status == "sent" and rows["follow_up"].sent_message_id == 1
