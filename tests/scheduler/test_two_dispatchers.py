@@ -38,20 +38,18 @@ async def wait(procs: list[subprocess.Popen[bytes]]) -> list[int]:
     return [await asyncio.to_thread(p.wait, 300) for p in procs]
 
 
-@pytest.fixture
-def pg_url(db_url: str) -> str:
-    if db_url.startswith("sqlite"):
-        pytest.skip("several dispatchers need PostgreSQL (SKIP LOCKED); SQLite allows one")
-    return db_url
+# several dispatchers need PostgreSQL (SKIP LOCKED); on SQLite only one may run (below)
+on_postgres = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 
-async def test_two_dispatchers_send_each_reminder_exactly_once(pg_url: str,
+@on_postgres
+async def test_two_dispatchers_send_each_reminder_exactly_once(db_url: str,
                                                                tmp_path: Path) -> None:
-    await seed(pg_url, COUNT)
+    await seed(db_url, COUNT)
     api = LocalBotApi()
     await api.start()
     try:
-        codes = await wait([tick_process(api, pg_url, tmp_path, n) for n in ("one", "two")])
+        codes = await wait([tick_process(api, db_url, tmp_path, n) for n in ("one", "two")])
     finally:
         await api.stop()
     assert codes == [0, 0], (tmp_path / "one.log").read_text()
@@ -60,12 +58,13 @@ async def test_two_dispatchers_send_each_reminder_exactly_once(pg_url: str,
     assert set(counts.values()) == {1}
 
 
-async def test_a_dispatcher_killed_mid_run_loses_nothing(pg_url: str, tmp_path: Path) -> None:
-    await seed(pg_url, COUNT)
+@on_postgres
+async def test_a_dispatcher_killed_mid_run_loses_nothing(db_url: str, tmp_path: Path) -> None:
+    await seed(db_url, COUNT)
     api = LocalBotApi()
     await api.start()
-    victim = tick_process(api, pg_url, tmp_path, "victim")
-    survivor = tick_process(api, pg_url, tmp_path, "survivor")
+    victim = tick_process(api, db_url, tmp_path, "victim")
+    survivor = tick_process(api, db_url, tmp_path, "survivor")
 
     def kill_midway(_call: object) -> None:
         if len(api.calls) == COUNT // 4 and victim.poll() is None:
@@ -75,7 +74,7 @@ async def test_a_dispatcher_killed_mid_run_loses_nothing(pg_url: str, tmp_path: 
     try:
         await wait([victim, survivor])
         await asyncio.sleep(3.5)  # the victim's leases end
-        (code,) = await wait([tick_process(api, pg_url, tmp_path, "after")])
+        (code,) = await wait([tick_process(api, db_url, tmp_path, "after")])
     finally:
         await api.stop()
     assert victim.returncode == -signal.SIGKILL and code == 0
