@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.i18n import from_catalog
+
 TEXTS: dict[str, dict[str, str]] = {
     "refuse": {
         "zh": "您好！这个机器人只为受邀客户和已登记的销售团队成员服务。如果您收到了邀请链接，请直接点击链接打开。",
@@ -95,6 +97,4 @@ PURPOSE = {
 
 
 def say(key: str, lang: str, **params: Any) -> str:
-    entry = TEXTS[key]
-    template = entry.get(lang) or entry["en"]
-    return template.format(**params) if params else template
+    return from_catalog(TEXTS, key, lang, **params)

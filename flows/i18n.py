@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flows.model import I18nText
 
 SUPPORTED_LANGUAGES = ("zh", "en")
@@ -26,3 +28,10 @@ def pick(text: I18nText | None, lang: str) -> str:
         if candidate in text:
             return text[candidate]
     return next(iter(text.values()), "")
+
+
+def from_catalog(catalog: dict[str, dict[str, str]], key: str, lang: str, **params: Any) -> str:
+    """A sentence from a message catalogue in `lang` (else English), with its blanks filled."""
+    texts = catalog[key]
+    template = texts.get(lang) or texts["en"]
+    return template.format(**params) if params else template

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.i18n import from_catalog
+
 MESSAGES: dict[str, dict[str, str]] = {
     # invalid answers: say what was wrong and what is expected
     "empty": {"zh": "请先输入回答。", "en": "Please type an answer."},
@@ -106,6 +108,4 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 def message(key: str, lang: str, **params: Any) -> str:
-    texts = MESSAGES[key]
-    template = texts.get(lang) or texts["en"]
-    return template.format(**params) if params else template
+    return from_catalog(MESSAGES, key, lang, **params)

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from flows.i18n import normalise_language
+from flows.i18n import from_catalog, normalise_language
 from flows.model import Stage
 from flows.steps import Completed, Prompt, Step
 from interview_bot.interviews import InterviewService, Respondent, Turn
@@ -39,7 +39,7 @@ TEXTS = {
 
 
 def say(key: str, lang: str) -> str:
-    return TEXTS[key].get(lang, TEXTS[key]["en"])
+    return from_catalog(TEXTS, key, lang)
 
 
 def render(step: Step, lang: str, notice: str | None = None) -> str:

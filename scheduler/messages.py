@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions import Button, Keyboard
-from flows.i18n import pick
+from flows.i18n import from_catalog, pick
 
 TEXTS: dict[str, dict[str, str]] = {
     "follow_up": {"zh": "⏰ 跟进提醒：{customer}\n{note}", "en": "⏰ Follow up with {customer}\n{note}"},
@@ -36,8 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 
 def say(key: str, lang: str, **params: Any) -> str:
-    entry = TEXTS[key]
-    return (entry.get(lang) or entry["en"]).format(**params)
+    return from_catalog(TEXTS, key, lang, **params)
 
 
 def buttons(reminder_id: int, kind: str, lang: str) -> Keyboard:
