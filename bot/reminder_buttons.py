@@ -17,8 +17,9 @@ async def press(ctx: Ctx, argument: str) -> bool:
     """False when the button is not this person's, or the reminder was already handled."""
     reminder_id, _, action = argument.partition(".")
     reminder = await ctx.session.get(Reminder, int(reminder_id)) if reminder_id.isdigit() else None
+    # "pending" too: the message can be pressed before its sending has been recorded
     if (reminder is None or ctx.user is None or reminder.recipient_id != ctx.user.id
-            or reminder.status != "sent"):
+            or reminder.status not in ("sent", "pending")):
         return False
     if action == "ok":
         reminder.status = "done"

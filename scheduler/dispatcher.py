@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions import Keyboard, Send
@@ -249,6 +249,14 @@ class Dispatcher:
         groups: dict[tuple[str, ...], list[dict[str, object]]] = {}
         for row in rows:
             groups.setdefault(tuple(sorted(row)), []).append(row)
+        table = Reminder.__table__
+        assert isinstance(table, Table)
         async with self.sessions.begin() as session:
-            for group in groups.values():
-                await session.execute(update(Reminder), group)
+            for keys, group in groups.items():
+                # only rows still pending: a recipient may already have pressed Snooze or
+                # Done on the message before its outcome got here
+                statement = (table.update()
+                             .where(table.c.id == bindparam("_id"), table.c.status == "pending")
+                             .values({k: bindparam(f"_{k}") for k in keys if k != "id"}))
+                await session.execute(statement, [{f"_{k}": v for k, v in row.items()}
+                                                  for row in group])

@@ -222,3 +222,25 @@ async def test_after_a_long_outage_stale_birthday_reminders_expire_and_the_rest_
         assert rows["birthday"].last_error is not None
         assert rows["birthday"].last_error.startswith("expired: 10 days past due")
         assert rows["follow_up"].status == "sent" and rows["follow_up"].sent_message_id == 1
+
+
+async def test_a_snooze_pressed_before_the_send_is_recorded_is_not_overwritten(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    from bot.actions import Action
+    from scheduler.dispatcher import Dispatcher
+
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        async with h.sessions.begin() as s:
+            await reminders.schedule(s, kind="follow_up", dedupe_key="fast:1", due_at=clock.now,
+                                     now=clock.now, recipient_id=rep.id)
+
+        async def perform(_action: Action) -> int:
+            async with h.sessions.begin() as s:  # the rep presses Snooze at once
+                (row,) = (await s.scalars(select(Reminder))).all()
+                row.status = "snoozed"
+            return 1
+
+        await Dispatcher(h.sessions, perform, h.clock, h.planner, h.planner.policy).tick()
+        async with h.sessions() as s:
+            assert (await s.scalars(select(Reminder.status))).all() == ["snoozed"]
