@@ -61,10 +61,14 @@ class Planner:
                          "flow_id": interview.flow_id})
         await self.set_revisit(session, customer, now)
 
-    async def set_revisit(self, session: AsyncSession, customer: Customer,
-                          now: datetime) -> None:
-        """The next revisit falls due one cadence (by grade) after the last contact."""
-        owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+    async def set_revisit(self, session: AsyncSession, customer: Customer, now: datetime,
+                          owners: dict[int, User] | None = None) -> None:
+        """The next revisit falls due one cadence (by grade) after the last contact.
+        `owners` may already hold the owner (a planner pass loads them all at once)."""
+        owner = None
+        if customer.owner_id is not None:
+            owner = (owners or {}).get(customer.owner_id) or await session.get(
+                User, customer.owner_id)
         zone = self.zone(owner)
         last = (customer.last_contact_at or customer.created_at).astimezone(zone).date()
         due_on = last + timedelta(days=self.policy.revisit_days(customer.grade))
@@ -102,29 +106,42 @@ class Planner:
         await self._digests(session, now)
 
     async def _revisits(self, session: AsyncSession, now: datetime, today: date) -> None:
-        undated = await session.scalars(select(Customer).where(
-            Customer.revisit_due_on.is_(None), Customer.owner_id.is_not(None)))
+        undated = list(await session.scalars(select(Customer).where(
+            Customer.revisit_due_on.is_(None), Customer.owner_id.is_not(None))))
+        owners = await self._users(session, {c.owner_id for c in undated})
         for customer in undated:
-            await self.set_revisit(session, customer, now)
-        due = await session.scalars(select(Customer).where(
+            await self.set_revisit(session, customer, now, owners)
+        due = list(await session.scalars(select(Customer).where(
             Customer.revisit_due_on <= today + timedelta(days=1),
-            Customer.owner_id.is_not(None)))
+            Customer.owner_id.is_not(None))))
+        owners = await self._users(session, {c.owner_id for c in due})
         for customer in due:
-            owner = await session.get(User, customer.owner_id)
-            await self._revisit_reminder(session, customer, owner, now)
+            assert customer.owner_id is not None
+            await self._revisit_reminder(session, customer, owners.get(customer.owner_id), now)
+
+    async def _users(self, session: AsyncSession, ids: set[int | None]) -> dict[int, User]:
+        """Users by id in one query (a pass must not cost a query per customer)."""
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(wanted)))}
 
     async def _birthdays(self, session: AsyncSession, now: datetime, today: date) -> None:
         ahead = self.policy.birthday_days_before
         rows = await session.execute(
             select(Contact, Customer).join(Customer, Contact.customer_id == Customer.id)
             .where(Contact.birthday.is_not(None), Customer.owner_id.is_not(None)))
+        soon = []
         for contact, customer in rows.all():
             assert contact.birthday is not None
             birthday = next_birthday(contact.birthday, today)
             remind_on = birthday - timedelta(days=ahead)
-            if remind_on > today + timedelta(days=1):
-                continue
-            owner = await session.get(User, customer.owner_id)
+            if remind_on <= today + timedelta(days=1):
+                soon.append((contact, customer, birthday, remind_on))
+        owners = await self._users(session, {c.owner_id for _, c, _, _ in soon})
+        for contact, customer, birthday, remind_on in soon:
+            assert customer.owner_id is not None
+            owner = owners.get(customer.owner_id)
             due = max(at_local(remind_on, MORNING, self.zone(owner)), now)
             await reminders.schedule(
                 session, kind="birthday", dedupe_key=f"birthday:{contact.id}:{birthday.year}",
