@@ -7,7 +7,7 @@ from bot.callback_data import question_button
 from bot.texts import say
 from flows.i18n import pick
 from flows.model import Flow, QuestionType
-from flows.steps import Completed, Prompt, Step
+from flows.steps import Completed, Prompt
 
 STAGE_ICONS = {"background": "📋", "pain_point": "🩹", "implication": "⚖️", "need_payoff": "🎯"}
 BUTTON_TYPES = {QuestionType.CHOICE, QuestionType.YES_NO, QuestionType.SCALE,
@@ -68,9 +68,3 @@ def summary_text(step: Completed, lang: str, title: str | None = None) -> str:
     lines = [title or say("summary_title", lang)]
     lines += [f"• {line.question}\n  {line.answer}" for line in step.summary]
     return clip("\n".join(lines))
-
-
-def step_text(flow: Flow, step: Step, lang: str, lead: str | None = None) -> str:
-    if isinstance(step, Completed):
-        return summary_text(step, lang)
-    return prompt_text(flow, step, lang, lead)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 from datetime import timedelta
@@ -71,12 +72,10 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
     stop = stop or _stop_on_signals()
     async with open_app(settings, clock=clock) as app:
         runtime = make_runtime(framework, token, tg.api_server)
-        conversation = Conversation(app.sessions, app.interviews, app.flows, clock,
-                                    BotConfig(bot_username="", admin_ids=frozenset(
-                                        settings.admin.telegram_ids)))
-        username = await runtime.start(conversation)
-        conversation.config = BotConfig(bot_username=username,
-                                        admin_ids=frozenset(settings.admin.telegram_ids))
+        config = BotConfig(bot_username="", admin_ids=frozenset(settings.admin.telegram_ids))
+        conversation = Conversation(app.sessions, app.interviews, app.flows, clock, config)
+        username = await runtime.start(conversation)  # only known once connected
+        conversation.config = dataclasses.replace(config, bot_username=username)
         with contextlib.suppress(Exception):
             await runtime.set_commands()
         if is_sqlite(app.engine):

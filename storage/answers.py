@@ -39,9 +39,3 @@ async def current(session: AsyncSession, interview_id: int) -> list[Answer]:
         select(Answer).where(Answer.interview_id == interview_id, Answer.superseded_at.is_(None))
         .order_by(Answer.id))
     return list(result)
-
-
-async def history(session: AsyncSession, interview_id: int) -> list[Answer]:
-    result = await session.scalars(
-        select(Answer).where(Answer.interview_id == interview_id).order_by(Answer.id))
-    return list(result)

@@ -100,11 +100,3 @@ async def release_all(session: AsyncSession) -> None:
     """Forget every lease: only for a start-up where no other worker can be running."""
     await session.execute(update(InboxUpdate).where(InboxUpdate.lease_until.is_not(None))
                           .values(lease_until=None))
-
-
-async def counts(session: AsyncSession) -> dict[str, int]:
-    from sqlalchemy import func
-
-    rows = await session.execute(select(InboxUpdate.status, func.count())
-                                 .group_by(InboxUpdate.status))
-    return {status: int(n) for status, n in rows.all()}

@@ -43,12 +43,6 @@ async def create(session: AsyncSession, *, flow_id: str, flow_version: str, fing
     return interview
 
 
-async def of_customer(session: AsyncSession, customer_id: int) -> list[Interview]:
-    result = await session.scalars(
-        select(Interview).where(Interview.customer_id == customer_id).order_by(Interview.id))
-    return list(result)
-
-
 async def current_for(session: AsyncSession, respondent_key: str) -> Interview | None:
     """The respondent's unfinished interview they touched last (the one in front of them)."""
     return await session.scalar(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.insert_new import insert_new
@@ -74,11 +74,6 @@ async def overdue_customers(session: AsyncSession, today: date,
     if owners is not None:
         query = query.where(Customer.owner_id.in_(list(owners)))
     return list((await session.scalars(query.order_by(Customer.revisit_due_on))).all())
-
-
-async def counts(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(Reminder.status, func.count()).group_by(Reminder.status))
-    return {status: int(n) for status, n in rows.all()}
 
 
 async def managers(session: AsyncSession) -> list[User]:
