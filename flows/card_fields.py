@@ -46,3 +46,50 @@ CLOSED_VALUES: dict[str, frozenset[str]] = {
 
 # Fields an `on_complete` rule may `set:`.
 RULE_SETTABLE = frozenset({"customer.grade", "customer.priority", "deal.next_step"})
+
+# How card fields (and the completeness groups of flows.quality) are called on screen.
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "customer.name": {"zh": "公司名称", "en": "Company name"},
+    "customer.credit_code": {"zh": "统一社会信用代码", "en": "Credit code"},
+    "customer.industry": {"zh": "行业", "en": "Industry"},
+    "customer.employees": {"zh": "员工人数", "en": "Employees"},
+    "customer.revenue_band": {"zh": "营收规模", "en": "Revenue band"},
+    "customer.size": {"zh": "规模（人数/营收）", "en": "Size (staff or revenue)"},
+    "customer.address": {"zh": "地址", "en": "Address"},
+    "customer.website": {"zh": "网站", "en": "Website"},
+    "customer.grade": {"zh": "客户等级", "en": "Grade"},
+    "customer.priority": {"zh": "优先级", "en": "Priority"},
+    "contact.name": {"zh": "联系人", "en": "Contact"},
+    "contact.title": {"zh": "职务", "en": "Title"},
+    "contact.department": {"zh": "部门", "en": "Department"},
+    "contact.phone": {"zh": "电话", "en": "Phone"},
+    "contact.email": {"zh": "邮箱", "en": "Email"},
+    "contact.messenger_id": {"zh": "微信/即时通讯", "en": "Messenger ID"},
+    "contact.decision_role": {"zh": "决策角色", "en": "Decision role"},
+    "contact.birthday": {"zh": "生日", "en": "Birthday"},
+    "deal.need_type": {"zh": "需求类型", "en": "Need type"},
+    "deal.need_description": {"zh": "需求描述（痛点）", "en": "Need (pain point)"},
+    "deal.budget": {"zh": "预算范围", "en": "Budget"},
+    "deal.timeline": {"zh": "采购时间", "en": "Timeline"},
+    "deal.decision_process": {"zh": "决策流程", "en": "Decision process"},
+    "deal.competitors": {"zh": "竞争对手", "en": "Competitors"},
+    "deal.next_step": {"zh": "下一步", "en": "Next step"},
+    "deal.next_contact": {"zh": "下次联系", "en": "Next contact"},
+}
+
+STAGE_LABELS: dict[str, dict[str, str]] = {
+    "background": {"zh": "背景", "en": "Situation"},
+    "pain_point": {"zh": "难点", "en": "Problem"},
+    "implication": {"zh": "暗示", "en": "Implication"},
+    "need_payoff": {"zh": "需求效益", "en": "Need-payoff"},
+}
+
+
+def field_label(field: str, lang: str) -> str:
+    names = FIELD_LABELS.get(field)
+    return names.get(lang, names["en"]) if names else field
+
+
+def stage_label(stage: str, lang: str) -> str:
+    names = STAGE_LABELS.get(stage)
+    return names.get(lang, names["en"]) if names else stage

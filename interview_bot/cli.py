@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -20,7 +20,10 @@ from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
 from flows.model import FlowFile, Stage
 from interview_bot.app import open_app, system_clock
+from interview_bot.chart import render_png
+from interview_bot.exporting import FORMATS, ExportFile, build_export
 from interview_bot.interviews import InterviewError
+from interview_bot.reports import build_report, summary_text
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
 from scheduler.single_dispatcher import DispatcherLocked
@@ -302,6 +305,77 @@ async def _reminders_tick(settings: Settings) -> None:
                        f"redirected {stats.redirected}")
     finally:
         await runtime.close()
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, csv (a ZIP of CSV files) or json")]
+    = "xlsx",
+    out: Annotated[Path | None, typer.Option(help="File to write (default: a dated name)")]
+    = None,
+    flow: Annotated[str | None, typer.Option(help="Only interviews of this flow")] = None,
+    since: Annotated[str | None, typer.Option(help="Only interviews started on or after "
+                                                   "this day (YYYY-MM-DD)")] = None,
+    lang: Annotated[str, typer.Option(help="Language of headers and answer labels")] = "zh",
+) -> None:
+    """Interviews (a row each, a column per question), customers and contacts, for Excel."""
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    settings = _settings()
+    start = _day_start(since, settings) if since else None
+    exported = asyncio.run(_export(settings, fmt, flow, start, normalise_language(lang)))
+    target = out or Path(exported.filename)
+    target.write_bytes(exported.content)
+    typer.echo(f"wrote {target}: {exported.interviews} interview(s), {exported.customers} "
+               f"customer(s), {exported.contacts} contact(s)")
+
+
+def _day_start(text: str, settings: Settings) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"--since {text!r} is not a date; write it as YYYY-MM-DD") from None
+    return datetime.combine(day, time(), ZoneInfo(settings.interview.timezone))
+
+
+async def _export(settings: Settings, fmt: str, flow: str | None, since: datetime | None,
+                  lang: str) -> ExportFile:
+    async with open_app(settings) as app_:
+        if flow is not None and flow not in app_.flows:
+            raise _fail(f"there is no flow {flow!r}; known: {', '.join(app_.flows)}")
+        now = system_clock()
+        async with app_.sessions.begin() as session:
+            exported = await build_export(session, app_.flows, None, fmt=fmt,  # type: ignore[arg-type]
+                                          lang=lang, now=now,
+                                          timezone=settings.interview.timezone,
+                                          flow_id=flow, since=since)
+            await audit.append(session, at=now, actor="cli", action="export", entity="export",
+                               entity_id=None, fields=[fmt], channel="cli")
+    return exported
+
+
+@app.command("report")
+def report_command(
+    out: Annotated[Path, typer.Option(help="The chart, as PNG")] = Path("report.png"),
+    days: Annotated[int, typer.Option(min=1, max=366, help="How many days back")] = 7,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+) -> None:
+    """The team report managers get weekly: a PNG chart, and its summary on the terminal."""
+    png, summary = asyncio.run(_report(_settings(), days, normalise_language(lang)))
+    out.write_bytes(png)
+    typer.echo(summary)
+    typer.echo(f"chart: {out}")
+
+
+async def _report(settings: Settings, days: int, lang: str) -> tuple[bytes, str]:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        async with app_.sessions.begin() as session:
+            report = await build_report(session, app_.flows, None, now,
+                                        settings.interview.timezone, lang, days)
+            await audit.append(session, at=now, actor="cli", action="report", entity="report",
+                               entity_id=None, channel="cli")
+    return await asyncio.to_thread(render_png, report, lang), summary_text(report, lang)
 
 
 @db_app.command("upgrade")

@@ -140,3 +140,37 @@ def test_reminders_list_shows_overdue_customers(tmp_path: Path) -> None:
                             env={**os.environ, **env_url}, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert "Late Ltd  due 2020-01-01" in result.stdout and "days overdue" in result.stdout
+
+
+def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
+    """A terminal interview, then the manager's two files: Excel and the chart."""
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme 华东",
+               "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    env = {**os.environ, "DATABASE_URL": db}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                              check=False)
+
+    exported = run("export", "--format", "xlsx", "--out", "team.xlsx", "--lang", "en")
+    assert exported.returncode == 0, exported.stderr
+    assert "wrote team.xlsx: 1 interview(s), 1 customer(s), 1 contact(s)" in exported.stdout
+    book = load_workbook(tmp_path / "team.xlsx")
+    assert book.sheetnames == ["Before our meeting", "customers", "contacts"]
+    assert book["customers"]["B2"].value == "Acme 华东"
+    reported = run("report", "--out", "week.png")
+    assert reported.returncode == 0, reported.stderr
+    assert "团队周报" in reported.stdout and "客户 1 家" in reported.stdout
+    with Image.open(tmp_path / "week.png") as chart:
+        assert chart.format == "PNG"
+    for bad, message in ((("export", "--format", "pdf"), "unknown format 'pdf'"),
+                         (("export", "--since", "last week"), "is not a date"),
+                         (("export", "--flow", "nope"), "there is no flow 'nope'")):
+        result = run(*bad)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
