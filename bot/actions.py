@@ -45,9 +45,29 @@ class AnswerCallback:
     text: str | None = None
 
 
-Action = Send | Edit | AnswerCallback
-_KINDS: dict[str, type[Send] | type[Edit] | type[AnswerCallback]] = {
-    "send": Send, "edit": Edit, "answer_callback": AnswerCallback}
+MAX_CAPTION = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SendFile:
+    """A file: either its bytes (base64, so the reply stays JSON) or a report's figures,
+    drawn as a chart when it is sent (so no transaction waits for the drawing)."""
+
+    chat_id: int
+    filename: str
+    caption: str = ""
+    content_b64: str = ""
+    chart: dict[str, Any] | None = None
+    lang: str = "zh"
+
+    @property
+    def photo(self) -> bool:
+        return self.chart is not None
+
+
+Action = Send | Edit | AnswerCallback | SendFile
+_KINDS: dict[str, type[Send] | type[Edit] | type[AnswerCallback] | type[SendFile]] = {
+    "send": Send, "edit": Edit, "answer_callback": AnswerCallback, "send_file": SendFile}
 
 
 def clip(text: str) -> str:

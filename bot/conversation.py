@@ -12,12 +12,18 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import callback_data, customer_entry, reminder_buttons, staff_commands
+from bot import (
+    callback_data,
+    customer_entry,
+    manager_commands,
+    reminder_buttons,
+    staff_commands,
+)
 from bot.actions import Action, Button, Edit, Send, from_json, to_json
 from bot.context import BotConfig, Ctx
 from bot.incoming import Incoming
 from bot.interview_replies import after_turn, answer_text, current, mark_pressed, status_line
-from bot.permissions import allowed, known
+from bot.permissions import allowed, known, refusal
 from bot.render import keyboard, prompt_text
 from bot.texts import say
 from flows import engine
@@ -106,6 +112,8 @@ class Conversation:
             ctx.actions.append(Send(ctx.chat_id, say("refuse", ctx.lang)))
             return
         text = say("help_staff", ctx.lang)
+        if ctx.user.role in ("manager", "admin"):
+            text += "\n\n" + say("help_manager", ctx.lang)
         if ctx.user.role == "admin":
             text += "\n\n" + say("help_admin", ctx.lang)
         ctx.actions.append(Send(ctx.chat_id, text))
@@ -116,8 +124,7 @@ class Conversation:
             self._help(ctx)
             return
         if not allowed(command, ctx.user):
-            key = "refuse" if ctx.user is None else "only_admin"
-            ctx.actions.append(Send(ctx.chat_id, say(key, ctx.lang)))
+            ctx.actions.append(Send(ctx.chat_id, refusal(command, ctx.user, ctx.lang)))
             return
         if command == "start" and args:
             await customer_entry.open_invite(ctx, args)
@@ -141,6 +148,10 @@ class Conversation:
             await staff_commands.list_customers(ctx)
         elif command == "adduser":
             await staff_commands.add_user(ctx, args)
+        elif command == "export":
+            await manager_commands.export(ctx, args)
+        elif command == "report":
+            await manager_commands.report(ctx, args)
         else:
             self._help(ctx)
 

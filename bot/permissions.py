@@ -5,16 +5,35 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.texts import say
 from storage.models import Customer, User
 
 STAFF = frozenset({"rep", "manager", "admin"})
+MANAGERS = frozenset({"manager", "admin"})
 # commands anyone may use; everything else names the roles allowed
 OPEN_COMMANDS = frozenset({"start", "help", "lang", "back", "skip", "cancel", "status",
                            "forget"})
 COMMAND_ROLES: dict[str, frozenset[str]] = {
     "debrief": STAFF, "invite": STAFF, "customers": STAFF, "card": STAFF,
     "adduser": frozenset({"admin"}),
+    # exports copy customer data out of the system: managers only (seed 001: no copying
+    # without approval)
+    "export": MANAGERS, "report": MANAGERS,
 }
+
+
+ROLE_NAMES = {"rep": {"zh": "销售", "en": "reps"}, "manager": {"zh": "主管", "en": "managers"},
+              "admin": {"zh": "管理员", "en": "admins"}}
+
+
+def refusal(command: str, user: User | None, lang: str) -> str:
+    """Why a command was refused: strangers hear who the bot is for; staff, who may."""
+    if user is None or not user.active:
+        return say("refuse", lang)
+    roles = [ROLE_NAMES[r].get(lang, ROLE_NAMES[r]["en"])
+             for r in ("rep", "manager", "admin") if r in COMMAND_ROLES.get(command, ())]
+    joined = ("、" if lang == "zh" else " and ").join(roles)
+    return say("only_roles", lang, roles=joined, command=command)
 
 
 def known(command: str) -> bool:

@@ -34,10 +34,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.actions import Action, AnswerCallback, Edit, Keyboard, Send
+from bot.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
 from bot.commands_menu import COMMANDS
 from bot.conversation import Conversation
 from bot.delivery import DeliveryError
+from bot.files import file_bytes
 from bot.incoming import Incoming, split_command
 from bot.outbox import Outbox
 
@@ -116,6 +117,14 @@ class PtbRuntime:
                                             reply_markup=_inline(action.buttons))
             elif isinstance(action, AnswerCallback):
                 await bot.answer_callback_query(action.query_id, text=action.text)
+            elif isinstance(action, SendFile):
+                content, caption = await file_bytes(action), action.caption or None
+                sent = await (
+                    bot.send_photo(action.chat_id, content, caption=caption,
+                                   filename=action.filename) if action.photo else
+                    bot.send_document(action.chat_id, content, caption=caption,
+                                      filename=action.filename))
+                return sent.message_id
         except RetryAfter as exc:
             raise DeliveryError("retry_after", str(exc), _seconds(exc)) from exc
         except Forbidden as exc:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.actions import Button, Send
+from bot.actions import Button, Send, clip
 from bot.context import Ctx
 from bot.interview_replies import after_turn, mark_pressed
 from bot.permissions import can_see, visible_customers
 from bot.render import clip_label
 from bot.texts import say
+from flows.card_fields import field_label
+from interview_bot.exporting import choice_labels, label_of
+from interview_bot.reports import card_quality, quality_lines
 from storage import accounts, audit, customers, invites
+from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card")
@@ -87,21 +91,31 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
                                              days=ctx.config.invite_valid_for.days, link=link)))
 
 
+CARD_LINES = ("customer.grade", "customer.priority", "customer.industry", "customer.employees",
+              "customer.revenue_band", "customer.credit_code", "deal.need_type",
+              "deal.need_description", "deal.budget", "deal.timeline", "deal.decision_process",
+              "deal.competitors", "deal.next_step", "deal.next_contact")
+
+
 async def _card(ctx: Ctx, customer: Customer) -> None:
+    """The information card: its fields, contacts, record quality, and the latest answers."""
     await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="card.read",
                        entity="customer", entity_id=customer.id, channel="telegram")
-    fields = [("grade", customer.grade), ("priority", customer.priority),
-              ("industry", customer.industry), ("employees", customer.employees),
-              ("need", customer.need_type), ("pain", customer.need_description),
-              ("budget", customer.budget), ("timeline", customer.timeline),
-              ("decision", customer.decision_process), ("competitors", customer.competitors),
-              ("next step", customer.next_step), ("next contact", customer.next_contact),
-              ("last contact", customer.last_contact_at and customer.last_contact_at.date()),
-              ("tags", ", ".join(customer.tags) or None)]
+    labels = choice_labels(dict(ctx.flows), ctx.lang)
     lines = [f"🗂 {customer.name} (#{customer.id})"]
-    lines += [f"{label}: {value}" for label, value in fields if value not in (None, "")]
+    for field in CARD_LINES:
+        value = label_of(labels, field, getattr(customer, CARD_COLUMNS[field][1]))
+        if value not in (None, ""):
+            lines.append(f"{field_label(field, ctx.lang)}: {value}")
+    if customer.last_contact_at is not None:
+        lines.append(f"{say('last_contact', ctx.lang)}: {customer.last_contact_at.date()}")
+    if customer.tags:
+        lines.append(f"{say('tags', ctx.lang)}: {', '.join(customer.tags)}")
     for contact in await customers.contacts_of(ctx.session, customer.id):
-        lines.append(_contact_line(contact))
+        lines.append(_contact_line(contact, labels))
+    quality = await card_quality(ctx.session, dict(ctx.flows), [customer], ctx.lang)
+    lines.append("—")
+    lines += quality_lines(quality[customer.id], ctx.lang)
     latest = (await ctx.session.scalars(
         select(Answer).where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
         .order_by(Answer.id.desc()).limit(8))).all()
@@ -109,12 +123,13 @@ async def _card(ctx: Ctx, customer: Customer) -> None:
         lines.append("—")
         lines += [f"{a.question_id}: {a.other_text or a.value}" for a in reversed(latest)
                   if a.value is not None]
-    ctx.actions.append(Send(ctx.chat_id, "\n".join(lines)))
+    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
 
 
-def _contact_line(contact: Contact) -> str:
-    parts = [contact.name, contact.title, contact.decision_role, contact.phone, contact.email]
-    return "👤 " + " · ".join(p for p in parts if p)
+def _contact_line(contact: Contact, labels: dict[str, dict[str, str]]) -> str:
+    role = label_of(labels, "contact.decision_role", contact.decision_role)
+    parts = [contact.name, contact.title, role, contact.phone, contact.email]
+    return "👤 " + " · ".join(str(p) for p in parts if p)
 
 
 async def list_customers(ctx: Ctx) -> None:

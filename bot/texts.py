@@ -82,9 +82,29 @@ TEXTS: dict[str, dict[str, str]] = {
     "user_added": {"zh": "已添加 {name}（{role}）。", "en": "Added {name} ({role})."},
     "adduser_usage": {"zh": "用法：/adduser Telegram数字ID rep|manager|admin 姓名",
                       "en": "Usage: /adduser <numeric telegram id> <rep|manager|admin> <name>"},
-    "only_admin": {"zh": "只有管理员可以这样做。", "en": "Only an admin can do that."},
+    "only_roles": {"zh": "只有{roles}可以使用 /{command}。",
+                   "en": "Only {roles} may use /{command}."},
+    "help_manager": {"zh": "主管：/export [xlsx|csv|json] [问卷ID] [起始日期 YYYY-MM-DD] — 导出数据\n"
+                           "/report [天数] — 团队报告（图表）",
+                     "en": "Managers: /export [xlsx|csv|json] [flow id] [since YYYY-MM-DD] — the "
+                           "data as a file\n/report [days] — the team report (chart)"},
+    "export_usage": {"zh": "看不懂“{word}”。用法：/export [xlsx|csv|json] [问卷ID：{flows}] [起始日期 YYYY-MM-DD]，例如 /export xlsx post_call 2026-11-01",
+                     "en": "I don't understand “{word}”. Usage: /export [xlsx|csv|json] [flow id: "
+                           "{flows}] [since YYYY-MM-DD], for example /export xlsx post_call "
+                           "2026-11-01"},
+    "export_caption": {"zh": "导出：{interviews} 份访谈，{customers} 家客户，{contacts} 位联系人。",
+                       "en": "Export: {interviews} interview(s), {customers} customer(s), "
+                             "{contacts} contact(s)."},
+    "export_too_big": {"zh": "导出文件有 {size} MB，超过 Telegram 的 {limit} MB 上限。请缩小范围（问卷或起始日期），或在服务器上运行 interview-bot export。",
+                       "en": "The export is {size} MB, over Telegram's {limit} MB limit. Narrow "
+                             "it (a flow or a start date) or run `interview-bot export` on the "
+                             "server."},
+    "report_usage": {"zh": "天数应为 1 到 366 之间的整数，例如 /report 30。",
+                     "en": "Days must be a whole number from 1 to 366, for example /report 30."},
     "forgotten": {"zh": "已撤回同意。我们不会再向您发送问题或提醒。",
                   "en": "Consent withdrawn. We will send you no more questions or reminders."},
+    "last_contact": {"zh": "最近联系", "en": "Last contact"},
+    "tags": {"zh": "标签", "en": "Tags"},
     "saved_answer": {"zh": "✓ {answer}", "en": "✓ {answer}"},
     "summary_title": {"zh": "您的回答：", "en": "Your answers:"},
 }

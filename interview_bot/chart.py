@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from flows.card_fields import stage_label
 from flows.quality import STAGES
-from interview_bot.reports import GRADES, PRIORITIES, Report
+from interview_bot.reports import GRADES, PRIORITIES
 
 DATA_KEY = "interview-bot:report"
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -60,8 +60,9 @@ def _register_font() -> str:
     return CJK_FAMILY
 
 
-def render_png(report: Report, lang: str) -> bytes:
-    """The chart, as PNG bytes. CPU-bound (a few hundred ms): call it in a thread."""
+def render_png(report: dict[str, Any], lang: str) -> bytes:
+    """The chart of a report's figures (`Report.data()`), as PNG bytes. CPU-bound (a few
+    hundred ms): call it in a thread."""
     with _LOCK:
         family = _register_font()
         with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"],
@@ -69,21 +70,23 @@ def render_png(report: Report, lang: str) -> bytes:
             return _draw(report, lang)
 
 
-def _draw(report: Report, lang: str) -> bytes:
+def _draw(report: dict[str, Any], lang: str) -> bytes:
+    start, end = report["period"]
+    title = _t("title", lang).format(start=start, end=end)
     figure = Figure(figsize=(13, 11), dpi=100, layout="constrained")
-    figure.suptitle(_t("title", lang).format(start=report.start, end=report.end), fontsize=16)
+    figure.suptitle(title, fontsize=16)
     grid = figure.subplots(3, 2)
-    names = [r.name for r in report.reps]
-    _interviews(grid[0][0], report, names, lang)
-    _coverage(grid[0][1], report, names, lang)
-    _grades(grid[1][0], report, lang)
-    _overdue(grid[1][1], report, names, lang)
-    _least(grid[2][0], report, lang)
+    reps = report["reps"]
+    names = [r["name"] for r in reps]
+    _interviews(grid[0][0], reps, names, lang)
+    _coverage(grid[0][1], reps, names, lang)
+    _grades(grid[1][0], report["grades"], lang)
+    _overdue(grid[1][1], reps, names, lang)
+    _least(grid[2][0], report["least_complete"], lang)
     _totals(grid[2][1], report, lang)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={
-        "Title": _t("title", lang).format(start=report.start, end=report.end),
-        DATA_KEY: json.dumps(report.data(), ensure_ascii=False)})
+        "Title": title, DATA_KEY: json.dumps(report, ensure_ascii=False)})
     return buffer.getvalue()
 
 
@@ -94,13 +97,16 @@ def _empty(axes: Any, lang: str) -> None:
     axes.set_yticks([])
 
 
-def _interviews(axes: Any, report: Report, names: list[str], lang: str) -> None:
+Reps = list[dict[str, Any]]
+
+
+def _interviews(axes: Any, reps: Reps, names: list[str], lang: str) -> None:
     axes.set_title(_t("interviews", lang))
     if not names:
         _empty(axes, lang)
         return
-    debriefs = [r.debriefs for r in report.reps]
-    questionnaires = [r.questionnaires for r in report.reps]
+    debriefs = [r["debriefs"] for r in reps]
+    questionnaires = [r["questionnaires"] for r in reps]
     xs = range(len(names))  # positions, not names: two reps may share a name
     axes.bar(xs, debriefs, label=_t("debriefs", lang), color="#3b6ea5")
     axes.bar(xs, questionnaires, bottom=debriefs, label=_t("questionnaires", lang),
@@ -110,7 +116,7 @@ def _interviews(axes: Any, report: Report, names: list[str], lang: str) -> None:
     axes.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _coverage(axes: Any, report: Report, names: list[str], lang: str) -> None:
+def _coverage(axes: Any, reps: Reps, names: list[str], lang: str) -> None:
     axes.set_title(_t("coverage", lang))
     if not names:
         _empty(axes, lang)
@@ -119,7 +125,7 @@ def _coverage(axes: Any, report: Report, names: list[str], lang: str) -> None:
     colours = ("#4c956c", "#f4a259", "#bc4b51", "#3d5a80")
     for index, stage in enumerate(STAGES):
         xs = [i + (index - 1.5) * width for i in range(len(names))]
-        axes.bar(xs, [round(r.stage_share(stage) * 100) for r in report.reps], width,
+        axes.bar(xs, [round(r["coverage"][stage] * 100) for r in reps], width,
                  label=stage_label(stage, lang), color=colours[index])
     axes.set_xticks(range(len(names)), names, rotation=30)
     axes.set_ylim(0, 100)
@@ -127,12 +133,12 @@ def _coverage(axes: Any, report: Report, names: list[str], lang: str) -> None:
     axes.legend(loc="upper right", fontsize="small")
 
 
-def _grades(axes: Any, report: Report, lang: str) -> None:
+def _grades(axes: Any, grades: dict[str, dict[str, int]], lang: str) -> None:
     axes.set_title(_t("grades", lang))
     bottom = [0] * len(GRADES)
     colours = {"high": "#bc4b51", "medium": "#f4a259", "low": "#8cb369", "-": "#c8c8c8"}
     for priority in PRIORITIES:
-        counts = [report.grades[g][priority] for g in GRADES]
+        counts = [grades[g][priority] for g in GRADES]
         axes.bar(GRADES, counts, bottom=bottom, label=_t(priority, lang),
                  color=colours[priority])
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
@@ -141,39 +147,40 @@ def _grades(axes: Any, report: Report, lang: str) -> None:
     axes.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _overdue(axes: Any, report: Report, names: list[str], lang: str) -> None:
+def _overdue(axes: Any, reps: Reps, names: list[str], lang: str) -> None:
     axes.set_title(_t("overdue", lang))
     if not names:
         _empty(axes, lang)
         return
     xs = range(len(names))
-    axes.bar(xs, [r.overdue for r in report.reps], color="#bc4b51")
+    axes.bar(xs, [r["overdue"] for r in reps], color="#bc4b51")
     axes.set_xticks(xs, names, rotation=30)
     axes.yaxis.get_major_locator().set_params(integer=True)
 
 
-def _least(axes: Any, report: Report, lang: str) -> None:
+def _least(axes: Any, least: list[dict[str, Any]], lang: str) -> None:
     axes.set_title(_t("least", lang))
-    if not report.least_complete:
+    if not least:
         _empty(axes, lang)
         return
-    rows = list(reversed(report.least_complete))
+    rows = list(reversed(least))
     ys = range(len(rows))
-    axes.barh(ys, [p for _, p, _ in rows], color="#7a6c5d")
-    axes.set_yticks(ys, [_short(name) for name, _, _ in rows])
+    axes.barh(ys, [r["percent"] for r in rows], color="#7a6c5d")
+    axes.set_yticks(ys, [_short(r["customer"]) for r in rows])
     axes.set_xlim(0, 100)
     axes.set_xlabel(_t("percent", lang))
 
 
-def _totals(axes: Any, report: Report, lang: str) -> None:
+def _totals(axes: Any, report: dict[str, Any], lang: str) -> None:
     axes.set_title(_t("totals", lang))
     axes.axis("off")
+    reps = report["reps"]
     figures = [
-        (_t("customers", lang), report.customers),
-        (_t("debriefs", lang), sum(r.debriefs for r in report.reps)),
-        (_t("questionnaires", lang), sum(r.questionnaires for r in report.reps)),
-        (_t("overdue_total", lang), sum(r.overdue for r in report.reps)),
-        (_t("conflicts", lang), len(report.open_conflicts)),
+        (_t("customers", lang), report["customers"]),
+        (_t("debriefs", lang), sum(r["debriefs"] for r in reps)),
+        (_t("questionnaires", lang), sum(r["questionnaires"] for r in reps)),
+        (_t("overdue_total", lang), sum(r["overdue"] for r in reps)),
+        (_t("conflicts", lang), len(report["open_conflicts"])),
     ]
     for row, (label, value) in enumerate(figures):
         y = 0.85 - row * 0.18

@@ -375,7 +375,7 @@ async def _report(settings: Settings, days: int, lang: str) -> tuple[bytes, str]
                                         settings.interview.timezone, lang, days)
             await audit.append(session, at=now, actor="cli", action="report", entity="report",
                                entity_id=None, channel="cli")
-    return await asyncio.to_thread(render_png, report, lang), summary_text(report, lang)
+    return await asyncio.to_thread(render_png, report.data(), lang), summary_text(report, lang)
 
 
 @db_app.command("upgrade")

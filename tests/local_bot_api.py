@@ -33,6 +33,14 @@ class Call:
     status: int = 0  # the HTTP status the bot got back
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded (multipart/form-data), as received."""
+
+    filename: str
+    content: bytes
+
+
 @dataclass
 class Fault:
     status: int
@@ -131,7 +139,17 @@ class LocalBotApi:
                 and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
 
     def texts(self, chat_id: int) -> list[str]:
-        return [str(c.params.get("text", "")) for c in self.sent(chat_id)]
+        """Message texts, and the captions of photos and documents."""
+        return [str(c.params.get("text", c.params.get("caption", ""))) for c in self.sent(chat_id)]
+
+    def files(self, chat_id: int) -> list[tuple[str, str, bytes]]:
+        """(method, file name, bytes) of every photo and document uploaded to a chat."""
+        found = []
+        for call in self.sent(chat_id):
+            for value in call.params.values():
+                if isinstance(value, Upload):
+                    found.append((call.method, value.filename, value.content))
+        return found
 
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -263,6 +281,9 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post() if request.can_read_body else {}
     params: dict[str, Any] = {**request.query, **{k: v for k, v in form.items()
                                                   if isinstance(v, str)}}
+    for key, value in form.items():
+        if isinstance(value, web.FileField):
+            params[key] = Upload(value.filename, value.file.read())
     for key, value in list(params.items()):
         if isinstance(value, str) and value[:1] in "[{":
             with contextlib.suppress(json.JSONDecodeError):

@@ -16,17 +16,19 @@ from aiogram.exceptions import (
 )
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
 
-from bot.actions import Action, AnswerCallback, Edit, Keyboard, Send
+from bot.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
 from bot.aiogram_app import get_routers
 from bot.commands_menu import COMMANDS
 from bot.conversation import Conversation
 from bot.delivery import DeliveryError
+from bot.files import file_bytes
 from bot.outbox import Outbox
 
 
@@ -74,6 +76,13 @@ class AiogramRuntime:
                     reply_markup=_inline(action.buttons))
             elif isinstance(action, AnswerCallback):
                 await self.bot.answer_callback_query(action.query_id, text=action.text)
+            elif isinstance(action, SendFile):
+                upload = BufferedInputFile(await file_bytes(action), action.filename)
+                caption = action.caption or None
+                sent = await (self.bot.send_photo(action.chat_id, upload, caption=caption)
+                              if action.photo else
+                              self.bot.send_document(action.chat_id, upload, caption=caption))
+                return sent.message_id
         except TelegramRetryAfter as exc:
             raise DeliveryError("retry_after", str(exc), float(exc.retry_after)) from exc
         except TelegramForbiddenError as exc:

@@ -130,7 +130,7 @@ async def test_a_stale_button_gets_a_notice_and_changes_nothing(bot: BotUnderTes
 
 async def test_commands_check_the_role(bot: BotUnderTest) -> None:
     await bot.add_staff(REP, "rep", "Wang Fang")
-    assert await bot.say(REP, "/adduser 1234 admin Mallory") == "Only an admin can do that."
+    assert await bot.say(REP, "/adduser 1234 admin Mallory") == "Only admins may use /adduser."
     assert (await bot.say(CUSTOMER, "/customers")).startswith("Hello! This bot serves")
     assert (await bot.say(CUSTOMER, "/debrief Acme")).startswith("Hello! This bot serves")
     added = await bot.say(ADMIN, "/adduser 7002 manager Li Na")
@@ -200,7 +200,7 @@ async def test_same_named_customers_get_buttons_and_card_shows_the_record(
     pick = await bot.say(REP, "/card twin co")
     assert pick == "Several customers match “twin co”; pick one:"
     card = await bot.tap(REP, bot.api.last_buttons(REP)[1][0])
-    assert card.startswith("🗂 Twin Co (#2)") and "industry: retail" in card
+    assert card.startswith("🗂 Twin Co (#2)") and "Industry: Retail and consumer goods" in card
 
 
 async def accounts_user(session) -> int:  # type: ignore[no-untyped-def]

@@ -204,7 +204,7 @@ async def test_the_weekly_report_and_its_chart(db_url: str, shipped_flows: dict,
         assert "完成复盘 2 份，客户问卷 1 份" in text and "销售 Li" in text
         assert "华东精密 Precision · 预算范围：客户「50万–100万元」/ 销售「100万元以上」" in text
 
-        png = render_png(report, "zh")  # a missing CJK glyph would warn, and warnings fail
+        png = render_png(report.data(), "zh")  # a missing CJK glyph would warn, and warnings fail
         image = Image.open(io.BytesIO(png))
         assert image.format == "PNG" and image.size == (1300, 1100)
         assert len(image.convert("RGB").getcolors(maxcolors=100_000) or []) > 50  # drawn
@@ -221,4 +221,4 @@ async def test_an_empty_team_still_gets_a_chart(lang: str, tmp_path: object,
             h.sessions() as s:
         report = await build_report(s, shipped_flows, set(), clock(), "Asia/Shanghai", lang)
     assert report.reps == [] and report.customers == 0
-    assert render_png(report, lang).startswith(b"\x89PNG\r\n\x1a\n")
+    assert render_png(report.data(), lang).startswith(b"\x89PNG\r\n\x1a\n")

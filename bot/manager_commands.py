@@ -1,0 +1,92 @@
+"""What managers ask the bot for: the data as a file (/export) and the team report
+(/report). Both cover only the customers the asker may see, and both are audited."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.actions import MAX_CAPTION, Send, SendFile
+from bot.context import Ctx
+from bot.texts import say
+from interview_bot.exporting import FORMATS, Format, build_export
+from interview_bot.reports import build_report, summary_text
+from storage import audit
+from storage.reporting import visible_owner_ids
+
+MAX_UPLOAD_MB = 50  # what the Bot API accepts from a bot
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+async def export(ctx: Ctx, args: str) -> None:
+    assert ctx.user is not None
+    fmt: Format = "xlsx"
+    flow_id: str | None = None
+    since: datetime | None = None
+    zone = ZoneInfo(_timezone(ctx))
+    for word in args.split():
+        lowered = word.lower()
+        if lowered in FORMATS:
+            fmt = lowered
+        elif word in ctx.flows:
+            flow_id = word
+        elif _DATE.fullmatch(word) and _valid_day(word):
+            since = datetime.combine(date.fromisoformat(word), time(), zone)
+        else:
+            ctx.actions.append(Send(ctx.chat_id, say("export_usage", ctx.lang, word=word[:40],
+                                                     flows=", ".join(ctx.flows))))
+            return
+    owners = await visible_owner_ids(ctx.session, ctx.user)
+    exported = await build_export(ctx.session, dict(ctx.flows), owners, fmt=fmt, lang=ctx.lang,
+                                  now=ctx.now, timezone=_timezone(ctx),
+                                  flow_id=flow_id, since=since)
+    size = len(exported.content)
+    too_big = size > MAX_UPLOAD_MB * 1024 * 1024
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="export",
+                       entity="export", entity_id=None, fields=[fmt], channel="telegram",
+                       outcome="refused" if too_big else "ok")
+    if too_big:
+        ctx.actions.append(Send(ctx.chat_id, say("export_too_big", ctx.lang,
+                                                 size=round(size / 1024 / 1024, 1),
+                                                 limit=MAX_UPLOAD_MB)))
+        return
+    caption = say("export_caption", ctx.lang, interviews=exported.interviews,
+                  customers=exported.customers, contacts=exported.contacts)
+    ctx.actions.append(SendFile(ctx.chat_id, exported.filename, caption,
+                                base64.b64encode(exported.content).decode("ascii")))
+
+
+def _timezone(ctx: Ctx) -> str:
+    """The asker's own time zone, else the team's."""
+    return (ctx.user.timezone if ctx.user is not None and ctx.user.timezone
+            else ctx.interviews.zone.key)
+
+
+def _valid_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+async def report(ctx: Ctx, args: str) -> None:
+    assert ctx.user is not None
+    days = 7
+    if args.strip():
+        if not args.strip().isdigit() or not 1 <= int(args.strip()) <= 366:
+            ctx.actions.append(Send(ctx.chat_id, say("report_usage", ctx.lang)))
+            return
+        days = int(args.strip())
+    owners = await visible_owner_ids(ctx.session, ctx.user)
+    built = await build_report(ctx.session, dict(ctx.flows), owners, ctx.now,
+                               _timezone(ctx), ctx.lang, days)
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="report",
+                       entity="report", entity_id=None, channel="telegram")
+    summary = summary_text(built, ctx.lang)
+    title = summary.split("\n", 1)[0]
+    ctx.actions.append(SendFile(ctx.chat_id, f"report-{built.end.isoformat()}.png",
+                                title[:MAX_CAPTION], chart=built.data(), lang=ctx.lang))
+    ctx.actions.append(Send(ctx.chat_id, summary))

@@ -1,0 +1,97 @@
+"""Managers in chat: /export sends a file of what they may see, /report a chart and a
+summary, and the card shows how complete a record is. Through both frameworks."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import select
+
+from interview_bot.app import open_app
+from interview_bot.chart import DATA_KEY
+from storage import accounts, customers
+from storage.models import AuditEntry, utcnow
+from tests.bot.harness import REP, BotUnderTest
+
+MANAGER = 8001
+OUTSIDER = 7002
+
+
+async def _team(bot: BotUnderTest) -> None:
+    """Manager Zhao leads rep Wang, who owns 华东精密; another rep owns Other Co."""
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        now = utcnow()
+        manager = await accounts.add_user(s, telegram_id=MANAGER, name="赵经理", role="manager",
+                                          now=now)
+        rep = await accounts.add_user(s, telegram_id=REP, name="Wang Fang", role="rep",
+                                      now=now, manager_id=manager.id)
+        outsider = await accounts.add_user(s, telegram_id=OUTSIDER, name="Chen", role="rep",
+                                           now=now)
+        ours = await customers.create(s, "华东精密 <b>&</b>", now, owner_id=rep.id)
+        ours.industry, ours.budget, ours.grade, ours.priority = (
+            "manufacturing", "100k_500k", "B", "high")
+        await customers.create(s, "Other Co", now, owner_id=outsider.id)
+
+
+async def test_a_manager_exports_the_teams_data_as_an_excel_file(bot: BotUnderTest) -> None:
+    await _team(bot)
+    caption = await bot.say(MANAGER, "/export", language="zh")
+    assert caption == "导出：0 份访谈，1 家客户，0 位联系人。"  # the manager writes in Chinese
+    ((method, filename, content),) = bot.api.files(MANAGER)
+    assert method == "sendDocument" and filename.endswith(".xlsx")
+    book = load_workbook(io.BytesIO(content))
+    rows = [[c.value for c in r] for r in book["客户"].iter_rows()]
+    assert len(rows) == 2 and rows[1][1] == "华东精密 <b>&</b>"  # not Other Co
+    header = rows[0]
+    assert rows[1][header.index("预算范围")] == "10万–50万元"  # a label, not the id
+    assert rows[1][header.index("负责人")] == "Wang Fang"
+
+    json_caption = await bot.say(MANAGER, "/export json", language="zh")
+    assert json_caption.startswith("导出：")
+    _, name, data = bot.api.files(MANAGER)[-1]
+    assert name.endswith(".json") and json.loads(data)["customers"][0]["deal.budget"] == "100k_500k"
+
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        entries = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "export"))).all()
+    assert [(e.fields, e.outcome, e.channel) for e in entries] == [
+        (["xlsx"], "ok", "telegram"), (["json"], "ok", "telegram")]
+
+
+async def test_reps_may_not_export_and_bad_arguments_say_what_is_expected(
+        bot: BotUnderTest) -> None:
+    await _team(bot)
+    refused = await bot.say(REP, "/export", language="zh")
+    assert refused == "只有主管、管理员可以使用 /export。"
+    assert await bot.say(REP, "/report") == "Only managers and admins may use /report."
+    usage = await bot.say(MANAGER, "/export pdf", language="zh")
+    assert usage.startswith("看不懂“pdf”。用法：/export [xlsx|csv|json]")
+    assert "pre_meeting" in usage
+    assert (await bot.say(MANAGER, "/report lots")).startswith("Days must be a whole number")
+    assert bot.api.files(REP) == [] and bot.api.files(MANAGER) == []
+
+
+async def test_report_sends_the_chart_then_the_summary(bot: BotUnderTest) -> None:
+    await _team(bot)
+    title = await bot.say(MANAGER, "/report 30", language="zh")
+    assert title.startswith("📊 团队周报 ")
+    await bot.api.wait_for(lambda: len(bot.api.texts(MANAGER)) >= 2)
+    summary = bot.api.texts(MANAGER)[1]
+    assert "客户 1 家" in summary and "Wang Fang" in summary
+    ((method, _, png),) = bot.api.files(MANAGER)
+    assert method == "sendPhoto"
+    image = Image.open(io.BytesIO(png))
+    figures = json.loads(image.text[DATA_KEY])  # type: ignore[attr-defined]
+    assert figures["customers"] == 1 and figures["grades"]["B"]["high"] == 1
+    assert [r["name"] for r in figures["reps"]] == ["Wang Fang"]
+
+
+async def test_the_card_shows_how_complete_the_record_is(bot: BotUnderTest) -> None:
+    await _team(bot)
+    card = await bot.say(REP, "/card 华东精密 <b>&</b>")
+    assert card.startswith("🗂 华东精密 <b>&</b> (#1)")
+    assert "Industry: Manufacturing" in card and "Budget: ¥100k–500k" in card
+    assert "📋 Record 17% complete (3 of 18 fields)" in card
+    assert "Missing: Credit code, Size (staff or revenue)" in card
