@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.actions import MAX_CAPTION, Send, SendFile
 from bot.context import Ctx
 from bot.texts import say
+from interview_bot.chart import figures
 from interview_bot.exporting import FORMATS, Format, build_export
 from interview_bot.reports import build_report, summary_text
 from storage import audit
@@ -88,5 +89,5 @@ async def report(ctx: Ctx, args: str) -> None:
     summary = summary_text(built, ctx.lang)
     title = summary.split("\n", 1)[0]
     ctx.actions.append(SendFile(ctx.chat_id, f"report-{built.end.isoformat()}.png",
-                                title[:MAX_CAPTION], chart=built.data(), lang=ctx.lang))
+                                title[:MAX_CAPTION], chart=figures(built.data()), lang=ctx.lang))
     ctx.actions.append(Send(ctx.chat_id, summary))

@@ -159,7 +159,8 @@ def reminder_runtime(settings: Settings, app: App, perform: Perform,
                      clock: Clock) -> ReminderRuntime:
     limiter = RateLimiter(per_second=settings.reminders.per_second)
     dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
-                            limiter, lease=timedelta(seconds=settings.reminders.lease_seconds))
+                            limiter, lease=timedelta(seconds=settings.reminders.lease_seconds),
+                            flows=app.flows)
     return ReminderRuntime(app.sessions, app.planner, dispatcher, clock)
 
 

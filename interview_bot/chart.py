@@ -13,19 +13,12 @@ import threading
 from functools import cache
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to memory only
-
-import noto_cjk_sans_otc
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-
 from flows.card_fields import stage_label
 from flows.quality import STAGES
 from interview_bot.reports import GRADES, PRIORITIES
 
 DATA_KEY = "interview-bot:report"
+Reps = list[dict[str, Any]]
 CJK_FAMILY = "Noto Sans CJK SC"
 _LOCK = threading.Lock()  # matplotlib's font cache is not safe across threads
 
@@ -56,15 +49,34 @@ def _t(key: str, lang: str) -> str:
 
 @cache
 def _register_font() -> str:
+    """Load matplotlib (headless) and the bundled CJK font, once, on first use: importing
+    this module stays cheap for processes that never draw."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to memory only
+    import noto_cjk_sans_otc
+    from matplotlib import font_manager
+
     font_manager.fontManager.addfont(str(noto_cjk_sans_otc.FONT_PATH))
     return CJK_FAMILY
 
 
+def figures(report: dict[str, Any]) -> dict[str, Any]:
+    """What the chart draws: a report's figures (`Report.data()`) with only the reps that
+    fit on it (the rest counted in `reps_total`), so a big team's chart stays small."""
+    if "reps_total" in report:
+        return report
+    return {**report, "reps": busiest(report["reps"]), "reps_total": len(report["reps"])}
+
+
 def render_png(report: dict[str, Any], lang: str) -> bytes:
-    """The chart of a report's figures (`Report.data()`), as PNG bytes. CPU-bound (a few
-    hundred ms): call it in a thread."""
+    """The chart of a report's figures (`Report.data()` or `figures()`), as PNG bytes.
+    CPU-bound (a few hundred ms): call it in a thread."""
+    report = figures(report)
     with _LOCK:
         family = _register_font()
+        import matplotlib
+
         with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"],
                                     "axes.unicode_minus": False}):
             return _draw(report, lang)
@@ -73,6 +85,8 @@ def render_png(report: dict[str, Any], lang: str) -> bytes:
 def _draw(report: dict[str, Any], lang: str) -> bytes:
     start, end = report["period"]
     title = _t("title", lang).format(start=start, end=end)
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(13, 11), dpi=100, layout="constrained")
     figure.suptitle(title, fontsize=16)
     grid = figure.subplots(3, 2)
@@ -90,14 +104,23 @@ def _draw(report: dict[str, Any], lang: str) -> bytes:
     return buffer.getvalue()
 
 
+MAX_REPS = 15  # more bars than this are unreadable (and slow to draw)
+
+
+def busiest(reps: Reps) -> Reps:
+    """The reps with the most to show, in the report's order."""
+    if len(reps) <= MAX_REPS:
+        return reps
+    weight = {id(r): r["debriefs"] + r["questionnaires"] + r["overdue"] for r in reps}
+    chosen = {id(r) for r in sorted(reps, key=lambda r: -weight[id(r)])[:MAX_REPS]}
+    return [r for r in reps if id(r) in chosen]
+
+
 def _empty(axes: Any, lang: str) -> None:
     axes.text(0.5, 0.5, _t("none", lang), ha="center", va="center", transform=axes.transAxes,
               color="grey")
     axes.set_xticks([])
     axes.set_yticks([])
-
-
-Reps = list[dict[str, Any]]
 
 
 def _interviews(axes: Any, reps: Reps, names: list[str], lang: str) -> None:

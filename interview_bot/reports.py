@@ -35,6 +35,7 @@ from storage.reporting import Owners
 GRADES = ("A", "B", "C", "D", "E", "-")
 PRIORITIES = ("high", "medium", "low", "-")
 LEAST_COMPLETE = 10
+MAX_REP_LINES = 30
 
 
 def shown_answer(flows: dict[str, Flow], flow_id: str, answer: Answer, lang: str) -> str:
@@ -195,12 +196,15 @@ def summary_text(report: Report, lang: str) -> str:
                  end=report.end.isoformat()),
              say("report_totals", lang, debriefs=debriefs, questionnaires=questionnaires,
                  customers=report.customers, overdue=overdue)]
-    for rep in report.reps:
+    shown_reps = report.reps[:MAX_REP_LINES]
+    for rep in shown_reps:
         coverage = " ".join(f"{stage_label(s, lang)}{round(rep.stage_share(s) * 100)}%"
                             for s in STAGES) if rep.debriefs else "—"
         lines.append(say("report_rep", lang, name=rep.name, debriefs=rep.debriefs,
                          questionnaires=rep.questionnaires, overdue=rep.overdue,
                          coverage=coverage))
+    if len(report.reps) > len(shown_reps):
+        lines.append(say("report_more_reps", lang, count=len(report.reps) - len(shown_reps)))
     if report.least_complete:
         worst = _join([f"{name} {percent}%" for name, percent, _ in report.least_complete[:5]],
                       lang)
@@ -234,6 +238,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "SPIN {coverage}",
                    "en": "• {name}: {debriefs} debriefs, {questionnaires} questionnaires, "
                          "{overdue} overdue; SPIN {coverage}"},
+    "report_more_reps": {"zh": "…… 另有 {count} 位销售，见 /export。",
+                         "en": "… and {count} more reps; see /export."},
     "report_least": {"zh": "资料最不完整：{customers}", "en": "Least complete: {customers}"},
     "report_conflicts": {"zh": "待核实的不一致 {count} 处：",
                          "en": "{count} open conflict(s) to check:"},

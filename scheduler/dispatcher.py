@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.actions import Keyboard, Send
+from bot.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
 from bot.delivery import DeliveryError, Perform, backoff
+from flows.model import Flow
+from interview_bot.chart import figures
 from interview_bot.interviews import Clock
+from interview_bot.reports import build_report, summary_text
 from scheduler.messages import buttons, note_text, say
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
-from storage import accounts, reminders
+from storage import accounts, reminders, reporting
 from storage.models import Contact, Customer, Reminder, TelegramAccount, User
 
 log = logging.getLogger(__name__)
@@ -63,15 +68,18 @@ class Job:
     keyboard: Keyboard = field(default_factory=tuple)
     recipient_id: int | None = None
     attempts: int = 0
+    before: tuple[Action, ...] = ()  # sent first (the weekly report's chart)
 
 
 class Dispatcher:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], perform: Perform,
                  clock: Clock, planner: Planner, policy: ReminderPolicy,
                  limiter: RateLimiter | None = None, concurrency: int = 64,
-                 lease: timedelta = reminders.LEASE) -> None:
+                 lease: timedelta = reminders.LEASE,
+                 flows: Mapping[str, Flow] | None = None) -> None:
         self.sessions, self.perform, self.clock, self.lease = sessions, perform, clock, lease
         self.planner, self.policy = planner, policy
+        self.flows = dict(flows or {})  # for the weekly report's answer labels
         self.limiter = limiter or RateLimiter()
         self.gate = asyncio.Semaphore(concurrency)
 
@@ -143,8 +151,22 @@ class Dispatcher:
             reminder.due_at, reminder.lease_until = deliverable, None
             stats.postponed += 1
             return None
+        before: tuple[Action, ...] = ()
+        if reminder.kind == "weekly_report" and user is not None:
+            chart, text = await self._weekly_report(session, reminder, user, lang, now)
+            before = (SendFile(chat, f"report-{now.date().isoformat()}.png",
+                               text.split("\n", 1)[0][:MAX_CAPTION], chart=chart, lang=lang),)
         return Job(reminder.id, chat, text, buttons(reminder.id, reminder.kind, lang),
-                   reminder.recipient_id, reminder.attempts)
+                   reminder.recipient_id, reminder.attempts, before)
+
+    async def _weekly_report(self, session: AsyncSession, reminder: Reminder, manager: User,
+                             lang: str, now: datetime) -> tuple[dict[str, Any], str]:
+        """The manager's team report, as of now: figures for the chart, and the summary."""
+        owners = await reporting.visible_owner_ids(session, manager)
+        report = await build_report(session, self.flows, owners, now,
+                                    self.planner.zone(manager).key, lang,
+                                    int(reminder.payload.get("days", 7)))
+        return figures(report.data()), summary_text(report, lang)
 
     async def _text(self, session: AsyncSession, reminder: Reminder, customer: Customer | None,
                     lang: str) -> str:
@@ -201,9 +223,14 @@ class Dispatcher:
         async with self.gate:
             await self.limiter.acquire(job.chat_id)
             try:
+                for action in job.before:
+                    await self.perform(action)
                 message_id = await self.perform(Send(job.chat_id, job.text, job.keyboard))
             except DeliveryError as error:
                 return await self._failed(job, error, outcomes)
+            except Exception as exc:  # an adapter's surprise must not stop the whole batch
+                log.exception("reminder %s: unexpected error while sending", job.reminder_id)
+                return await self._failed(job, DeliveryError("transient", repr(exc)), outcomes)
         outcomes[job.reminder_id] = {"status": "sent", "sent_message_id": message_id,
                                      "sent_at": self.clock()}
         await self._record(outcomes)

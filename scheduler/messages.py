@@ -23,6 +23,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "digest": {"zh": "📋 逾期未回访的客户（共 {total} 个）：\n{lines}",
                "en": "📋 Customers overdue for a revisit ({total}):\n{lines}"},
     "digest_line": {"zh": "• {customer}（{owner}）逾期 {days} 天", "en": "• {customer} ({owner}): {days} days overdue"},
+    "weekly_report": {"zh": "📊 本周团队报告已生成（/report 可随时查看）。",
+                      "en": "📊 The weekly team report is ready (/report shows it any time)."},
     "escalation": {"zh": "⚠️ {customer} 已逾期 {days} 天未回访（{manager} 的团队）。",
                    "en": "⚠️ {customer} is {days} days overdue for a revisit ({manager}'s team)."},
     "redirected": {"zh": "↪️ {name} 无法接收消息（已屏蔽机器人），转给您：\n{text}",
@@ -41,7 +43,7 @@ def say(key: str, lang: str, **params: Any) -> str:
 
 def buttons(reminder_id: int, kind: str, lang: str) -> Keyboard:
     """Customer-facing reminders carry no buttons; staff ones can start, snooze or close."""
-    if kind in ("invite_nudge", "digest", "redirected"):
+    if kind in ("invite_nudge", "digest", "redirected", "weekly_report"):
         return ()
     start = "start_revisit" if kind == "revisit" else "start_debrief"
     rows: list[tuple[Button, ...]] = []

@@ -104,6 +104,7 @@ class Planner:
         await self._birthdays(session, now, today)
         await self._invites(session, now)
         await self._digests(session, now)
+        await self._weekly_reports(session, now)
 
     async def _revisits(self, session: AsyncSession, now: datetime, today: date) -> None:
         undated = list(await session.scalars(select(Customer).where(
@@ -195,6 +196,22 @@ class Planner:
                 due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
                 payload={"lines": lines[:200], "total": len(lines)})
             await self._escalate(session, manager, overdue, local.date(), now)
+
+    async def _weekly_reports(self, session: AsyncSession, now: datetime) -> None:
+        """Each manager's team report, once per ISO week, at the policy's weekday and hour
+        (a planner that was down that morning still sends it within the next two days)."""
+        for manager in await reminders.managers(session):
+            local = now.astimezone(self.zone(manager))
+            days_late = local.isoweekday() - self.policy.weekly_report_weekday
+            if not 0 <= days_late <= 2 or (days_late == 0
+                                            and local.hour < self.policy.weekly_report_hour):
+                continue
+            year, week, _ = local.isocalendar()
+            await reminders.schedule(
+                session, kind="weekly_report",
+                dedupe_key=f"weekly_report:{manager.id}:{year}-W{week:02d}",
+                due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
+                payload={"days": 7})
 
     async def _escalate(self, session: AsyncSession, manager: User, overdue: list[Customer],
                         today: date, now: datetime) -> None:

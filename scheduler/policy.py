@@ -34,6 +34,8 @@ class ReminderPolicy(BaseModel):
     birthday_days_before: int = 10
     invite_nudge_after_hours: int = 48
     digest_hour: int = Field(9, ge=0, le=23)
+    weekly_report_weekday: int = Field(1, ge=1, le=7)  # ISO: 1 = Monday
+    weekly_report_hour: int = Field(9, ge=0, le=23)
     quiet_hours: QuietHours = QuietHours()
     max_lateness_days: dict[str, int] = Field(default_factory=dict)
 

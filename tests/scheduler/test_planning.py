@@ -142,7 +142,7 @@ async def test_an_unanswered_invite_nudges_the_customer_once_and_tells_the_rep(
             invite.telegram_id = 5001  # opened, never finished
         clock.advance(hours=47)
         await plan(h)
-        assert await pending(h) == [] or all(r.kind == "revisit" for r in await pending(h))
+        assert all(r.kind in ("revisit", "weekly_report") for r in await pending(h))
         clock.advance(hours=2)
         await plan(h)
         await plan(h)
@@ -244,3 +244,49 @@ async def test_a_snooze_pressed_before_the_send_is_recorded_is_not_overwritten(
         await Dispatcher(h.sessions, perform, h.clock, h.planner, h.planner.policy).tick()
         async with h.sessions() as s:
             assert (await s.scalars(select(Reminder.status))).all() == ["snoozed"]
+
+
+async def test_managers_get_a_weekly_report_once_a_week_with_its_chart(
+        db_url: str, shipped_flows: dict) -> None:
+    """Monday 09:00 in Shanghai: one report per manager per ISO week, sent as the chart
+    (drawn when sent) and then the summary; Tuesday's passes add nothing."""
+    from bot.actions import Action, Send, SendFile
+    from scheduler.dispatcher import Dispatcher
+
+    sunday = FakeClock(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # 20:00 Sunday in Shanghai
+    sent: list[Action] = []
+
+    async def perform(action: Action) -> int:
+        sent.append(action)
+        return len(sent)
+
+    async with harness(db_url, shipped_flows, sunday) as h:
+        _, manager, admin = await team(h)
+        dispatcher = Dispatcher(h.sessions, perform, h.clock, h.planner, h.planner.policy,
+                                flows=shipped_flows)
+
+        async def weekly() -> list[Reminder]:
+            async with h.sessions.begin() as s:
+                await h.planner.plan(s, h.clock())
+            async with h.sessions() as s:
+                return list((await s.scalars(select(Reminder).where(
+                    Reminder.kind == "weekly_report"))).all())
+
+        assert await weekly() == []  # Sunday: not yet
+        sunday.now = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # Monday 08:30 local
+        assert await weekly() == []  # before the hour
+        sunday.now = datetime(2026, 11, 23, 1, 5, tzinfo=UTC)  # Monday 09:05 local
+        reports = await weekly()
+        assert {r.recipient_id for r in reports} == {manager.id, admin.id}
+        assert all(r.dedupe_key.endswith(":2026-W48") for r in reports)
+        sunday.now = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # Tuesday
+        assert len(await weekly()) == 2
+        await dispatcher.tick()
+        chart, summary = [a for a in sent if getattr(a, "chat_id", None) == manager.telegram_id]
+        assert isinstance(chart, SendFile) and chart.chart is not None and chart.photo
+        assert chart.chart["period"] == ["2026-11-18", "2026-11-24"]
+        assert isinstance(summary, Send) and summary.text.startswith("📊 ")
+        assert chart.caption == summary.text.split("\n")[0]
+        async with h.sessions() as s:
+            assert (await s.scalars(select(Reminder.status).where(
+                Reminder.kind == "weekly_report"))).all() == ["sent", "sent"]

@@ -209,7 +209,7 @@ async def test_the_weekly_report_and_its_chart(db_url: str, shipped_flows: dict,
         assert image.format == "PNG" and image.size == (1300, 1100)
         assert len(image.convert("RGB").getcolors(maxcolors=100_000) or []) > 50  # drawn
         figures = json.loads(image.text[DATA_KEY])  # type: ignore[attr-defined]
-        assert figures == json.loads(json.dumps(report.data()))
+        assert figures == {**json.loads(json.dumps(report.data())), "reps_total": 2}
         assert figures["reps"][0]["name"] == "销售 Li"
         assert figures["reps"][0]["coverage"]["pain_point"] == 0.5
 
@@ -222,3 +222,23 @@ async def test_an_empty_team_still_gets_a_chart(lang: str, tmp_path: object,
         report = await build_report(s, shipped_flows, set(), clock(), "Asia/Shanghai", lang)
     assert report.reps == [] and report.customers == 0
     assert render_png(report.data(), lang).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_large_team_draws_its_busiest_reps_and_lists_the_rest_as_a_count() -> None:
+    from datetime import date
+
+    from interview_bot.chart import MAX_REPS, busiest
+    from interview_bot.reports import GRADES, PRIORITIES, RepLine, Report
+
+    reps = [RepLine(i, f"Rep {i:03d}", debriefs=i % 7, overdue=10 if i == 150 else 0)
+            for i in range(200)]
+    grades = {g: dict.fromkeys(PRIORITIES, 0) for g in GRADES}
+    report = Report(date(2026, 11, 17), date(2026, 11, 23), reps, grades, [], [], 0)
+    drawn = busiest(report.data()["reps"])
+    assert len(drawn) == MAX_REPS and "Rep 150" in [r["name"] for r in drawn]
+    assert all(r["debriefs"] >= 5 for r in drawn if r["name"] != "Rep 150")
+    text = summary_text(report, "en")
+    assert "… and 170 more reps; see /export." in text and "Rep 029" in text
+    png = render_png(report.data(), "en")
+    embedded = json.loads(Image.open(io.BytesIO(png)).text[DATA_KEY])  # type: ignore[attr-defined]
+    assert embedded["reps"] == drawn and embedded["reps_total"] == 200
