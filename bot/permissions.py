@@ -18,7 +18,7 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "adduser": frozenset({"admin"}),
     # exports copy customer data out of the system: managers only (seed 001: no copying
     # without approval)
-    "export": MANAGERS, "report": MANAGERS,
+    "export": MANAGERS, "report": MANAGERS, "history": MANAGERS,
 }
 
 

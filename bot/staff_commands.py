@@ -17,7 +17,8 @@ from storage import accounts, audit, customers, invites
 from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer
 
-NEEDS_CUSTOMER = ("debrief", "invite", "card")
+NEEDS_CUSTOMER = ("debrief", "invite", "card", "history")
+HISTORY_LINES = 30
 
 
 async def with_customer(ctx: Ctx, command: str, name: str) -> None:
@@ -66,7 +67,7 @@ async def picked(ctx: Ctx, kind: str, argument: str) -> bool:
 
 async def run_on_customer(ctx: Ctx, command: str, customer: Customer) -> None:
     assert ctx.user is not None
-    if customer.owner_id is None and ctx.user.role == "rep":
+    if customer.owner_id is None and ctx.user.role == "rep" and command != "card":
         customer.owner_id = ctx.user.id  # a rep who debriefs or invites an unowned customer owns it
     if command == "debrief":
         turn = await ctx.interviews.begin(ctx.session, customer_id=customer.id,
@@ -75,6 +76,8 @@ async def run_on_customer(ctx: Ctx, command: str, customer: Customer) -> None:
         await after_turn(ctx, turn)
     elif command == "invite":
         await _invite(ctx, customer)
+    elif command == "history":
+        await _history(ctx, customer)
     else:
         await _card(ctx, customer)
 
@@ -123,6 +126,22 @@ async def _card(ctx: Ctx, customer: Customer) -> None:
         lines.append("—")
         lines += [f"{a.question_id}: {a.other_text or a.value}" for a in reversed(latest)
                   if a.value is not None]
+    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
+
+
+async def _history(ctx: Ctx, customer: Customer) -> None:
+    """Who touched this customer's record, newest first (staff by name, never a
+    customer's Telegram id)."""
+    entries = await audit.entries(ctx.session, customer_id=customer.id, limit=HISTORY_LINES)
+    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="audit.read",
+                       entity="customer", entity_id=customer.id, channel="telegram")
+    staff = {f"tg:{u.telegram_id}": u.name for u in await accounts.staff_by_keys(
+        ctx.session, {e.actor for e in entries})}
+    lines = [say("history_title", ctx.lang, customer=customer.name, count=len(entries))]
+    for entry in entries:
+        who = staff.get(entry.actor) or (say("the_customer", ctx.lang)
+                                         if entry.actor.startswith("tg:") else entry.actor)
+        lines.append("• " + audit.describe(entry, who))
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
 
 

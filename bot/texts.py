@@ -85,9 +85,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "only_roles": {"zh": "只有{roles}可以使用 /{command}。",
                    "en": "Only {roles} may use /{command}."},
     "help_manager": {"zh": "主管：/export [xlsx|csv|json] [问卷ID] [起始日期 YYYY-MM-DD] — 导出数据\n"
-                           "/report [天数] — 团队报告（图表）",
+                           "/report [天数] — 团队报告（图表）\n/history 客户名 — 谁查看或修改过这个客户",
                      "en": "Managers: /export [xlsx|csv|json] [flow id] [since YYYY-MM-DD] — the "
-                           "data as a file\n/report [days] — the team report (chart)"},
+                           "data as a file\n/report [days] — the team report (chart)\n"
+                           "/history customer — who read or changed the customer's record"},
     "export_usage": {"zh": "看不懂“{word}”。用法：/export [xlsx|csv|json] [问卷ID：{flows}] [起始日期 YYYY-MM-DD]，例如 /export xlsx post_call 2026-11-01",
                      "en": "I don't understand “{word}”. Usage: /export [xlsx|csv|json] [flow id: "
                            "{flows}] [since YYYY-MM-DD], for example /export xlsx post_call "
@@ -103,6 +104,9 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "Days must be a whole number from 1 to 366, for example /report 30."},
     "forgotten": {"zh": "已撤回同意。我们不会再向您发送问题或提醒。",
                   "en": "Consent withdrawn. We will send you no more questions or reminders."},
+    "history_title": {"zh": "🔎 {customer} 的访问记录（最近 {count} 条）：",
+                      "en": "🔎 Access history of {customer} (latest {count}):"},
+    "the_customer": {"zh": "客户本人", "en": "the customer"},
     "last_contact": {"zh": "最近联系", "en": "Last contact"},
     "tags": {"zh": "标签", "en": "Tags"},
     "saved_answer": {"zh": "✓ {answer}", "en": "✓ {answer}"},

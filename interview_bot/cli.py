@@ -13,6 +13,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runner import make_runtime, reminder_runtime, serve, sqlite_dispatcher_lock
 from flows.errors import FlowLoadError
@@ -376,6 +377,60 @@ async def _report(settings: Settings, days: int, lang: str) -> tuple[bytes, str]
             await audit.append(session, at=now, actor="cli", action="report", entity="report",
                                entity_id=None, channel="cli")
     return await asyncio.to_thread(render_png, report.data(), lang), summary_text(report, lang)
+
+
+@app.command("audit")
+def audit_command(
+    customer: Annotated[str | None, typer.Option(help="A customer's name or #id")] = None,
+    user: Annotated[int | None, typer.Option(help="A staff member's Telegram id")] = None,
+    since: Annotated[str | None, typer.Option(help="From this day on (YYYY-MM-DD)")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first")] = 200,
+) -> None:
+    """Who read, changed, exported or erased what, and whether the trail is intact."""
+    settings = _settings()
+    start = _day_start(since, settings) if since else None
+    lines, broken = asyncio.run(_audit(settings, customer, user, start, limit))
+    for line in lines:
+        typer.echo(line)
+    if broken is not None:
+        raise _fail(f"the audit trail has been tampered with: entry {broken} does not match "
+                    "its hash", 1)
+    typer.echo(f"{len(lines)} entr{'y' if len(lines) == 1 else 'ies'}; the trail is intact")
+
+
+async def _audit(settings: Settings, customer: str | None, user: int | None,
+                 since: datetime | None, limit: int) -> tuple[list[str], int | None]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        customer_id = None
+        if customer is not None:
+            customer_id = await _customer_id(session, customer)
+        user_id = actor = None
+        if user is not None:
+            found = await accounts.user_by_telegram(session, user)
+            if found is None:
+                raise _fail(f"no staff member has Telegram id {user}")
+            user_id, actor = found.id, f"tg:{user}"
+        rows = await audit.entries(session, customer_id=customer_id, actor=actor,
+                                   user_id=user_id, since=since, limit=limit)
+        broken = await audit.verify_chain(session)
+        await audit.append(session, at=system_clock(), actor="cli", action="audit.read",
+                           entity="customer" if customer_id else "audit",
+                           entity_id=customer_id, channel="cli")
+        return [f"{row.id:>7}  {audit.describe(row)}" for row in rows], broken
+
+
+async def _customer_id(session: AsyncSession, name_or_id: str) -> int:
+    """A customer named on the command line: `#12` or `12` by id, else by name."""
+    key = name_or_id.strip().lstrip("#")
+    if key.isdigit() and await customers.get(session, int(key)) is not None:
+        return int(key)
+    found = await customers.find_by_name(session, name_or_id)
+    if not found:
+        raise _fail(f"there is no customer {name_or_id!r}")
+    if len(found) > 1:
+        ids = ", ".join(f"#{c.id}" for c in found)
+        raise _fail(f"several customers are called {name_or_id!r} ({ids}); give the id")
+    return found[0].id
 
 
 @db_app.command("upgrade")

@@ -11,10 +11,10 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import String, and_, cast, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry
+from storage.models import AuditEntry, Interview, Invite
 
 GENESIS = "0" * 64
 
@@ -54,3 +54,36 @@ async def verify_chain(session: AsyncSession) -> int | None:
             return entry.id
         prev = entry.hash
     return None
+
+
+async def entries(session: AsyncSession, *, customer_id: int | None = None,
+                  actor: str | None = None, user_id: int | None = None,
+                  since: datetime | None = None, limit: int = 200) -> list[AuditEntry]:
+    """Entries, newest first. A customer's include those about its interviews and invites;
+    a user's are what they did (`actor`) and what was done to their account (`user_id`)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if customer_id is not None:
+        interviews = select(cast(Interview.id, String)).where(
+            Interview.customer_id == customer_id)
+        invites = select(cast(Invite.id, String)).where(Invite.customer_id == customer_id)
+        query = query.where(or_(
+            and_(AuditEntry.entity == "customer", AuditEntry.entity_id == str(customer_id)),
+            and_(AuditEntry.entity == "interview", AuditEntry.entity_id.in_(interviews)),
+            and_(AuditEntry.entity == "invite", AuditEntry.entity_id.in_(invites))))
+    if actor is not None or user_id is not None:
+        mine = [AuditEntry.actor == actor] if actor is not None else []
+        if user_id is not None:
+            mine.append(and_(AuditEntry.entity == "user", AuditEntry.entity_id == str(user_id)))
+        query = query.where(or_(*mine))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    return list(await session.scalars(query))
+
+
+def describe(entry: AuditEntry, actor_name: str | None = None) -> str:
+    """One line per entry: when, who, what, on which record, which fields, how, outcome."""
+    fields = f" [{', '.join(entry.fields)}]" if entry.fields else ""
+    target = entry.entity + (f"#{entry.entity_id}" if entry.entity_id else "")
+    who = actor_name or entry.actor
+    return (f"{entry.at:%Y-%m-%d %H:%M}Z  {who}  {entry.action}  {target}{fields}  "
+            f"{entry.channel}  {entry.outcome}")

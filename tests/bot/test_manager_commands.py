@@ -95,3 +95,41 @@ async def test_the_card_shows_how_complete_the_record_is(bot: BotUnderTest) -> N
     assert "Industry: Manufacturing" in card and "Budget: ¥100k–500k" in card
     assert "📋 Record 17% complete (3 of 18 fields)" in card
     assert "Missing: Credit code, Size (staff or revenue)" in card
+
+
+async def test_every_command_refuses_every_role_it_is_not_for(bot: BotUnderTest) -> None:
+    """One table (bot/permissions.py) decides; each refused command changes nothing."""
+    from bot.permissions import COMMAND_ROLES
+
+    await _team(bot)
+    people = {"rep": REP, "manager": MANAGER}
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        await accounts.add_user(s, telegram_id=9101, name="Root", role="admin", now=utcnow())
+    people["admin"] = 9101
+    stranger = 4242
+    refused = 0
+    for command, roles in sorted(COMMAND_ROLES.items()):
+        reply = await bot.say(stranger, f"/{command} 华东精密 <b>&</b>")
+        assert reply.startswith("Hello! This bot serves invited customers"), (command, reply)
+        for role, chat in people.items():
+            if role in roles:
+                continue
+            reply = await bot.say(chat, f"/{command} 华东精密 <b>&</b>")
+            assert reply.startswith("Only ") and reply.endswith(f" may use /{command}."), (
+                command, role, reply)
+            refused += 1
+    assert refused == 5  # /adduser for a rep and a manager; /export, /report, /history for a rep
+    assert bot.api.files(REP) == []
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        actions = set((await s.scalars(select(AuditEntry.action))).all())
+    assert not actions & {"export", "report", "audit.read", "user.add", "card.read"}
+
+
+async def test_a_manager_sees_who_accessed_a_customer(bot: BotUnderTest) -> None:
+    await _team(bot)
+    await bot.say(REP, "/card 华东精密 <b>&</b>")
+    history = await bot.say(MANAGER, "/history 华东精密 <b>&</b>")
+    assert history.startswith("🔎 Access history of 华东精密 <b>&</b> (latest 1):")
+    (line,) = history.splitlines()[1:]
+    assert "Wang Fang  card.read  customer#1" in line and line.endswith("telegram  ok")
+    assert str(REP) not in history  # staff by name, not by Telegram id

@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from flows.model import Flow
 from flows.steps import Completed, Prompt
@@ -165,15 +165,25 @@ async def test_only_one_unfinished_interview_per_respondent_customer_and_flow(
                 await s.execute(insert(Interview).values(**values))
 
 
-async def test_tampering_with_the_audit_trail_is_detected(db_url: str, shipped_flows: dict,
-                                                           clock: FakeClock) -> None:
+async def test_the_audit_trail_refuses_changes_and_tampering_shows(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         _customer, turn = await start(h)
         async with h.sessions.begin() as s:
             await h.service.cancel(s, turn.interview_id, REP)
-        async with h.sessions() as s, s.begin():
+        async with h.sessions() as s:
             assert await audit.verify_chain(s) is None
             first = await s.scalar(select(AuditEntry.id).order_by(AuditEntry.id).limit(1))
+        for change in (update(AuditEntry).where(AuditEntry.id == first).values(actor="x"),
+                       delete(AuditEntry).where(AuditEntry.id == first)):
+            with pytest.raises(DBAPIError, match="audit_log is append-only"):
+                async with h.sessions.begin() as s:
+                    await s.execute(change)
+        # someone with the power to remove the guard edits an entry: the chain shows it
+        postgres = h.engine.dialect.name == "postgresql"
+        async with h.sessions.begin() as s:
+            await s.execute(text("DROP TRIGGER audit_log_no_change ON audit_log" if postgres
+                                 else "DROP TRIGGER audit_log_no_update"))
             await s.execute(update(AuditEntry).where(AuditEntry.id == first)
                             .values(actor="someone else"))
         async with h.sessions() as s:
