@@ -169,7 +169,14 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
     assert "团队周报" in reported.stdout and "客户 1 家" in reported.stdout
     with Image.open(tmp_path / "week.png") as chart:
         assert chart.format == "PNG"
-    for bad, message in ((("export", "--format", "pdf"), "unknown format 'pdf'"),
+    trail = run("audit", "--customer", "Acme 华东")
+    assert trail.returncode == 0, trail.stderr
+    assert "interview.start  interview#1" in trail.stdout
+    assert trail.stdout.rstrip().endswith("the trail is intact")
+    everything = run("audit", "--since", "2000-01-01")
+    assert "export  export [xlsx]  cli  ok" in everything.stdout  # the export above
+    for bad, message in ((("audit", "--customer", "Nobody"), "there is no customer 'Nobody'"),
+                         (("export", "--format", "pdf"), "unknown format 'pdf'"),
                          (("export", "--since", "last week"), "is not a date"),
                          (("export", "--flow", "nope"), "there is no flow 'nope'")):
         result = run(*bad)
