@@ -18,6 +18,7 @@ from bot import (
     manager_commands,
     reminder_buttons,
     staff_commands,
+    team_commands,
 )
 from bot.actions import Action, Button, Edit, Send, from_json, to_json
 from bot.context import BotConfig, Ctx
@@ -148,6 +149,12 @@ class Conversation:
             await staff_commands.list_customers(ctx)
         elif command == "adduser":
             await staff_commands.add_user(ctx, args)
+        elif command == "setrole":
+            await team_commands.set_role(ctx, args)
+        elif command == "deactivate":
+            await team_commands.deactivate(ctx, args)
+        elif command == "reassign":
+            await team_commands.reassign(ctx, args)
         elif command == "export":
             await manager_commands.export(ctx, args)
         elif command == "report":

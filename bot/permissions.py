@@ -15,7 +15,8 @@ OPEN_COMMANDS = frozenset({"start", "help", "lang", "back", "skip", "cancel", "s
                            "forget"})
 COMMAND_ROLES: dict[str, frozenset[str]] = {
     "debrief": STAFF, "invite": STAFF, "customers": STAFF, "card": STAFF,
-    "adduser": frozenset({"admin"}),
+    "adduser": frozenset({"admin"}), "setrole": frozenset({"admin"}),
+    "deactivate": frozenset({"admin"}), "reassign": MANAGERS,
     # exports copy customer data out of the system: managers only (seed 001: no copying
     # without approval)
     "export": MANAGERS, "report": MANAGERS, "history": MANAGERS,

@@ -21,8 +21,10 @@ TEXTS: dict[str, dict[str, str]] = {
               "the customer's card\n/status — where the current interview stands\n"
               "/back previous · /skip skip · /cancel stop · /lang language",
     },
-    "help_admin": {"zh": "管理员：/adduser Telegram数字ID 角色(rep|manager|admin) 姓名",
-                   "en": "Admin: /adduser <telegram id> <rep|manager|admin> <name>"},
+    "help_admin": {"zh": "管理员：/adduser Telegram数字ID 角色(rep|manager|admin) 姓名\n"
+                         "/setrole ID 角色 · /deactivate ID",
+                   "en": "Admin: /adduser <telegram id> <rep|manager|admin> <name>\n"
+                         "/setrole <id> <role> · /deactivate <id>"},
     "help_customer": {
         "zh": "直接回复问题即可。/back 返回上一题，/skip 跳过选答题，/status 查看进度，/lang 切换语言。",
         "en": "Just reply to the questions. /back goes to the previous question, /skip skips "
@@ -85,10 +87,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "only_roles": {"zh": "只有{roles}可以使用 /{command}。",
                    "en": "Only {roles} may use /{command}."},
     "help_manager": {"zh": "主管：/export [xlsx|csv|json] [问卷ID] [起始日期 YYYY-MM-DD] — 导出数据\n"
-                           "/report [天数] — 团队报告（图表）\n/history 客户名 — 谁查看或修改过这个客户",
+                           "/report [天数] — 团队报告（图表）\n/history 客户名 — 谁查看或修改过这个客户\n"
+                           "/reassign 原负责人ID 新负责人ID — 转交客户",
                      "en": "Managers: /export [xlsx|csv|json] [flow id] [since YYYY-MM-DD] — the "
                            "data as a file\n/report [days] — the team report (chart)\n"
-                           "/history customer — who read or changed the customer's record"},
+                           "/history customer — who read or changed the customer's record\n"
+                           "/reassign <from id> <to id> — hand customers over"},
     "export_usage": {"zh": "看不懂“{word}”。用法：/export [xlsx|csv|json] [问卷ID：{flows}] [起始日期 YYYY-MM-DD]，例如 /export xlsx post_call 2026-11-01",
                      "en": "I don't understand “{word}”. Usage: /export [xlsx|csv|json] [flow id: "
                            "{flows}] [since YYYY-MM-DD], for example /export xlsx post_call "
@@ -104,6 +108,26 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "Days must be a whole number from 1 to 366, for example /report 30."},
     "forgotten": {"zh": "已撤回同意。我们不会再向您发送问题或提醒。",
                   "en": "Consent withdrawn. We will send you no more questions or reminders."},
+    "setrole_usage": {"zh": "用法：/setrole Telegram数字ID rep|manager|admin",
+                      "en": "Usage: /setrole <numeric telegram id> <rep|manager|admin>"},
+    "reassign_usage": {"zh": "用法：/reassign 原负责人Telegram数字ID 新负责人Telegram数字ID",
+                       "en": "Usage: /reassign <telegram id of the current owner> <telegram id "
+                             "of the new owner>"},
+    "no_such_user": {"zh": "没有 Telegram ID 为“{who}”的在职人员（请写数字 ID）。",
+                     "en": "No active staff member has Telegram id “{who}” (write the numeric "
+                           "id)."},
+    "role_set": {"zh": "{name} 的角色已改为 {role}。", "en": "{name} is now {role}."},
+    "deactivate_owns": {"zh": "{name} 还负责 {count} 个客户。请先转交：/reassign {id} 接手人的ID",
+                        "en": "{name} still owns {count} customer(s). Hand them over first: "
+                              "/reassign {id} <new owner's id>"},
+    "deactivated": {"zh": "已停用 {name}，其待发提醒已取消。",
+                    "en": "{name} is deactivated; their pending reminders are cancelled."},
+    "reassign_same": {"zh": "原负责人和新负责人是同一个人。",
+                      "en": "The current and the new owner are the same person."},
+    "not_your_team": {"zh": "两人都必须在您的团队里。", "en": "Both people must be in your team."},
+    "reassigned": {"zh": "已把 {source} 的 {count} 个客户转给 {target}，连同 {reminders} 条提醒和 {invites} 个未完成的邀请。两人都会收到通知。",
+                   "en": "Moved {count} customer(s) from {source} to {target}, with {reminders} "
+                         "reminder(s) and {invites} open invite(s). Both are told."},
     "history_title": {"zh": "🔎 {customer} 的访问记录（最近 {count} 条）：",
                       "en": "🔎 Access history of {customer} (latest {count}):"},
     "the_customer": {"zh": "客户本人", "en": "the customer"},

@@ -13,6 +13,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.runner import make_runtime, reminder_runtime, serve, sqlite_dispatcher_lock
@@ -28,8 +29,9 @@ from interview_bot.reports import build_report, summary_text
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
 from scheduler.single_dispatcher import DispatcherLocked
-from storage import accounts, audit, customers, invites, migrate, reminders
+from storage import accounts, audit, customers, invites, migrate, reminders, staff
 from storage.database import create_engine
+from storage.models import User
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="SPIN customer interviews for sales teams, in Telegram or a terminal.")
@@ -194,6 +196,100 @@ async def _users_add(settings: Settings, telegram_id: int, role: str, name: str,
         await audit.append(session, at=now, actor="cli", action="user.add", entity="user",
                            entity_id=user.id, fields=["role"], channel="cli")
         typer.echo(f"user {user.id}: {name} ({role}), telegram id {telegram_id}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Everyone registered: id, Telegram id, role, manager, active, customers owned."""
+    asyncio.run(_users_list(_settings()))
+
+
+async def _users_list(settings: Settings) -> None:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        for user, owned in await staff.listing(session):
+            state = "active" if user.active else "deactivated"
+            typer.echo(f"{user.id:>5}  {user.telegram_id or '-':>12}  {user.role:<8} "
+                       f"{user.name}  manager {user.manager_id or '-'}  {state}  "
+                       f"{owned} customer(s)")
+
+
+@users_app.command("set-role")
+def users_set_role(
+    telegram_id: Annotated[int, typer.Option(help="Numeric Telegram user id")],
+    role: Annotated[str, typer.Option(help="rep, manager or admin")],
+    manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
+) -> None:
+    """Change a user's role (and, optionally, their manager)."""
+    asyncio.run(_staff_change(_settings(), telegram_id, role, manager_id))
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    telegram_id: Annotated[int, typer.Option(help="Numeric Telegram user id")],
+) -> None:
+    """Switch a user off. Refused while they own customers: reassign those first."""
+    asyncio.run(_staff_change(_settings(), telegram_id, None, None))
+
+
+async def _staff_change(settings: Settings, telegram_id: int, role: str | None,
+                        manager_id: int | None) -> None:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        refused = None
+        async with app_.sessions.begin() as session:  # a refusal is audited, so it commits
+            user = await accounts.user_by_telegram(session, telegram_id)
+            if user is None:
+                raise _fail(f"no active user has Telegram id {telegram_id}")
+            try:
+                if role is None:
+                    await staff.deactivate(session, user, actor="cli", channel="cli", now=now)
+                    message = f"{user.name} is deactivated"
+                else:
+                    await staff.set_role(session, user, role, actor="cli", channel="cli",
+                                         now=now, manager_id=manager_id)
+                    message = f"{user.name} is now {role}"
+            except staff.StaffError as exc:
+                refused = str(exc)
+        if refused is not None:
+            raise _fail(refused)
+        typer.echo(message)
+
+
+customers_app = typer.Typer(no_args_is_help=True, help="Customers and their records.")
+app.add_typer(customers_app, name="customers")
+
+
+@customers_app.command("reassign")
+def customers_reassign(
+    source: Annotated[int, typer.Option("--from", help="Telegram id of the current owner")],
+    target: Annotated[int, typer.Option("--to", help="Telegram id of the new owner")],
+    customer: Annotated[list[str] | None, typer.Option(
+        help="Only this customer (name or #id); repeat for several")] = None,
+) -> None:
+    """Move customers, with their pending reminders and open invites, to another rep;
+    both are told in Telegram."""
+    asyncio.run(_reassign(_settings(), source, target, customer or []))
+
+
+async def _reassign(settings: Settings, source_id: int, target_id: int,
+                    names: list[str]) -> None:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        try:
+            async with app_.sessions.begin() as session:
+                source = await session.scalar(select(User).where(User.telegram_id == source_id))
+                target = await accounts.user_by_telegram(session, target_id)
+                if source is None or target is None:
+                    missing = source_id if source is None else target_id
+                    raise _fail(f"no user has Telegram id {missing}")
+                ids = [await _customer_id(session, n) for n in names] or None
+                moved = await staff.reassign(session, source, target, actor="cli",
+                                             channel="cli", now=now, customer_ids=ids)
+        except staff.StaffError as exc:
+            raise _fail(str(exc)) from None
+        typer.echo(f"moved {len(moved.customers)} customer(s) from {source.name} to "
+                   f"{target.name}, with {moved.reminders} reminder(s) and {moved.invites} "
+                   "open invite(s)")
 
 
 @app.command()

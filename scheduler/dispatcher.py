@@ -189,6 +189,14 @@ class Dispatcher:
         if kind == "escalation":
             return say(kind, lang, customer=name, days=payload.get("days"),
                        manager=payload.get("manager", ""))
+        if kind == "reassigned":
+            names = ("、" if lang == "zh" else ", ").join(payload.get("customers", []))
+            more = int(payload.get("count", 0)) - len(payload.get("customers", []))
+            if more > 0:
+                names += f" (+{more})"
+            return say(f"reassigned_{payload.get('direction', 'in')}", lang,
+                       other=payload.get("other", ""), count=payload.get("count", 0),
+                       customers=names)[:4000]
         if kind == "redirected":
             return say(kind, lang, name=payload.get("name", ""), text=payload.get("text", ""))
         return say(kind, lang)

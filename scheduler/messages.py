@@ -23,6 +23,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "digest": {"zh": "📋 逾期未回访的客户（共 {total} 个）：\n{lines}",
                "en": "📋 Customers overdue for a revisit ({total}):\n{lines}"},
     "digest_line": {"zh": "• {customer}（{owner}）逾期 {days} 天", "en": "• {customer} ({owner}): {days} days overdue"},
+    "reassigned_in": {"zh": "📥 {other} 的 {count} 个客户已转给您：{customers}。相关提醒和未完成的邀请也一并转来。",
+                      "en": "📥 {count} customer(s) of {other} are yours now: {customers}. Their "
+                            "reminders and open invites came with them."},
+    "reassigned_out": {"zh": "📤 您的 {count} 个客户已转给 {other}：{customers}。",
+                       "en": "📤 {count} of your customers now belong to {other}: {customers}."},
     "weekly_report": {"zh": "📊 本周团队报告已生成（/report 可随时查看）。",
                       "en": "📊 The weekly team report is ready (/report shows it any time)."},
     "escalation": {"zh": "⚠️ {customer} 已逾期 {days} 天未回访（{manager} 的团队）。",
@@ -43,7 +48,7 @@ def say(key: str, lang: str, **params: Any) -> str:
 
 def buttons(reminder_id: int, kind: str, lang: str) -> Keyboard:
     """Customer-facing reminders carry no buttons; staff ones can start, snooze or close."""
-    if kind in ("invite_nudge", "digest", "redirected", "weekly_report"):
+    if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned"):
         return ()
     start = "start_revisit" if kind == "revisit" else "start_debrief"
     rows: list[tuple[Button, ...]] = []

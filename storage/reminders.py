@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -49,13 +49,25 @@ async def cancel_pending(session: AsyncSession, customer_id: int, kinds: Iterabl
         Reminder.status == "pending").values(status="cancelled", updated_at=now))
 
 
-async def move_pending(session: AsyncSession, customer_id: int, new_recipient_id: int,
-                       now: datetime) -> int:
-    """Reassignment: the customer's pending reminders go to the new owner."""
-    result = await session.execute(update(Reminder).where(
-        Reminder.customer_id == customer_id, Reminder.status == "pending",
+async def move_pending(session: AsyncSession, customer_ids: Sequence[int],
+                       new_recipient_id: int, now: datetime,
+                       from_recipient_id: int | None = None) -> int:
+    """Reassignment: the customers' pending reminders (of `from_recipient_id`, if given)
+    go to the new owner; managers' digests and escalations stay where they are."""
+    query = update(Reminder).where(
+        Reminder.customer_id.in_(list(customer_ids)), Reminder.status == "pending",
         Reminder.recipient_id.is_not(None), Reminder.kind.not_in(("digest", "escalation")))
-        .values(recipient_id=new_recipient_id, updated_at=now))
+    if from_recipient_id is not None:
+        query = query.where(Reminder.recipient_id == from_recipient_id)
+    result = await session.execute(query.values(recipient_id=new_recipient_id, updated_at=now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def cancel_for_recipient(session: AsyncSession, user_id: int, now: datetime) -> int:
+    """A deactivated user is told nothing more."""
+    result = await session.execute(update(Reminder).where(
+        Reminder.recipient_id == user_id, Reminder.status == "pending")
+        .values(status="cancelled", updated_at=now, last_error="recipient deactivated"))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -133,3 +133,29 @@ async def test_a_manager_sees_who_accessed_a_customer(bot: BotUnderTest) -> None
     (line,) = history.splitlines()[1:]
     assert "Wang Fang  card.read  customer#1" in line and line.endswith("telegram  ok")
     assert str(REP) not in history  # staff by name, not by Telegram id
+
+
+async def test_customers_are_handed_over_before_a_rep_is_deactivated(bot: BotUnderTest) -> None:
+    await _team(bot)
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        await accounts.add_user(s, telegram_id=9101, name="Root", role="admin", now=utcnow())
+    assert await bot.say(MANAGER, f"/reassign {REP} {OUTSIDER}") == (
+        "Both people must be in your team.")
+    owns = await bot.say(9101, f"/deactivate {REP}")
+    assert owns == (f"Wang Fang still owns 1 customer(s). Hand them over first: /reassign {REP} "
+                    "<new owner's id>")
+    moved = await bot.say(9101, f"/reassign {REP} {OUTSIDER}")
+    # the reminder count depends on whether the planner has run yet (a revisit)
+    assert moved.startswith("Moved 1 customer(s) from Wang Fang to Chen, with ")
+    assert moved.endswith(" reminder(s) and 0 open invite(s). Both are told.")
+    await bot.api.wait_for(lambda: bot.api.texts(OUTSIDER) and bot.api.texts(REP)[-1:] != [
+        moved], 30)
+    # Chen never wrote to the bot: the notice comes in the default language, Chinese
+    assert bot.api.texts(OUTSIDER)[-1].startswith("📥 Wang Fang 的 1 个客户已转给您：华东精密 <b>&</b>。")
+    await bot.api.wait_for(lambda: any(t.startswith("📤") for t in bot.api.texts(REP)), 30)
+    assert await bot.say(9101, f"/deactivate {REP}") == (
+        "Wang Fang is deactivated; their pending reminders are cancelled.")
+    assert (await bot.say(REP, "/customers")).startswith("Hello! This bot serves invited")
+    assert await bot.say(9101, "/setrole 7002 boss") == (
+        "Usage: /setrole <numeric telegram id> <rep|manager|admin>")
+    assert await bot.say(9101, f"/setrole {OUTSIDER} manager") == "Chen is now manager."

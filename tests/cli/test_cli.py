@@ -181,3 +181,47 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
                          (("export", "--flow", "nope"), "there is no flow 'nope'")):
         result = run(*bad)
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_staff_changes_and_reassignment_from_the_command_line(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                              check=False)
+
+    for tg, role, name in ((11, "rep", "Wang"), (12, "rep", "Chen")):
+        assert run("users", "add", "--telegram-id", str(tg), "--role", role,
+                   "--name", name).returncode == 0
+    import asyncio
+
+    from interview_bot.app import open_app
+    from interview_bot.settings import DatabaseSettings, Settings
+    from storage import customers
+    from storage.models import utcnow
+
+    async def seed() -> None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 's.db'}"
+        async with open_app(Settings(database=DatabaseSettings(url=url))) as app, \
+                app.sessions.begin() as s:
+            for name in ("Acme", "Beta"):
+                await customers.create(s, name, utcnow(), owner_id=1)
+
+    asyncio.run(seed())
+    refused = run("users", "deactivate", "--telegram-id", "11")
+    assert refused.returncode == 2
+    assert "Wang still owns 2 customer(s); reassign them first" in refused.stderr
+    one = run("customers", "reassign", "--from", "11", "--to", "12", "--customer", "Beta")
+    assert "moved 1 customer(s) from Wang to Chen" in one.stdout, one.stderr
+    rest = run("customers", "reassign", "--from", "11", "--to", "12")
+    assert "moved 1 customer(s) from Wang to Chen" in rest.stdout
+    assert run("users", "deactivate", "--telegram-id", "11").stdout.strip() == (
+        "Wang is deactivated")
+    listing = run("users", "list").stdout.splitlines()
+    assert "Chen  manager -  active  2 customer(s)" in listing[0]
+    assert "Wang  manager -  deactivated  0 customer(s)" in listing[1]
+    bad = run("users", "set-role", "--telegram-id", "12", "--role", "boss")
+    assert bad.returncode == 2 and "role must be one of rep, manager, admin" in bad.stderr
+    trail = run("audit", "--user", "12").stdout
+    assert "the trail is intact" in trail

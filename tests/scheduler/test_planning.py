@@ -189,7 +189,7 @@ async def test_reassigning_a_customer_moves_its_pending_reminders(
         await owned(h, customer.id, rep)
         await drive(h, turn.interview_id, PRE_MEETING)
         async with h.sessions.begin() as s:
-            moved = await reminders.move_pending(s, customer.id, manager.id, clock.now)
+            moved = await reminders.move_pending(s, [customer.id], manager.id, clock.now)
         assert moved == 2
         assert {r.recipient_id for r in await pending(h)} == {manager.id}
 
