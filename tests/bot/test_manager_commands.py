@@ -151,7 +151,8 @@ async def test_customers_are_handed_over_before_a_rep_is_deactivated(bot: BotUnd
     await bot.api.wait_for(lambda: bot.api.texts(OUTSIDER) and bot.api.texts(REP)[-1:] != [
         moved], 30)
     # Chen never wrote to the bot: the notice comes in the default language, Chinese
-    assert bot.api.texts(OUTSIDER)[-1].startswith("📥 Wang Fang 的 1 个客户已转给您：华东精密 <b>&</b>。")
+    notice = bot.api.texts(OUTSIDER)[-1]
+    assert notice.startswith("📥 Wang Fang 的 1 个客户已转给您：华东精密 <b>&</b>。")
     await bot.api.wait_for(lambda: any(t.startswith("📤") for t in bot.api.texts(REP)), 30)
     assert await bot.say(9101, f"/deactivate {REP}") == (
         "Wang Fang is deactivated; their pending reminders are cancelled.")
