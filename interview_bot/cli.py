@@ -21,6 +21,7 @@ from flows.errors import FlowLoadError
 from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
 from flows.model import FlowFile, Stage
+from interview_bot import importing
 from interview_bot.app import open_app, system_clock
 from interview_bot.chart import render_png
 from interview_bot.exporting import FORMATS, ExportFile, build_export
@@ -290,6 +291,63 @@ async def _reassign(settings: Settings, source_id: int, target_id: int,
         typer.echo(f"moved {len(moved.customers)} customer(s) from {source.name} to "
                    f"{target.name}, with {moved.reminders} reminder(s) and {moved.invites} "
                    "open invite(s)")
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-16 or GBK) or XLSX", exists=True,
+                                         dir_okay=False, readable=True)],
+    owner: Annotated[int | None, typer.Option(help="Telegram id of the rep who owns new "
+                                                   "customers (else a 负责人/Owner column)")]
+    = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; "
+                                                            "change nothing")] = False,
+) -> None:
+    """Bring a rep's spreadsheet into the central record: map its columns to the card,
+    merge duplicates (credit code, company name, phone), all rows or none."""
+    settings = _settings()
+    try:
+        table = importing.read_table(file)
+    except importing.ImportFileError as exc:
+        raise _fail(f"{file}: {exc}") from None
+    except OSError as exc:
+        raise _fail(f"{file}: cannot read it ({exc.strerror})") from None
+    outcome = asyncio.run(_import(settings, table, owner, dry_run))
+    for line in importing.summary(outcome, dry_run):
+        typer.echo(line)
+    if outcome.problems:
+        for problem in outcome.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise _fail(f"{len(outcome.problems)} problem(s): nothing was imported; fix the rows "
+                    "above and run it again", 1)
+    typer.echo("dry run: nothing was changed" if dry_run else "imported")
+
+
+async def _import(settings: Settings, table: list[list[str]], owner_id: int | None,
+                  dry_run: bool) -> importing.Outcome:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        today = now.astimezone(ZoneInfo(settings.interview.timezone)).date()
+        try:
+            rows, outcome = importing.parse_rows(table, today)
+        except importing.ImportFileError as exc:
+            raise _fail(str(exc)) from None
+        session = app_.sessions()
+        async with session:
+            await session.begin()
+            owner = None
+            if owner_id is not None:
+                owner = await accounts.user_by_telegram(session, owner_id)
+                if owner is None:
+                    raise _fail(f"no active staff member has Telegram id {owner_id}")
+            await importing.import_rows(session, rows, outcome, owner=owner, actor="cli",
+                                        channel="cli", now=now)
+            if outcome.problems or dry_run:
+                await session.rollback()  # all or nothing
+            else:
+                await session.commit()
+                outcome.applied = True
+        return outcome
 
 
 @app.command()

@@ -225,3 +225,39 @@ def test_staff_changes_and_reassignment_from_the_command_line(tmp_path: Path) ->
     assert bad.returncode == 2 and "role must be one of rep, manager, admin" in bad.stderr
     trail = run("audit", "--user", "12").stdout
     assert "the trail is intact" in trail
+
+
+def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'i.db'}"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                              check=False)
+
+    sheet = ("客户名称,联系电话,负责人,微信号码\r\n华东精密,138 0013 8000,Wang,wx1\r\n"
+             "华东精密有限公司,,,\r\n")
+    (tmp_path / "reps.csv").write_bytes(sheet.encode("gbk"))
+    assert run("users", "add", "--telegram-id", "11", "--role", "rep",
+               "--name", "Wang").returncode == 0
+    preview = run("customers", "import", "reps.csv", "--dry-run")
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout.splitlines() == [
+        "1 new customer(s) would be created", "  + row 2: 华东精密",
+        "1 row(s) would be merged into a customer already known",
+        "  = row 3 → 华东精密 (#1), same company name",
+        "columns not recognised (ignored): 微信号码", "dry run: nothing was changed"]
+    done = run("customers", "import", "reps.csv")
+    assert done.stdout.splitlines()[0] == "1 new customer(s) were created"
+    assert done.stdout.rstrip().endswith("imported")
+    with sqlite3.connect(tmp_path / "i.db") as conn:
+        assert conn.execute("SELECT c.name, u.name, k.phone FROM customers c JOIN users u ON "
+                            "u.id = c.owner_id JOIN contacts k ON k.customer_id = c.id"
+                            ).fetchall() == [("华东精密", "Wang", "+8613800138000")]
+    (tmp_path / "bad.csv").write_text("客户名称,负责人\nX,Nobody\n", encoding="utf-8")
+    bad = run("customers", "import", "bad.csv")
+    assert bad.returncode == 1
+    assert "bad.csv: row 2: owner 'Nobody' is not an active staff member's name" in bad.stderr
+    assert "nothing was imported" in bad.stderr
+    missing = run("customers", "import", "nope.xlsx")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr

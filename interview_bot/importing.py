@@ -1,0 +1,419 @@
+"""Importing the spreadsheets reps keep today into the central record (seed 004).
+
+CSV (UTF-8 with or without a byte-order mark, UTF-16, GBK/GB18030; comma, tab or
+semicolon) or XLSX (the first sheet). Columns are matched to the information card by
+their Chinese or English headers. Each row is checked; duplicates are found by credit
+code, by normalised company name and by phone, in the file and in the database, and
+merged: empty card fields are filled, filled ones are kept (and the difference is
+reported). All or nothing: one bad row and nothing is imported, every problem listed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.card_fields import CLOSED_VALUES, field_label
+from flows.values import parse_date, parse_email, parse_number, parse_phone
+from storage import audit, customers
+from storage.card import CARD_COLUMNS
+from storage.models import Contact, Customer, User
+
+# header (normalised) -> card field; "owner" names the rep who owns the customer
+HEADERS: dict[str, str] = {}
+_SYNONYMS = {
+    "customer.name": ["公司名称", "客户名称", "企业名称", "单位名称", "公司", "客户", "company",
+                      "companyname", "customer", "customername", "name"],
+    "customer.credit_code": ["统一社会信用代码", "信用代码", "社会信用代码", "creditcode", "uscc"],
+    "customer.industry": ["行业", "所属行业", "industry"],
+    "customer.employees": ["员工人数", "人数", "员工数", "employees", "staff", "headcount"],
+    "customer.revenue_band": ["营收规模", "年营业额", "营业额", "营收", "revenue", "revenueband"],
+    "customer.address": ["地址", "公司地址", "办公地址", "address"],
+    "customer.website": ["网站", "网址", "官网", "website", "web"],
+    "customer.grade": ["客户等级", "等级", "grade"],
+    "customer.priority": ["优先级", "priority"],
+    "contact.name": ["联系人", "联系人姓名", "姓名", "contact", "contactname"],
+    "contact.title": ["职务", "职位", "title", "position"],
+    "contact.department": ["部门", "department"],
+    "contact.phone": ["电话", "手机", "手机号", "手机号码", "联系电话", "phone", "mobile", "tel"],
+    "contact.email": ["邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "mail"],
+    "contact.messenger_id": ["微信", "微信号", "wechat", "messenger", "messengerid"],
+    "contact.decision_role": ["决策角色", "角色", "decisionrole", "role"],
+    "contact.birthday": ["生日", "birthday"],
+    "deal.need_type": ["需求类型", "needtype"],
+    "deal.need_description": ["需求描述", "需求", "痛点", "need", "needdescription"],
+    "deal.budget": ["预算", "预算范围", "budget"],
+    "deal.timeline": ["采购时间", "采购时间表", "timeline"],
+    "deal.decision_process": ["决策流程", "decisionprocess"],
+    "deal.competitors": ["竞争对手", "竞品", "competitors"],
+    "deal.next_step": ["下一步", "nextstep"],
+    "owner": ["负责人", "销售", "业务员", "owner", "rep"],
+    "contact.notes": ["备注", "notes", "note", "remarks"],
+}
+
+
+def _key(header: str) -> str:
+    text = unicodedata.normalize("NFKC", header).casefold()
+    text = re.sub(r"[（(][^）)]*[）)]", "", text)  # "电话（必填）"
+    return re.sub(r"[\s_:：*＊.·/\\-]", "", text)
+
+
+for _field, _names in _SYNONYMS.items():
+    for _name in _names:
+        HEADERS[_key(_name)] = _field
+
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_SUFFIXES = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|公司|co\.?,?ltd\.?|"
+                       r"inc\.?|llc|ltd\.?|limited|corp\.?|corporation)$")
+_ROLES = {"决策人": "decision_maker", "决策者": "decision_maker", "影响者": "influencer",
+          "使用者": "user", "用户": "user", "decision maker": "decision_maker"}
+_PRIORITIES = {"高": "high", "中": "medium", "低": "low"}
+MAX_ROWS = 50_000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (format, encoding, no name column)."""
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet shows it (the header is row 1)
+    values: dict[str, Any]
+    owner: str | None = None
+
+
+@dataclass
+class Problem:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.message}"
+
+
+@dataclass
+class Outcome:
+    created: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # "row 5 → Acme (#3), via phone"
+    kept: list[str] = field(default_factory=list)  # differences: the existing value stays
+    problems: list[Problem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    applied: bool = False
+
+
+# ------------------------------------------------------------------ reading
+def read_table(path: Path) -> list[list[str]]:
+    data = path.read_bytes()
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _xlsx_rows(data)
+    if path.suffix.lower() == ".xls":
+        raise ImportFileError("old .xls files are not supported; save it as .xlsx or CSV")
+    return _csv_rows(data)
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(f"not a readable XLSX file ({exc.__class__.__name__})") from None
+    sheet = book.worksheets[0]
+    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone number Excel stored as a number
+    return str(value)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ImportFileError("the file is neither UTF-8 nor GBK/GB18030 text; save it as "
+                              "CSV UTF-8 or as XLSX") from None
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = decode(data)
+    sample = text[:8192]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+
+# ------------------------------------------------------------------ checking
+def parse_rows(table: list[list[str]], today: date) -> tuple[list[Row], Outcome]:
+    outcome = Outcome()
+    rows = [r for r in table if any(c.strip() for c in r)]
+    if not rows:
+        raise ImportFileError("the file is empty")
+    header = rows[0]
+    columns: dict[int, str] = {}
+    for index, name in enumerate(header):
+        target = HEADERS.get(_key(name))
+        if target is None or target in columns.values():
+            if name.strip():
+                outcome.ignored_columns.append(name.strip())
+            continue
+        columns[index] = target
+    if "customer.name" not in columns.values():
+        raise ImportFileError("no company-name column; expected a header such as 公司名称, "
+                              "客户名称 or Company")
+    if len(rows) - 1 > MAX_ROWS:
+        raise ImportFileError(f"{len(rows) - 1} rows; at most {MAX_ROWS} at a time")
+    parsed = []
+    for number, cells in enumerate(table, start=1):
+        if number == 1 or not any(c.strip() for c in cells):
+            continue
+        raw = {columns[i]: cells[i].strip() for i in columns if i < len(cells) and cells[i].strip()}
+        row = Row(number, {}, raw.pop("owner", None))
+        for name, text in raw.items():
+            try:
+                row.values[name] = _value(name, text, today)
+            except ValueError as exc:
+                outcome.problems.append(Problem(number, str(exc)))
+        if not row.values.get("customer.name"):
+            outcome.problems.append(Problem(number, "the company name is empty"))
+        parsed.append(row)
+    return parsed, outcome
+
+
+def _value(name: str, text: str, today: date) -> Any:
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if name == "customer.credit_code":
+        code = unicodedata.normalize("NFKC", text).upper().replace(" ", "")
+        if not _CREDIT_CODE.match(code):
+            raise ValueError(f"credit code {text!r} is not 18 characters of the national "
+                             "format (digits and capital letters, no I, O, S, V, Z)")
+        return code
+    if name == "contact.phone":
+        phone = parse_phone(text)
+        if phone is None:
+            raise ValueError(f"phone {text!r} is not a phone number (e.g. 138 0013 8000 or "
+                             "+86 21 5555 0000)")
+        return phone
+    if name == "contact.email":
+        email = parse_email(text)
+        if email is None:
+            raise ValueError(f"email {text!r} is not an address such as li@example.com")
+        return email
+    if name == "customer.employees":
+        try:
+            return int(parse_number(re.sub(r"[人名]$", "", text)))
+        except (ValueError, ArithmeticError):
+            raise ValueError(f"employees {text!r} is not a whole number") from None
+    if name == "contact.birthday":
+        day = parse_date(text, today)
+        if day is None:
+            raise ValueError(f"birthday {text!r} is not a date such as 1980-05-17")
+        return day
+    if name == "customer.grade":
+        grade = unicodedata.normalize("NFKC", text).upper().rstrip("级类")
+        if grade not in CLOSED_VALUES["customer.grade"]:
+            raise ValueError(f"grade {text!r} is not one of A, B, C, D, E")
+        return grade
+    if name == "customer.priority":
+        value = _PRIORITIES.get(text, text.lower())
+        if value not in CLOSED_VALUES["customer.priority"]:
+            raise ValueError(f"priority {text!r} is not high/medium/low (高/中/低)")
+        return value
+    if name == "contact.decision_role":
+        value = _ROLES.get(text.lower(), _ROLES.get(text, text.lower().replace(" ", "_")))
+        return value if value in CLOSED_VALUES["contact.decision_role"] else "other"
+    return text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def company_key(name: str) -> str:
+    """A company name for matching: width, case and spaces folded, legal suffix dropped
+    ("上海示例科技有限公司" and "上海示例科技" are one company)."""
+    key = customers.name_key(name).replace(" ", "")
+    stripped = _SUFFIXES.sub("", key).strip(",.")
+    return stripped or key
+
+
+# ------------------------------------------------------------------ applying
+CONTACT_FIELDS = ("name", "title", "department", "phone", "email", "messenger_id",
+                  "decision_role", "birthday", "notes")
+
+
+async def import_rows(session: AsyncSession, rows: list[Row], outcome: Outcome, *,
+                      owner: User | None, actor: str, channel: str, now: datetime) -> Outcome:
+    """Create or merge every row, in the caller's transaction. With problems, nothing is
+    written (the caller rolls back); the outcome says what would happen either way."""
+    staff = {u.name: u for u in await session.scalars(select(User).where(User.active.is_(True)))}
+    index = await _Index.load(session)
+    for row in rows:
+        row_owner = owner
+        if row.owner:
+            row_owner = staff.get(row.owner)
+            if row_owner is None:
+                outcome.problems.append(Problem(row.number, f"owner {row.owner!r} is not an "
+                                                            "active staff member's name"))
+                continue
+        if outcome.problems:
+            continue  # keep checking owners, but write nothing more
+        found, via = index.match(row.values)
+        if found is None:
+            found = await customers.create(session, row.values["customer.name"], now,
+                                           owner_id=row_owner.id if row_owner else None)
+            outcome.created.append(f"row {row.number}: {found.name}")
+            action = "customer.import"
+        else:
+            outcome.merged.append(f"row {row.number} → {found.name} (#{found.id}), same {via}")
+            action = "customer.merge"
+            if found.owner_id is None and row_owner is not None:
+                found.owner_id = row_owner.id
+        filled = _fill_customer(found, row, outcome, now)
+        contact = await _contact(session, found, row, index, now)
+        if contact is not None:
+            filled += _fill_contact(contact, row, outcome, now)
+        index.add(found, row.values)
+        await audit.append(session, at=now, actor=actor, action=action, entity="customer",
+                           entity_id=found.id, fields=sorted(set(filled)), channel=channel)
+    return outcome
+
+
+def _fill_customer(customer: Customer, row: Row, outcome: Outcome, now: datetime) -> list[str]:
+    filled = []
+    for name, value in row.values.items():
+        record, column = CARD_COLUMNS.get(name, ("", ""))
+        if record != "customer" or name == "customer.name":
+            continue
+        current = getattr(customer, column)
+        if current in (None, ""):
+            setattr(customer, column, _fit(customer, column, value))
+            filled.append(name)
+        elif str(current) != str(value):
+            outcome.kept.append(f"row {row.number}: {customer.name} keeps "
+                                f"{field_label(name, 'en')} {current!r} (the file says {value!r})")
+    if filled:
+        customer.updated_at = now
+    return filled
+
+
+def _fit(target: Customer | Contact, column: str, value: Any) -> Any:
+    length = getattr(type(target).__table__.c[column].type, "length", None)
+    if isinstance(value, str) and length is not None:
+        return value[:length]
+    return value
+
+
+async def _contact(session: AsyncSession, customer: Customer, row: Row, index: _Index,
+                   now: datetime) -> Contact | None:
+    wanted = {c: row.values.get(f"contact.{c}") for c in CONTACT_FIELDS}
+    if not any(wanted.values()):
+        return None
+    existing = await customers.contacts_of(session, customer.id)
+    for contact in existing:
+        if (wanted["phone"] and contact.phone == wanted["phone"]) or (
+                wanted["name"] and contact.name == wanted["name"]):
+            return contact
+    return await customers.new_contact(session, customer.id, now)
+
+
+def _fill_contact(contact: Contact, row: Row, outcome: Outcome, now: datetime) -> list[str]:
+    filled = []
+    for column in CONTACT_FIELDS:
+        value = row.values.get(f"contact.{column}")
+        if value in (None, ""):
+            continue
+        current = getattr(contact, column)
+        if current in (None, ""):
+            setattr(contact, column, _fit(contact, column, value))
+            filled.append(f"contact.{column}")
+        elif str(current) != str(value):
+            outcome.kept.append(f"row {row.number}: contact {contact.name or ''} keeps "
+                                f"{column} {current!r} (the file says {value!r})")
+    if filled:
+        contact.updated_at = now
+    return filled
+
+
+class _Index:
+    """Who is already known, by credit code, company name and phone (database and the
+    rows imported so far)."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, Customer] = {}
+        self.names: dict[str, Customer] = {}
+        self.phones: dict[str, Customer] = {}
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> _Index:
+        index = cls()
+        known = {c.id: c for c in await session.scalars(select(Customer))}
+        for customer in known.values():
+            index.add(customer, {})
+        for customer_id, phone in (await session.execute(
+                select(Contact.customer_id, Contact.phone).where(Contact.phone.is_not(None)))):
+            if customer_id in known and phone:
+                index.phones.setdefault(phone, known[customer_id])
+        return index
+
+    def add(self, customer: Customer, values: dict[str, Any]) -> None:
+        if customer.credit_code:
+            self.codes.setdefault(customer.credit_code, customer)
+        self.names.setdefault(company_key(customer.name), customer)
+        if values.get("contact.phone"):
+            self.phones.setdefault(values["contact.phone"], customer)
+
+    def match(self, values: dict[str, Any]) -> tuple[Customer | None, str]:
+        code = values.get("customer.credit_code")
+        if code and code in self.codes:
+            return self.codes[code], "credit code"
+        name = company_key(values.get("customer.name", ""))
+        by_name = self.names.get(name)
+        if by_name is not None and not (code and by_name.credit_code
+                                        and by_name.credit_code != code):
+            return by_name, "company name"
+        phone = values.get("contact.phone")
+        if phone and phone in self.phones:
+            return self.phones[phone], "phone"
+        return None, ""
+
+
+def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:
+    verb = "would be" if dry_run or not outcome.applied else "were"
+    yield f"{len(outcome.created)} new customer(s) {verb} created"
+    yield from (f"  + {line}" for line in outcome.created[:200])
+    yield f"{len(outcome.merged)} row(s) {verb} merged into a customer already known"
+    yield from (f"  = {line}" for line in outcome.merged[:200])
+    if outcome.kept:
+        yield f"{len(outcome.kept)} value(s) differ from what is on record (kept as recorded)"
+        yield from (f"  ! {line}" for line in outcome.kept[:200])
+    if outcome.ignored_columns:
+        yield "columns not recognised (ignored): " + ", ".join(outcome.ignored_columns)
