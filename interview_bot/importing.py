@@ -47,7 +47,7 @@ _SYNONYMS = {
     "contact.department": ["部门", "department"],
     "contact.phone": ["电话", "手机", "手机号", "手机号码", "联系电话", "phone", "mobile", "tel"],
     "contact.email": ["邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "mail"],
-    "contact.messenger_id": ["微信", "微信号", "wechat", "messenger", "messengerid"],
+    "contact.messenger_id": ["微信", "微信号", "微信号码", "wechat", "messenger", "messengerid"],
     "contact.decision_role": ["决策角色", "角色", "decisionrole", "role"],
     "contact.birthday": ["生日", "birthday"],
     "deal.need_type": ["需求类型", "needtype"],

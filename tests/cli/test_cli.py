@@ -235,7 +235,7 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
                               capture_output=True, text=True, cwd=tmp_path, timeout=60,
                               check=False)
 
-    sheet = ("客户名称,联系电话,负责人,微信号码\r\n华东精密,138 0013 8000,Wang,wx1\r\n"
+    sheet = ("客户名称,联系电话,负责人,客户来源\r\n华东精密,138 0013 8000,Wang,wx1\r\n"
              "华东精密有限公司,,,\r\n")
     (tmp_path / "reps.csv").write_bytes(sheet.encode("gbk"))
     assert run("users", "add", "--telegram-id", "11", "--role", "rep",
@@ -246,7 +246,7 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
         "1 new customer(s) would be created", "  + row 2: 华东精密",
         "1 row(s) would be merged into a customer already known",
         "  = row 3 → 华东精密 (#1), same company name",
-        "columns not recognised (ignored): 微信号码", "dry run: nothing was changed"]
+        "columns not recognised (ignored): 客户来源", "dry run: nothing was changed"]
     done = run("customers", "import", "reps.csv")
     assert done.stdout.splitlines()[0] == "1 new customer(s) were created"
     assert done.stdout.rstrip().endswith("imported")
