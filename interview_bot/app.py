@@ -16,6 +16,7 @@ from interview_bot.settings import Settings
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
 from storage import migrate
+from storage.crypto import Cipher, KeyProblem
 from storage.database import create_engine, session_factory
 
 
@@ -33,6 +34,28 @@ class App:
     planner: Planner
 
 
+class EncryptionNotConfigured(ValueError):
+    """No keys, and nobody said this is a demo."""
+
+
+def cipher_from(settings: Settings) -> Cipher | None:
+    """The settings' cipher; None only when SECURITY_DEMO says so explicitly."""
+    security = settings.security
+    if not security.encryption_keys or security.blind_index_key is None:
+        if security.demo:
+            return None
+        raise EncryptionNotConfigured(
+            "personal data is encrypted at rest, and no keys are set: run `interview-bot "
+            "keys init` (it writes SECURITY_ENCRYPTION_KEYS and SECURITY_BLIND_INDEX_KEY to "
+            ".env; keep a copy somewhere safe) or set SECURITY_DEMO=true for a demo without "
+            "encryption")
+    try:
+        return Cipher([k.get_secret_value() for k in security.encryption_keys],
+                      security.blind_index_key.get_secret_value())
+    except KeyProblem as exc:
+        raise EncryptionNotConfigured(str(exc)) from None
+
+
 @asynccontextmanager
 async def open_app(settings: Settings, *, database_url: str | None = None,
                    clock: Clock = system_clock) -> AsyncIterator[App]:
@@ -40,7 +63,8 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
     flows = load_paths(settings.interview.flows)
     engine = create_engine(database_url or settings.database.url,
                            echo=settings.database.echo,
-                           synchronous=settings.database.synchronous)
+                           synchronous=settings.database.synchronous,
+                           cipher=cipher_from(settings))
     try:
         await migrate.upgrade(engine)
         planner = Planner(load_policy(), settings.interview.timezone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import sys
 from collections import Counter
 from datetime import date, datetime, time, timedelta
@@ -22,7 +23,7 @@ from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
 from flows.model import FlowFile, Stage
 from interview_bot import importing
-from interview_bot.app import open_app, system_clock
+from interview_bot.app import EncryptionNotConfigured, cipher_from, open_app, system_clock
 from interview_bot.chart import render_png
 from interview_bot.exporting import FORMATS, ExportFile, build_export
 from interview_bot.interviews import InterviewError
@@ -30,7 +31,17 @@ from interview_bot.reports import build_report, summary_text
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
 from scheduler.single_dispatcher import DispatcherLocked
-from storage import accounts, audit, customers, invites, migrate, reminders, staff
+from storage import (
+    accounts,
+    audit,
+    crypto,
+    customers,
+    invites,
+    migrate,
+    reminders,
+    rotation,
+    staff,
+)
 from storage.database import create_engine
 from storage.models import User
 
@@ -47,18 +58,26 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _settings() -> Settings:
+def _settings(needs_keys: bool = True) -> Settings:
+    """The settings; for commands that touch the database, with encryption configured
+    (or SECURITY_DEMO=true), else a clear refusal."""
     try:
-        return Settings()
+        settings = Settings()
     except ValueError as exc:
         raise _fail(f"invalid settings: {exc}") from None
+    if needs_keys:
+        try:
+            cipher_from(settings)
+        except EncryptionNotConfigured as exc:
+            raise _fail(f"refusing to start: {exc}") from None
+    return settings
 
 
 @app.command()
 def validate(paths: Annotated[list[Path] | None, typer.Argument(
         help="Flow files or folders (default: the configured flows)")] = None) -> None:
     """Check flow files; print every problem with file:line:column."""
-    targets = paths or _settings().interview.flows
+    targets = paths or _settings(needs_keys=False).interview.flows
     try:
         flows = load_paths(targets)
     except FlowLoadError as exc:
@@ -74,7 +93,7 @@ def validate(paths: Annotated[list[Path] | None, typer.Argument(
 def list_flows() -> None:
     """The flows with their question counts per SPIN stage."""
     try:
-        flows = load_paths(_settings().interview.flows)
+        flows = load_paths(_settings(needs_keys=False).interview.flows)
     except FlowLoadError as exc:
         raise _fail(str(exc), 1) from None
     header = f"{'flow':<14}{'audience':<10}" + "".join(f"{s.value:>13}" for s in Stage)
@@ -587,10 +606,64 @@ async def _customer_id(session: AsyncSession, name_or_id: str) -> int:
     return found[0].id
 
 
+keys_app = typer.Typer(no_args_is_help=True, help="Encryption keys for personal data.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("init")
+def keys_init(
+    env_file: Annotated[Path, typer.Option(help="Where to write them")] = Path(".env"),
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Do nothing when keys "
+                                                                  "are already set")] = False,
+) -> None:
+    """Create an encryption key and a blind-index key and write them to .env."""
+    settings = _settings(needs_keys=False)
+    if settings.security.encryption_keys or settings.security.blind_index_key:
+        if if_missing:
+            return
+        raise _fail("keys are already set; to replace the encryption key, put a new one "
+                    "(`interview-bot keys new`) first in SECURITY_ENCRYPTION_KEYS and run "
+                    "`interview-bot keys rotate`")
+    lines = (f"SECURITY_ENCRYPTION_KEYS={crypto.new_key()}\n"
+             f"SECURITY_BLIND_INDEX_KEY={secrets.token_urlsafe(48)}\n")
+    existing = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
+    separator = "" if not existing or existing.endswith("\n") else "\n"
+    env_file.write_text(existing + separator + lines, encoding="utf-8")
+    env_file.chmod(0o600)
+    typer.echo(f"wrote new keys to {env_file}. Keep a copy somewhere safe: without them the "
+               "personal data in the database cannot be read.")
+
+
+@keys_app.command("new")
+def keys_new() -> None:
+    """Print a new encryption key (to put first in SECURITY_ENCRYPTION_KEYS)."""
+    typer.echo(crypto.new_key())
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction")] = 500,
+) -> None:
+    """Re-encrypt every value not written with the current (first) key, and rebuild the
+    blind indexes. Each batch commits: after a crash, run it again to finish."""
+    counts = asyncio.run(_rotate(_settings(), batch))
+    for column, count in counts.items():
+        typer.echo(f"{column}: {count} re-encrypted")
+    typer.echo("every value is now under the current key")
+
+
+async def _rotate(settings: Settings, batch: int) -> dict[str, int]:
+    async with open_app(settings) as app_:
+        cipher = crypto.cipher_of(app_.engine.sync_engine.dialect)
+        if cipher is None:
+            raise _fail("SECURITY_DEMO is on and no keys are set: nothing to rotate to")
+        return await rotation.rotate(app_.sessions, cipher, batch)
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: Annotated[str | None, typer.Option(help="Database URL")] = None) -> None:
     """Apply database migrations (also done automatically on start)."""
-    settings = _settings()
+    settings = _settings(needs_keys=False)
     asyncio.run(_upgrade(db or settings.database.url))
 
 

@@ -21,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.card_fields import CLOSED_VALUES, field_label
 from flows.values import parse_date, parse_email, parse_number, parse_phone
 from storage import audit, customers
 from storage.card import CARD_COLUMNS
+from storage.crypto import blind_index
 from storage.models import Contact, Customer, User
 
 # header (normalised) -> card field; "owner" names the rep who owns the customer
@@ -338,8 +340,9 @@ async def _contact(session: AsyncSession, customer: Customer, row: Row, index: _
     if not any(wanted.values()):
         return None
     existing = await customers.contacts_of(session, customer.id)
+    phone = index.phone_key(row.values)
     for contact in existing:
-        if (wanted["phone"] and contact.phone == wanted["phone"]) or (
+        if (phone and contact.phone_index == phone) or (
                 wanted["name"] and contact.name == wanted["name"]):
             return contact
     return await customers.new_contact(session, customer.id, now)
@@ -367,29 +370,34 @@ class _Index:
     """Who is already known, by credit code, company name and phone (database and the
     rows imported so far)."""
 
-    def __init__(self) -> None:
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
         self.codes: dict[str, Customer] = {}
         self.names: dict[str, Customer] = {}
-        self.phones: dict[str, Customer] = {}
+        self.phones: dict[str, Customer] = {}  # by blind index: no phone is decrypted
 
     @classmethod
     async def load(cls, session: AsyncSession) -> _Index:
-        index = cls()
+        index = cls(session.get_bind().dialect)
         known = {c.id: c for c in await session.scalars(select(Customer))}
         for customer in known.values():
             index.add(customer, {})
-        for customer_id, phone in (await session.execute(
-                select(Contact.customer_id, Contact.phone).where(Contact.phone.is_not(None)))):
-            if customer_id in known and phone:
-                index.phones.setdefault(phone, known[customer_id])
+        for customer_id, phone_index in (await session.execute(
+                select(Contact.customer_id, Contact.phone_index)
+                .where(Contact.phone_index.is_not(None)))):
+            if customer_id in known and phone_index:
+                index.phones.setdefault(phone_index, known[customer_id])
         return index
+
+    def phone_key(self, values: dict[str, Any]) -> str | None:
+        return blind_index(self.dialect, "phone", values.get("contact.phone"))
 
     def add(self, customer: Customer, values: dict[str, Any]) -> None:
         if customer.credit_code:
             self.codes.setdefault(customer.credit_code, customer)
         self.names.setdefault(company_key(customer.name), customer)
-        if values.get("contact.phone"):
-            self.phones.setdefault(values["contact.phone"], customer)
+        if phone := self.phone_key(values):
+            self.phones.setdefault(phone, customer)
 
     def match(self, values: dict[str, Any]) -> tuple[Customer | None, str]:
         code = values.get("customer.credit_code")
@@ -400,7 +408,7 @@ class _Index:
         if by_name is not None and not (code and by_name.credit_code
                                         and by_name.credit_code != code):
             return by_name, "company name"
-        phone = values.get("contact.phone")
+        phone = self.phone_key(values)
         if phone and phone in self.phones:
             return self.phones[phone], "phone"
         return None, ""

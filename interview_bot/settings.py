@@ -50,6 +50,21 @@ class AdminSettings(BaseModel):
         return value
 
 
+class SecuritySettings(BaseModel):
+    # SECURITY_ENCRYPTION_KEYS: Fernet keys, comma-separated, the newest first (older ones
+    # only decrypt, until `interview-bot keys rotate` has re-encrypted everything)
+    encryption_keys: Annotated[list[SecretStr], NoDecode] = []
+    blind_index_key: SecretStr | None = None  # SECURITY_BLIND_INDEX_KEY, its own secret
+    demo: bool = False  # SECURITY_DEMO=true: run without encryption, knowingly
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v for v in value.replace(" ", ",").split(",") if v]
+        return value
+
+
 class InterviewSettings(BaseModel):
     language: Literal["zh", "en"] = "zh"
     timezone: str = "Asia/Shanghai"
@@ -76,3 +91,4 @@ class Settings(BaseSettings):
     admin: AdminSettings = AdminSettings()
     reminders: ReminderSettings = ReminderSettings()
     interview: InterviewSettings = InterviewSettings()
+    security: SecuritySettings = SecuritySettings()

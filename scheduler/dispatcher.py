@@ -28,6 +28,7 @@ from scheduler.messages import buttons, note_text, say
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
+from scheduler.timing import next_birthday
 from storage import accounts, reminders, reporting
 from storage.models import Contact, Customer, Reminder, TelegramAccount, User
 
@@ -179,8 +180,11 @@ class Dispatcher:
             return say(kind, lang, customer=name, due_on=payload.get("due_on", ""))
         if kind == "birthday":
             contact = await session.get(Contact, payload.get("contact_id"))
+            day = ""
+            if contact is not None and contact.birthday is not None:
+                day = next_birthday(contact.birthday, reminder.due_at.date()).isoformat()
             return say(kind, lang, customer=name, contact=contact.name if contact else "",
-                       birthday=payload.get("birthday", ""))
+                       birthday=day or payload.get("birthday", ""))
         if kind == "invite_unanswered":
             state = say("opened" if payload.get("opened") else "not_opened", lang)
             return say(kind, lang, customer=name, state=state)

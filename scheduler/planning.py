@@ -148,7 +148,7 @@ class Planner:
                 session, kind="birthday", dedupe_key=f"birthday:{contact.id}:{birthday.year}",
                 due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
                 recipient_id=customer.owner_id,
-                payload={"contact_id": contact.id, "birthday": birthday.isoformat()})
+                payload={"contact_id": contact.id})  # the date itself stays encrypted
 
     async def _invites(self, session: AsyncSession, now: datetime) -> None:
         cutoff = now - timedelta(hours=self.policy.invite_nudge_after_hours)

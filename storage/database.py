@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from storage.crypto import Cipher, attach
+
 # WAL lets readers run while one writer writes. With synchronous=NORMAL a process
 # crash loses nothing committed; a power loss may roll back the last transactions
 # (never corrupts the file). FULL also survives power loss, at a cost per commit.
@@ -28,7 +30,10 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL") -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
+                  cipher: Cipher | None = None) -> AsyncEngine:
+    """`cipher` encrypts personal data on the way in and decrypts it on the way out;
+    without one (a demo, or a tool that reads no personal data) values are plain."""
     url = normalise_url(url)
     parsed = make_url(url)
     options: dict[str, Any] = {"echo": echo}
@@ -37,9 +42,11 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL") 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = _create_async_engine(url, **options)
         _configure_sqlite(engine, synchronous)
-        return engine
-    options.update(pool_pre_ping=True)
-    return _create_async_engine(url, **options)
+    else:
+        options.update(pool_pre_ping=True)
+        engine = _create_async_engine(url, **options)
+    attach(engine.sync_engine.dialect, cipher)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:

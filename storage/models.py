@@ -17,12 +17,15 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    event,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from storage.crypto import EncryptedDate, EncryptedJSON, EncryptedText, blind_index
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -114,14 +117,30 @@ class Contact(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str | None] = mapped_column(String(200))
     department: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(254))
-    messenger_id: Mapped[str | None] = mapped_column(String(100))
+    # personal data: encrypted at rest; phone and email found through blind indexes
+    phone: Mapped[str | None] = mapped_column(EncryptedText())
+    email: Mapped[str | None] = mapped_column(EncryptedText())
+    messenger_id: Mapped[str | None] = mapped_column(EncryptedText())
     decision_role: Mapped[str | None] = mapped_column(String(20))
-    birthday: Mapped[date | None] = mapped_column(Date)
-    notes: Mapped[str | None] = mapped_column(Text)
+    birthday: Mapped[date | None] = mapped_column(EncryptedDate())
+    notes: Mapped[str | None] = mapped_column(EncryptedText())
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    email_index: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+@event.listens_for(Session, "before_flush")
+def _blind_indexes(session: Session, _context: object, _instances: object) -> None:
+    """Keep each contact's phone and email findable without decrypting them."""
+    changed = [o for o in (*session.new, *session.dirty) if isinstance(o, Contact)]
+    if not changed:
+        return
+    dialect = session.get_bind().dialect
+    for contact in changed:
+        contact.phone_index = blind_index(dialect, "phone", contact.phone)
+        contact.email_index = blind_index(dialect, "email",
+                                          contact.email.lower() if contact.email else None)
 
 
 ACTIVE = text("status = 'active'")
@@ -144,7 +163,7 @@ class Interview(Base):
     respondent_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     language: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))  # active | completed | cancelled
-    state: Mapped[dict[str, Any]]
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())  # holds the answers
     outcome: Mapped[dict[str, Any] | None]
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -170,9 +189,10 @@ class Answer(Base):
     question_id: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(16))
     maps_to: Mapped[str | None] = mapped_column(String(40))
-    raw_text: Mapped[str | None] = mapped_column(Text)
-    value: Mapped[Any] = mapped_column(nullable=True)
-    other_text: Mapped[str | None] = mapped_column(Text)
+    # what people typed may be personal (a phone, an address): encrypted at rest
+    raw_text: Mapped[str | None] = mapped_column(EncryptedText())
+    value: Mapped[Any] = mapped_column(EncryptedJSON(), nullable=True)
+    other_text: Mapped[str | None] = mapped_column(EncryptedText())
     answered_by: Mapped[str] = mapped_column(String(64))
     answered_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
@@ -206,12 +226,12 @@ class InboxUpdate(Base):
     __table_args__ = (Index("ix_inbox_updates_status_update_id", "status", "update_id"),)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())  # the update as sent
     status: Mapped[str] = mapped_column(String(16))  # pending | replying | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
-    reply: Mapped[Any] = mapped_column(nullable=True)  # the reply actions, as JSON
+    reply: Mapped[Any] = mapped_column(EncryptedJSON(), nullable=True)  # the reply actions
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
     done_at: Mapped[datetime | None]

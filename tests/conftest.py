@@ -15,9 +15,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from cryptography.fernet import Fernet
 
 from flows.loader import default_flow_dir, load_paths
 from flows.model import Flow
+from storage.crypto import Cipher
+
+# Every test (and every process a test starts) encrypts personal data, with keys made
+# for this run.
+os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+os.environ.setdefault("SECURITY_BLIND_INDEX_KEY", "test-blind-index-key-" + uuid.uuid4().hex)
+TEST_CIPHER = Cipher(os.environ["SECURITY_ENCRYPTION_KEYS"].split(","),
+                     os.environ["SECURITY_BLIND_INDEX_KEY"])
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

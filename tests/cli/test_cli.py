@@ -251,9 +251,13 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[0] == "1 new customer(s) were created"
     assert done.stdout.rstrip().endswith("imported")
     with sqlite3.connect(tmp_path / "i.db") as conn:
-        assert conn.execute("SELECT c.name, u.name, k.phone FROM customers c JOIN users u ON "
-                            "u.id = c.owner_id JOIN contacts k ON k.customer_id = c.id"
-                            ).fetchall() == [("华东精密", "Wang", "+8613800138000")]
+        ((company, owner, phone),) = conn.execute(
+            "SELECT c.name, u.name, k.phone FROM customers c JOIN users u ON u.id = c.owner_id "
+            "JOIN contacts k ON k.customer_id = c.id").fetchall()
+    from tests.conftest import TEST_CIPHER
+
+    assert (company, owner) == ("华东精密", "Wang")
+    assert phone.startswith("enc:") and TEST_CIPHER.decrypt(phone) == "+8613800138000"
     (tmp_path / "bad.csv").write_text("客户名称,负责人\nX,Nobody\n", encoding="utf-8")
     bad = run("customers", "import", "bad.csv")
     assert bad.returncode == 1

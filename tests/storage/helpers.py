@@ -14,7 +14,7 @@ from scheduler.planning import Planner
 from scheduler.policy import load_policy
 from storage import migrate
 from storage.database import create_engine, session_factory
-from tests.conftest import FakeClock
+from tests.conftest import TEST_CIPHER, FakeClock
 
 REP = Respondent("tg:1001", "telegram")
 
@@ -30,7 +30,7 @@ class Harness:
 
 @asynccontextmanager
 async def harness(url: str, flows: Mapping[str, Flow], clock: FakeClock) -> AsyncIterator[Harness]:
-    engine = create_engine(url)
+    engine = create_engine(url, cipher=TEST_CIPHER)
     try:
         await migrate.upgrade(engine)
         sessions = session_factory(engine)
