@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/interview-bot keys init --if-missing
 	$(BIN)/interview-bot run
 
 lint: $(STAMP)

@@ -265,3 +265,32 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
     assert "nothing was imported" in bad.stderr
     missing = run("customers", "import", "nope.xlsx")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_no_keys_no_start_unless_a_demo_and_keys_init_writes_them(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURITY_", "DATABASE_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'k.db'}"
+
+    def run(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interview_bot", *args],
+                              env={**env, **extra}, capture_output=True, text=True,
+                              cwd=tmp_path, timeout=60, check=False)
+
+    refused = run("users", "list")
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("refusing to start: personal data is encrypted at rest, "
+                                     "and no keys are set: run `interview-bot keys init`")
+    assert run("users", "list", SECURITY_DEMO="true").returncode == 0  # said explicitly
+    assert run("validate").returncode == 0  # reading flow files needs no keys
+    made = run("keys", "init")
+    assert made.returncode == 0 and "Keep a copy somewhere safe" in made.stdout
+    written = (tmp_path / ".env").read_text(encoding="utf-8")
+    assert written.count("SECURITY_ENCRYPTION_KEYS=") == 1
+    assert oct((tmp_path / ".env").stat().st_mode)[-3:] == "600"
+    assert run("users", "list").returncode == 0  # .env is read from the working directory
+    assert run("keys", "init", "--if-missing").returncode == 0
+    assert (tmp_path / ".env").read_text(encoding="utf-8") == written  # not overwritten
+    again = run("keys", "init")
+    assert again.returncode == 2 and "keys are already set" in again.stderr
+    rotated = run("keys", "rotate")
+    assert rotated.returncode == 0 and "every value is now under the current key" in rotated.stdout
