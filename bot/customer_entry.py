@@ -9,8 +9,8 @@ from bot.context import Ctx
 from bot.interview_replies import after_turn, mark_pressed
 from bot.texts import PURPOSE, say
 from flows.i18n import pick
-from storage import audit, invites
-from storage.models import Consent, Interview, Invite, User
+from storage import audit, consents, invites
+from storage.models import Consent, Interview, Invite, Reminder, User
 
 CONSENT_VERSION = "2026-11"
 
@@ -49,10 +49,11 @@ async def answer_consent(ctx: Ctx, argument: str) -> bool:
             or not invites.usable_by(invite, ctx.incoming.user_id, ctx.now)):
         return False
     accepted = choice == "y"
-    ctx.session.add(Consent(telegram_id=ctx.incoming.user_id, customer_id=invite.customer_id,
-                            invite_id=invite.id, text_version=CONSENT_VERSION,
-                            decision="accepted" if accepted else "declined",
-                            decided_at=ctx.now))
+    await consents.record(ctx.session, telegram_id=ctx.incoming.user_id,
+                          customer_id=invite.customer_id, invite_id=invite.id,
+                          version=CONSENT_VERSION,
+                          decision="accepted" if accepted else "declined", now=ctx.now)
+    await _audit(ctx, "consent.accept" if accepted else "consent.decline", invite.id)
     mark_pressed(ctx, say("agree" if accepted else "decline", ctx.lang))
     if accepted:
         await _begin(ctx, invite)
@@ -67,23 +68,24 @@ async def forget(ctx: Ctx) -> None:
     customers = set(await ctx.session.scalars(
         select(Consent.customer_id).where(Consent.telegram_id == user_id)))
     for customer_id in customers:
-        ctx.session.add(Consent(telegram_id=user_id, customer_id=customer_id, invite_id=None,
-                                text_version=CONSENT_VERSION, decision="withdrawn",
-                                decided_at=ctx.now))
+        await consents.record(ctx.session, telegram_id=user_id, customer_id=customer_id,
+                              invite_id=None, version=CONSENT_VERSION, decision="withdrawn",
+                              now=ctx.now)
     await ctx.session.execute(
         update(Interview).where(Interview.respondent_key == ctx.respondent.key,
                                 Interview.status == "active")
         .values(status="cancelled", updated_at=ctx.now))
+    # no more nudges or anything else addressed to this person
+    await ctx.session.execute(
+        update(Reminder).where(Reminder.recipient_chat == user_id, Reminder.status == "pending")
+        .values(status="cancelled", updated_at=ctx.now, last_error="consent withdrawn"))
     await _audit(ctx, "consent.withdraw", None)
     ctx.actions.append(Send(ctx.chat_id, say("forgotten", ctx.lang)))
 
 
 async def _consented(ctx: Ctx, invite: Invite) -> bool:
-    latest = await ctx.session.scalar(
-        select(Consent.decision).where(Consent.telegram_id == ctx.incoming.user_id,
-                                       Consent.customer_id == invite.customer_id)
-        .order_by(Consent.id.desc()).limit(1))
-    return latest == "accepted"
+    return await consents.latest(ctx.session, ctx.incoming.user_id,
+                                 invite.customer_id) == "accepted"
 
 
 async def _completed(ctx: Ctx, invite: Invite) -> bool:

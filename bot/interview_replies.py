@@ -14,6 +14,7 @@ from flows.outcome import summarise
 from flows.state import InterviewState
 from flows.steps import Completed, Prompt
 from interview_bot.interviews import Turn
+from storage import consents
 from storage import interviews as interview_rows
 from storage.models import Customer, Interview, Invite, TelegramAccount, User
 
@@ -69,7 +70,13 @@ async def _tell_inviter(ctx: Ctx, interview: Interview, flow: Flow) -> None:
 
 
 async def current(ctx: Ctx) -> Interview | None:
-    return await interview_rows.current_for(ctx.session, ctx.respondent.key)
+    """The respondent's unfinished interview. A customer's counts only while their consent
+    stands: no answer of theirs is taken without it."""
+    interview = await interview_rows.current_for(ctx.session, ctx.respondent.key)
+    if interview is None or ctx.user is not None:
+        return interview
+    decision = await consents.latest(ctx.session, ctx.incoming.user_id, interview.customer_id)
+    return interview if decision == "accepted" else None
 
 
 async def answer_text(ctx: Ctx, interview: Interview, text: str) -> None:

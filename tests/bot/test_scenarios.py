@@ -82,6 +82,31 @@ async def test_declining_consent_stores_nothing_but_the_refusal(bot: BotUnderTes
     assert await bot.answers() == []
 
 
+async def test_withdrawing_consent_stops_questions_reminders_and_storing(
+        bot: BotUnderTest) -> None:
+    from storage import reminders
+    from storage.models import Reminder, utcnow
+
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    await bot.tap(CUSTOMER, "Manufacturing")
+    async with open_app(bot.settings) as app, app.sessions.begin() as session:
+        await reminders.schedule(session, kind="invite_nudge", dedupe_key="nudge:test",
+                                 due_at=utcnow().replace(year=2030), now=utcnow(),
+                                 recipient_chat=CUSTOMER)
+    assert (await bot.say(CUSTOMER, "/forget")).startswith("Consent withdrawn.")
+    reply = await bot.say(CUSTOMER, "250")  # typed after withdrawing: not an answer
+    assert reply.startswith("Hello! This bot serves invited customers")
+    assert [a.question_id for a in await bot.answers()] == ["industry"]
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        decisions = (await session.scalars(select(Consent.decision).order_by(Consent.id))).all()
+        assert decisions == ["accepted", "withdrawn"]
+        assert (await session.scalars(select(Interview.status))).all() == ["cancelled"]
+        assert (await session.scalars(select(Reminder.status).where(
+            Reminder.recipient_chat == CUSTOMER))).all() == ["cancelled"]
+
+
 async def test_links_that_are_bad_or_someone_elses_reveal_nothing(bot: BotUnderTest) -> None:
     token = await invite_link(bot, "Secret Customer Ltd")
     await bot.say(CUSTOMER, f"/start {token}")  # the customer opens it first: it is theirs now

@@ -1,0 +1,24 @@
+"""Customers' consent: every decision is a row; the newest one counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Consent
+
+
+async def latest(session: AsyncSession, telegram_id: int, customer_id: int) -> str | None:
+    """"accepted", "declined", "withdrawn" or None (never asked)."""
+    return await session.scalar(
+        select(Consent.decision).where(Consent.telegram_id == telegram_id,
+                                       Consent.customer_id == customer_id)
+        .order_by(Consent.id.desc()).limit(1))
+
+
+async def record(session: AsyncSession, *, telegram_id: int, customer_id: int,
+                 invite_id: int | None, version: str, decision: str, now: datetime) -> None:
+    session.add(Consent(telegram_id=telegram_id, customer_id=customer_id, invite_id=invite_id,
+                        text_version=version, decision=decision, decided_at=now))
