@@ -67,7 +67,8 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
                            cipher=cipher_from(settings))
     try:
         await migrate.upgrade(engine)
-        planner = Planner(load_policy(), settings.interview.timezone)
+        planner = Planner(load_policy(), settings.interview.timezone,
+                          settings.interview.retention_months)
         service = InterviewService(flows, clock, settings.interview.timezone, planner)
         yield App(settings, engine, session_factory(engine), flows, service, planner)
     finally:

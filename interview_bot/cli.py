@@ -38,6 +38,7 @@ from storage import (
     customers,
     invites,
     migrate,
+    personal,
     reminders,
     rotation,
     staff,
@@ -310,6 +311,84 @@ async def _reassign(settings: Settings, source_id: int, target_id: int,
         typer.echo(f"moved {len(moved.customers)} customer(s) from {source.name} to "
                    f"{target.name}, with {moved.reminders} reminder(s) and {moved.invites} "
                    "open invite(s)")
+
+
+@customers_app.command("export-personal")
+def customers_export_personal(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: print)")]
+    = None,
+) -> None:
+    """Everything held about a customer and its people (a data-subject request), as JSON."""
+    document = asyncio.run(_export_personal(_settings(), customer))
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=_iso) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+async def _export_personal(settings: Settings, name: str) -> dict[str, object]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await _customer_id(session, name))
+        assert found is not None
+        document = await personal.export_personal(session, found)
+        await audit.append(session, at=system_clock(), actor="cli", action="personal.export",
+                           entity="customer", entity_id=found.id, channel="cli")
+        return document
+
+
+@customers_app.command("erase")
+def customers_erase(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+    yes: Annotated[bool, typer.Option("--yes", help="Yes, erase it; this cannot be undone")]
+    = False,
+) -> None:
+    """Erase a customer's personal data (contacts, answers, interviews, consents, invites,
+    what its people sent the bot) and anonymise the record; the audit entry stays."""
+    if not yes:
+        raise _fail("erasing cannot be undone: add --yes (and consider `customers "
+                    "export-personal` first)")
+    counts = asyncio.run(_erase(_settings(), customer))
+    removed = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "nothing else"
+    typer.echo(f"erased: {removed}; the record is now anonymous")
+
+
+async def _erase(settings: Settings, name: str) -> dict[str, int]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await _customer_id(session, name))
+        assert found is not None
+        return await personal.erase(session, found, actor="cli", channel="cli",
+                                    now=system_clock())
+
+
+@customers_app.command("close")
+def customers_close(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+) -> None:
+    """Mark a customer closed (lost or ended): no more revisits; the retention period
+    (INTERVIEW_RETENTION_MONTHS) starts."""
+    asyncio.run(_close(_settings(), customer))
+
+
+async def _close(settings: Settings, name: str) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await _customer_id(session, name))
+        assert found is not None
+        now = system_clock()
+        found.closed_at, found.revisit_due_on, found.updated_at = now, None, now
+        await reminders.cancel_pending(session, found.id, ("revisit", "follow_up"), now)
+        await audit.append(session, at=now, actor="cli", action="customer.close",
+                           entity="customer", entity_id=found.id, fields=["closed_at"],
+                           channel="cli")
+        typer.echo(f"{found.name} is closed")
 
 
 @customers_app.command("import")

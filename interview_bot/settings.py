@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.loader import default_flow_dir
@@ -67,6 +67,9 @@ class SecuritySettings(BaseModel):
 
 class InterviewSettings(BaseModel):
     language: Literal["zh", "en"] = "zh"
+    # INTERVIEW_RETENTION_MONTHS: finished interviews of customers closed longer ago than
+    # this are deleted (None: kept)
+    retention_months: int | None = Field(None, ge=1, le=1200)
     timezone: str = "Asia/Shanghai"
     flows: list[Path] = [default_flow_dir()]
 

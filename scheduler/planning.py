@@ -15,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.steps import Outcome
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
-from storage import reminders
+from storage import personal, reminders
 from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 
 
 class Planner:
-    def __init__(self, policy: ReminderPolicy, default_timezone: str) -> None:
+    def __init__(self, policy: ReminderPolicy, default_timezone: str,
+                 retention_months: int | None = None) -> None:
         self.policy, self.default_zone = policy, default_timezone
+        self.retention_months = retention_months
 
     def zone(self, user: User | None) -> ZoneInfo:
         return ZoneInfo(user.timezone if user is not None and user.timezone
@@ -64,7 +66,10 @@ class Planner:
     async def set_revisit(self, session: AsyncSession, customer: Customer, now: datetime,
                           owners: dict[int, User] | None = None) -> None:
         """The next revisit falls due one cadence (by grade) after the last contact.
-        `owners` may already hold the owner (a planner pass loads them all at once)."""
+        `owners` may already hold the owner (a planner pass loads them all at once).
+        A closed customer is not revisited."""
+        if customer.closed_at is not None:
+            return
         owner = None
         if customer.owner_id is not None:
             owner = (owners or {}).get(customer.owner_id) or await session.get(
@@ -105,10 +110,13 @@ class Planner:
         await self._invites(session, now)
         await self._digests(session, now)
         await self._weekly_reports(session, now)
+        if self.retention_months is not None:
+            await personal.purge_expired(session, self.retention_months, now)
 
     async def _revisits(self, session: AsyncSession, now: datetime, today: date) -> None:
         undated = list(await session.scalars(select(Customer).where(
-            Customer.revisit_due_on.is_(None), Customer.owner_id.is_not(None))))
+            Customer.revisit_due_on.is_(None), Customer.owner_id.is_not(None),
+            Customer.closed_at.is_(None))))
         owners = await self._users(session, {c.owner_id for c in undated})
         for customer in undated:
             await self.set_revisit(session, customer, now, owners)
@@ -131,7 +139,8 @@ class Planner:
         ahead = self.policy.birthday_days_before
         rows = await session.execute(
             select(Contact, Customer).join(Customer, Contact.customer_id == Customer.id)
-            .where(Contact.birthday.is_not(None), Customer.owner_id.is_not(None)))
+            .where(Contact.birthday.is_not(None), Customer.owner_id.is_not(None),
+                   Customer.closed_at.is_(None)))
         soon = []
         for contact, customer in rows.all():
             assert contact.birthday is not None

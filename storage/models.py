@@ -106,6 +106,8 @@ class Customer(Base):
     last_contact_at: Mapped[datetime | None]
     # the day the next revisit is due (grade cadence after the last contact)
     revisit_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # no longer a customer (lost, ended): retention counts from here
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

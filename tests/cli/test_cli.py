@@ -294,3 +294,29 @@ def test_no_keys_no_start_unless_a_demo_and_keys_init_writes_them(tmp_path: Path
     assert again.returncode == 2 and "keys are already set" in again.stderr
     rotated = run("keys", "rotate")
     assert rotated.returncode == 0 and "every value is now under the current key" in rotated.stdout
+
+
+def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
+               "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    env = {**os.environ, "DATABASE_URL": db}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
+                              check=False)
+
+    import json
+
+    held = json.loads(run("customers", "export-personal", "Acme").stdout)
+    assert held["customer"]["name"] == "Acme" and held["contacts"][0]["name"] == "Li Wei"
+    refused = run("customers", "erase", "Acme")
+    assert refused.returncode == 2 and "add --yes" in refused.stderr
+    erased = run("customers", "erase", "#1", "--yes")
+    assert erased.returncode == 0, erased.stderr
+    assert erased.stdout.startswith("erased: 20 answers,") and "1 contacts" in erased.stdout
+    assert run("customers", "export-personal", "Acme").returncode == 2  # no such name now
+    assert "erased #1" in run("customers", "export-personal", "#1").stdout
+    assert "personal.export  customer#1" in run("audit", "--customer", "#1").stdout

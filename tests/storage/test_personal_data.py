@@ -1,0 +1,96 @@
+"""A customer's data on request, erased on request, purged after retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from interview_bot.interviews import Respondent
+from scheduler.planning import Planner
+from scheduler.policy import load_policy
+from storage import audit, consents, customers, invites, personal
+from storage.models import Answer, Consent, Contact, Customer, Interview, Invite
+from tests.conftest import FakeClock
+from tests.storage.helpers import Harness, harness
+from tests.storage.test_interviews import PRE_MEETING, drive
+
+PERSON = 5005
+CUSTOMER = Respondent(f"tg:{PERSON}", "telegram")
+
+
+async def _answered(h: Harness, name: str) -> Customer:
+    """A customer whose contact answered the questionnaire through an invite."""
+    async with h.sessions.begin() as s:
+        customer = await h.service.create_customer(s, name, Respondent("cli", "cli"))
+        invite, _ = await invites.create(s, customer_id=customer.id, flow_id="pre_meeting",
+                                         created_by=None, now=h.clock(),
+                                         valid_for=timedelta(days=14))
+        invite.telegram_id = PERSON
+        await consents.record(s, telegram_id=PERSON, customer_id=customer.id,
+                              invite_id=invite.id, version="2026-11", decision="accepted",
+                              now=h.clock())
+        turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
+                                     respondent=CUSTOMER, language="en")
+    answers = list(PRE_MEETING)
+    answers[6] = "138 0013 8000"  # the phone, instead of skipping it
+    await drive(h, turn.interview_id, answers)
+    return customer
+
+
+async def test_a_customer_gets_everything_held_and_erasure_leaves_only_the_audit(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        acme = await _answered(h, "Acme 华东")
+        async with h.sessions.begin() as s:
+            other = await customers.create(s, "Bystander", clock())
+            (await customers.new_contact(s, other.id, clock())).name = "Keep Me"
+        async with h.sessions() as s:
+            found = await s.get(Customer, acme.id)
+            assert found is not None
+            held = await personal.export_personal(s, found)
+        assert held["customer"]["name"] == "Acme 华东"
+        assert held["contacts"][0]["phone"] == "+8613800138000"  # decrypted for the person
+        (interview,) = held["interviews"]
+        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 20
+        assert held["consents"][0]["decision"] == "accepted"
+        assert any("interview.complete" in line for line in held["audit"])
+
+        async with h.sessions.begin() as s:
+            found = await s.get(Customer, acme.id)
+            assert found is not None
+            removed = await personal.erase(s, found, actor="cli", channel="cli", now=clock())
+        assert removed["answers"] == 20 and removed["contacts"] == 1
+        assert removed["interviews"] == 1 and removed["consents"] == 1
+        async with h.sessions() as s:
+            erased = await s.get(Customer, acme.id)
+            assert erased is not None and erased.name == f"erased #{acme.id}"
+            assert (erased.industry, erased.budget, erased.tags) == (None, None, [])
+            for model in (Answer, Interview, Consent, Invite):
+                assert await s.scalar(select(func.count()).select_from(model)) == 0, model
+            assert (await s.scalars(select(Contact.name))).all() == ["Keep Me"]
+            entries = [e.action for e in await audit.entries(s, customer_id=acme.id)]
+            assert entries[0] == "customer.erase" and "interview.start" not in entries
+            assert await audit.verify_chain(s) is None  # the trail stays whole
+
+
+async def test_retention_purges_finished_interviews_of_long_closed_customers(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        gone = await _answered(h, "Long Gone")
+        recent = await _answered(h, "Recently Closed")
+        still = await _answered(h, "Still A Customer")
+        async with h.sessions.begin() as s:
+            (await s.get(Customer, gone.id)).closed_at = clock() - timedelta(days=400)  # type: ignore[union-attr]
+            (await s.get(Customer, recent.id)).closed_at = clock() - timedelta(days=30)  # type: ignore[union-attr]
+        planner = Planner(load_policy(), "Asia/Shanghai", retention_months=12)
+        async with h.sessions.begin() as s:
+            await planner.plan(s, clock())
+        async with h.sessions() as s:
+            left = dict((await s.execute(select(Interview.customer_id, func.count())
+                                         .group_by(Interview.customer_id))).all())
+            assert left == {recent.id: 1, still.id: 1}
+            assert await s.scalar(select(func.count()).select_from(Answer).where(
+                Answer.customer_id == gone.id)) == 0
+            assert [e.action for e in await audit.entries(s, customer_id=gone.id)][0] == (
+                "interview.purge")
