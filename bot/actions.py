@@ -8,7 +8,7 @@ customer's `<b>` or `*` is shown as typed, never interpreted.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 MAX_TEXT = 4096
@@ -73,6 +73,15 @@ _KINDS: dict[str, type[Send] | type[Edit] | type[AnswerCallback] | type[SendFile
 def clip(text: str) -> str:
     """Fit Telegram's message limit, marking the cut."""
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def fit(action: Action) -> Action:
+    """The action within Telegram's limits: text clipped, a caption too."""
+    if isinstance(action, Send | Edit) and len(action.text) > MAX_TEXT:
+        return replace(action, text=clip(action.text))
+    if isinstance(action, SendFile) and len(action.caption) > MAX_CAPTION:
+        return replace(action, caption=action.caption[:MAX_CAPTION - 1] + "…")
+    return action
 
 
 def to_json(actions: list[Action]) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from bot import (
     staff_commands,
     team_commands,
 )
-from bot.actions import Action, Button, Edit, Send, from_json, to_json
+from bot.actions import Action, Button, Edit, Send, fit, from_json, to_json
 from bot.context import BotConfig, Ctx
 from bot.incoming import Incoming
 from bot.interview_replies import after_turn, answer_text, current, mark_pressed, status_line
@@ -59,6 +59,7 @@ class Conversation:
                 raise Deferred(incoming.update_id)
             ctx = await self._context(session, incoming)
             await self._route(ctx)
+            ctx.actions = [fit(a) for a in ctx.actions]  # never more than Telegram takes
             row.status, row.reply = "replying", to_json(ctx.actions)
         return ctx.actions
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from bot.actions import Button, Send, clip
@@ -18,15 +20,28 @@ from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history")
+MAX_NAME = 200  # customers.name
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def customer_name(text: str) -> str:
+    """A company name as typed, without control or direction-override characters (they
+    would make one name look like another) and with spacing tidied."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 HISTORY_LINES = 30
 
 
 async def with_customer(ctx: Ctx, command: str, name: str) -> None:
     """Find the customer a command names: pick among several, offer to create an unknown one."""
     assert ctx.user is not None
+    name = customer_name(name)
     if not name:
         ctx.actions.append(Send(ctx.chat_id, say("needs_customer", ctx.lang,
                                                  command=f"/{command}")))
+        return
+    if len(name) > MAX_NAME:
+        ctx.actions.append(Send(ctx.chat_id, say("name_too_long", ctx.lang, limit=MAX_NAME,
+                                                 length=len(name))))
         return
     found = [c for c in await customers.find_by_name(ctx.session, name)
              if await can_see(ctx.session, ctx.user, c)]

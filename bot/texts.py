@@ -70,6 +70,9 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "{customer} completed “{flow}”:\n\n{summary}"},
     "needs_customer": {"zh": "请在命令后写上客户名，例如：{command} 上海示例公司",
                        "en": "Add the customer's name, for example: {command} Acme Ltd"},
+    "name_too_long": {"zh": "公司名称最多 {limit} 个字符，您发送了 {length} 个。",
+                      "en": "A company name can have at most {limit} characters; yours has "
+                            "{length}."},
     "not_found_create": {"zh": "没有找到客户“{name}”。要新建吗？",
                          "en": "There is no customer “{name}”. Create it?"},
     "create_button": {"zh": "新建“{name}”", "en": "Create “{name}”"},
