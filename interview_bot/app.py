@@ -14,7 +14,7 @@ from flows.model import Flow
 from interview_bot.interviews import Clock, InterviewService
 from interview_bot.settings import Settings
 from scheduler.planning import Planner
-from scheduler.policy import load_policy
+from scheduler.policy import POLICY_FILE, load_policy
 from storage import migrate
 from storage.crypto import Cipher, KeyProblem
 from storage.database import create_engine, session_factory
@@ -67,7 +67,8 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
                            cipher=cipher_from(settings))
     try:
         await migrate.upgrade(engine)
-        planner = Planner(load_policy(), settings.interview.timezone,
+        policy = load_policy(settings.reminders.policy_file or POLICY_FILE)
+        planner = Planner(policy, settings.interview.timezone,
                           settings.interview.retention_months)
         service = InterviewService(flows, clock, settings.interview.timezone, planner)
         yield App(settings, engine, session_factory(engine), flows, service, planner)

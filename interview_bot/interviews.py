@@ -178,6 +178,11 @@ class InterviewService:
             customer = await self._customer(session, interview)
             await card.apply(session, interview, customer, question.maps_to, saved.value,
                              saved.other_text, now)
+            # an edit of the card: which field, by whom, never the value
+            await audit.append(session, at=now, actor=interview.respondent_key,
+                               action="card.update", entity="customer",
+                               entity_id=customer.id, fields=[question.maps_to],
+                               channel="interview")
 
     async def _customer(self, session: AsyncSession, interview: Interview) -> Customer:
         customer = await customers.get(session, interview.customer_id)

@@ -36,6 +36,7 @@ class ReminderSettings(BaseModel):
     enabled: bool = True  # the bot also plans and sends reminders
     per_second: float = 30.0  # Telegram allows about 30 messages a second per bot
     lease_seconds: int = 60  # a reminder claimed by a dispatcher that died is retried after
+    policy_file: Path | None = None  # REMINDERS_POLICY_FILE: your own cadences and hours
 
 
 class AdminSettings(BaseModel):

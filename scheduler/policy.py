@@ -20,8 +20,8 @@ class QuietHours(BaseModel):
     @classmethod
     def _clock(cls, value: object) -> object:
         if isinstance(value, str):
-            hours, _, minutes = value.partition(":")
-            return time(int(hours), int(minutes or 0))
+            hours, _, rest = value.partition(":")
+            return time(int(hours), int(rest.partition(":")[0] or 0))  # 8:30, 08:30:00
         return value
 
 
@@ -44,5 +44,7 @@ class ReminderPolicy(BaseModel):
 
 
 def load_policy(path: Path = POLICY_FILE) -> ReminderPolicy:
+    if path != POLICY_FILE and not path.exists():
+        raise ValueError(f"REMINDERS_POLICY_FILE {path} does not exist")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     return ReminderPolicy.model_validate(data or {})

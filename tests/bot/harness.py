@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,9 +21,11 @@ from interview_bot.settings import (
     AdminSettings,
     DatabaseSettings,
     InterviewSettings,
+    ReminderSettings,
     Settings,
     TelegramSettings,
 )
+from scheduler.policy import load_policy
 from storage import accounts
 from storage.models import Answer, utcnow
 from tests.local_bot_api import TOKEN, LocalBotApi
@@ -106,10 +111,22 @@ class BotUnderTest:
                                     now=utcnow())
 
 
+def quiet_week_policy() -> Path:
+    """The shipped reminder policy, with the managers' weekly report moved to a weekday
+    that is not due while a test runs (it would interleave with the replies tests read)."""
+    policy = load_policy()
+    weekday = (datetime.now(UTC).isoweekday() + 3) % 7 + 1  # four days ahead
+    path = Path(tempfile.mkdtemp(prefix="policy-")) / "reminders.yaml"
+    path.write_text(yaml.safe_dump({**policy.model_dump(mode="json"),
+                                    "weekly_report_weekday": weekday}), encoding="utf-8")
+    return path
+
+
 def bot_settings(db_url: str, api: LocalBotApi, flows: list[Path] | None = None,
                  **telegram: Any) -> Settings:
     interview = InterviewSettings(flows=flows) if flows else InterviewSettings()
     return Settings(
+        reminders=ReminderSettings(policy_file=quiet_week_policy()),
         database=DatabaseSettings(url=db_url),
         telegram=TelegramSettings(bot_token=TOKEN, api_server=api.base_url, poll_seconds=1,
                                   **telegram),
