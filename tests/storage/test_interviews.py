@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -240,3 +241,50 @@ async def test_database_speaks_utf8(db_url: str, shipped_flows: dict, clock: Fak
             name = await s.scalar(text("SELECT name FROM customers WHERE id = :id"),
                                   {"id": customer.id})
         assert name == "北京某某科技有限公司 <b>&</b> 😀"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_on_postgresql_the_applications_role_cannot_change_the_trail(
+        db_url: str) -> None:
+    """Run as an ordinary role that owns its database (as in production): the migration
+    takes UPDATE and DELETE on audit_log away from it, before any trigger is reached."""
+    from storage import migrate
+    from storage.database import create_engine
+    from tests.conftest import TEST_CIPHER, _admin
+
+    role = f"ib_app_{uuid.uuid4().hex[:8]}"
+    name = db_url.rsplit("/", 1)[1]
+    await _admin(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        await _admin(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+        await _admin_in(name, f'GRANT ALL ON SCHEMA public TO "{role}"')
+        as_app = db_url.replace("postgres@", f"{role}@", 1)
+        engine = create_engine(as_app, cipher=TEST_CIPHER)
+        try:
+            await migrate.upgrade(engine)
+            async with engine.begin() as conn:
+                await conn.execute(text(
+                    "INSERT INTO audit_log (at, actor, action, entity, fields, channel, "
+                    "outcome, prev_hash, hash) VALUES (now(), 'a', 'b', 'c', '[]', 'd', 'ok', "
+                    "'0', '1')"))
+            for change in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):
+                with pytest.raises(DBAPIError, match="permission denied for table audit_log"):
+                    async with engine.begin() as conn:
+                        await conn.execute(text(change))
+        finally:
+            await engine.dispose()
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _admin(f'DROP ROLE IF EXISTS "{role}"')
+
+
+async def _admin_in(database: str, sql: str) -> None:
+    import asyncpg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    conn = await asyncpg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}")
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
