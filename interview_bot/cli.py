@@ -44,7 +44,7 @@ from storage import (
     staff,
 )
 from storage.database import create_engine
-from storage.models import User
+from storage.models import Contact, Customer, User
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="SPIN customer interviews for sales teams, in Telegram or a terminal.")
@@ -318,9 +318,12 @@ def customers_export_personal(
     customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: print)")]
     = None,
+    contact: Annotated[int | None, typer.Option(help="Only this contact (person) of the "
+                                                     "customer, by id")] = None,
 ) -> None:
-    """Everything held about a customer and its people (a data-subject request), as JSON."""
-    document = asyncio.run(_export_personal(_settings(), customer))
+    """Everything held about a customer and its people, or about one contact (a
+    data-subject request), as JSON."""
+    document = asyncio.run(_export_personal(_settings(), customer, contact))
     text = json.dumps(document, ensure_ascii=False, indent=2, default=_iso) + "\n"
     if out is None:
         typer.echo(text, nl=False)
@@ -335,14 +338,29 @@ def _iso(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
-async def _export_personal(settings: Settings, name: str) -> dict[str, object]:
+async def _export_personal(settings: Settings, name: str,
+                           contact_id: int | None) -> dict[str, object]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customers.get(session, await _customer_id(session, name))
         assert found is not None
-        document = await personal.export_personal(session, found)
+        if contact_id is not None:
+            person = await _contact_of(session, found, contact_id)
+            document = await personal.export_contact(session, person)
+            entity, entity_id = "contact", person.id
+        else:
+            document = await personal.export_personal(session, found)
+            entity, entity_id = "customer", found.id
         await audit.append(session, at=system_clock(), actor="cli", action="personal.export",
-                           entity="customer", entity_id=found.id, channel="cli")
+                           entity=entity, entity_id=entity_id, channel="cli")
         return document
+
+
+async def _contact_of(session: AsyncSession, customer: Customer, contact_id: int) -> Contact:
+    person = await session.get(Contact, contact_id)
+    if person is None or person.customer_id != customer.id:
+        raise _fail(f"{customer.name} has no contact #{contact_id}; `customers "
+                    "export-personal` lists its contacts with their ids")
+    return person
 
 
 @customers_app.command("erase")
@@ -350,21 +368,27 @@ def customers_erase(
     customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
     yes: Annotated[bool, typer.Option("--yes", help="Yes, erase it; this cannot be undone")]
     = False,
+    contact: Annotated[int | None, typer.Option(help="Erase only this contact (person)")]
+    = None,
 ) -> None:
     """Erase a customer's personal data (contacts, answers, interviews, consents, invites,
     what its people sent the bot) and anonymise the record; the audit entry stays."""
     if not yes:
         raise _fail("erasing cannot be undone: add --yes (and consider `customers "
                     "export-personal` first)")
-    counts = asyncio.run(_erase(_settings(), customer))
+    counts = asyncio.run(_erase(_settings(), customer, contact))
     removed = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "nothing else"
-    typer.echo(f"erased: {removed}; the record is now anonymous")
+    typer.echo(f"erased: {removed}" + ("" if contact else "; the record is now anonymous"))
 
 
-async def _erase(settings: Settings, name: str) -> dict[str, int]:
+async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[str, int]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customers.get(session, await _customer_id(session, name))
         assert found is not None
+        if contact_id is not None:
+            person = await _contact_of(session, found, contact_id)
+            return await personal.erase_contact(session, person, actor="cli", channel="cli",
+                                                now=system_clock())
         return await personal.erase(session, found, actor="cli", channel="cli",
                                     now=system_clock())
 

@@ -3,7 +3,7 @@
 CSV (UTF-8 with or without a byte-order mark, UTF-16, GBK/GB18030; comma, tab or
 semicolon) or XLSX (the first sheet). Columns are matched to the information card by
 their Chinese or English headers. Each row is checked; duplicates are found by credit
-code, by normalised company name and by phone, in the file and in the database, and
+code, by normalised company name, by phone and by email, in the file and in the database, and
 merged: empty card fields are filled, filled ones are kept (and the difference is
 reported). All or nothing: one bad row and nothing is imported, every problem listed.
 """
@@ -375,6 +375,7 @@ class _Index:
         self.codes: dict[str, Customer] = {}
         self.names: dict[str, Customer] = {}
         self.phones: dict[str, Customer] = {}  # by blind index: no phone is decrypted
+        self.emails: dict[str, Customer] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession) -> _Index:
@@ -382,15 +383,21 @@ class _Index:
         known = {c.id: c for c in await session.scalars(select(Customer))}
         for customer in known.values():
             index.add(customer, {})
-        for customer_id, phone_index in (await session.execute(
-                select(Contact.customer_id, Contact.phone_index)
-                .where(Contact.phone_index.is_not(None)))):
+        for customer_id, phone_index, email_index in (await session.execute(
+                select(Contact.customer_id, Contact.phone_index, Contact.email_index)
+                .where(Contact.phone_index.is_not(None) | Contact.email_index.is_not(None)))):
             if customer_id in known and phone_index:
                 index.phones.setdefault(phone_index, known[customer_id])
+            if customer_id in known and email_index:
+                index.emails.setdefault(email_index, known[customer_id])
         return index
 
     def phone_key(self, values: dict[str, Any]) -> str | None:
         return blind_index(self.dialect, "phone", values.get("contact.phone"))
+
+    def email_key(self, values: dict[str, Any]) -> str | None:
+        email = values.get("contact.email")
+        return blind_index(self.dialect, "email", email.lower() if email else None)
 
     def add(self, customer: Customer, values: dict[str, Any]) -> None:
         if customer.credit_code:
@@ -398,6 +405,8 @@ class _Index:
         self.names.setdefault(company_key(customer.name), customer)
         if phone := self.phone_key(values):
             self.phones.setdefault(phone, customer)
+        if email := self.email_key(values):
+            self.emails.setdefault(email, customer)
 
     def match(self, values: dict[str, Any]) -> tuple[Customer | None, str]:
         code = values.get("customer.credit_code")
@@ -411,6 +420,9 @@ class _Index:
         phone = self.phone_key(values)
         if phone and phone in self.phones:
             return self.phones[phone], "phone"
+        email = self.email_key(values)
+        if email and email in self.emails:
+            return self.emails[email], "email"
         return None, ""
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.models import (
     Answer,
+    AuditEntry,
     Consent,
     Contact,
     Customer,
@@ -86,6 +87,43 @@ async def export_personal(session: AsyncSession, customer: Customer) -> dict[str
         "audit": [audit.describe(e) for e in await audit.entries(
             session, customer_id=customer.id, limit=10_000)],
     }
+
+
+async def export_contact(session: AsyncSession, contact: Contact) -> dict[str, Any]:
+    """Everything held about one person: their contact record and what the interviews
+    linked to them recorded about them."""
+    interviews = list(await session.scalars(
+        select(Interview).where(Interview.contact_id == contact.id).order_by(Interview.id)))
+    answers = list(await session.scalars(
+        select(Answer).where(Answer.interview_id.in_([i.id for i in interviews]),
+                             Answer.maps_to.like("contact.%")).order_by(Answer.id)))
+    customer = await session.get(Customer, contact.customer_id)
+    return {
+        "contact": _row(contact, CONTACT_FIELDS),
+        "customer": {"id": contact.customer_id, "name": customer.name if customer else None},
+        "recorded_in_interviews": [{"interview": a.interview_id, "field": a.maps_to,
+                                    "value": a.value, "typed": a.raw_text,
+                                    "answered_at": a.answered_at} for a in answers],
+        "audit": [audit.describe(e) for e in await session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "contact",
+                                     AuditEntry.entity_id == str(contact.id))
+            .order_by(AuditEntry.id))],
+    }
+
+
+async def erase_contact(session: AsyncSession, contact: Contact, *, actor: str, channel: str,
+                        now: datetime) -> dict[str, int]:
+    """Remove one person: their contact record and the answers that described them."""
+    interview_ids = [i for i in await session.scalars(
+        select(Interview.id).where(Interview.contact_id == contact.id))]
+    counts = {"answers": await _delete(session, delete(Answer).where(
+        Answer.interview_id.in_(interview_ids), Answer.maps_to.like("contact.%")))}
+    await session.execute(update(Interview).where(Interview.contact_id == contact.id)
+                          .values(contact_id=None))
+    counts["contacts"] = await _delete(session, delete(Contact).where(Contact.id == contact.id))
+    await audit.append(session, at=now, actor=actor, action="contact.erase", entity="contact",
+                       entity_id=contact.id, fields=["contact"], channel=channel)
+    return counts
 
 
 async def erase(session: AsyncSession, customer: Customer, *, actor: str, channel: str,

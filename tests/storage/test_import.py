@@ -133,6 +133,10 @@ async def test_import_merges_duplicates_and_is_all_or_nothing(
             assert contacts["李伟"].decision_role == "decision_maker"
             assert contacts["李伟"].notes == "老客户"
             assert set(contacts) == {"Zhang", "李伟"}  # row 5's 张三 matched Zhang's phone
+        by_email = await run([["Li's new company", "", "", "", "", "", "", "LI@example.com",
+                               "", "", "", "", ""]])
+        assert [re.sub(r" \(#\d+\)", "", m) for m in by_email.merged] == [
+            "row 2 → 上海示例科技有限公司, same email"]  # found through its blind index
         again = await run(ROWS)
         assert again.created == [] and len(again.merged) == 4  # importing twice adds nothing
         assert await count() == 2

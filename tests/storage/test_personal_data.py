@@ -94,3 +94,30 @@ async def test_retention_purges_finished_interviews_of_long_closed_customers(
                 Answer.customer_id == gone.id)) == 0
             newest = (await audit.entries(s, customer_id=gone.id, limit=1))[0]
             assert newest.action == "interview.purge"
+
+
+async def test_one_person_can_be_exported_and_erased_leaving_the_company_record(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        acme = await _answered(h, "Acme")
+        async with h.sessions() as s:
+            (person,) = (await s.scalars(select(Contact))).all()
+            held = await personal.export_contact(s, person)
+        assert held["contact"]["phone"] == "+8613800138000"
+        assert {r["field"] for r in held["recorded_in_interviews"]} == {
+            "contact.name", "contact.title", "contact.decision_role", "contact.phone"}
+        async with h.sessions.begin() as s:
+            person = await s.get(Contact, person.id)
+            assert person is not None
+            removed = await personal.erase_contact(s, person, actor="cli", channel="cli",
+                                                   now=clock())
+        assert removed == {"answers": 4, "contacts": 1}
+        async with h.sessions() as s:
+            assert (await s.scalars(select(Contact))).all() == []
+            left = (await s.scalars(select(Answer.maps_to).where(
+                Answer.customer_id == acme.id))).all()
+            assert "deal.budget" in left and not any(
+                (m or "").startswith("contact.") for m in left)
+            customer = await s.get(Customer, acme.id)
+            assert customer is not None and customer.budget == "500k_1m"  # the company stays
+            assert await audit.verify_chain(s) is None
