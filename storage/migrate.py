@@ -8,10 +8,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Replicas starting together on one PostgreSQL take turns: the first migrates, the others
+# wait for its transaction and then find the schema current. The number is arbitrary but
+# fixed ("interview" in ASCII).
+MIGRATION_LOCK = 0x696E74657276
 
 
 def alembic_config() -> Config:
@@ -29,6 +33,9 @@ def _upgrade(connection: Connection) -> None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the database to the newest schema; safe to call on every start."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": MIGRATION_LOCK})
         await connection.run_sync(_upgrade)
 
 
