@@ -44,7 +44,7 @@ def parse(data: str) -> QuestionButton | tuple[str, str] | None:
     with_option = parts[0] in {"a", "t"}
     if (with_option and len(parts) == 5) or (parts[0] in {"d", "s", "b"} and len(parts) == 4):
         numbers = parts[1:3] + parts[4:]
-        if not all(n.isdigit() for n in numbers):  # no signs, no blanks: ids are >= 0
+        if not all(n.isdecimal() for n in numbers):  # no signs, no blanks: ids are >= 0
             return None
         option = int(parts[4]) if with_option else -1
         return QuestionButton(parts[0], int(parts[1]), int(parts[2]), parts[3], option)

@@ -77,7 +77,7 @@ async def report(ctx: Ctx, args: str) -> None:
     assert ctx.user is not None
     days = 7
     if args.strip():
-        if not args.strip().isdigit() or not 1 <= int(args.strip()) <= 366:
+        if not args.strip().isdecimal() or not 1 <= int(args.strip()) <= 366:
             ctx.actions.append(Send(ctx.chat_id, say("report_usage", ctx.lang)))
             return
         days = int(args.strip())

@@ -67,7 +67,7 @@ async def picked(ctx: Ctx, kind: str, argument: str) -> bool:
     command = pending.get("command")
     if ctx.user is None or command not in NEEDS_CUSTOMER:
         return False
-    if kind == "pick" and argument.isdigit():
+    if kind == "pick" and argument.isdecimal():
         customer = await ctx.session.get(Customer, int(argument))
         if customer is None or not await can_see(ctx.session, ctx.user, customer):
             return False
@@ -181,7 +181,7 @@ async def list_customers(ctx: Ctx) -> None:
 
 async def add_user(ctx: Ctx, args: str) -> None:
     parts = args.split(maxsplit=2)
-    if len(parts) < 3 or not parts[0].isdigit() or parts[1] not in accounts.ROLES:
+    if len(parts) < 3 or not parts[0].isdecimal() or parts[1] not in accounts.ROLES:
         ctx.actions.append(Send(ctx.chat_id, say("adduser_usage", ctx.lang)))
         return
     telegram_id, role, name = int(parts[0]), parts[1], parts[2].strip()[:200]

@@ -12,7 +12,7 @@ from storage.reporting import visible_owner_ids
 
 
 async def _person(ctx: Ctx, word: str) -> User | None:
-    if not word.isdigit():
+    if not word.isdecimal():
         return None
     return await accounts.user_by_telegram(ctx.session, int(word))
 

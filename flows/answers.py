@@ -135,7 +135,7 @@ def _match_option(question: Question, token: str, lang: str) -> str | None:
     folded = fold(token)
     if question.type == QuestionType.SCALE:
         return folded if folded in {i for i, _ in opts} else None
-    if folded.isdigit():
+    if folded.isdecimal():
         index = int(folded) - 1
         return opts[index][0] if 0 <= index < len(opts) else None
     if question.type == QuestionType.YES_NO:
@@ -166,7 +166,7 @@ def _single_choice(question: Question, text: str, lang: str) -> Parsed:
         return Parsed(OTHER_CHOICE_ID, needs_other_text=True)
     if found is not None:
         return Parsed(int(found) if question.type == QuestionType.SCALE else found)
-    if question.other and not fold(text).isdigit():
+    if question.other and not fold(text).isdecimal():
         return Parsed(OTHER_CHOICE_ID, other_text=text)
     raise InvalidAnswer(_choice_hint(question, text, lang))
 
@@ -182,7 +182,7 @@ def _multi_choice(question: Question, text: str, lang: str) -> Parsed:
         (picked.add(found) if found else unmatched.append(token))
     if unmatched and not question.other:
         raise InvalidAnswer(_choice_hint(question, unmatched[0], lang))
-    if unmatched and any(fold(t).isdigit() for t in unmatched):
+    if unmatched and any(fold(t).isdecimal() for t in unmatched):
         raise InvalidAnswer(_choice_hint(question, unmatched[0], lang))
     other_text = "、".join(unmatched) if unmatched else None
     if other_text:

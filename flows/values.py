@@ -132,8 +132,8 @@ def parse_phone(raw: str) -> str | None:
         text = "+" + text[2:]
     if text.startswith("+"):
         digits = text[1:]
-        return text if digits.isdigit() and 8 <= len(digits) <= 15 else None
-    if not text.isdigit():
+        return text if digits.isdecimal() and 8 <= len(digits) <= 15 else None
+    if not text.isdecimal():
         return None
     if len(text) == 11 and re.match(r"^1[3-9]", text):
         return "+86" + text

@@ -58,7 +58,7 @@ async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str,
 
 async def staff_by_keys(session: AsyncSession, keys: set[str]) -> list[User]:
     """Staff behind respondent keys such as "tg:123" (other keys are ignored)."""
-    ids = {int(k[3:]) for k in keys if k.startswith("tg:") and k[3:].isdigit()}
+    ids = {int(k[3:]) for k in keys if k.startswith("tg:") and k[3:].isdecimal()}
     if not ids:
         return []
     return list(await session.scalars(select(User).where(User.telegram_id.in_(ids))))

@@ -46,7 +46,7 @@ async def _respondents(session: AsyncSession, customer_id: int) -> set[int]:
         Consent.customer_id == customer_id)))
     keys = await session.scalars(select(Interview.respondent_key).where(
         Interview.customer_id == customer_id, Interview.respondent_user_id.is_(None)))
-    ids |= {int(k[3:]) for k in keys if k.startswith("tg:") and k[3:].isdigit()}
+    ids |= {int(k[3:]) for k in keys if k.startswith("tg:") and k[3:].isdecimal()}
     return {i for i in ids if i is not None}
 
 

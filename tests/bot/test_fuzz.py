@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -75,6 +75,8 @@ def _at(flow: Any, question_id: str) -> InterviewState:
 
 
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+# found by this test: "¹" passes str.isdigit() but int() refuses it
+@example(calls=[(command, "manager", "¹") for command in COMMANDS][:40])
 @given(calls=st.lists(st.tuples(st.sampled_from(COMMANDS), st.sampled_from(
     ["stranger", "rep", "manager", "admin"]), NASTY), min_size=40, max_size=40))
 def test_any_arguments_to_any_command_from_anyone(tmp_path_factory: Any,
