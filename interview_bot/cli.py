@@ -17,7 +17,6 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runner import make_runtime, reminder_runtime, serve, sqlite_dispatcher_lock
 from flows.errors import FlowLoadError
 from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
@@ -161,6 +160,8 @@ def run(
     """The main job: the Telegram bot when a token is set, else the terminal interview."""
     settings = _settings()
     if settings.telegram.bot_token is not None:
+        from bot.runner import serve  # the Telegram frameworks: imported only when they run
+
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         try:
             asyncio.run(serve(settings, framework=framework, webhook=webhook))
@@ -563,6 +564,8 @@ def reminders_tick() -> None:
 async def _reminders_tick(settings: Settings) -> None:
     if settings.telegram.bot_token is None:
         raise _fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
+    from bot.runner import make_runtime, reminder_runtime, sqlite_dispatcher_lock
+
     runtime = make_runtime("aiogram", settings.telegram.bot_token.get_secret_value(),
                            settings.telegram.api_server)
     try:
@@ -698,7 +701,7 @@ async def _audit(settings: Settings, customer: str | None, user: int | None,
 async def _customer_id(session: AsyncSession, name_or_id: str) -> int:
     """A customer named on the command line: `#12` or `12` by id, else by name."""
     key = name_or_id.strip().lstrip("#")
-    if key.isdigit() and await customers.get(session, int(key)) is not None:
+    if key.isdecimal() and await customers.get(session, int(key)) is not None:
         return int(key)
     found = await customers.find_by_name(session, name_or_id)
     if not found:
