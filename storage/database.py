@@ -40,6 +40,12 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection, handed out in turn by the pool's asyncio queue: SQLite has one
+        # writer at a time anyway, and waiting in the queue costs nothing, where a second
+        # connection waiting for the file lock sleeps in SQLite's busy handler (1, 2, 5,
+        # 10 … 100 ms) long after the lock is free. Other processes (the CLI beside a
+        # running bot) still meet the busy timeout.
+        options.update(pool_size=1, max_overflow=0)
         engine = _create_async_engine(url, **options)
         _configure_sqlite(engine, synchronous)
     else:
