@@ -16,7 +16,8 @@ SNOOZE = {"1d": timedelta(days=1), "7d": timedelta(days=7)}
 async def press(ctx: Ctx, argument: str) -> bool:
     """False when the button is not this person's, or the reminder was already handled."""
     reminder_id, _, action = argument.partition(".")
-    reminder = await ctx.session.get(Reminder, int(reminder_id)) if reminder_id.isdecimal() else None
+    known = reminder_id.isdecimal()
+    reminder = await ctx.session.get(Reminder, int(reminder_id)) if known else None
     # "pending" too: the message can be pressed before its sending has been recorded
     if (reminder is None or ctx.user is None or reminder.recipient_id != ctx.user.id
             or reminder.status not in ("sent", "pending")):

@@ -222,7 +222,8 @@ class Planner:
                 due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
                 payload={"days": 7})
 
-    async def _escalate(self, session: AsyncSession, manager: User, overdue: list[Customer],
+    async def _escalate(self, session: AsyncSession, manager: User,
+                        overdue: list[reminders.Overdue],
                         today: date, now: datetime) -> None:
         limit = self.policy.escalate_after_days
         late = [c for c in overdue

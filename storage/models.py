@@ -82,6 +82,8 @@ class Customer(Base):
     """The customer information card (seed 003)."""
 
     __tablename__ = "customers"
+    # a team's overdue revisits: an index range per rep (bench M5)
+    __table_args__ = (Index("ix_customers_owner_revisit", "owner_id", "revisit_due_on"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), index=True)
