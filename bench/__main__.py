@@ -1,0 +1,107 @@
+"""`make bench`: run the measurements side by side and write bench/RESULTS.md.
+
+    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+from bench import machine, report
+from bench.throughput import Settings, burst, contenders, open_loop, saturate
+
+HERE = Path(__file__).parent
+
+
+async def m1(work: Path, s: Settings, rounds: int,
+             pick: str = "") -> dict[str, list[dict[str, float]]]:
+    """Every contender once per round, rounds interleaved (a drifting machine hits all)."""
+    bots = {k: v for k, v in contenders(work).items()
+            if not pick or any(p in k for p in pick.split(","))}
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in bots}
+    plan = [(name, 0.0) for name in bots]
+    plan += [(name + " @40ms", 0.040) for name in bots
+             if "PTB" in name or "ours, polling, SQLite" in name or "MemoryStorage" in name]
+    results |= {name: [] for name, _ in plan}
+    for r in range(rounds):
+        for name, latency in plan:
+            base = name.removesuffix(" @40ms")
+            f = await saturate(bots[base], work, s, latency)
+            results[name].append({"answers_s": f.per_second, "cpu_us": f.cpu_us_per_answer,
+                                  "p50": f.p50_ms, "p99": f.p99_ms, "timeouts": f.timeouts,
+                                  "rss_mb": f.rss_mb})
+            print(f"M1 round {r + 1} {name}: {f.per_second:.0f} answers/s, "
+                  f"{f.cpu_us_per_answer:.0f} µs CPU/answer, p99 {f.p99_ms:.1f} ms", flush=True)
+    return results
+
+
+async def m2(work: Path, s: Settings, ceiling: float) -> dict[str, dict[int, dict[str, float]]]:
+    bots = contenders(work)
+    names = ["aiogram echo (framework floor)", "aiogram FSM, MemoryStorage",
+             "ours, polling, SQLite", "ours, polling, PostgreSQL"]
+    results: dict[str, dict[int, dict[str, float]]] = {n: {} for n in names}
+    for share in (10, 50, 60, 80):
+        for name in names:
+            f = await open_loop(bots[name], work, ceiling * share / 100, s)
+            results[name][share] = {"answers_s": f.per_second, "p50": f.p50_ms,
+                                    "p99": f.p99_ms, "timeouts": f.timeouts}
+            print(f"M2 {share}% {name}: {f.per_second:.0f}/s p50 {f.p50_ms:.1f} "
+                  f"p99 {f.p99_ms:.1f} ms", flush=True)
+    return results
+
+
+async def m3(work: Path) -> dict[str, dict[str, tuple[int, int, int]]]:
+    bots = contenders(work)
+    names = ["aiogram FSM, MemoryStorage", "aiogram FSM, RedisStorage",
+             "PTB ConversationHandler + PicklePersistence", "ours, polling, SQLite",
+             "ours, webhook, PostgreSQL"]
+    results: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for name in names:
+        results[name] = {"ten answers": await burst(bots[name], work, double_tap=False),
+                         "double tap": await burst(bots[name], work, double_tap=True)}
+        print(f"M3 {name}: {results[name]}", flush=True)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--only", default="M1,M2,M3,M4,M5")
+    parser.add_argument("--bots", default="", help="M1 only these (name substrings, a,b)")
+    parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    s = Settings(seconds=args.seconds, concurrency=args.concurrency)
+    sections: dict[str, object] = {"machine": machine.describe()}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        if "M1" in only:
+            sections["M1"] = asyncio.run(m1(work, s, args.rounds, args.bots))
+        if "M2" in only:
+            ours = sections.get("M1", {}).get("ours, polling, SQLite")  # type: ignore[union-attr]
+            ceiling = statistics.median(r["answers_s"] for r in ours) if ours else 300.0
+            sections["M2"] = asyncio.run(m2(work, s, ceiling))
+            sections["M2 ceiling"] = ceiling
+        if "M3" in only:
+            sections["M3"] = asyncio.run(m3(work))
+        if "M4" in only:
+            from bench import memory
+            sections["M4"] = memory.run(work)
+        if "M5" in only:
+            from bench import overdue
+            sections["M5"] = asyncio.run(overdue.run(work))
+    args.out.with_suffix(".json").write_text(json.dumps(sections, indent=1, default=str),
+                                             encoding="utf-8")
+    args.out.write_text(report.markdown(sections), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""A local Bot API server for benchmarks (loopback only).
+
+Real `getUpdates` long polling with offset semantics, or webhook delivery once the bot
+calls `setWebhook`; Telegram's published limits (about 30 messages/s overall, 1/s per
+chat with a small burst, 20/min per group: 429 with `retry_after` past them) when
+`limits` is on; a configurable response latency; counters. Unlike the test server
+(`tests/local_bot_api.py`) it keeps no call log, so it stays fast for millions of calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+TOKEN = "123456:BENCH-token"
+BOT = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage"}
+
+
+@dataclass
+class Bucket:
+    """A token bucket: `rate` per second, up to `burst` at once."""
+
+    rate: float
+    burst: float
+    tokens: float = -1.0
+    at: float = 0.0
+
+    def take(self, now: float) -> float:
+        """Take one token; return 0 if there was one, else the seconds until there is."""
+        if self.tokens < 0:
+            self.tokens, self.at = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
+@dataclass
+class BenchBotApi:
+    limits: bool = False
+    latency: float = 0.0  # seconds before every answer but getUpdates
+    on_send: Callable[[int, int, dict[str, Any], float], None] | None = None
+    counters: Counter[str] = field(default_factory=Counter)
+    _updates: deque[dict[str, Any]] = field(default_factory=deque)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _overall: Bucket = field(default_factory=lambda: Bucket(30.0, 30.0))
+    _chats: dict[int, Bucket] = field(default_factory=dict)
+    _webhook: dict[str, Any] = field(default_factory=dict)
+    _pusher: asyncio.Task[None] | None = None
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, backlog=1024)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._pusher is not None:
+            self._pusher.cancel()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def push(self, update: dict[str, Any]) -> float:
+        """Make an update available; returns the moment it became available."""
+        update["update_id"] = next(self._ids)
+        self._updates.append(update)
+        self._arrived.set()
+        return time.perf_counter()
+
+    # ------------------------------------------------------------------ HTTP
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        self.counters[method] += 1
+        params = await _params(request)
+        if method == "getUpdates":
+            return await self._get_updates(params)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if method in SEND_METHODS:
+            return self._send(method, params)
+        if method == "getMe":
+            return _ok(BOT)
+        if method == "setWebhook":
+            self._webhook = params
+            if self._pusher is None:
+                self._pusher = asyncio.create_task(self._push_webhooks())
+            return _ok(True)
+        if method in ("editMessageText", "editMessageReplyMarkup"):
+            return _ok({"message_id": int(params.get("message_id", 0)), "date": 1_790_000_000,
+                        "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                        "text": params.get("text", "")})
+        if method == "getWebhookInfo":
+            return _ok({"url": self._webhook.get("url", ""), "pending_update_count": 0,
+                        "has_custom_certificate": False})
+        return _ok(True)
+
+    def _send(self, method: str, params: dict[str, Any]) -> web.Response:
+        chat = int(params["chat_id"])
+        now = time.perf_counter()
+        if self.limits:
+            group = chat < 0
+            bucket = self._chats.setdefault(
+                chat, Bucket(20 / 60, 3.0) if group else Bucket(1.0, 3.0))
+            wait = max(bucket.take(now), self._overall.take(now))
+            if wait:
+                self.counters["429"] += 1
+                return _error(429, f"Too Many Requests: retry after {math.ceil(wait)}",
+                              parameters={"retry_after": math.ceil(wait)})
+        self.counters["sent"] += 1
+        message_id = next(self._message_ids)
+        if self.on_send is not None:
+            self.on_send(chat, message_id, params, now)
+        return _ok({"message_id": message_id, "date": 1_790_000_000,
+                    "chat": {"id": chat, "type": "private"}, "text": params.get("text", "")})
+
+    async def _get_updates(self, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        while self._updates and self._updates[0]["update_id"] < offset:
+            self._updates.popleft()  # confirmed by the offset
+        limit = int(params.get("limit") or 100)
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        while not self._updates and time.monotonic() < deadline:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), deadline - time.monotonic())
+        return _ok(list(itertools.islice(self._updates, limit)))
+
+    async def _push_webhooks(self) -> None:
+        """Deliver updates to the webhook, up to 40 at a time (Telegram's default)."""
+        url = str(self._webhook["url"])
+        headers = {"X-Telegram-Bot-Api-Secret-Token": str(self._webhook.get("secret_token", ""))}
+        slots = asyncio.Semaphore(40)
+        connector = aiohttp.TCPConnector(limit=40)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            async def deliver(update: dict[str, Any]) -> None:
+                try:
+                    for _ in range(50):
+                        async with http.post(url, json=update, headers=headers) as response:
+                            if response.status == 200:
+                                return
+                        await asyncio.sleep(0.1)
+                finally:
+                    slots.release()
+
+            while True:
+                while not self._updates:
+                    self._arrived.clear()
+                    await self._arrived.wait()
+                await slots.acquire()
+                asyncio.create_task(deliver(self._updates.popleft()))  # noqa: RUF006
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(status: int, description: str, **extra: Any) -> web.Response:
+    return web.json_response({"ok": False, "error_code": status, "description": description,
+                              **extra}, status=status)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        return dict(await request.json() or {})
+    form = await request.post() if request.can_read_body else {}
+    params: dict[str, Any] = {**request.query, **{k: v for k, v in form.items()
+                                                  if isinstance(v, str)}}
+    for key, value in list(params.items()):
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(json.JSONDecodeError):
+                params[key] = json.loads(value)
+    return params

@@ -1,0 +1,150 @@
+"""The bots under measurement: how to start each one, and the script its users play."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from bench.bot_api import TOKEN
+from bench.load import Step
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+FIRST_USER = 100_000
+
+# Our pre_meeting questionnaire from a deep link: consent, industry by button, then
+# typed answers with two invalid ones (a word where a number is expected, twice).
+REST = ["Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry", "many", "12", "3",
+        "CFO", "2", "no", "Faster orders", "1", "Year end", "yes", "3", "yes", "Pricing"]
+OURS_SCRIPT: list[Step] = [("tap", ".y"), ("tap", "Manufacturing"), ("text", "lots"),
+                           ("text", "300"), *(("text", answer) for answer in REST)]
+# The peers' 12 questions (bench/peers/fsm_aiogram.py): two taps, two invalid answers.
+PEER_SCRIPT: list[Step] = [
+    ("text", "/start bench"), ("tap", 0), ("text", "many"), ("text", "120"),
+    ("text", "Widgets"), ("text", "Li Wei"), ("text", "CTO"), ("text", "Manual entry"),
+    ("text", "x"), ("text", "12"), ("text", "CFO"), ("text", "50000"), ("text", "Pricing"),
+    ("text", "None yet"), ("tap", 1)]
+# M3: where a burst starts (steps played first), and the ten valid answers sent at once
+BURST_PEER = (PEER_SCRIPT[:2], ["120", "Widgets", "Li Wei", "CTO", "Manual entry", "12",
+                                "CFO", "50000", "Pricing", "None yet"])
+BURST_OURS = (OURS_SCRIPT[:4], ["Widgets", "Li Wei", "CTO", "1", "/skip", "1,4",
+                                "Manual entry", "12", "3", "CFO"])
+
+@dataclass
+class BotProcess:
+    name: str
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)  # ours: one invite per user
+    database: str | None = None  # ours on PostgreSQL: dropped afterwards
+    buttons: bool = True  # the echo bots show none: their users type every step
+    process: subprocess.Popen[bytes] | None = None
+
+    def script(self, user: int) -> list[Step]:
+        if not self.tokens:
+            return PEER_SCRIPT if self.buttons else [("text", str(v)) for _, v in PEER_SCRIPT]
+        return [("text", f"/start {self.tokens[user - FIRST_USER]}"), *OURS_SCRIPT]
+
+    def burst(self, user: int) -> tuple[list[Step], list[str]]:
+        """Steps to play first, then the ten answers a burst sends at once."""
+        if not self.tokens:
+            return BURST_PEER
+        prefix, answers = BURST_OURS
+        return self.script(user)[:len(prefix) + 1], answers
+
+    def start(self, api_base: str, core: int, log: Path) -> None:
+        env = {**os.environ, **self.env, "BENCH_API": api_base, "BENCH_TOKEN": TOKEN,
+               "TELEGRAM_API_SERVER": api_base, "PYTHONPATH": str(ROOT)}
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                self.command, env=env, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+
+    def cpu_seconds(self) -> float:
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_bytes(self) -> int:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                await asyncio.to_thread(self.process.wait, 20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        if self.database:
+            await _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+
+def peer(name: str, module: str, **env: str) -> BotProcess:
+    return BotProcess(name, [sys.executable, "-m", f"bench.peers.{module}"], env,
+                      buttons=module not in ("null_bot", "echo_aiogram"))
+
+
+async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: int,
+               port: int = 0) -> BotProcess:
+    """Our bot, with a fresh database holding one customer and invite per simulated user.
+    Personal data is encrypted, as in production (keys made for this run)."""
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    os.environ.setdefault("SECURITY_BLIND_INDEX_KEY", uuid.uuid4().hex * 2)
+    database = None
+    if postgres:
+        database = f"bench_{uuid.uuid4().hex[:10]}"
+        await _admin(f'CREATE DATABASE "{database}"')
+        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        url = f"{url}/{database}"
+    else:
+        # a new file each time: the bench server numbers updates from 1 again
+        url = f"sqlite+aiosqlite:///{work / f'{name}-{uuid.uuid4().hex[:6]}.db'}"
+    env = {"DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_POLL_SECONDS": "25",
+           "INTERVIEW_LANGUAGE": "en"}
+    if webhook:
+        env |= {"TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
+                "TELEGRAM_WEBHOOK_SECRET": "bench-secret", "TELEGRAM_WEBHOOK_PORT": str(port)}
+    tokens = await seed_invites(url, users)
+    command = [sys.executable, "-m", "interview_bot", "run", *(["--webhook"] if webhook else [])]
+    return BotProcess(name, command, env, tokens, database)
+
+
+async def seed_invites(url: str, users: int) -> list[str]:
+    from interview_bot.app import open_app
+    from interview_bot.settings import DatabaseSettings, Settings
+    from storage import customers, invites
+
+    now = datetime.now(UTC)
+    tokens = []
+    async with open_app(Settings(database=DatabaseSettings(url=url))) as app:
+        for first in range(0, users, 1000):
+            async with app.sessions.begin() as session:
+                for n in range(first, min(users, first + 1000)):
+                    customer = await customers.create(session, f"Bench Co {n}", now)
+                    _, token = await invites.create(
+                        session, customer_id=customer.id, flow_id="pre_meeting",
+                        created_by=None, now=now, valid_for=timedelta(days=2))
+                    tokens.append(token)
+    return tokens
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()

@@ -1,0 +1,119 @@
+"""bench/RESULTS.md from the figures of one run."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime
+from typing import Any
+
+FLOOR = "aiogram echo (framework floor)"
+OURS = "ours, polling, SQLite"
+FSM = "aiogram FSM, MemoryStorage"
+PTB = "PTB ConversationHandler + PicklePersistence"
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def _spread(runs: list[dict[str, float]], key: str) -> str:
+    values = [r[key] for r in runs]
+    return f"{min(values):.0f}–{max(values):.0f}"
+
+
+def _m1(m1: dict[str, list[dict[str, float]]]) -> list[str]:
+    lines = ["## M1: answers per second at saturation (64 users answering back to back)", "",
+             "| bot | answers/s (median) | spread | CPU µs/answer | p50 ms | p99 ms "
+             "| RSS MB | timeouts |", "|---|---|---|---|---|---|---|---|"]
+    for name, runs in m1.items():
+        if not runs:
+            continue
+        lines.append(f"| {name} | {_median(runs, 'answers_s'):.0f} | "
+                     f"{_spread(runs, 'answers_s')} | {_median(runs, 'cpu_us'):.0f} | "
+                     f"{_median(runs, 'p50'):.1f} | {_median(runs, 'p99'):.1f} | "
+                     f"{_median(runs, 'rss_mb'):.0f} | {sum(r['timeouts'] for r in runs):.0f} |")
+    lines += ["", "Ratios (medians of the same run):", ""]
+    speed = {name: _median(runs, "answers_s") for name, runs in m1.items() if runs}
+    for mine, other, target in [
+            (OURS, FLOOR, 0.5), ("ours, polling, PostgreSQL", FLOOR, 0.5),
+            ("ours, webhook, PostgreSQL", FLOOR, 0.5), (OURS, FSM, 1.0),
+            (OURS + " @40ms", PTB + " @40ms", 10.0)]:
+        if mine in speed and other in speed and speed[other]:
+            ratio = speed[mine] / speed[other]
+            lines.append(f"- {mine} / {other}: **{ratio:.2f}×** (target ≥ {target:g}×: "
+                         f"{'met' if ratio >= target else 'NOT met'})")
+    if OURS in speed:
+        lines.append(f"- {OURS} ≥ 500 answers/s on 2 cores: "
+                     f"{'met' if speed[OURS] >= 500 else 'NOT met'} ({speed[OURS]:.0f}/s)")
+    return lines
+
+
+def _m2(m2: dict[str, dict[int, dict[str, float]]], ceiling: float) -> list[str]:
+    lines = ["", f"## M2: latency under open-loop load (Poisson arrivals, think time "
+                 f"0.5 s), at shares of our SQLite M1 maximum ({ceiling:.0f} answers/s)", "",
+             "| bot | load | answers/s done | p50 ms | p99 ms | timeouts |",
+             "|---|---|---|---|---|---|"]
+    for name, by_share in m2.items():
+        for share, f in sorted(by_share.items()):
+            lines.append(f"| {name} | {share} % | {f['answers_s']:.0f} | {f['p50']:.1f} | "
+                         f"{f['p99']:.1f} | {f['timeouts']:.0f} |")
+    if OURS in m2 and FLOOR in m2 and 60 in m2[OURS]:
+        added = m2[OURS][60]["p99"] - m2[FLOOR][60]["p99"]
+        lines += ["", f"p99 added over the echo floor at 60 % load: **{added:.1f} ms** "
+                      f"(target ≤ 50 ms: {'met' if added <= 50 else 'NOT met'})"]
+    return lines
+
+
+def _m3(m3: dict[str, dict[str, tuple[int, int, int]]]) -> list[str]:
+    lines = ["", "## M3: bursts from one user", "",
+             "Ten valid answers sent at once; one button tapped twice at once. *Should*: "
+             "how many questions the burst should move the questionnaire on; *moved*: how "
+             "far it moved (fewer: answers lost; more: one answer taken twice); *re-shown*: "
+             "prompts sent more than once.", "",
+             "| bot | ten answers: should / moved / re-shown "
+             "| double tap: should / moved / re-shown |", "|---|---|---|"]
+    for name, r in m3.items():
+        lines.append(f"| {name} | {' / '.join(map(str, r['ten answers']))} | "
+                     f"{' / '.join(map(str, r['double tap']))} |")
+    return lines
+
+
+def _m4(m4: dict[str, dict[int, float]]) -> list[str]:
+    lines = ["", "## M4: memory per open interview", "", "| measure | " + " | ".join(
+        f"{n:,} open" for n in sorted(next(iter(m4.values())))) + " |"]
+    sizes = sorted({n for v in m4.values() for n in v})
+    lines[-1] = "| measure | " + " | ".join(f"{n:,} open" for n in sizes) + " |"
+    lines.append("|---|" + "---|" * len(sizes))
+    for name, values in m4.items():
+        cells = [f"{values[n]:,.0f}" if n in values else "—" for n in sizes]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _m5(m5: dict[str, dict[str, dict[str, tuple[float, float]]]]) -> list[str]:
+    lines = ["", "## M5: overdue revisits over 1,000,000 customers (1,000 reps, a team of 10)",
+             "", "| database | index | query | p50 ms | p99 ms |", "|---|---|---|---|---|"]
+    for db, by_index in m5.items():
+        for index, queries in by_index.items():
+            for query, (p50, p99) in queries.items():
+                lines.append(f"| {db} | {index} | {query} | {p50:.1f} | {p99:.1f} |")
+    return lines
+
+
+def markdown(sections: dict[str, Any]) -> str:
+    lines = ["# Benchmark results", "",
+             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
+             "(bench/README.md says how). Every figure below comes from this one run.", ""]
+    lines += [f"- {k}: {v}" for k, v in sections["machine"].items()]
+    lines.append("")
+    if "M1" in sections:
+        lines += _m1(sections["M1"])
+    if "M2" in sections:
+        lines += _m2(sections["M2"], sections["M2 ceiling"])
+    if "M3" in sections:
+        lines += _m3(sections["M3"])
+    if "M4" in sections:
+        lines += _m4(sections["M4"])
+    if "M5" in sections:
+        lines += _m5(sections["M5"])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+"""One measured session: the bench Bot API server here, one bot in a subprocess on the
+other core, and simulated users driving it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import socket
+import statistics
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.bot_api import BenchBotApi
+from bench.bots import FIRST_USER, BotProcess
+from bench.load import Load
+
+BOT_CORE, LOAD_CORE = 0, 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Figures:
+    answers: int
+    seconds: float
+    cpu_seconds: float
+    p50_ms: float
+    p99_ms: float
+    timeouts: int
+    rss_mb: float
+
+    @property
+    def per_second(self) -> float:
+        return self.answers / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_us_per_answer(self) -> float:
+        return self.cpu_seconds / self.answers * 1e6 if self.answers else float("nan")
+
+
+@contextlib.asynccontextmanager
+async def running(bot: BotProcess, work: Path, *, latency: float = 0.0,
+                  limits: bool = False) -> AsyncIterator[tuple[BenchBotApi, Load]]:
+    with contextlib.suppress(OSError):
+        os.sched_setaffinity(0, {LOAD_CORE})
+    api = BenchBotApi(limits=limits, latency=latency)
+    await api.start()
+    load = Load(api, bot.script)
+    bot.start(api.base_url, BOT_CORE, work / f"{bot.name}.log")
+    try:
+        deadline = time.monotonic() + 60
+        while not (api.counters["getUpdates"] or api.counters["setWebhook"]):
+            if bot.process is not None and bot.process.poll() is not None:
+                raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{bot.name} never connected")
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        yield api, load
+    finally:
+        await bot.stop()
+        await api.stop()
+
+
+def users(start: int = FIRST_USER) -> itertools.count[int]:
+    return itertools.count(start)
+
+
+async def window(bot: BotProcess, load: Load, work: asyncio.Task[None], warmup: float,
+                 seconds: float) -> Figures:
+    """Measure while `work` runs: after `warmup`, for `seconds` (CPU of the bot process)."""
+    await asyncio.sleep(warmup)
+    cpu, started = bot.cpu_seconds(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    cpu, ended = bot.cpu_seconds() - cpu, time.perf_counter()
+    rss = bot.rss_bytes()
+    work.cancel()  # users still under way are not counted; no need to wait for them
+    with contextlib.suppress(asyncio.CancelledError):
+        await work
+    done = [i for i, at in enumerate(load.answered) if started <= at <= ended]
+    lat = sorted(load.latencies[i] for i in done)
+    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [float("nan")] * 99
+    return Figures(len(done), ended - started, cpu, q[49] * 1000, q[98] * 1000, load.timeouts,
+                   rss / 2**20)
