@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from storage import migrate
@@ -37,6 +38,18 @@ def cli(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[s
     return subprocess.run([sys.executable, "-m", "interview_bot", *args], input=stdin,
                           capture_output=True, text=True, cwd=cwd, env=env, timeout=60,
                           check=False)
+
+
+def cli_on(db: str, cwd: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """A runner for tests that give several commands against one database."""
+    env = {**os.environ, "DATABASE_URL": db}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
+                              capture_output=True, text=True, cwd=cwd, timeout=60,
+                              check=False)
+
+    return run
 
 
 def test_validate_reports_every_problem_with_its_position(tmp_path: Path) -> None:
@@ -151,12 +164,7 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
     done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme 华东",
                "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    env = {**os.environ, "DATABASE_URL": db}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                              check=False)
+    run = cli_on(db, tmp_path)
 
     exported = run("export", "--format", "xlsx", "--out", "team.xlsx", "--lang", "en")
     assert exported.returncode == 0, exported.stderr
@@ -184,12 +192,7 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_staff_changes_and_reassignment_from_the_command_line(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 's.db'}"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                              check=False)
+    run = cli_on(f"sqlite:///{tmp_path / 's.db'}", tmp_path)
 
     for tg, role, name in ((11, "rep", "Wang"), (12, "rep", "Chen")):
         assert run("users", "add", "--telegram-id", str(tg), "--role", role,
@@ -228,12 +231,7 @@ def test_staff_changes_and_reassignment_from_the_command_line(tmp_path: Path) ->
 
 
 def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'i.db'}"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                              check=False)
+    run = cli_on(f"sqlite:///{tmp_path / 'i.db'}", tmp_path)
 
     sheet = ("客户名称,联系电话,负责人,客户来源\r\n华东精密,138 0013 8000,Wang,wx1\r\n"
              "华东精密有限公司,,,\r\n")
@@ -301,12 +299,7 @@ def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) 
     done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
                "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    env = {**os.environ, "DATABASE_URL": db}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                              check=False)
+    run = cli_on(db, tmp_path)
 
     import json
 
