@@ -4,7 +4,8 @@ Real `getUpdates` long polling with offset semantics, or webhook delivery once t
 calls `setWebhook`; Telegram's published limits (about 30 messages/s overall, 1/s per
 chat with a small burst, 20/min per group: 429 with `retry_after` past them) when
 `limits` is on; a configurable response latency; counters. Unlike the test server
-(`tests/local_bot_api.py`) it keeps no call log, so it stays fast for millions of calls.
+(`tests/local_bot_api.py`, whose reply and parameter helpers it shares) it keeps no
+call log, so it stays fast for millions of calls.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import math
 import time
 from collections import Counter, deque
@@ -22,6 +22,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.local_bot_api import error, ok, params_of  # the Bot API's replies and parameters
 
 TOKEN = "123456:BENCH-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
@@ -93,7 +95,7 @@ class BenchBotApi:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         self.counters[method] += 1
-        params = await _params(request)
+        params = await params_of(request)
         if method == "getUpdates":
             return await self._get_updates(params)
         if self.latency:
@@ -101,20 +103,20 @@ class BenchBotApi:
         if method in SEND_METHODS:
             return self._send(method, params)
         if method == "getMe":
-            return _ok(BOT)
+            return ok(BOT)
         if method == "setWebhook":
             self._webhook = params
             if self._pusher is None:
                 self._pusher = asyncio.create_task(self._push_webhooks())
-            return _ok(True)
+            return ok(True)
         if method in ("editMessageText", "editMessageReplyMarkup"):
-            return _ok({"message_id": int(params.get("message_id", 0)), "date": 1_790_000_000,
+            return ok({"message_id": int(params.get("message_id", 0)), "date": 1_790_000_000,
                         "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
                         "text": params.get("text", "")})
         if method == "getWebhookInfo":
-            return _ok({"url": self._webhook.get("url", ""), "pending_update_count": 0,
+            return ok({"url": self._webhook.get("url", ""), "pending_update_count": 0,
                         "has_custom_certificate": False})
-        return _ok(True)
+        return ok(True)
 
     def _send(self, method: str, params: dict[str, Any]) -> web.Response:
         chat = int(params["chat_id"])
@@ -126,13 +128,13 @@ class BenchBotApi:
             wait = max(bucket.take(now), self._overall.take(now))
             if wait:
                 self.counters["429"] += 1
-                return _error(429, f"Too Many Requests: retry after {math.ceil(wait)}",
+                return error(429, f"Too Many Requests: retry after {math.ceil(wait)}",
                               parameters={"retry_after": math.ceil(wait)})
         self.counters["sent"] += 1
         message_id = next(self._message_ids)
         if self.on_send is not None:
             self.on_send(chat, message_id, params, now)
-        return _ok({"message_id": message_id, "date": 1_790_000_000,
+        return ok({"message_id": message_id, "date": 1_790_000_000,
                     "chat": {"id": chat, "type": "private"}, "text": params.get("text", "")})
 
     async def _get_updates(self, params: dict[str, Any]) -> web.Response:
@@ -145,7 +147,7 @@ class BenchBotApi:
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), deadline - time.monotonic())
-        return _ok(list(itertools.islice(self._updates, limit)))
+        return ok(list(itertools.islice(self._updates, limit)))
 
     async def _push_webhooks(self) -> None:
         """Deliver updates to the webhook, up to 40 at a time (Telegram's default)."""
@@ -171,24 +173,3 @@ class BenchBotApi:
                 await slots.acquire()
                 asyncio.create_task(deliver(self._updates.popleft()))  # noqa: RUF006
 
-
-def _ok(result: Any) -> web.Response:
-    return web.json_response({"ok": True, "result": result})
-
-
-def _error(status: int, description: str, **extra: Any) -> web.Response:
-    return web.json_response({"ok": False, "error_code": status, "description": description,
-                              **extra}, status=status)
-
-
-async def _params(request: web.Request) -> dict[str, Any]:
-    if request.content_type == "application/json":
-        return dict(await request.json() or {})
-    form = await request.post() if request.can_read_body else {}
-    params: dict[str, Any] = {**request.query, **{k: v for k, v in form.items()
-                                                  if isinstance(v, str)}}
-    for key, value in list(params.items()):
-        if isinstance(value, str) and value[:1] in "[{":
-            with contextlib.suppress(json.JSONDecodeError):
-                params[key] = json.loads(value)
-    return params

@@ -183,8 +183,8 @@ class LocalBotApi:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         if request.match_info["token"] != TOKEN:
-            return _error(401, "Unauthorized")
-        params = await _params(request)
+            return error(401, "Unauthorized")
+        params = await params_of(request)
         call = Call(method, params)
         self.calls.append(call)
         self._activity.set()
@@ -199,17 +199,17 @@ class LocalBotApi:
         if self.faults.get(method):
             fault = self.faults[method].pop(0)
             extra = {"parameters": {"retry_after": fault.retry_after}} if fault.retry_after else {}
-            return _error(fault.status, fault.description, **extra)
+            return error(fault.status, fault.description, **extra)
         chat = params.get("chat_id")
         if chat is not None and int(chat) in self.blocked and method.startswith("send"):
-            return _error(403, "Forbidden: bot was blocked by the user")
+            return error(403, "Forbidden: bot was blocked by the user")
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
-            return _ok(True)
+            return ok(True)
         return await handler(params)  # type: ignore[no-any-return]
 
     async def _m_getMe(self, _p: dict[str, Any]) -> web.Response:
-        return _ok({**_bot(), "can_join_groups": True, "can_read_all_group_messages": False,
+        return ok({**_bot(), "can_join_groups": True, "can_read_all_group_messages": False,
                     "supports_inline_queries": False})
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> web.Response:
@@ -222,7 +222,7 @@ class LocalBotApi:
         while True:
             ready = [u for u in self.updates if u["update_id"] >= self.confirmed][:limit]
             if ready or asyncio.get_running_loop().time() >= deadline:
-                return _ok(ready)
+                return ok(ready)
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(),
@@ -231,14 +231,14 @@ class LocalBotApi:
     async def _m_sendMessage(self, p: dict[str, Any]) -> web.Response:
         chat_id = int(p["chat_id"])
         self._newest[chat_id] = self._next_message_id(chat_id)
-        return _ok({"message_id": self._newest[chat_id], "date": 1_790_000_000,
+        return ok({"message_id": self._newest[chat_id], "date": 1_790_000_000,
                     "chat": {"id": chat_id, "type": "private"}, "text": p.get("text", "")})
 
     _m_sendPhoto = _m_sendMessage
     _m_sendDocument = _m_sendMessage
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> web.Response:
-        return _ok({"message_id": int(p.get("message_id", 0)), "date": 1_790_000_000,
+        return ok({"message_id": int(p.get("message_id", 0)), "date": 1_790_000_000,
                     "chat": {"id": int(p.get("chat_id", 0)), "type": "private"},
                     "text": p.get("text", "")})
 
@@ -246,10 +246,10 @@ class LocalBotApi:
 
     async def _m_setWebhook(self, p: dict[str, Any]) -> web.Response:
         self.webhook = p
-        return _ok(True)
+        return ok(True)
 
     async def _m_getWebhookInfo(self, _p: dict[str, Any]) -> web.Response:
-        return _ok({"url": self.webhook.get("url", ""), "has_custom_certificate": False,
+        return ok({"url": self.webhook.get("url", ""), "has_custom_certificate": False,
                     "pending_update_count": 0})
 
     def _next_message_id(self, chat_id: int) -> int:
@@ -265,16 +265,16 @@ def _bot() -> dict[str, Any]:
     return {"id": BOT_ID, "is_bot": True, "first_name": "Interview", "username": BOT_USERNAME}
 
 
-def _ok(result: Any) -> web.Response:
+def ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-def _error(status: int, description: str, **extra: Any) -> web.Response:
+def error(status: int, description: str, **extra: Any) -> web.Response:
     return web.json_response({"ok": False, "error_code": status, "description": description,
                               **extra}, status=status)
 
 
-async def _params(request: web.Request) -> dict[str, Any]:
+async def params_of(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         data = await request.json()
         return dict(data or {})

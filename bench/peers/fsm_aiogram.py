@@ -52,8 +52,7 @@ class Survey(StatesGroup):
     q11 = State()
 
 
-STATES = [Survey.q0, Survey.q1, Survey.q2, Survey.q3, Survey.q4, Survey.q5, Survey.q6,
-          Survey.q7, Survey.q8, Survey.q9, Survey.q10, Survey.q11]
+STATES = list(Survey.__all_states__)  # in the order they are declared
 router = Router()
 
 
@@ -67,9 +66,15 @@ async def ask(target: Message, state: FSMContext, index: int) -> None:
     await target.answer(f"{index + 1}/12 {text}", reply_markup=markup)
 
 
-async def store(message: Message, state: FSMContext, value: str) -> None:
+async def position(state: FSMContext) -> int | None:
+    """The number of the question the user is at, from the FSM state."""
     current = await state.get_state()
-    index = next(i for i, s in enumerate(STATES) if s.state == current)
+    return next((i for i, s in enumerate(STATES) if s.state == current), None)
+
+
+async def store(message: Message, state: FSMContext, value: str) -> None:
+    index = await position(state)
+    assert index is not None
     await state.update_data({QUESTIONS[index][0]: value})
     if index + 1 < len(QUESTIONS):
         await ask(message, state, index + 1)
@@ -86,8 +91,7 @@ async def start(message: Message, state: FSMContext) -> None:
 
 @router.callback_query(F.data.startswith("a:"))
 async def tapped(query: CallbackQuery, state: FSMContext) -> None:
-    current = await state.get_state()
-    index = next((i for i, s in enumerate(STATES) if s.state == current), None)
+    index = await position(state)
     await query.answer()
     if index is None or not QUESTIONS[index][2] or not isinstance(query.message, Message):
         return
@@ -97,8 +101,8 @@ async def tapped(query: CallbackQuery, state: FSMContext) -> None:
 
 @router.message(F.text, Survey())
 async def typed(message: Message, state: FSMContext) -> None:
-    current = await state.get_state()
-    index = next(i for i, s in enumerate(STATES) if s.state == current)
+    index = await position(state)
+    assert index is not None  # the filter lets only Survey states through
     _, _, buttons, numeric = QUESTIONS[index]
     if buttons:
         await message.answer("Please tap one of the buttons.")
