@@ -113,12 +113,16 @@ class BotUnderTest:
 
 def quiet_week_policy() -> Path:
     """The shipped reminder policy, with the managers' weekly report moved to a weekday
-    that is not due while a test runs (it would interleave with the replies tests read)."""
+    that is not due while a test runs (it would interleave with the replies tests read),
+    and no quiet hours: a notice a test waits for must not wait for the morning when the
+    suite runs in the evening in Shanghai (quiet hours have tests of their own)."""
     policy = load_policy()
     weekday = (datetime.now(UTC).isoweekday() + 3) % 7 + 1  # four days ahead
     path = Path(tempfile.mkdtemp(prefix="policy-")) / "reminders.yaml"
     path.write_text(yaml.safe_dump({**policy.model_dump(mode="json"),
-                                    "weekly_report_weekday": weekday}), encoding="utf-8")
+                                    "weekly_report_weekday": weekday,
+                                    "quiet_hours": {"start": "00:00", "end": "00:00"}}),
+                    encoding="utf-8")
     return path
 
 
