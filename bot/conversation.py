@@ -55,12 +55,12 @@ class Conversation:
                 return []
             if row.status == "replying":
                 return from_json(row.reply or [])
-            if await inbox.earlier_open(session, row):
+            if row.earlier_open:
                 raise Deferred(incoming.update_id)
             ctx = await self._context(session, incoming)
             await self._route(ctx)
             ctx.actions = [fit(a) for a in ctx.actions]  # never more than Telegram takes
-            row.status, row.reply = "replying", to_json(ctx.actions)
+            await inbox.replying(session, incoming.update_id, to_json(ctx.actions))
         return ctx.actions
 
     async def button_notice(self, incoming: Incoming) -> str | None:

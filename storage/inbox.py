@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.insert_new import insert_new
 from storage.models import InboxUpdate
@@ -55,26 +57,39 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[
     return rows
 
 
-async def lock(session: AsyncSession, update_id: int) -> InboxUpdate | None:
-    return (await session.execute(
-        select(InboxUpdate).where(InboxUpdate.update_id == update_id).with_for_update()
-        .execution_options(populate_existing=True))).scalar_one_or_none()
+@dataclass(frozen=True)
+class Locked:
+    status: str
+    reply: Any
+    earlier_open: bool  # an earlier update of the same chat still waits to be processed
 
 
-async def earlier_open(session: AsyncSession, row: InboxUpdate) -> bool:
-    """Whether an earlier update of the same chat still waits to be processed."""
-    if row.chat_id is None:
-        return False
-    found = await session.scalar(
-        select(InboxUpdate.update_id).where(
-            InboxUpdate.chat_id == row.chat_id, InboxUpdate.update_id < row.update_id,
-            InboxUpdate.status == "pending").limit(1))
-    return found is not None
+async def lock(session: AsyncSession, update_id: int) -> Locked | None:
+    """Lock one update's row for handling; one statement, without loading its payload."""
+    earlier = aliased(InboxUpdate)
+    waiting = (select(earlier.update_id)
+               .where(earlier.chat_id == InboxUpdate.chat_id,
+                      earlier.update_id < InboxUpdate.update_id, earlier.status == "pending")
+               .exists())
+    found = (await session.execute(
+        select(InboxUpdate.status, InboxUpdate.reply, waiting)
+        .where(InboxUpdate.update_id == update_id)
+        .with_for_update(of=InboxUpdate))).one_or_none()
+    return None if found is None else Locked(found[0], found[1], bool(found[2]))
 
 
-async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> None:
+async def replying(session: AsyncSession, update_id: int, reply: Any) -> None:
+    """Handled: the reply to send is stored with everything the update changed."""
     await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                          .values(status="done", done_at=now, lease_until=None))
+                          .values(status="replying", reply=reply))
+
+
+async def mark_done(session: AsyncSession, update_ids: Collection[int], now: datetime) -> None:
+    """Replies sent: one statement for a batch."""
+    if update_ids:
+        await session.execute(update(InboxUpdate)
+                              .where(InboxUpdate.update_id.in_(sorted(update_ids)))
+                              .values(status="done", done_at=now, lease_until=None))
 
 
 async def retry_later(session: AsyncSession, update_id: int, now: datetime, error: str,
