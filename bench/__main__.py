@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -76,7 +77,12 @@ def main() -> None:
     parser.add_argument("--bots", default="", help="M1 only these (name substrings, a,b)")
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--profile", type=Path,
+                        help="py-spy samples our bot in each window: collapsed stacks in DIR")
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
     only = set(args.only.split(","))
     s = Settings(seconds=args.seconds, concurrency=args.concurrency)
     sections: dict[str, object] = {"machine": machine.describe()}

@@ -9,6 +9,7 @@ import itertools
 import os
 import socket
 import statistics
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -74,12 +75,27 @@ def users(start: int = FIRST_USER) -> itertools.count[int]:
     return itertools.count(start)
 
 
+async def _profile(bot: BotProcess, seconds: float) -> asyncio.subprocess.Process | None:
+    """With `--profile DIR`: py-spy samples our bot through the window (collapsed stacks)."""
+    where = os.environ.get("BENCH_PROFILE")
+    if not where or not bot.tokens or bot.process is None:
+        return None
+    out = Path(where) / f"{bot.name}-{bot.process.pid}.txt"
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(bot.process.pid),
+        "--duration", str(int(seconds)), "--rate", "200", "--format", "raw", "--output",
+        str(out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
 async def window(bot: BotProcess, load: Load, work: asyncio.Task[None], warmup: float,
                  seconds: float) -> Figures:
     """Measure while `work` runs: after `warmup`, for `seconds` (CPU of the bot process)."""
     await asyncio.sleep(warmup)
     cpu, started = bot.cpu_seconds(), time.perf_counter()
+    profiler = await _profile(bot, seconds)
     await asyncio.sleep(seconds)
+    if profiler is not None:
+        await profiler.wait()
     cpu, ended = bot.cpu_seconds() - cpu, time.perf_counter()
     rss = bot.rss_bytes()
     work.cancel()  # users still under way are not counted; no need to wait for them
