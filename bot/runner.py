@@ -14,10 +14,10 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.actions import Action
+from bot.actions import Action, Edit, Send, SendFile
 from bot.context import BotConfig
 from bot.conversation import Conversation
-from bot.delivery import Perform
+from bot.delivery import DeliveryError, Perform
 from bot.inbox_worker import InboxWorker
 from bot.polling import poll
 from bot.raw_updates import UpdateFetcher
@@ -82,9 +82,12 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             # one process per SQLite file: leases left over belong to a process that died
             async with app.sessions.begin() as session:
                 await inbox.release_all(session)
-        worker = InboxWorker(app.sessions, runtime.dispatch, runtime.perform, clock)
+        # one sending budget for the process: replies first, reminders in what is left
+        limiter = RateLimiter(per_second=settings.reminders.per_second)
+        worker = InboxWorker(app.sessions, runtime.dispatch, paced(runtime.perform, limiter),
+                             clock)
         working = asyncio.create_task(worker.run_forever(stop))
-        reminders = ReminderRunner(settings, app, runtime.perform, clock)
+        reminders = ReminderRunner(settings, app, runtime.perform, clock, limiter)
         tasks: list[asyncio.Task[None]] = []
         site_runner: web.AppRunner | None = None
         fetcher: UpdateFetcher | None = None
@@ -136,9 +139,10 @@ def _stop_on_signals() -> asyncio.Event:
 class ReminderRunner:
     """Reminders inside the bot process: the scheduler, and on SQLite the dispatcher lock."""
 
-    def __init__(self, settings: Settings, app: App, perform: Perform, clock: Clock) -> None:
+    def __init__(self, settings: Settings, app: App, perform: Perform, clock: Clock,
+                 limiter: RateLimiter) -> None:
         self.settings, self.app = settings, app
-        self.runtime = reminder_runtime(settings, app, perform, clock)
+        self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
         self.lock: DispatcherLock | None = None
         self.scheduler: AsyncIOScheduler | None = None
 
@@ -155,9 +159,24 @@ class ReminderRunner:
             self.lock.release()
 
 
-def reminder_runtime(settings: Settings, app: App, perform: Perform,
-                     clock: Clock) -> ReminderRuntime:
-    limiter = RateLimiter(per_second=settings.reminders.per_second)
+def paced(perform: Perform, limiter: RateLimiter) -> Perform:
+    """Replies to people, within the process's sending budget, ahead of any reminder."""
+    async def send(action: Action) -> int | None:
+        chat = getattr(action, "chat_id", None)
+        if chat is not None and isinstance(action, Send | SendFile | Edit):
+            await limiter.acquire(chat, urgent=True)
+        try:
+            return await perform(action)
+        except DeliveryError as error:
+            if error.kind == "retry_after" and chat is not None:
+                limiter.retry_after(chat, error.retry_after)
+            raise
+    return send
+
+
+def reminder_runtime(settings: Settings, app: App, perform: Perform, clock: Clock,
+                     limiter: RateLimiter | None = None) -> ReminderRuntime:
+    limiter = limiter or RateLimiter(per_second=settings.reminders.per_second)
     dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
                             limiter, lease=timedelta(seconds=settings.reminders.lease_seconds),
                             flows=app.flows)

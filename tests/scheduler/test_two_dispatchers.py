@@ -14,6 +14,7 @@ import pytest
 
 from scheduler.dispatcher import BATCH
 from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
+from tests.bot.harness import quiet_week_policy
 from tests.local_bot_api import TOKEN, LocalBotApi
 from tests.scheduler.test_dispatch import FIRST_CHAT, seed
 
@@ -22,7 +23,8 @@ COUNT = 10_000
 
 def tick_process(api: LocalBotApi, db_url: str, cwd: Path, name: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_SERVER": api.base_url,
-           "DATABASE_URL": db_url, "REMINDERS_PER_SECOND": "0", "REMINDERS_LEASE_SECONDS": "3"}
+           "DATABASE_URL": db_url, "REMINDERS_PER_SECOND": "0", "REMINDERS_LEASE_SECONDS": "3",
+           "REMINDERS_POLICY_FILE": str(quiet_week_policy())}  # no quiet hours at any hour
     log = (cwd / f"{name}.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "interview_bot", "reminders", "tick"],
                             env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
