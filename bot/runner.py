@@ -20,6 +20,7 @@ from bot.conversation import Conversation
 from bot.delivery import DeliveryError, Perform
 from bot.inbox_worker import InboxWorker
 from bot.polling import poll
+from bot.raw_send import RawSender
 from bot.raw_updates import UpdateFetcher
 from bot.webhook import WEBHOOK_PATH, webhook_app
 from interview_bot.app import App, open_app, system_clock
@@ -124,6 +125,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             if fetcher is not None:
                 await fetcher.close()
             reminders.stop()
+            await reminders.close()
             await runtime.close()
 
 
@@ -142,7 +144,8 @@ class ReminderRunner:
     def __init__(self, settings: Settings, app: App, perform: Perform, clock: Clock,
                  limiter: RateLimiter) -> None:
         self.settings, self.app = settings, app
-        self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
+        self.sender = raw_sender(settings, perform)
+        self.runtime = reminder_runtime(settings, app, self.sender.perform, clock, limiter)
         self.lock: DispatcherLock | None = None
         self.scheduler: AsyncIOScheduler | None = None
 
@@ -157,6 +160,17 @@ class ReminderRunner:
             self.scheduler.shutdown(wait=False)
         if self.lock is not None:
             self.lock.release()
+
+    async def close(self) -> None:
+        await self.sender.close()
+
+
+def raw_sender(settings: Settings, perform: Perform) -> RawSender:
+    """Reminders' plain messages over plain HTTP; anything else through the adapter."""
+    token = settings.telegram.bot_token
+    assert token is not None
+    return RawSender(settings.telegram.api_server or PRODUCTION_API, token.get_secret_value(),
+                     perform)
 
 
 def paced(perform: Perform, limiter: RateLimiter) -> Perform:

@@ -564,10 +564,11 @@ def reminders_tick() -> None:
 async def _reminders_tick(settings: Settings) -> None:
     if settings.telegram.bot_token is None:
         raise _fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
-    from bot.runner import make_runtime, reminder_runtime, sqlite_dispatcher_lock
+    from bot.runner import make_runtime, raw_sender, reminder_runtime, sqlite_dispatcher_lock
 
     runtime = make_runtime("aiogram", settings.telegram.bot_token.get_secret_value(),
                            settings.telegram.api_server)
+    sender = raw_sender(settings, runtime.perform)
     try:
         async with open_app(settings) as app_:
             try:
@@ -575,7 +576,7 @@ async def _reminders_tick(settings: Settings) -> None:
             except DispatcherLocked as exc:
                 raise _fail(str(exc)) from None
             try:
-                stats = await reminder_runtime(settings, app_, runtime.perform,
+                stats = await reminder_runtime(settings, app_, sender.perform,
                                                system_clock).tick()
             finally:
                 if lock is not None:
@@ -584,6 +585,7 @@ async def _reminders_tick(settings: Settings) -> None:
                        f"expired {stats.expired}, postponed {stats.postponed} (quiet hours), "
                        f"redirected {stats.redirected}")
     finally:
+        await sender.close()
         await runtime.close()
 
 

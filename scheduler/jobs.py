@@ -19,7 +19,7 @@ from scheduler.planning import Planner
 
 log = logging.getLogger(__name__)
 PLAN_EVERY_SECONDS = 300
-DISPATCH_EVERY_SECONDS = 10
+DISPATCH_EVERY_SECONDS = 2  # one indexed query when nothing is due; lateness is at most this
 
 
 @dataclass

@@ -45,7 +45,7 @@ class RateLimiter:
                     if chat_free > free:
                         break  # that chat is busy: step aside, the queue goes on
                     if free - now <= SLACK:
-                        self._take(chat_id, now, now)
+                        self._take(chat_id, free, now)  # counted from its slot: no drift
                         return
                     await self.sleep(free - now)  # next in line; a reply may take it first
             await self.sleep(chat_free - now)

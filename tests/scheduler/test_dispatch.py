@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from bot.aiogram_app.runtime import AiogramRuntime
+from bot.raw_send import RawSender
 from interview_bot.app import system_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.planning import Planner
@@ -55,8 +56,9 @@ async def dispatch_all(url: str, api: LocalBotApi, per_second: float = 0.0) -> f
     """Tick until nothing is pending; returns the seconds it took."""
     engine = create_engine(url)
     runtime = AiogramRuntime(TOKEN, api.base_url)
+    sender = RawSender(api.base_url, TOKEN, runtime.perform)  # as the bot sends reminders
     planner = never_quiet()
-    dispatcher = Dispatcher(session_factory(engine), runtime.perform, system_clock, planner,
+    dispatcher = Dispatcher(session_factory(engine), sender.perform, system_clock, planner,
                             planner.policy, RateLimiter(per_second=per_second))
     started = time.monotonic()
     try:
@@ -70,6 +72,7 @@ async def dispatch_all(url: str, api: LocalBotApi, per_second: float = 0.0) -> f
             await _sleep(0.2)
         raise AssertionError(f"{left} reminders still pending")
     finally:
+        await sender.close()
         await runtime.close()
         await engine.dispose()
 
