@@ -1,6 +1,6 @@
 """`make bench`: run the measurements side by side and write bench/RESULTS.md.
 
-    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5]
+    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5,M6,M8] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--only", default="M1,M2,M3,M4,M5")
+    parser.add_argument("--only", default="M1,M2,M3,M4,M5,M6,M8")
     parser.add_argument("--bots", default="", help="M1 only these (name substrings, a,b)")
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
@@ -103,6 +103,12 @@ def main() -> None:
         if "M5" in only:
             from bench import overdue
             sections["M5"] = asyncio.run(overdue.run(work))
+        if "M6" in only:
+            from bench import reminders
+            sections["M6"] = asyncio.run(reminders.run_m6(work))
+        if "M8" in only:
+            from bench import reminders
+            sections["M8"] = asyncio.run(reminders.run_m8(work))
     args.out.with_suffix(".json").write_text(json.dumps(sections, indent=1, default=str),
                                              encoding="utf-8")
     args.out.write_text(report.markdown(sections), encoding="utf-8")
