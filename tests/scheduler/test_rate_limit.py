@@ -4,6 +4,7 @@ together they never exceed the overall rate or the per-chat pace of reminders.""
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 from scheduler.rate_limit import RateLimiter
 
@@ -27,7 +28,7 @@ async def test_a_reply_goes_ahead_of_reminders_already_queued() -> None:
     order = [who for _, who in taken]
     assert order.index("reply") <= 7, order  # not behind the 25 reminders still waiting
     assert len(set(order)) == 31  # every reminder went out too
-    gaps = [b - a for (a, _), (b, _) in zip(taken, taken[1:], strict=False)]
+    gaps = [b - a for (a, _), (b, _) in itertools.pairwise(taken)]
     assert min(gaps) >= INTERVAL - 0.003, gaps  # the overall rate holds, replies included
 
 
@@ -42,6 +43,6 @@ async def test_reminders_to_one_chat_keep_a_second_apart_without_holding_up_othe
 
     await asyncio.gather(*(send(chat) for chat in [7, 7, 7, 1, 2, 3, 4, 5]))
     sevens = [at for at, chat in taken if chat == 7]
-    assert [b - a >= 0.3 - 0.003 for a, b in zip(sevens, sevens[1:], strict=False)] == [True, True]
+    assert [b - a >= 0.3 - 0.003 for a, b in itertools.pairwise(sevens)] == [True, True]
     others = [at for at, chat in taken if chat != 7]
     assert max(others) < sevens[1]  # the other chats did not wait behind chat 7's second
