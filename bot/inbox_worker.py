@@ -40,11 +40,7 @@ class InboxWorker:
         by_chat: dict[int | None, list[tuple[Any, ...]]] = defaultdict(list)
         for item in batch:
             by_chat[item[1]].append(item)
-        sent = await asyncio.gather(*(self._chat(items) for items in by_chat.values()))
-        # Replies sent are marked in one statement for the batch. A crash before this commit
-        # sends those replies again on restart (at least once), never applies an answer twice.
-        async with self.sessions.begin() as session:
-            await inbox.mark_done(session, [u for chat in sent for u in chat], self.clock())
+        await asyncio.gather(*(self._chat(items) for items in by_chat.values()))
         return len(batch)
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
@@ -62,14 +58,10 @@ class InboxWorker:
                 for waiter in waiters:
                     waiter.cancel()
 
-    async def _chat(self, items: list[tuple[Any, ...]]) -> list[int]:
-        """Updates of one chat in order; returns those whose replies went out."""
-        sent = []
+    async def _chat(self, items: list[tuple[Any, ...]]) -> None:
         for update_id, _chat, status, payload, reply in items:
             if not await self._one(update_id, status, payload, reply):
-                break  # keep this chat's order: later updates wait for this one
-            sent.append(update_id)
-        return sent
+                return  # keep this chat's order: later updates wait for this one
 
     async def _one(self, update_id: int, status: str, payload: dict[str, Any],
                    reply: Any) -> bool:
@@ -91,6 +83,10 @@ class InboxWorker:
             log.exception("update %s failed", update_id)
             await self._retry(update_id, f"{type(exc).__name__}: {exc}")
             return False
+        # marked at once: another process may take this chat's next update only now, so
+        # its replies cannot overtake this one's
+        async with self.sessions.begin() as session:
+            await inbox.mark_done(session, [update_id], self.clock())
         return True
 
     async def _blocked(self, chat_id: int) -> None:

@@ -61,7 +61,9 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[
 class Locked:
     status: str
     reply: Any
-    earlier_open: bool  # an earlier update of the same chat still waits to be processed
+    # an earlier update of the same chat is not handled yet, or its reply not yet sent
+    # (another process has it): this one waits, so answers and replies keep their order
+    earlier_open: bool
 
 
 async def lock(session: AsyncSession, update_id: int) -> Locked | None:
@@ -69,7 +71,8 @@ async def lock(session: AsyncSession, update_id: int) -> Locked | None:
     earlier = aliased(InboxUpdate)
     waiting = (select(earlier.update_id)
                .where(earlier.chat_id == InboxUpdate.chat_id,
-                      earlier.update_id < InboxUpdate.update_id, earlier.status == "pending")
+                      earlier.update_id < InboxUpdate.update_id,
+                      earlier.status.in_(("pending", "replying")))
                .exists())
     found = (await session.execute(
         select(InboxUpdate.status, InboxUpdate.reply, waiting)
@@ -85,7 +88,7 @@ async def replying(session: AsyncSession, update_id: int, reply: Any) -> None:
 
 
 async def mark_done(session: AsyncSession, update_ids: Collection[int], now: datetime) -> None:
-    """Replies sent: one statement for a batch."""
+    """Replies sent."""
     if update_ids:
         await session.execute(update(InboxUpdate)
                               .where(InboxUpdate.update_id.in_(sorted(update_ids)))
