@@ -27,6 +27,7 @@ from tests.local_bot_api import error, ok, params_of  # the Bot API's replies an
 
 TOKEN = "123456:BENCH-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+REMINDER_CHATS = 5_000_000  # M6 sends reminders to chats from here on; people are below
 SEND_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "copyMessage"}
 
 
@@ -128,6 +129,7 @@ class BenchBotApi:
             wait = max(bucket.take(now), self._overall.take(now))
             if wait:
                 self.counters["429"] += 1
+                self.counters["429 replies" if chat < REMINDER_CHATS else "429 reminders"] += 1
                 return error(429, f"Too Many Requests: retry after {math.ceil(wait)}",
                               parameters={"retry_after": math.ceil(wait)})
         self.counters["sent"] += 1

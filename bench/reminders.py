@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 from sqlalchemy import insert
 
-from bench.bot_api import BenchBotApi
+from bench.bot_api import REMINDER_CHATS, BenchBotApi
 from bench.bots import BotProcess, ours, peer
 from bench.load import Load
 from bench.session import BOT_CORE, LOAD_CORE, free_port, users
@@ -36,7 +36,7 @@ from storage.models import Reminder
 
 REMINDERS = int(os.environ.get("BENCH_M6_REMINDERS", 10_000))
 PENDING = int(os.environ.get("BENCH_M8_PENDING", 1_000_000))
-FIRST_CHAT = 5_000_000  # reminder recipients; the simulated users are 100,000 on
+FIRST_CHAT = REMINDER_CHATS  # reminder recipients; the simulated users are 100,000 on
 LEAD = 12.0  # seconds from starting a bot to the reminders falling due
 INTERACTIVE = 4.0  # answers/s from people during the dispatch, 2 s think time each
 THINK = 2.0
@@ -136,7 +136,7 @@ async def dispatch(name: str, work: Path, ceiling: bool) -> dict[str, Any]:
                 raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
             await asyncio.sleep(0.05)
         await asyncio.sleep(max(0.0, due_at.timestamp() - time.time()))
-        started = time.perf_counter()
+        started, sent_before = time.perf_counter(), api.counters["sent"]
         people = asyncio.create_task(load.open_loop(
             users(), INTERACTIVE, len(bot.script(100_000)), window, THINK))
         deadline, quiet_since = time.time() + window, time.time()
@@ -147,7 +147,9 @@ async def dispatch(name: str, work: Path, ceiling: bool) -> dict[str, Any]:
                 seen, quiet_since = len(arrivals), time.time()
             elif time.time() - quiet_since > 30:
                 break  # nothing more is coming
-        ended = time.perf_counter()
+        ended, sent_all = time.perf_counter(), api.counters["sent"] - sent_before
+        last_send = max((t[-1] for t in arrivals.values()), default=time.time())
+        busy = max(1e-9, min(ended - started, last_send - due_at.timestamp()))
         people.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await people
@@ -162,7 +164,8 @@ async def dispatch(name: str, work: Path, ceiling: bool) -> dict[str, Any]:
     return {"delivered": len(arrivals), "lost": REMINDERS - len(arrivals),
             "duplicates": sum(len(t) - 1 for t in arrivals.values()),
             "per_second": len(firsts) / span if span else 0.0,
-            "429": api.counters["429"],
+            "all_per_second": sent_all / busy,  # reminders and replies, while dispatching
+            "429": api.counters["429 reminders"], "429 replies": api.counters["429 replies"],
             "late_p50_s": quantile(lateness, 50), "late_p99_s": quantile(lateness, 99),
             "reply_p50_ms": quantile(replies, 50) * 1000,
             "reply_p99_ms": quantile(replies, 99) * 1000, "replies": len(replies),

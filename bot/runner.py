@@ -183,7 +183,7 @@ def paced(perform: Perform, limiter: RateLimiter) -> Perform:
             return await perform(action)
         except DeliveryError as error:
             if error.kind == "retry_after" and chat is not None:
-                limiter.retry_after(chat, error.retry_after)
+                limiter.retry_after(chat, error.retry_after, everywhere=False)
             raise
     return send
 

@@ -56,8 +56,12 @@ class RateLimiter:
         if len(self._chat_next) > 50_000:  # forget chats whose slot has passed
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
 
-    def retry_after(self, chat_id: int, seconds: float) -> None:
-        """Telegram said 429: nothing goes to that chat, or anywhere, before it ends."""
+    def retry_after(self, chat_id: int, seconds: float, everywhere: bool = True) -> None:
+        """Telegram said 429: nothing goes to that chat (or anywhere) before it ends.
+
+        A reply refused while this process keeps to its overall budget hit that chat's
+        pace (someone answering faster than one a second): only that chat waits."""
         until = self.monotonic() + seconds
         self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), until)
-        self._paused_until = max(self._paused_until, until)
+        if everywhere:
+            self._paused_until = max(self._paused_until, until)
