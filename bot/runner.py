@@ -61,6 +61,25 @@ def make_runtime(framework: str, token: str, api_server: str | None) -> Runtime:
     raise ValueError(f"unknown framework {framework!r}; use aiogram or ptb")
 
 
+class RuntimeOnFirstUse:
+    """A runtime made only when something needs it: a reminder pass that sends nothing but
+    plain messages (they go over plain HTTP) never imports a chat framework, which is
+    most of a cron job's start."""
+
+    def __init__(self, framework: str, token: str, api_server: str | None) -> None:
+        self.framework, self.token, self.api_server = framework, token, api_server
+        self._runtime: Runtime | None = None
+
+    async def perform(self, action: Action) -> int | None:
+        if self._runtime is None:
+            self._runtime = make_runtime(self.framework, self.token, self.api_server)
+        return await self._runtime.perform(action)
+
+    async def close(self) -> None:
+        if self._runtime is not None:
+            await self._runtime.close()
+
+
 async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool = False,
                 clock: Clock = system_clock, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (or SIGINT/SIGTERM)."""

@@ -564,10 +564,15 @@ def reminders_tick() -> None:
 async def _reminders_tick(settings: Settings) -> None:
     if settings.telegram.bot_token is None:
         raise _fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
-    from bot.runner import make_runtime, raw_sender, reminder_runtime, sqlite_dispatcher_lock
+    from bot.runner import (
+        RuntimeOnFirstUse,
+        raw_sender,
+        reminder_runtime,
+        sqlite_dispatcher_lock,
+    )
 
-    runtime = make_runtime("aiogram", settings.telegram.bot_token.get_secret_value(),
-                           settings.telegram.api_server)
+    runtime = RuntimeOnFirstUse("aiogram", settings.telegram.bot_token.get_secret_value(),
+                                settings.telegram.api_server)
     sender = raw_sender(settings, runtime.perform)
     try:
         async with open_app(settings) as app_:
