@@ -29,7 +29,7 @@ from sqlalchemy import insert
 from bench.bot_api import REMINDER_CHATS, BenchBotApi
 from bench.bots import BotProcess, ours, peer
 from bench.load import Load
-from bench.session import BOT_CORE, LOAD_CORE, free_port, users
+from bench.session import BOT_CORE, LOAD_CORE, connected, free_port, users
 from scheduler.policy import load_policy
 from storage.database import create_engine
 from storage.models import Reminder
@@ -131,10 +131,7 @@ async def dispatch(name: str, work: Path, ceiling: bool) -> dict[str, Any]:
     api.on_send = on_send
     bot.start(api.base_url, BOT_CORE, work / f"{bot.name}.log")
     try:
-        while not api.counters["getUpdates"]:
-            if bot.process is not None and bot.process.poll() is not None:
-                raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
-            await asyncio.sleep(0.05)
+        await connected(bot, api, work)
         await asyncio.sleep(max(0.0, due_at.timestamp() - time.time()))
         started, sent_before = time.perf_counter(), api.counters["sent"]
         people = asyncio.create_task(load.open_loop(
@@ -181,10 +178,7 @@ async def cold_start(name: str, work: Path, pending: int) -> dict[str, Any]:
     begun = time.perf_counter()
     bot.start(api.base_url, BOT_CORE, work / f"{bot.name}.log")
     try:
-        while not api.counters["getUpdates"]:
-            if bot.process is not None and bot.process.poll() is not None:
-                raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
-            await asyncio.sleep(0.01)
+        await connected(bot, api, work, every=0.01)
         ready = time.perf_counter() - begun
         await asyncio.sleep(5)  # the first reminder pass has run by now
         rss = bot.rss_bytes() / 2**20

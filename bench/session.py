@@ -47,6 +47,17 @@ class Figures:
         return self.cpu_seconds / self.answers * 1e6 if self.answers else float("nan")
 
 
+async def connected(bot: BotProcess, api: BenchBotApi, work: Path, every: float = 0.05) -> None:
+    """Wait for a started bot's first getUpdates or setWebhook; fail if it stops or hangs."""
+    deadline = time.monotonic() + 60
+    while not (api.counters["getUpdates"] or api.counters["setWebhook"]):
+        if bot.process is not None and bot.process.poll() is not None:
+            raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{bot.name} never connected")
+        await asyncio.sleep(every)
+
+
 @contextlib.asynccontextmanager
 async def running(bot: BotProcess, work: Path, *, latency: float = 0.0,
                   limits: bool = False) -> AsyncIterator[tuple[BenchBotApi, Load]]:
@@ -57,13 +68,7 @@ async def running(bot: BotProcess, work: Path, *, latency: float = 0.0,
     load = Load(api, bot.script)
     bot.start(api.base_url, BOT_CORE, work / f"{bot.name}.log")
     try:
-        deadline = time.monotonic() + 60
-        while not (api.counters["getUpdates"] or api.counters["setWebhook"]):
-            if bot.process is not None and bot.process.poll() is not None:
-                raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{bot.name} never connected")
-            await asyncio.sleep(0.05)
+        await connected(bot, api, work)
         await asyncio.sleep(0.5)
         yield api, load
     finally:
