@@ -86,7 +86,7 @@ class InboxWorker:
         # marked at once: another process may take this chat's next update only now, so
         # its replies cannot overtake this one's
         async with self.sessions.begin() as session:
-            await inbox.mark_done(session, [update_id], self.clock())
+            await inbox.mark_done(session, update_id, self.clock())
         return True
 
     async def _blocked(self, chat_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -87,12 +87,9 @@ async def replying(session: AsyncSession, update_id: int, reply: Any) -> None:
                           .values(status="replying", reply=reply))
 
 
-async def mark_done(session: AsyncSession, update_ids: Collection[int], now: datetime) -> None:
-    """Replies sent."""
-    if update_ids:
-        await session.execute(update(InboxUpdate)
-                              .where(InboxUpdate.update_id.in_(sorted(update_ids)))
-                              .values(status="done", done_at=now, lease_until=None))
+async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> None:
+    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+                          .values(status="done", done_at=now, lease_until=None))
 
 
 async def retry_later(session: AsyncSession, update_id: int, now: datetime, error: str,

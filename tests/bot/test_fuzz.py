@@ -120,7 +120,7 @@ async def _commands(url: str, calls: list[tuple[str, str, str]]) -> None:
                     for row in action.buttons:
                         assert all(len(b.data.encode()) <= 64 for b in row)
             async with h.sessions.begin() as s:
-                await inbox.mark_done(s, [update_id], clock())
+                await inbox.mark_done(s, update_id, clock())
         async with h.sessions() as s:
             assert await audit.verify_chain(s) is None
             for user in (await s.scalars(select(User))).all():
