@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from bot.actions import SendFile
-from interview_bot.chart import render_png
+from chat.actions import SendFile
+from services.chart import render_png
 
 
 async def file_bytes(action: SendFile) -> bytes:

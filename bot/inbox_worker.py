@@ -10,10 +10,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.actions import Action, from_json
-from bot.conversation import Deferred
-from bot.delivery import Perform, TryLater, deliver
-from interview_bot.interviews import Clock
+from chat.actions import Action, from_json
+from chat.clock import Clock
+from chat.delivery import Perform, TryLater, deliver
+from conversation.handling import Deferred
 from storage import accounts, inbox
 
 log = logging.getLogger(__name__)

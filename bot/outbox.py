@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from bot.actions import Action, AnswerCallback
-from bot.conversation import Conversation
-from bot.delivery import Perform
-from bot.incoming import Incoming
+from chat.actions import Action, AnswerCallback
+from chat.delivery import Perform
+from chat.incoming import Incoming
+from conversation.handling import Conversation
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from interview_bot.interviews import Clock
+from chat.clock import Clock
 from storage import inbox
 
 log = logging.getLogger(__name__)

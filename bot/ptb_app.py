@@ -34,13 +34,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
-from bot.commands_menu import COMMANDS
-from bot.conversation import Conversation
-from bot.delivery import DeliveryError
 from bot.files import file_bytes
-from bot.incoming import Incoming, split_command
 from bot.outbox import Outbox
+from chat.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
+from chat.delivery import DeliveryError
+from chat.incoming import Incoming, split_command
+from conversation.commands_menu import COMMANDS
+from conversation.handling import Conversation
 
 _OUTBOX: ContextVar[Outbox] = ContextVar("ptb_outbox")
 PRIVATE = filters.ChatType.PRIVATE

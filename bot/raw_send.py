@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.actions import Action, Send
-from bot.delivery import DeliveryError, Perform
+from chat.actions import Action, Send
+from chat.delivery import DeliveryError, Perform
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 

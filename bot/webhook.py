@@ -10,7 +10,7 @@ import logging
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from interview_bot.interviews import Clock
+from chat.clock import Clock
 from storage import inbox
 
 log = logging.getLogger(__name__)

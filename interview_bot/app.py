@@ -5,23 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from chat.clock import Clock, system_clock
 from flows.loader import load_paths
 from flows.model import Flow
-from interview_bot.interviews import Clock, InterviewService
 from interview_bot.settings import Settings
 from scheduler.planning import Planner
 from scheduler.policy import POLICY_FILE, load_policy
+from services.interviewing import InterviewService
 from storage import migrate
 from storage.crypto import Cipher, KeyProblem
 from storage.database import create_engine, session_factory
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

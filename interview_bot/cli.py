@@ -17,19 +17,20 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat.clock import system_clock
 from flows.errors import FlowLoadError
 from flows.i18n import normalise_language, pick
 from flows.loader import load_paths
 from flows.model import FlowFile, Stage
-from interview_bot import importing
-from interview_bot.app import EncryptionNotConfigured, cipher_from, open_app, system_clock
-from interview_bot.chart import render_png
-from interview_bot.exporting import FORMATS, ExportFile, build_export
-from interview_bot.interviews import InterviewError
-from interview_bot.reports import build_report, summary_text
+from interview_bot.app import EncryptionNotConfigured, cipher_from, open_app
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat
 from scheduler.single_dispatcher import DispatcherLocked
+from services import importing
+from services.chart import render_png
+from services.exporting import FORMATS, ExportFile, build_export
+from services.interviewing import InterviewError
+from services.reports import build_report, summary_text
 from storage import (
     accounts,
     audit,
@@ -160,7 +161,9 @@ def run(
     """The main job: the Telegram bot when a token is set, else the terminal interview."""
     settings = _settings()
     if settings.telegram.bot_token is not None:
-        from bot.runner import serve  # the Telegram frameworks: imported only when they run
+        from interview_bot.serve import (
+            serve,  # the Telegram frameworks: imported only when they run
+        )
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         try:
@@ -564,7 +567,7 @@ def reminders_tick() -> None:
 async def _reminders_tick(settings: Settings) -> None:
     if settings.telegram.bot_token is None:
         raise _fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
-    from bot.runner import (
+    from interview_bot.serve import (
         RuntimeOnFirstUse,
         raw_sender,
         reminder_runtime,

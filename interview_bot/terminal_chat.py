@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from flows.i18n import from_catalog, normalise_language
 from flows.model import Stage
 from flows.steps import Completed, Prompt, Step
-from interview_bot.interviews import InterviewService, Respondent, Turn
+from services.interviewing import InterviewService, Respondent, Turn
 
 TERMINAL = Respondent("terminal", "terminal")
 

@@ -18,17 +18,17 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
-from bot.delivery import DeliveryError, Perform, backoff
+from chat.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
+from chat.clock import Clock
+from chat.delivery import DeliveryError, Perform, backoff
+from conversation.reminder_texts import buttons, note_text, say
 from flows.model import Flow
-from interview_bot.chart import figures
-from interview_bot.interviews import Clock
-from interview_bot.reports import build_report, summary_text
-from scheduler.messages import buttons, note_text, say
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
 from scheduler.timing import next_birthday
+from services.chart import figures
+from services.reports import build_report, summary_text
 from storage import accounts, reminders, reporting
 from storage.models import Contact, Customer, Reminder, TelegramAccount, User
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from interview_bot.interviews import Clock
+from chat.clock import Clock
 from scheduler.dispatcher import Dispatcher, Stats
 from scheduler.planning import Planner
 

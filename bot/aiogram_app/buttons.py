@@ -6,9 +6,9 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Update
 
 from bot.aiogram_app.translate import from_callback
-from bot.conversation import Conversation
-from bot.delivery import Perform
 from bot.outbox import Outbox
+from chat.delivery import Perform
+from conversation.handling import Conversation
 
 
 async def on_button(query: CallbackQuery, event_update: Update, conversation: Conversation,

@@ -6,10 +6,10 @@ from aiogram import Router
 from aiogram.filters import KICKED, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated, Update
 
-from bot.conversation import Conversation
-from bot.delivery import Perform
-from bot.incoming import Incoming
 from bot.outbox import Outbox
+from chat.delivery import Perform
+from chat.incoming import Incoming
+from conversation.handling import Conversation
 
 
 async def on_blocked(event: ChatMemberUpdated, event_update: Update, conversation: Conversation,

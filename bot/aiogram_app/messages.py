@@ -6,9 +6,9 @@ from aiogram import F, Router
 from aiogram.types import Message, Update
 
 from bot.aiogram_app.translate import from_message
-from bot.conversation import Conversation
-from bot.delivery import Perform
 from bot.outbox import Outbox
+from chat.delivery import Perform
+from conversation.handling import Conversation
 
 
 async def on_answer(message: Message, event_update: Update, conversation: Conversation,

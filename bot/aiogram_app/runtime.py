@@ -23,13 +23,13 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
 from bot.aiogram_app import get_routers
-from bot.commands_menu import COMMANDS
-from bot.conversation import Conversation
-from bot.delivery import DeliveryError
 from bot.files import file_bytes
 from bot.outbox import Outbox
+from chat.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
+from chat.delivery import DeliveryError
+from conversation.commands_menu import COMMANDS
+from conversation.handling import Conversation
 
 
 class AiogramRuntime:

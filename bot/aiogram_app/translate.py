@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.incoming import Incoming, split_command
+from chat.incoming import Incoming, split_command
 
 
 def _who(user: User | None) -> tuple[int, str | None, str]:

@@ -15,8 +15,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.runner import serve
 from interview_bot.app import open_app
+from interview_bot.serve import serve
 from interview_bot.settings import (
     AdminSettings,
     DatabaseSettings,

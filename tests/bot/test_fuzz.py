@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.actions import MAX_TEXT, Edit, Send
-from bot.context import BotConfig
-from bot.conversation import Conversation
-from bot.incoming import Incoming
-from bot.permissions import COMMAND_ROLES, OPEN_COMMANDS
+from chat.actions import MAX_TEXT, Edit, Send
+from chat.incoming import Incoming
+from conversation.context import BotConfig
+from conversation.handling import Conversation
+from conversation.permissions import COMMAND_ROLES, OPEN_COMMANDS
 from flows import engine
 from flows.answers import display
 from flows.loader import default_flow_dir, load_paths

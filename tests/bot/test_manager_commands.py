@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from interview_bot.app import open_app
-from interview_bot.chart import DATA_KEY
+from services.chart import DATA_KEY
 from storage import accounts, customers
 from storage.models import AuditEntry, utcnow
 from tests.bot.harness import REP, BotUnderTest
@@ -98,8 +98,8 @@ async def test_the_card_shows_how_complete_the_record_is(bot: BotUnderTest) -> N
 
 
 async def test_every_command_refuses_every_role_it_is_not_for(bot: BotUnderTest) -> None:
-    """One table (bot/permissions.py) decides; each refused command changes nothing."""
-    from bot.permissions import COMMAND_ROLES
+    """One table (conversation/permissions.py) decides; each refused command changes nothing."""
+    from conversation.permissions import COMMAND_ROLES
 
     await _team(bot)
     people = {"rep": REP, "manager": MANAGER}

@@ -27,7 +27,7 @@ async def due_follow_up(bot: BotUnderTest) -> None:
 
 
 def _respondent():  # type: ignore[no-untyped-def]
-    from interview_bot.interviews import Respondent
+    from services.interviewing import Respondent
 
     return Respondent("cli", "cli")
 

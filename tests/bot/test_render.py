@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.callback_data import MAX_BYTES, QuestionButton, parse
-from bot.render import keyboard
+from conversation.callback_data import MAX_BYTES, QuestionButton, parse
+from conversation.render import keyboard
 from flows import engine
 from flows.steps import Prompt
 from tests.flows.yaml_snippets import load_flow

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 
 from bot.aiogram_app.runtime import AiogramRuntime
 from bot.raw_send import RawSender
-from interview_bot.app import system_clock
+from chat.clock import system_clock
 from scheduler.dispatcher import Dispatcher
 from scheduler.planning import Planner
 from scheduler.policy import QuietHours, load_policy

@@ -197,7 +197,7 @@ async def test_reassigning_a_customer_moves_its_pending_reminders(
 
 async def test_after_a_long_outage_stale_birthday_reminders_expire_and_the_rest_go_out(
         db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
-    from bot.actions import Action
+    from chat.actions import Action
     from scheduler.dispatcher import Dispatcher
 
     sent: list[Action] = []
@@ -227,7 +227,7 @@ async def test_after_a_long_outage_stale_birthday_reminders_expire_and_the_rest_
 
 async def test_a_snooze_pressed_before_the_send_is_recorded_is_not_overwritten(
         db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
-    from bot.actions import Action
+    from chat.actions import Action
     from scheduler.dispatcher import Dispatcher
 
     async with harness(db_url, shipped_flows, clock) as h:
@@ -251,7 +251,7 @@ async def test_managers_get_a_weekly_report_once_a_week_with_its_chart(
         db_url: str, shipped_flows: dict) -> None:
     """Monday 09:00 in Shanghai: one report per manager per ISO week, sent as the chart
     (drawn when sent) and then the summary; Tuesday's passes add nothing."""
-    from bot.actions import Action, Send, SendFile
+    from chat.actions import Action, Send, SendFile
     from scheduler.dispatcher import Dispatcher
 
     sunday = FakeClock(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # 20:00 Sunday in Shanghai

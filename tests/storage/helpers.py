@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from flows.model import Flow
-from interview_bot.interviews import InterviewService, Respondent
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
+from services.interviewing import InterviewService, Respondent
 from storage import migrate
 from storage.database import create_engine, session_factory
 from tests.conftest import TEST_CIPHER, FakeClock

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from interview_bot import importing
+from services import importing
 from storage import accounts, customers
 from storage.models import Contact, Customer
 from tests.conftest import FakeClock

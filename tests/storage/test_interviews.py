@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from flows.model import Flow
 from flows.steps import Completed, Prompt
-from interview_bot.interviews import Turn
+from services.interviewing import Turn
 from storage import audit
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 from tests.conftest import FakeClock

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from interview_bot.interviews import Respondent
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
+from services.interviewing import Respondent
 from storage import audit, consents, customers, invites, personal
 from storage.models import Answer, Consent, Contact, Customer, Interview, Invite
 from tests.conftest import FakeClock

@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from interview_bot.chart import DATA_KEY, render_png
-from interview_bot.exporting import build_export
-from interview_bot.interviews import Respondent
-from interview_bot.reports import build_report, card_quality, quality_lines, summary_text
+from services.chart import DATA_KEY, render_png
+from services.exporting import build_export
+from services.interviewing import Respondent
+from services.reports import build_report, card_quality, quality_lines, summary_text
 from storage import accounts
 from storage.models import Customer, User
 from storage.reporting import visible_owner_ids
@@ -172,7 +172,7 @@ async def test_csv_and_json_exports(db_url: str, shipped_flows: dict, clock: Fak
 
 
 async def test_a_formula_in_csv_is_neutralised_but_a_phone_number_is_not() -> None:
-    from interview_bot.exporting import _csv_text
+    from services.exporting import _csv_text
 
     assert _csv_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
     assert _csv_text("@cmd") == "'@cmd"
@@ -227,8 +227,8 @@ async def test_an_empty_team_still_gets_a_chart(lang: str, tmp_path: object,
 def test_a_large_team_draws_its_busiest_reps_and_lists_the_rest_as_a_count() -> None:
     from datetime import date
 
-    from interview_bot.chart import MAX_REPS, busiest
-    from interview_bot.reports import GRADES, PRIORITIES, RepLine, Report
+    from services.chart import MAX_REPS, busiest
+    from services.reports import GRADES, PRIORITIES, RepLine, Report
 
     reps = [RepLine(i, f"Rep {i:03d}", debriefs=i % 7, overdue=10 if i == 150 else 0)
             for i in range(200)]

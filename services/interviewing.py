@@ -13,23 +13,35 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat.clock import Clock
 from flows import engine
 from flows.card_fields import RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
 from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
-from flows.steps import Step, Transition
-from scheduler.planning import Planner
+from flows.steps import Outcome, Step, Transition
 from storage import answers, audit, card, customers, interviews
-from storage.models import Customer, Interview
+from storage.models import Customer, Interview, User
 
-Clock = Callable[[], datetime]
 EngineOp = Callable[[Flow, InterviewState, date], Transition]
+
+
+class FollowUpPlanner(Protocol):
+    """What the service needs of the reminder planner (the scheduler implements it)."""
+
+    async def after_interview(self, session: AsyncSession, interview: Interview,
+                              customer: Customer, outcome: Outcome | None,
+                              now: datetime) -> None:
+        """Plan follow-ups and the next revisit, inside the caller's transaction."""
+
+    def deliverable(self, moment: datetime, user: User | None) -> datetime:
+        """The moment, moved out of the recipient's quiet hours."""
 
 
 class InterviewError(Exception):
@@ -55,7 +67,7 @@ class Turn:
 
 class InterviewService:
     def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str,
-                 planner: Planner | None = None) -> None:
+                 planner: FollowUpPlanner | None = None) -> None:
         self.flows, self.clock, self.planner = flows, clock, planner
         self.zone = ZoneInfo(timezone)
 

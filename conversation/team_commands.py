@@ -3,9 +3,9 @@ reps (/reassign). The checks on who may touch whom live in storage.staff and her
 
 from __future__ import annotations
 
-from bot.actions import Send
-from bot.context import Ctx
-from bot.texts import say
+from chat.actions import Send
+from conversation.context import Ctx
+from conversation.texts import say
 from storage import accounts, staff
 from storage.models import User
 from storage.reporting import visible_owner_ids

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.actions import Button, Keyboard, clip
-from bot.callback_data import question_button
-from bot.texts import say
+from chat.actions import Button, Keyboard, clip
+from conversation.callback_data import question_button
+from conversation.texts import say
 from flows.i18n import pick
 from flows.model import Flow, QuestionType
 from flows.steps import Completed, Prompt

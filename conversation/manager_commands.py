@@ -8,12 +8,12 @@ import re
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.actions import MAX_CAPTION, Send, SendFile
-from bot.context import Ctx
-from bot.texts import say
-from interview_bot.chart import figures
-from interview_bot.exporting import FORMATS, Format, build_export
-from interview_bot.reports import build_report, summary_text
+from chat.actions import MAX_CAPTION, Send, SendFile
+from conversation.context import Ctx
+from conversation.texts import say
+from services.chart import figures
+from services.exporting import FORMATS, Format, build_export
+from services.reports import build_report, summary_text
 from storage import audit
 from storage.reporting import visible_owner_ids
 

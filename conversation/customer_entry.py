@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from bot.actions import Button, Send
-from bot.context import Ctx
-from bot.interview_replies import after_turn, mark_pressed
-from bot.texts import PURPOSE, say
+from chat.actions import Button, Send
+from conversation.context import Ctx
+from conversation.interview_replies import after_turn, mark_pressed
+from conversation.texts import PURPOSE, say
 from flows.i18n import pick
 from storage import audit, consents, invites
 from storage.models import Consent, Interview, Invite, Reminder, User

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.actions import Action
-from bot.incoming import Incoming
+from chat.actions import Action
+from chat.incoming import Incoming
 from flows.model import Flow
-from interview_bot.interviews import InterviewService, Respondent
+from services.interviewing import InterviewService, Respondent
 from storage.models import TelegramAccount, User
 
 

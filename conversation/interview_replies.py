@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.actions import Edit, Send, clip
-from bot.context import Ctx
-from bot.render import keyboard, prompt_text, summary_text
-from bot.texts import say
+from chat.actions import Edit, Send, clip
+from conversation.context import Ctx
+from conversation.render import keyboard, prompt_text, summary_text
+from conversation.texts import say
 from flows.i18n import pick
 from flows.model import Flow, QuestionType
 from flows.outcome import summarise
 from flows.state import InterviewState
 from flows.steps import Completed, Prompt
-from interview_bot.interviews import Turn
+from services.interviewing import Turn
 from storage import consents
 from storage import interviews as interview_rows
 from storage.models import Customer, Interview, Invite, TelegramAccount, User

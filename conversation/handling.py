@@ -12,7 +12,10 @@ from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import (
+from chat.actions import Action, Button, Edit, Send, fit, from_json, to_json
+from chat.clock import Clock
+from chat.incoming import Incoming
+from conversation import (
     callback_data,
     customer_entry,
     manager_commands,
@@ -20,20 +23,24 @@ from bot import (
     staff_commands,
     team_commands,
 )
-from bot.actions import Action, Button, Edit, Send, fit, from_json, to_json
-from bot.context import BotConfig, Ctx
-from bot.incoming import Incoming
-from bot.interview_replies import after_turn, answer_text, current, mark_pressed, status_line
-from bot.permissions import allowed, known, refusal
-from bot.render import keyboard, prompt_text
-from bot.texts import say
+from conversation.context import BotConfig, Ctx
+from conversation.interview_replies import (
+    after_turn,
+    answer_text,
+    current,
+    mark_pressed,
+    status_line,
+)
+from conversation.permissions import allowed, known, refusal
+from conversation.render import keyboard, prompt_text
+from conversation.texts import say
 from flows import engine
 from flows.i18n import normalise_language
 from flows.model import Flow, QuestionType
 from flows.resume import resume
 from flows.state import InterviewState
 from flows.steps import Prompt
-from interview_bot.interviews import Clock, InterviewService
+from services.interviewing import InterviewService
 from storage import accounts, inbox
 from storage.models import Interview, TelegramAccount
 

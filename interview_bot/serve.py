@@ -14,17 +14,17 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.actions import Action, Edit, Send, SendFile
-from bot.context import BotConfig
-from bot.conversation import Conversation
-from bot.delivery import DeliveryError, Perform
 from bot.inbox_worker import InboxWorker
 from bot.polling import poll
 from bot.raw_send import RawSender
 from bot.raw_updates import UpdateFetcher
 from bot.webhook import WEBHOOK_PATH, webhook_app
-from interview_bot.app import App, open_app, system_clock
-from interview_bot.interviews import Clock
+from chat.actions import Action, Edit, Send, SendFile
+from chat.clock import Clock, system_clock
+from chat.delivery import DeliveryError, Perform
+from conversation.context import BotConfig
+from conversation.handling import Conversation
+from interview_bot.app import App, open_app
 from interview_bot.settings import Settings
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import ReminderRuntime, start_scheduler

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.actions import Button, Keyboard
+from chat.actions import Button, Keyboard
 from flows.i18n import from_catalog, pick
 
 TEXTS: dict[str, dict[str, str]] = {

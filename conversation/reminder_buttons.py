@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import Ctx
-from bot.interview_replies import after_turn, mark_pressed
-from scheduler.messages import say
+from conversation.context import Ctx
+from conversation.interview_replies import after_turn, mark_pressed
+from conversation.reminder_texts import say
 from storage import reminders
 from storage.models import Reminder
 

@@ -6,15 +6,15 @@ import re
 
 from sqlalchemy import select
 
-from bot.actions import Button, Send, clip
-from bot.context import Ctx
-from bot.interview_replies import after_turn, mark_pressed
-from bot.permissions import can_see, visible_customers
-from bot.render import clip_label
-from bot.texts import say
+from chat.actions import Button, Send, clip
+from conversation.context import Ctx
+from conversation.interview_replies import after_turn, mark_pressed
+from conversation.permissions import can_see, visible_customers
+from conversation.render import clip_label
+from conversation.texts import say
 from flows.card_fields import field_label
-from interview_bot.exporting import choice_labels, label_of
-from interview_bot.reports import card_quality, quality_lines
+from services.exporting import choice_labels, label_of
+from services.reports import card_quality, quality_lines
 from storage import accounts, audit, customers, invites
 from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer

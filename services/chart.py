@@ -15,7 +15,7 @@ from typing import Any
 
 from flows.card_fields import stage_label
 from flows.quality import STAGES
-from interview_bot.reports import GRADES, PRIORITIES
+from services.reports import GRADES, PRIORITIES
 
 DATA_KEY = "interview-bot:report"
 Reps = list[dict[str, Any]]

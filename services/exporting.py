@@ -28,7 +28,7 @@ from flows.card_fields import field_label, stage_label
 from flows.i18n import pick
 from flows.model import Flow
 from flows.quality import STAGES, spin_coverage
-from interview_bot.reports import card_quality, shown_answer
+from services.reports import card_quality, shown_answer
 from storage import reporting
 from storage.card import CARD_COLUMNS
 from storage.reporting import Owners

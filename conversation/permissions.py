@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.texts import say
+from conversation.texts import say
 from storage.models import Customer, User
 
 STAFF = frozenset({"rep", "manager", "admin"})

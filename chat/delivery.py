@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.actions import Action, AnswerCallback
+from chat.actions import Action, AnswerCallback
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 5
