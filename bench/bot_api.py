@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from storage.inbox import chat_of
 from tests.local_bot_api import error, ok, params_of  # the Bot API's replies and parameters
 
 TOKEN = "123456:BENCH-token"
@@ -152,26 +153,41 @@ class BenchBotApi:
         return ok(list(itertools.islice(self._updates, limit)))
 
     async def _push_webhooks(self) -> None:
-        """Deliver updates to the webhook, up to 40 at a time (Telegram's default)."""
+        """Deliver updates to the webhook as Telegram does: up to 40 requests at a time, and
+        one chat's updates one at a time, the next only after the bot answered the last."""
         url = str(self._webhook["url"])
         headers = {"X-Telegram-Bot-Api-Secret-Token": str(self._webhook.get("secret_token", ""))}
         slots = asyncio.Semaphore(40)
+        behind: dict[int | None, deque[dict[str, Any]]] = {}  # chat -> waiting for its turn
+        tasks: set[asyncio.Task[None]] = set()
         connector = aiohttp.TCPConnector(limit=40)
         async with aiohttp.ClientSession(connector=connector) as http:
-            async def deliver(update: dict[str, Any]) -> None:
-                try:
+            async def post(update: dict[str, Any]) -> None:
+                async with slots:
                     for _ in range(50):
                         async with http.post(url, json=update, headers=headers) as response:
                             if response.status == 200:
-                                return
+                                break
                         await asyncio.sleep(0.1)
-                finally:
-                    slots.release()
+                waiting = behind[chat_of(update)]
+                if waiting:
+                    start(waiting.popleft())
+                else:
+                    del behind[chat_of(update)]
+
+            def start(update: dict[str, Any]) -> None:
+                task = asyncio.create_task(post(update))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
 
             while True:
                 while not self._updates:
                     self._arrived.clear()
                     await self._arrived.wait()
-                await slots.acquire()
-                asyncio.create_task(deliver(self._updates.popleft()))  # noqa: RUF006
-
+                update = self._updates.popleft()
+                chat = chat_of(update)
+                if chat in behind:
+                    behind[chat].append(update)
+                else:
+                    behind[chat] = deque()
+                    start(update)

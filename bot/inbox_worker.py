@@ -1,49 +1,86 @@
-"""Processing the inbox: oldest first, one chat's updates strictly in order."""
+"""The inbox, worked in batches: one transaction handles a batch, one marks it sent.
+
+A pass leases the due updates (after storing new ones, when the poller brings them), hands
+them to the conversation and stores every reply with the changes that caused it: one
+commit. Then it sends, one chat's replies in order and chats side by side, and marks what
+was sent done: a second commit. A crash before the first commit leaves the updates
+pending (or, from the poller, unconfirmed: Telegram sends them again); after it, the
+stored replies are sent again. Either way nothing is applied twice.
+
+A chat whose earlier update is not done yet (another process holds it, or it waits for a
+retry) waits too, so one chat's answers and replies keep their order across processes.
+If anything in a batch fails, the batch is rolled back and handled again with a savepoint
+per update: the update that fails is retried later on its own, its chat waits, and the
+others go on.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.actions import Action, from_json
+from bot.telegram import incoming_of
+from chat.actions import Action, from_json, to_json
 from chat.clock import Clock
 from chat.delivery import Perform, TryLater, deliver
-from conversation.handling import Deferred
+from conversation.handling import Conversation
 from storage import accounts, inbox
 
 log = logging.getLogger(__name__)
 
 
-class Dispatch(Protocol):
-    async def __call__(self, payload: dict[str, Any]) -> tuple[bool, list[Action]]:
-        """Run the framework's handlers; (handled, actions). Raise what the handler raised."""
+@dataclass
+class Reply:
+    update_id: int
+    chat_id: int | None
+    actions: list[Action]
+
+
+@dataclass
+class Pass:
+    replies: list[Reply] = field(default_factory=list)  # in update order
+    held: list[int] = field(default_factory=list)  # handed back: their chat waits
+
+
+def in_chat_order(rows: Sequence[inbox.Claimed]) -> tuple[list[inbox.Claimed], list[int]]:
+    """The rows this pass may take, and those whose chat must wait for an earlier update."""
+    ready, held, first_seen, waiting = [], [], set(), set()
+    for row in rows:
+        if row.chat_id not in first_seen:
+            first_seen.add(row.chat_id)
+            if row.earlier_open:
+                waiting.add(row.chat_id)
+        if row.chat_id in waiting:
+            held.append(row.update_id)
+        else:
+            ready.append(row)
+    return ready, held
 
 
 class InboxWorker:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], dispatch: Dispatch,
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], conversation: Conversation,
                  perform: Perform, clock: Clock,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        self.sessions, self.dispatch, self.perform = sessions, dispatch, perform
-        self.clock, self.sleep = clock, sleep
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 limit: int = 200) -> None:
+        self.sessions, self.conversation, self.perform = sessions, conversation, perform
+        self.clock, self.sleep, self.limit = clock, sleep, limit
         self.wake = asyncio.Event()
 
-    async def run_once(self, limit: int = 200) -> int:
-        """Claim a batch and process it; different chats run side by side. Returns its size."""
-        async with self.sessions.begin() as session:
-            rows = await inbox.claim(session, self.clock(), limit)
-            batch = [(r.update_id, r.chat_id, r.status, r.payload, r.reply) for r in rows]
-        by_chat: dict[int | None, list[tuple[Any, ...]]] = defaultdict(list)
-        for item in batch:
-            by_chat[item[1]].append(item)
-        await asyncio.gather(*(self._chat(items) for items in by_chat.values()))
-        return len(batch)
+    async def take(self, updates: list[dict[str, Any]]) -> int:
+        """Updates fresh from getUpdates: stored and handled in one transaction, then sent.
+        Returns once they are stored (with their replies) and sent."""
+        return await self._pass(updates)
 
-    async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+    async def run_once(self) -> int:
+        """One pass over what is due (webhook updates, retries, replies left by a crash)."""
+        return await self._pass([])
+
+    async def run_forever(self, stop: asyncio.Event, idle: float = 0.5) -> None:
         while not stop.is_set():
             try:
                 processed = await self.run_once()
@@ -58,45 +95,76 @@ class InboxWorker:
                 for waiter in waiters:
                     waiter.cancel()
 
-    async def _chat(self, items: list[tuple[Any, ...]]) -> None:
-        for update_id, _chat, status, payload, reply in items:
-            if not await self._one(update_id, status, payload, reply):
-                return  # keep this chat's order: later updates wait for this one
-
-    async def _one(self, update_id: int, status: str, payload: dict[str, Any],
-                   reply: Any) -> bool:
+    async def _pass(self, fresh: list[dict[str, Any]]) -> int:
         try:
-            if status == "replying":
-                actions = from_json(reply or [])
-            else:
-                handled, actions = await self.dispatch(payload)
-                if not handled:
-                    actions = []
-            await deliver(actions, self.perform, on_blocked=self._blocked, sleep=self.sleep)
-        except Deferred:
-            await self._release(update_id)
-            return False
-        except TryLater as exc:
-            await self._retry(update_id, str(exc))
-            return False
-        except Exception as exc:
-            log.exception("update %s failed", update_id)
-            await self._retry(update_id, f"{type(exc).__name__}: {exc}")
-            return False
-        # marked at once: another process may take this chat's next update only now, so
-        # its replies cannot overtake this one's
+            work = await self._handle(fresh, careful=False)
+        except Exception:
+            log.warning("a batch failed; handling it again update by update", exc_info=True)
+            work = await self._handle(fresh, careful=True)
+        if work.replies:
+            await self._send(work)
+        return len(work.replies)
+
+    async def _handle(self, fresh: list[dict[str, Any]], careful: bool) -> Pass:
+        now = self.clock()
         async with self.sessions.begin() as session:
-            await inbox.mark_done(session, update_id, self.clock())
-        return True
+            if fresh:
+                await inbox.store(session, fresh, now)
+            ready, held = in_chat_order(await inbox.claim(session, now, self.limit))
+            work, stored = Pass(held=held), {}
+            todo = []
+            for row in ready:
+                incoming = None if row.status == "replying" else incoming_of(row.payload)
+                if incoming is not None:
+                    todo.append(incoming)
+                stored[row.update_id] = row
+            handled = await self.conversation.handle_batch(session, todo, careful=careful)
+            await inbox.replying(session, {u: to_json(a) for u, a in handled.actions.items()})
+            for update_id, error in handled.failed.items():
+                log.error("update %s failed: %s", update_id, error)
+                await inbox.retry_later(session, update_id, now, error)
+            work.held += handled.skipped
+            await inbox.defer(session, work.held, now)
+            for update_id, row in stored.items():
+                if update_id in handled.actions:
+                    work.replies.append(Reply(update_id, row.chat_id,
+                                              handled.actions[update_id]))
+                elif row.status == "replying":
+                    work.replies.append(Reply(update_id, row.chat_id, from_json(row.reply or [])))
+                elif update_id not in handled.failed and update_id not in handled.skipped:
+                    work.replies.append(Reply(update_id, row.chat_id, []))  # not for us
+        return work
+
+    async def _send(self, work: Pass) -> None:
+        by_chat: dict[int | None, list[Reply]] = {}
+        for reply in work.replies:
+            by_chat.setdefault(reply.chat_id, []).append(reply)
+        outcomes = await asyncio.gather(*(self._send_chat(r) for r in by_chat.values()))
+        done = [u for sent, _, _ in outcomes for u in sent]
+        now = self.clock()
+        async with self.sessions.begin() as session:
+            await inbox.mark_done(session, done, now)
+            for _, failed, later in outcomes:
+                if failed is not None:
+                    await inbox.retry_later(session, failed[0], now, failed[1])
+                await inbox.defer(session, later, now)
+
+    async def _send_chat(self, replies: list[Reply]
+                         ) -> tuple[list[int], tuple[int, str] | None, list[int]]:
+        """A chat's replies in order: (sent, the one that could not be sent, those after it)."""
+        sent: list[int] = []
+        for n, reply in enumerate(replies):
+            try:
+                await deliver(reply.actions, self.perform, on_blocked=self._blocked,
+                              sleep=self.sleep)
+            except Exception as exc:  # TryLater, or a fault of ours: this update, later
+                if not isinstance(exc, TryLater):
+                    log.exception("sending the reply to update %s failed", reply.update_id)
+                return sent, (reply.update_id, f"{type(exc).__name__}: {exc}"), [
+                    r.update_id for r in replies[n + 1:]]
+            sent.append(reply.update_id)
+        return sent, None, []
 
     async def _blocked(self, chat_id: int) -> None:
         async with self.sessions.begin() as session:
             await accounts.mark_unreachable(session, chat_id, self.clock())
-
-    async def _retry(self, update_id: int, error: str) -> None:
-        async with self.sessions.begin() as session:
-            await inbox.retry_later(session, update_id, self.clock(), error)
-
-    async def _release(self, update_id: int) -> None:
-        async with self.sessions.begin() as session:
-            await inbox.release(session, update_id)

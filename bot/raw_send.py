@@ -1,9 +1,11 @@
-"""sendMessage over plain HTTP, for sending in bulk (reminders).
+"""The Bot API over plain HTTP: reminders sent in bulk, and getUpdates for the poller.
 
 A framework's send path builds and validates typed models for the request and the reply;
 for reminders that was most of the CPU per message (bench M6). This client posts the JSON
-and reads back the message id, with the same error kinds as the adapters. Anything but a
-plain `Send` goes through the adapter it wraps.
+`bot.telegram` builds and reads back the message id, with the same error kinds as the
+adapters. Anything but a plain `Send` goes through the adapter it wraps. getUpdates is here
+too: the inbox stores updates exactly as Telegram sent them, which a framework's typed
+update would not give back.
 """
 
 from __future__ import annotations
@@ -12,58 +14,62 @@ from typing import Any
 
 import aiohttp
 
+from bot.telegram import ALLOWED_UPDATES, error_of_body, request_of
 from chat.actions import Action, Send
 from chat.delivery import DeliveryError, Perform
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-def message_json(action: Send) -> dict[str, Any]:
-    body: dict[str, Any] = {"chat_id": action.chat_id, "text": action.text}
-    if action.buttons:
-        body["reply_markup"] = {"inline_keyboard": [
-            [{"text": b.label, "callback_data": b.data} for b in row] for row in action.buttons]}
-    elif action.contact_button:
-        body["reply_markup"] = {
-            "keyboard": [[{"text": action.contact_button, "request_contact": True}]],
-            "resize_keyboard": True, "one_time_keyboard": True}
-    return body
+class BotApi:
+    """One aiohttp session to a Bot API server, for the calls that need no framework."""
 
-
-def error_of(body: dict[str, Any], status: int) -> DeliveryError:
-    code = int(body.get("error_code") or status)
-    detail = f"{code}: {body.get('description', '')}"
-    if code == 429:
-        retry = float((body.get("parameters") or {}).get("retry_after", 1))
-        return DeliveryError("retry_after", detail, retry)
-    if code == 403:
-        return DeliveryError("forbidden", detail)
-    if code >= 500:
-        return DeliveryError("transient", detail)
-    return DeliveryError("permanent", detail)
-
-
-class RawSender:
-    def __init__(self, api_base: str, token: str, fallback: Perform) -> None:
-        self.url = f"{api_base.rstrip('/')}/bot{token}/sendMessage"
-        self.fallback = fallback
+    def __init__(self, api_base: str, token: str) -> None:
+        self.base = f"{api_base.rstrip('/')}/bot{token}/"
         self._session: aiohttp.ClientSession | None = None
 
-    async def perform(self, action: Action) -> int | None:
-        if not isinstance(action, Send):
-            return await self.fallback(action)
+    def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=TIMEOUT)
+        return self._session
+
+    async def call(self, method: str, params: dict[str, Any],
+                   wait: aiohttp.ClientTimeout = TIMEOUT) -> Any:
         try:
-            async with self._session.post(self.url, json=message_json(action)) as response:
+            async with self._client().post(self.base + method, json=params,
+                                           timeout=wait) as response:
                 body = await response.json(content_type=None)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise DeliveryError("transient", f"{type(exc).__name__}: {exc}") from exc
         if not isinstance(body, dict) or not body.get("ok"):
-            raise error_of(body if isinstance(body, dict) else {}, status)
-        return int(body["result"]["message_id"])
+            raise error_of_body(body if isinstance(body, dict) else {}, status)
+        return body["result"]
+
+    async def get_updates(self, offset: int | None, wait_seconds: int) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {"timeout": wait_seconds, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            params["offset"] = offset
+        return list(await self.call("getUpdates", params,
+                                    aiohttp.ClientTimeout(total=wait_seconds + 15)))
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class RawSender:
+    """Plain messages over plain HTTP; anything else through `fallback` (the adapter)."""
+
+    def __init__(self, api_base: str, token: str, fallback: Perform) -> None:
+        self.api = BotApi(api_base, token)
+        self.fallback = fallback
+
+    async def perform(self, action: Action) -> int | None:
+        if not isinstance(action, Send):
+            return await self.fallback(action)
+        result = await self.api.call(*request_of(action))
+        return int(result["message_id"])
+
+    async def close(self) -> None:
+        await self.api.close()

@@ -1,8 +1,9 @@
-"""What one update's handling needs: its session, who sent it, in which language."""
+"""What one update's handling needs: its session, who sent it, in which language, and what
+its batch already loaded."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,7 +13,7 @@ from chat.actions import Action
 from chat.incoming import Incoming
 from flows.model import Flow
 from services.interviewing import InterviewService, Respondent
-from storage.models import TelegramAccount, User
+from storage.models import Interview, TelegramAccount, User
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,28 @@ class BotConfig:
 
 
 @dataclass
+class Known:
+    """What a batch of updates loaded up front: a few queries for the whole batch, not a few
+    per update. Accounts stay right for the batch (only these updates change them); staff
+    too, until a command that changes staff runs (then they are looked up afresh). The
+    interview in front of someone and their consents are read from here only for typed
+    answers; a command or button press of that person drops them, so it and what follows
+    read afresh."""
+
+    accounts: dict[int, TelegramAccount] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    interviews: dict[str, Interview] = field(default_factory=dict)  # respondent key -> latest
+    consents: dict[tuple[int, int], str] = field(default_factory=dict)
+    fresh: set[int] = field(default_factory=set)  # telegram ids whose entries were dropped
+    held: Sequence[object] = ()  # kept alive in the session's map
+    users_stale: bool = False  # a command changed staff: look users up afresh
+
+    def forget(self, telegram_id: int) -> None:
+        self.fresh.add(telegram_id)
+        self.interviews.pop(f"tg:{telegram_id}", None)
+
+
+@dataclass
 class Ctx:
     session: AsyncSession
     incoming: Incoming
@@ -34,6 +57,7 @@ class Ctx:
     config: BotConfig
     interviews: InterviewService
     flows: Mapping[str, Flow]
+    known: Known = field(default_factory=Known)
     actions: list[Action] = field(default_factory=list)
 
     @property

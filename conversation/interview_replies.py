@@ -72,10 +72,16 @@ async def _tell_inviter(ctx: Ctx, interview: Interview, flow: Flow) -> None:
 async def current(ctx: Ctx) -> Interview | None:
     """The respondent's unfinished interview. A customer's counts only while their consent
     stands: no answer of theirs is taken without it."""
-    interview = await interview_rows.current_for(ctx.session, ctx.respondent.key)
+    user_id, known = ctx.incoming.user_id, ctx.known
+    interview = None if user_id in known.fresh else known.interviews.get(ctx.respondent.key)
+    if interview is None or interview.status != "active":
+        interview = await interview_rows.current_for(ctx.session, ctx.respondent.key)
     if interview is None or ctx.user is not None:
         return interview
-    decision = await consents.latest(ctx.session, ctx.incoming.user_id, interview.customer_id)
+    decision = None if user_id in known.fresh else known.consents.get(
+        (user_id, interview.customer_id))
+    if decision is None:
+        decision = await consents.latest(ctx.session, user_id, interview.customer_id)
     return interview if decision == "accepted" else None
 
 

@@ -10,42 +10,24 @@ from storage.models import Customer, User
 
 STAFF = frozenset({"rep", "manager", "admin"})
 MANAGERS = frozenset({"manager", "admin"})
-# commands anyone may use; everything else names the roles allowed
-OPEN_COMMANDS = frozenset({"start", "help", "lang", "back", "skip", "cancel", "status",
-                           "forget"})
-COMMAND_ROLES: dict[str, frozenset[str]] = {
-    "debrief": STAFF, "invite": STAFF, "customers": STAFF, "card": STAFF,
-    "adduser": frozenset({"admin"}), "setrole": frozenset({"admin"}),
-    "deactivate": frozenset({"admin"}), "reassign": MANAGERS,
-    # exports copy customer data out of the system: managers only (seed 001: no copying
-    # without approval)
-    "export": MANAGERS, "report": MANAGERS, "history": MANAGERS,
-}
-
-
+ADMINS = frozenset({"admin"})
 ROLE_NAMES = {"rep": {"zh": "销售", "en": "reps"}, "manager": {"zh": "主管", "en": "managers"},
               "admin": {"zh": "管理员", "en": "admins"}}
 
 
-def refusal(command: str, user: User | None, lang: str) -> str:
+def allowed(roles: frozenset[str] | None, user: User | None) -> bool:
+    """`roles` None: anyone may (customers included); otherwise an active user of one."""
+    return roles is None or (user is not None and user.active and user.role in roles)
+
+
+def refusal(command: str, roles: frozenset[str] | None, user: User | None, lang: str) -> str:
     """Why a command was refused: strangers hear who the bot is for; staff, who may."""
     if user is None or not user.active:
         return say("refuse", lang)
-    roles = [ROLE_NAMES[r].get(lang, ROLE_NAMES[r]["en"])
-             for r in ("rep", "manager", "admin") if r in COMMAND_ROLES.get(command, ())]
-    joined = ("、" if lang == "zh" else " and ").join(roles)
+    names = [ROLE_NAMES[r].get(lang, ROLE_NAMES[r]["en"])
+             for r in ("rep", "manager", "admin") if r in (roles or ())]
+    joined = ("、" if lang == "zh" else " and ").join(names)
     return say("only_roles", lang, roles=joined, command=command)
-
-
-def known(command: str) -> bool:
-    return command in OPEN_COMMANDS or command in COMMAND_ROLES
-
-
-def allowed(command: str, user: User | None) -> bool:
-    if command in OPEN_COMMANDS:
-        return True
-    roles = COMMAND_ROLES.get(command)
-    return roles is not None and user is not None and user.active and user.role in roles
 
 
 async def team_ids(session: AsyncSession, manager: User) -> set[int]:

@@ -56,6 +56,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "declined": {"zh": "好的，我们不会保存任何回答。如果改变主意，可以再次打开链接。",
                  "en": "Understood: nothing will be stored. If you change your mind, open the "
                        "link again."},
+    "text_expected": {"zh": "这里只能读取文字。请用文字回复上面的问题（或点按钮）。",
+                      "en": "Only text can be read here. Please answer the question above in "
+                            "words (or press a button)."},
     "stale_button": {"zh": "这个按钮已失效。", "en": "This button is no longer active."},
     "done_button": {"zh": "完成 ✓", "en": "Done ✓"},
     "skip_button": {"zh": "跳过", "en": "Skip"},

@@ -568,13 +568,13 @@ async def _reminders_tick(settings: Settings) -> None:
     if settings.telegram.bot_token is None:
         raise _fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
     from interview_bot.serve import (
-        RuntimeOnFirstUse,
+        ClientOnFirstUse,
         raw_sender,
         reminder_runtime,
         sqlite_dispatcher_lock,
     )
 
-    runtime = RuntimeOnFirstUse("aiogram", settings.telegram.bot_token.get_secret_value(),
+    runtime = ClientOnFirstUse("aiogram", settings.telegram.bot_token.get_secret_value(),
                                 settings.telegram.api_server)
     sender = raw_sender(settings, runtime.perform)
     try:

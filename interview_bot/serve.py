@@ -1,14 +1,13 @@
-"""Running the bot: one runtime (aiogram or PTB), the inbox worker, and polling or a webhook."""
+"""Running the bot: the chosen framework's client, the inbox worker, polling or a webhook,
+and the reminders, wired from settings."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import signal
 from datetime import timedelta
-from typing import Any, Protocol
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,12 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.inbox_worker import InboxWorker
 from bot.polling import poll
-from bot.raw_send import RawSender
-from bot.raw_updates import UpdateFetcher
+from bot.raw_send import BotApi, RawSender
+from bot.telegram import TelegramClient, perform, set_commands, set_webhook
 from bot.webhook import WEBHOOK_PATH, webhook_app
 from chat.actions import Action, Edit, Send, SendFile
 from chat.clock import Clock, system_clock
 from chat.delivery import DeliveryError, Perform
+from conversation.commands import menus
 from conversation.context import BotConfig
 from conversation.handling import Conversation
 from interview_bot.app import App, open_app
@@ -38,46 +38,36 @@ PRODUCTION_API = "https://api.telegram.org"
 SHUTDOWN_GRACE_SECONDS = 10.0
 
 
-class Runtime(Protocol):
-    name: str
-
-    async def start(self, conversation: Conversation) -> str: ...
-    async def set_commands(self) -> None: ...
-    async def set_webhook(self, url: str, secret: str) -> None: ...
-    async def dispatch(self, payload: dict[str, Any]) -> tuple[bool, list[Action]]: ...
-    async def perform(self, action: Action) -> int | None: ...
-    async def close(self) -> None: ...
-
-
-def make_runtime(framework: str, token: str, api_server: str | None) -> Runtime:
+def make_client(framework: str, token: str, api_server: str | None) -> TelegramClient:
+    """The chosen framework's client; each imports its framework only when chosen."""
     if framework == "aiogram":
-        from bot.aiogram_app.runtime import AiogramRuntime
+        from bot.aiogram_client import AiogramClient
 
-        return AiogramRuntime(token, api_server)
+        return AiogramClient(token, api_server)
     if framework == "ptb":
-        from bot.ptb_app import PtbRuntime
+        from bot.ptb_client import PtbClient
 
-        return PtbRuntime(token, api_server)
+        return PtbClient(token, api_server)
     raise ValueError(f"unknown framework {framework!r}; use aiogram or ptb")
 
 
-class RuntimeOnFirstUse:
-    """A runtime made only when something needs it: a reminder pass that sends nothing but
+class ClientOnFirstUse:
+    """A client made only when something needs it: a reminder pass that sends nothing but
     plain messages (they go over plain HTTP) never imports a chat framework, which is
     most of a cron job's start."""
 
     def __init__(self, framework: str, token: str, api_server: str | None) -> None:
         self.framework, self.token, self.api_server = framework, token, api_server
-        self._runtime: Runtime | None = None
+        self._client: TelegramClient | None = None
 
     async def perform(self, action: Action) -> int | None:
-        if self._runtime is None:
-            self._runtime = make_runtime(self.framework, self.token, self.api_server)
-        return await self._runtime.perform(action)
+        if self._client is None:
+            self._client = make_client(self.framework, self.token, self.api_server)
+        return await perform(self._client, action)
 
     async def close(self) -> None:
-        if self._runtime is not None:
-            await self._runtime.close()
+        if self._client is not None:
+            await self._client.close()
 
 
 async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool = False,
@@ -91,26 +81,29 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
     token = tg.bot_token.get_secret_value()
     stop = stop or _stop_on_signals()
     async with open_app(settings, clock=clock) as app:
-        runtime = make_runtime(framework, token, tg.api_server)
-        config = BotConfig(bot_username="", admin_ids=frozenset(settings.admin.telegram_ids))
-        conversation = Conversation(app.sessions, app.interviews, app.flows, clock, config)
-        username = await runtime.start(conversation)  # only known once connected
-        conversation.config = dataclasses.replace(config, bot_username=username)
+        client = make_client(framework, token, tg.api_server)
+        username = await client.start()  # only known once connected
+        config = BotConfig(bot_username=username,
+                           admin_ids=frozenset(settings.admin.telegram_ids))
+        conversation = Conversation(app.interviews, app.flows, clock, config)
         with contextlib.suppress(Exception):
-            await runtime.set_commands()
+            await set_commands(client, menus(), "zh")
         if is_sqlite(app.engine):
             # one process per SQLite file: leases left over belong to a process that died
             async with app.sessions.begin() as session:
                 await inbox.release_all(session)
         # one sending budget for the process: replies first, reminders in what is left
         limiter = RateLimiter(per_second=settings.reminders.per_second)
-        worker = InboxWorker(app.sessions, runtime.dispatch, paced(runtime.perform, limiter),
-                             clock)
+
+        async def send(action: Action) -> int | None:
+            return await perform(client, action)
+
+        worker = InboxWorker(app.sessions, conversation, paced(send, limiter), clock)
         working = asyncio.create_task(worker.run_forever(stop))
-        reminders = ReminderRunner(settings, app, runtime.perform, clock, limiter)
+        reminders = ReminderRunner(settings, app, send, clock, limiter)
         tasks: list[asyncio.Task[None]] = []
         site_runner: web.AppRunner | None = None
-        fetcher: UpdateFetcher | None = None
+        api = BotApi(tg.api_server or PRODUCTION_API, token)
         try:
             try:
                 reminders.start()
@@ -122,30 +115,28 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 site_runner = web.AppRunner(webhook_app(app.sessions, clock, secret, worker.wake))
                 await site_runner.setup()
                 await web.TCPSite(site_runner, tg.webhook_host, tg.webhook_port).start()
-                await runtime.set_webhook(tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
-                log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, runtime.name)
+                await set_webhook(client, tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
+                log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, client.name)
             else:
-                fetcher = UpdateFetcher(tg.api_server or PRODUCTION_API, token)
                 tasks.append(asyncio.create_task(
-                    poll(fetcher, app.sessions, clock, stop, worker.wake,
-                         tg.poll_seconds)))
-                log.info("polling as @%s (%s)", username, runtime.name)
+                    poll(api.get_updates, worker, stop, tg.poll_seconds)))
+                log.info("polling as @%s (%s)", username, client.name)
             await stop.wait()
         finally:
             stop.set()
-            for task in tasks:  # the poller: an unstored batch is simply sent again later
-                task.cancel()
-            # the worker finishes the updates in hand, so no reply goes out twice
-            await asyncio.wait({working}, timeout=SHUTDOWN_GRACE_SECONDS)
+            # the poller and the worker finish the batch in hand, so no reply goes out twice
+            # (the poller stops at once if it is waiting for updates)
+            await asyncio.wait({working, *tasks}, timeout=SHUTDOWN_GRACE_SECONDS)
             working.cancel()
+            for task in tasks:
+                task.cancel()
             await asyncio.gather(*tasks, working, return_exceptions=True)
             if site_runner is not None:
                 await site_runner.cleanup()
-            if fetcher is not None:
-                await fetcher.close()
+            await api.close()
             reminders.stop()
             await reminders.close()
-            await runtime.close()
+            await client.close()
 
 
 def _stop_on_signals() -> asyncio.Event:

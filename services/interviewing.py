@@ -167,7 +167,8 @@ class InterviewService:
         transition = op(flow, state, now.astimezone(self.zone).date())
         await answers.supersede(session, interview.id, (*dropped, *transition.dropped), now)
         if transition.saved is not None:
-            await self._save_answer(session, interview, flow, transition, now)
+            answered_before = transition.saved.question_id in state.answers
+            await self._save_answer(session, interview, flow, transition, now, answered_before)
         interview.state = transition.state.to_json()
         interview.fingerprint, interview.flow_version = flow.fingerprint, str(flow.version)
         interview.language, interview.updated_at = language, now
@@ -178,14 +179,15 @@ class InterviewService:
         return Turn(interview.id, flow.id, transition.step, interview.status, resumed, notice)
 
     async def _save_answer(self, session: AsyncSession, interview: Interview, flow: Flow,
-                           transition: Transition, now: datetime) -> None:
+                           transition: Transition, now: datetime, replaces: bool) -> None:
         saved = transition.saved
         assert saved is not None
         question = flow.question(saved.question_id)
         await answers.record(
             session, interview, question_id=question.id, stage=question.stage.value,
             maps_to=question.maps_to, raw_text=saved.raw, value=saved.value,
-            other_text=saved.other_text, answered_by=interview.respondent_key, now=now)
+            other_text=saved.other_text, answered_by=interview.respondent_key, now=now,
+            replaces=replaces)
         if question.maps_to and saved.value is not None:
             customer = await self._customer(session, interview)
             await card.apply(session, interview, customer, question.maps_to, saved.value,

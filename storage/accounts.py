@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,7 +16,28 @@ ROLES = ("rep", "manager", "admin")
 async def touch(session: AsyncSession, telegram_id: int, language: str,
                 now: datetime) -> TelegramAccount:
     """The account, created on first contact; the language follows Telegram until chosen."""
-    account = await session.get(TelegramAccount, telegram_id)
+    return touch_known(session, await session.get(TelegramAccount, telegram_id), telegram_id,
+                       language, now)
+
+
+async def load(session: AsyncSession, telegram_ids: Iterable[int]
+               ) -> tuple[dict[int, TelegramAccount], dict[int, User]]:
+    """The accounts and active staff users behind these Telegram ids, two queries for a
+    whole batch of updates."""
+    ids = set(telegram_ids)
+    if not ids:
+        return {}, {}
+    found = await session.scalars(select(TelegramAccount)
+                                  .where(TelegramAccount.telegram_id.in_(ids)))
+    users = await session.scalars(select(User).where(User.telegram_id.in_(ids),
+                                                     User.active.is_(True)))
+    return ({a.telegram_id: a for a in found},
+            {u.telegram_id: u for u in users if u.telegram_id is not None})
+
+
+def touch_known(session: AsyncSession, account: TelegramAccount | None, telegram_id: int,
+                language: str, now: datetime) -> TelegramAccount:
+    """`touch` for an account already loaded (or known not to exist): no query."""
     if account is None:
         account = TelegramAccount(telegram_id=telegram_id, language=language,
                                   language_chosen=False, created_at=now, updated_at=now)

@@ -26,21 +26,36 @@ def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str,
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-async def append(session: AsyncSession, *, at: datetime, actor: str, action: str, entity: str,
-                 entity_id: str | int | None, channel: str, fields: Sequence[str] = (),
-                 outcome: str = "ok") -> AuditEntry:
+TAIL = "audit_tail"  # session.info: (transaction, hash of the last entry it appended)
+
+
+async def _tail(session: AsyncSession) -> tuple[object, str]:
+    """The hash to chain onto. Read once per transaction (or savepoint): while it is open
+    nobody else appends (the advisory lock on PostgreSQL, the write lock on SQLite)."""
+    sync = session.sync_session
+    scope = sync.get_nested_transaction() or sync.get_transaction()
+    cached = session.info.get(TAIL)
+    if cached is not None and cached[0] is scope:
+        return scope, str(cached[1])
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         # one appender at a time, or two could chain onto the same predecessor
         await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
     last = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    prev = last or GENESIS
+    return scope, last or GENESIS
+
+
+async def append(session: AsyncSession, *, at: datetime, actor: str, action: str, entity: str,
+                 entity_id: str | int | None, channel: str, fields: Sequence[str] = (),
+                 outcome: str = "ok") -> AuditEntry:
+    """Add an entry; it is written with the caller's next flush or commit, in order."""
+    scope, prev = await _tail(session)
     ident = None if entity_id is None else str(entity_id)
     entry = AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_id=ident,
                        fields=list(fields), channel=channel, outcome=outcome, prev_hash=prev,
                        hash=_digest(prev, at, actor, action, entity, ident, fields, channel,
                                     outcome))
     session.add(entry)
-    await session.flush()
+    session.info[TAIL] = (scope, entry.hash)
     return entry
 
 

@@ -16,6 +16,9 @@ from storage.models import InboxUpdate
 
 # How long a worker may hold an update before another may take it (after a crash).
 LEASE = timedelta(seconds=15)
+# How soon an update whose chat is busy elsewhere is looked at again.
+DEFER = timedelta(milliseconds=250)
+OPEN = ("pending", "replying")
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:
@@ -43,53 +46,61 @@ async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]], now: 
     return await insert_new(session, InboxUpdate, rows, ["update_id"])
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int = 100) -> list[InboxUpdate]:
-    """Lease a batch of due updates, oldest first (other processes skip leased rows)."""
-    query = (select(InboxUpdate)
-             .where(InboxUpdate.status.in_(("pending", "replying")),
-                    InboxUpdate.next_attempt_at <= now,
-                    (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now))
-             .order_by(InboxUpdate.update_id).limit(limit)
-             .with_for_update(skip_locked=True))
-    rows = list((await session.scalars(query)).all())
-    for row in rows:
-        row.lease_until = now + LEASE
-    return rows
-
-
-@dataclass(frozen=True)
-class Locked:
-    status: str
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    update_id: int
+    chat_id: int | None
+    status: str  # "pending": to handle; "replying": handled, its reply still to send
+    payload: dict[str, Any]
     reply: Any
-    # an earlier update of the same chat is not handled yet, or its reply not yet sent
-    # (another process has it): this one waits, so answers and replies keep their order
+    # an earlier update of the same chat is not done (another process has it, or it waits
+    # for a retry): this chat waits, so its answers and replies keep their order
     earlier_open: bool
 
 
-async def lock(session: AsyncSession, update_id: int) -> Locked | None:
-    """Lock one update's row for handling; one statement, without loading its payload."""
+async def claim(session: AsyncSession, now: datetime, limit: int = 200) -> list[Claimed]:
+    """Lease a batch of due updates, oldest first (other processes skip leased rows)."""
     earlier = aliased(InboxUpdate)
     waiting = (select(earlier.update_id)
                .where(earlier.chat_id == InboxUpdate.chat_id,
                       earlier.update_id < InboxUpdate.update_id,
-                      earlier.status.in_(("pending", "replying")))
+                      earlier.status.in_(OPEN))
                .exists())
-    found = (await session.execute(
-        select(InboxUpdate.status, InboxUpdate.reply, waiting)
-        .where(InboxUpdate.update_id == update_id)
-        .with_for_update(of=InboxUpdate))).one_or_none()
-    return None if found is None else Locked(found[0], found[1], bool(found[2]))
+    query = (select(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.status,
+                    InboxUpdate.payload, InboxUpdate.reply, waiting)
+             .where(InboxUpdate.status.in_(OPEN), InboxUpdate.next_attempt_at <= now,
+                    (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now))
+             .order_by(InboxUpdate.update_id).limit(limit)
+             .with_for_update(of=InboxUpdate, skip_locked=True))
+    rows = [Claimed(*row) for row in (await session.execute(query)).all()]
+    if rows:
+        await session.execute(update(InboxUpdate)
+                              .where(InboxUpdate.update_id.in_([r.update_id for r in rows]))
+                              .values(lease_until=now + LEASE))
+    return rows
 
 
-async def replying(session: AsyncSession, update_id: int, reply: Any) -> None:
-    """Handled: the reply to send is stored with everything the update changed."""
-    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                          .values(status="replying", reply=reply))
+async def defer(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
+    """Give leased updates back, to be taken again shortly (their chat is busy elsewhere)."""
+    if update_ids:
+        await session.execute(update(InboxUpdate)
+                              .where(InboxUpdate.update_id.in_(update_ids))
+                              .values(lease_until=None, next_attempt_at=now + DEFER))
 
 
-async def mark_done(session: AsyncSession, update_id: int, now: datetime) -> None:
-    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                          .values(status="done", done_at=now, lease_until=None))
+async def replying(session: AsyncSession, replies: dict[int, Any]) -> None:
+    """Handled: each update's reply is stored with everything the update changed."""
+    if replies:
+        await session.execute(update(InboxUpdate), [
+            {"update_id": update_id, "status": "replying", "reply": reply}
+            for update_id, reply in replies.items()])
+
+
+async def mark_done(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
+    if update_ids:
+        await session.execute(update(InboxUpdate)
+                              .where(InboxUpdate.update_id.in_(update_ids))
+                              .values(status="done", done_at=now, lease_until=None))
 
 
 async def retry_later(session: AsyncSession, update_id: int, now: datetime, error: str,
@@ -104,11 +115,6 @@ async def retry_later(session: AsyncSession, update_id: int, now: datetime, erro
         row.status = "failed"
     else:
         row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 300))
-
-
-async def release(session: AsyncSession, update_id: int) -> None:
-    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                          .values(lease_until=None))
 
 
 async def release_all(session: AsyncSession) -> None:

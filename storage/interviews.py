@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Interview
 
+LOCKED = "locked_interviews"  # session.info: ids this transaction has locked already
+
 
 async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
     """Load the interview for update: a row lock on PostgreSQL; on SQLite the
-    transaction already holds the database write lock (BEGIN IMMEDIATE)."""
+    transaction already holds the database write lock (BEGIN IMMEDIATE). An interview
+    this transaction locked before (`lock_active`) comes from the session, no query."""
+    if interview_id in session.info.get(LOCKED, ()):
+        found = await session.get(Interview, interview_id)
+        if found is not None:
+            return found
     result = await session.execute(
         select(Interview).where(Interview.id == interview_id).with_for_update()
         .execution_options(populate_existing=True))
@@ -41,6 +49,20 @@ async def create(session: AsyncSession, *, flow_id: str, flow_version: str, fing
     session.add(interview)
     await session.flush()
     return interview
+
+
+async def lock_active(session: AsyncSession, respondent_keys: Iterable[str]
+                      ) -> dict[str, Interview]:
+    """Lock every active interview of these respondents in one query; each one's latest
+    (the one in front of them). Later `lock` calls in this transaction take them as locked."""
+    keys = set(respondent_keys)
+    if not keys:
+        return {}
+    found = list(await session.scalars(
+        select(Interview).where(Interview.respondent_key.in_(keys), Interview.status == "active")
+        .order_by(Interview.updated_at, Interview.id).with_for_update()))
+    session.info.setdefault(LOCKED, set()).update(i.id for i in found)
+    return {i.respondent_key: i for i in found}  # ordered oldest first: the latest wins
 
 
 async def current_for(session: AsyncSession, respondent_key: str) -> Interview | None:

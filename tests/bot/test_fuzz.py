@@ -15,16 +15,16 @@ from sqlalchemy import select
 
 from chat.actions import MAX_TEXT, Edit, Send
 from chat.incoming import Incoming
+from conversation.commands import COMMAND_ROLES, OPEN_COMMANDS
 from conversation.context import BotConfig
 from conversation.handling import Conversation
-from conversation.permissions import COMMAND_ROLES, OPEN_COMMANDS
 from flows import engine
 from flows.answers import display
 from flows.loader import default_flow_dir, load_paths
 from flows.model import QuestionType
 from flows.state import InterviewState
 from flows.steps import Prompt
-from storage import accounts, audit, inbox
+from storage import accounts, audit
 from storage.models import Customer, User
 from tests.conftest import FakeClock
 from tests.storage.helpers import harness
@@ -102,16 +102,15 @@ async def _commands(url: str, calls: list[tuple[str, str, str]]) -> None:
                                     manager_id=manager.id)
             assert admin.id
         people = {"admin": 1, "manager": 2, "rep": 3, "stranger": 99}
-        conversation = Conversation(h.sessions, h.service, FLOWS, clock,
+        conversation = Conversation(h.service, FLOWS, clock,
                                     BotConfig("interview_bot", frozenset({1})))
         for update_id, (command, who, args) in enumerate(calls, start=1):
             user = people[who]
             async with h.sessions.begin() as s:
-                await inbox.store(s, [{"update_id": update_id,
-                                       "message": {"chat": {"id": user}}}], clock())
-            actions = await conversation.handle(Incoming(
-                update_id, user, user, "en", "command", f"/{command} {args}", command, args,
-                first_name="Fuzz"))
+                handled = await conversation.handle_batch(s, [Incoming(
+                    update_id, user, user, "en", "command", f"/{command} {args}", command, args,
+                    first_name="Fuzz")])
+            actions = handled.actions[update_id]
             for action in actions:
                 if isinstance(action, Send | Edit):
                     assert 0 < len(action.text) <= MAX_TEXT
@@ -119,8 +118,6 @@ async def _commands(url: str, calls: list[tuple[str, str, str]]) -> None:
                     assert not (len(action.text) == MAX_TEXT and action.text.endswith("…"))
                     for row in action.buttons:
                         assert all(len(b.data.encode()) <= 64 for b in row)
-            async with h.sessions.begin() as s:
-                await inbox.mark_done(s, update_id, clock())
         async with h.sessions() as s:
             assert await audit.verify_chain(s) is None
             for user in (await s.scalars(select(User))).all():

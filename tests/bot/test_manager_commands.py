@@ -99,7 +99,7 @@ async def test_the_card_shows_how_complete_the_record_is(bot: BotUnderTest) -> N
 
 async def test_every_command_refuses_every_role_it_is_not_for(bot: BotUnderTest) -> None:
     """One table (conversation/permissions.py) decides; each refused command changes nothing."""
-    from conversation.permissions import COMMAND_ROLES
+    from conversation.commands import COMMAND_ROLES
 
     await _team(bot)
     people = {"rep": REP, "manager": MANAGER}

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select
 
-from bot.aiogram_app.runtime import AiogramRuntime
 from bot.raw_send import RawSender
 from chat.clock import system_clock
+from interview_bot.serve import ClientOnFirstUse
 from scheduler.dispatcher import Dispatcher
 from scheduler.planning import Planner
 from scheduler.policy import QuietHours, load_policy
@@ -55,7 +55,7 @@ def never_quiet() -> Planner:
 async def dispatch_all(url: str, api: LocalBotApi, per_second: float = 0.0) -> float:
     """Tick until nothing is pending; returns the seconds it took."""
     engine = create_engine(url)
-    runtime = AiogramRuntime(TOKEN, api.base_url)
+    runtime = ClientOnFirstUse("aiogram", TOKEN, api.base_url)
     sender = RawSender(api.base_url, TOKEN, runtime.perform)  # as the bot sends reminders
     planner = never_quiet()
     dispatcher = Dispatcher(session_factory(engine), sender.perform, system_clock, planner,
