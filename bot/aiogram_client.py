@@ -22,6 +22,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, TelegramObject
 
 from bot.telegram import delivery_error, upload_of
@@ -44,6 +45,7 @@ class AiogramClient:
     def __init__(self, token: str, api_server: str | None) -> None:
         api = TelegramAPIServer.from_base(api_server) if api_server else PRODUCTION
         self.bot = Bot(token, session=AiohttpSession(api=api))
+        self._response_types: dict[Any, Any] = {}
 
     async def start(self) -> str:
         me = await self.bot.get_me()
@@ -51,11 +53,19 @@ class AiogramClient:
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         kind = getattr(methods, method[0].upper() + method[1:])
+        self._keep_response_type(kind)
         return await self._run(kind.model_validate(params))
+
+    def _keep_response_type(self, kind: Any) -> None:
+        # aiogram reads each reply as `Response[<result type>]`; pydantic keeps such a class
+        # only while something refers to it, and builds it anew otherwise (bench M1 profile)
+        if kind not in self._response_types:
+            self._response_types[kind] = Response[kind.__returning__]
 
     async def upload(self, action: SendFile, content: bytes) -> Any:
         method, field, params = upload_of(action)
         kind = getattr(methods, method[0].upper() + method[1:])
+        self._keep_response_type(kind)
         return await self._run(kind(**params, **{field: BufferedInputFile(content,
                                                                           action.filename)}))
 

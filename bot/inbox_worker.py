@@ -70,15 +70,40 @@ class InboxWorker:
         self.sessions, self.conversation, self.perform = sessions, conversation, perform
         self.clock, self.sleep, self.limit = clock, sleep, limit
         self.wake = asyncio.Event()
+        self._arrived: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
 
     async def take(self, updates: list[dict[str, Any]]) -> int:
         """Updates fresh from getUpdates: stored and handled in one transaction, then sent.
         Returns once they are stored (with their replies) and sent."""
         return await self._pass(updates)
 
+    async def stored(self, update: dict[str, Any]) -> None:
+        """A webhook update: returns once it is stored (in the next pass, with whatever else
+        arrived meanwhile); raises if it could not be."""
+        done = asyncio.get_running_loop().create_future()
+        self._arrived.append((update, done))
+        self.wake.set()
+        await done
+
     async def run_once(self) -> int:
-        """One pass over what is due (webhook updates, retries, replies left by a crash)."""
-        return await self._pass([])
+        """One pass: webhook updates that arrived, and what is due (retries, replies a
+        crash left unsent)."""
+        arrived, self._arrived = self._arrived, []
+
+        def stored(error: BaseException | None = None) -> None:
+            for _, done in arrived:
+                if done.done():
+                    continue  # the request went away
+                if error is None:
+                    done.set_result(None)
+                else:
+                    done.set_exception(error)
+
+        try:
+            return await self._pass([update for update, _ in arrived], stored)
+        except Exception as exc:
+            stored(exc)
+            raise
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 0.5) -> None:
         while not stop.is_set():
@@ -87,7 +112,7 @@ class InboxWorker:
             except Exception:
                 log.exception("inbox pass failed")
                 processed = 0
-            if processed == 0:
+            if processed == 0 and not self._arrived:
                 self.wake.clear()
                 waiters = [asyncio.ensure_future(self.wake.wait()),
                            asyncio.ensure_future(stop.wait())]
@@ -95,12 +120,15 @@ class InboxWorker:
                 for waiter in waiters:
                     waiter.cancel()
 
-    async def _pass(self, fresh: list[dict[str, Any]]) -> int:
+    async def _pass(self, fresh: list[dict[str, Any]],
+                    stored: Callable[[], None] | None = None) -> int:
         try:
             work = await self._handle(fresh, careful=False)
         except Exception:
             log.warning("a batch failed; handling it again update by update", exc_info=True)
             work = await self._handle(fresh, careful=True)
+        if stored is not None:
+            stored()
         if work.replies:
             await self._send(work)
         return len(work.replies)
@@ -112,9 +140,14 @@ class InboxWorker:
                 await inbox.store(session, fresh, now)
             ready, held = in_chat_order(await inbox.claim(session, now, self.limit))
             work, stored = Pass(held=held), {}
+            given = {int(u["update_id"]): u for u in fresh}
+            pending = [r.update_id for r in ready if r.status == "pending"]
+            payloads = given | await inbox.payloads(
+                session, [u for u in pending if u not in given])
             todo = []
             for row in ready:
-                incoming = None if row.status == "replying" else incoming_of(row.payload)
+                incoming = incoming_of(payloads[row.update_id]) \
+                    if row.status == "pending" else None
                 if incoming is not None:
                     todo.append(incoming)
                 stored[row.update_id] = row

@@ -1,25 +1,26 @@
-"""Webhook mode: check the secret, store the update, commit, then answer 200."""
+"""Webhook mode: check the secret, store the update, commit, then answer 200.
+
+Updates that arrive together are stored together: each request waits for the inbox
+worker's next pass, which stores them, handles them and stores the replies in one commit
+(as the poller does with a batch); every request is answered once that commit is done.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from chat.clock import Clock
-from storage import inbox
+from bot.inbox_worker import InboxWorker
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-def webhook_app(sessions: async_sessionmaker[AsyncSession], clock: Clock, secret: str,
-                wake: asyncio.Event) -> web.Application:
+def webhook_app(worker: InboxWorker, secret: str) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not given or not hmac.compare_digest(given.encode(), secret.encode()):
@@ -29,9 +30,7 @@ def webhook_app(sessions: async_sessionmaker[AsyncSession], clock: Clock, secret
             int(update["update_id"])
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400, text="expected a Telegram update as JSON")
-        async with sessions.begin() as session:
-            await inbox.store(session, [update], clock())
-        wake.set()
+        await worker.stored(update)  # with the others that came meanwhile: one commit
         return web.Response(text="ok")  # only now may Telegram forget the update
 
     async def health(_request: web.Request) -> web.Response:

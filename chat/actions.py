@@ -8,7 +8,7 @@ customer's `<b>` or `*` is shown as typed, never interpreted.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 MAX_TEXT = 4096
@@ -84,11 +84,19 @@ def fit(action: Action) -> Action:
     return action
 
 
+_NAMES = {cls: kind for kind, cls in _KINDS.items()}
+_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in _KINDS.values()}
+
+
 def to_json(actions: list[Action]) -> list[dict[str, Any]]:
     out = []
     for action in actions:
-        kind = next(k for k, cls in _KINDS.items() if isinstance(action, cls))
-        out.append({"kind": kind, **asdict(action)})
+        item: dict[str, Any] = {"kind": _NAMES[type(action)]}
+        for name in _FIELDS[type(action)]:
+            value = getattr(action, name)
+            item[name] = [[{"label": b.label, "data": b.data} for b in row] for row in value] \
+                if name == "buttons" else value
+        out.append(item)
     return out
 
 

@@ -112,7 +112,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             if webhook:
                 assert tg.webhook_secret is not None
                 secret = tg.webhook_secret.get_secret_value()
-                site_runner = web.AppRunner(webhook_app(app.sessions, clock, secret, worker.wake))
+                site_runner = web.AppRunner(webhook_app(worker, secret))
                 await site_runner.setup()
                 await web.TCPSite(site_runner, tg.webhook_host, tg.webhook_port).start()
                 await set_webhook(client, tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)

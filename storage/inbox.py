@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -19,6 +19,8 @@ LEASE = timedelta(seconds=15)
 # How soon an update whose chat is busy elsewhere is looked at again.
 DEFER = timedelta(milliseconds=250)
 OPEN = ("pending", "replying")
+# Statements on the table itself: the ORM's bookkeeping has nothing to track for them.
+TABLE: Table = InboxUpdate.__table__  # type: ignore[assignment]
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:
@@ -51,7 +53,6 @@ class Claimed:
     update_id: int
     chat_id: int | None
     status: str  # "pending": to handle; "replying": handled, its reply still to send
-    payload: dict[str, Any]
     reply: Any
     # an earlier update of the same chat is not done (another process has it, or it waits
     # for a retry): this chat waits, so its answers and replies keep their order
@@ -59,7 +60,8 @@ class Claimed:
 
 
 async def claim(session: AsyncSession, now: datetime, limit: int = 200) -> list[Claimed]:
-    """Lease a batch of due updates, oldest first (other processes skip leased rows)."""
+    """Lease a batch of due updates, oldest first (other processes skip leased rows).
+    Their payloads are not read: the caller has most of them in hand (`payloads`)."""
     earlier = aliased(InboxUpdate)
     waiting = (select(earlier.update_id)
                .where(earlier.chat_id == InboxUpdate.chat_id,
@@ -67,39 +69,47 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 200) -> list[
                       earlier.status.in_(OPEN))
                .exists())
     query = (select(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.status,
-                    InboxUpdate.payload, InboxUpdate.reply, waiting)
+                    InboxUpdate.reply, waiting)
              .where(InboxUpdate.status.in_(OPEN), InboxUpdate.next_attempt_at <= now,
                     (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now))
              .order_by(InboxUpdate.update_id).limit(limit)
              .with_for_update(of=InboxUpdate, skip_locked=True))
     rows = [Claimed(*row) for row in (await session.execute(query)).all()]
     if rows:
-        await session.execute(update(InboxUpdate)
-                              .where(InboxUpdate.update_id.in_([r.update_id for r in rows]))
+        await session.execute(update(TABLE).where(TABLE.c.update_id.in_([r.update_id
+                                                                           for r in rows]))
                               .values(lease_until=now + LEASE))
     return rows
+
+
+async def payloads(session: AsyncSession, update_ids: Sequence[int]) -> dict[int, Any]:
+    """The updates as Telegram sent them."""
+    if not update_ids:
+        return {}
+    rows = await session.execute(select(TABLE.c.update_id, TABLE.c.payload)
+                                 .where(TABLE.c.update_id.in_(update_ids)))
+    return {update_id: payload for update_id, payload in rows}
 
 
 async def defer(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
     """Give leased updates back, to be taken again shortly (their chat is busy elsewhere)."""
     if update_ids:
-        await session.execute(update(InboxUpdate)
-                              .where(InboxUpdate.update_id.in_(update_ids))
+        await session.execute(update(TABLE).where(TABLE.c.update_id.in_(update_ids))
                               .values(lease_until=None, next_attempt_at=now + DEFER))
 
 
 async def replying(session: AsyncSession, replies: dict[int, Any]) -> None:
     """Handled: each update's reply is stored with everything the update changed."""
     if replies:
-        await session.execute(update(InboxUpdate), [
-            {"update_id": update_id, "status": "replying", "reply": reply}
-            for update_id, reply in replies.items()])
+        await session.execute(
+            update(TABLE).where(TABLE.c.update_id == bindparam("id"))
+            .values(status="replying", reply=bindparam("actions")),
+            [{"id": update_id, "actions": reply} for update_id, reply in replies.items()])
 
 
 async def mark_done(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
     if update_ids:
-        await session.execute(update(InboxUpdate)
-                              .where(InboxUpdate.update_id.in_(update_ids))
+        await session.execute(update(TABLE).where(TABLE.c.update_id.in_(update_ids))
                               .values(status="done", done_at=now, lease_until=None))
 
 
