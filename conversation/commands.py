@@ -29,6 +29,7 @@ class Command:
     menu: dict[str, str] | None  # the menu entry per language; None: not in the menu
     handler: Handler
     changes_staff: bool = False  # who is staff, or in which role, may differ after it
+    steady: bool = False  # moves only the interview in front of its sender, if any
 
 
 def _on_customer(command: str) -> Handler:
@@ -47,11 +48,14 @@ async def _customers(ctx: Ctx, _args: str) -> None:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", None, {"zh": "开始", "en": "Start"}, interview_commands.start),
-    Command("help", None, {"zh": "帮助", "en": "Help"}, interview_commands.help_),
-    Command("status", None, {"zh": "当前进度", "en": "Where am I"}, interview_commands.status),
-    Command("back", None, {"zh": "上一题", "en": "Previous question"}, interview_commands.back),
+    Command("help", None, {"zh": "帮助", "en": "Help"}, interview_commands.help_,
+            steady=True),
+    Command("status", None, {"zh": "当前进度", "en": "Where am I"}, interview_commands.status,
+            steady=True),
+    Command("back", None, {"zh": "上一题", "en": "Previous question"}, interview_commands.back,
+            steady=True),
     Command("skip", None, {"zh": "跳过此题", "en": "Skip this question"},
-            interview_commands.skip),
+            interview_commands.skip, steady=True),
     Command("cancel", None, {"zh": "结束问卷", "en": "Stop the interview"},
             interview_commands.cancel),
     Command("lang", None, {"zh": "切换语言 / Language", "en": "Language / 语言"},

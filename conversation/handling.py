@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat.actions import Action, Send, fit
 from chat.clock import Clock
 from chat.incoming import Incoming
-from conversation import button_presses
+from conversation import button_presses, callback_data
 from conversation.commands import BY_NAME
 from conversation.context import BotConfig, Ctx, Known
 from conversation.interview_commands import help_text
@@ -37,6 +37,20 @@ class Handled:
     actions: dict[int, list[Action]] = field(default_factory=dict)  # by update id
     failed: dict[int, str] = field(default_factory=dict)  # update id -> what went wrong
     skipped: list[int] = field(default_factory=list)  # after a failure in their chat: wait
+
+
+def may_switch_interview(incoming: Incoming) -> bool:
+    """Whether this message may start, end or switch someone's interview or consent (a
+    typed answer, a question's button or /skip only move the interview they belong to)."""
+    if incoming.kind in ANSWERS:
+        return False
+    if incoming.kind == "command":
+        command = BY_NAME.get(incoming.command or "")
+        return command is None or not command.steady
+    if incoming.kind == "callback":
+        pressed = callback_data.parse(incoming.callback_data or "")
+        return not isinstance(pressed, callback_data.QuestionButton)
+    return True
 
 
 class Conversation:
@@ -68,19 +82,21 @@ class Conversation:
     async def _known(self, session: AsyncSession, batch: Sequence[Incoming]) -> Known:
         people = {i.user_id for i in batch}
         found, users = await accounts.load(session, people)
-        active = await interviews.lock_active(session, (f"tg:{p}" for p in people))
+        locked = await interviews.lock_active(session, (f"tg:{p}" for p in people))
+        active = {i.respondent_key: i for i in locked}  # oldest first: the latest wins
         decisions = await consents.latest_of(session, people)
         # the records an answer writes to, into the session: later reads are no queries
         records = await customers.load(session, {i.customer_id for i in active.values()},
                                        {i.contact_id for i in active.values() if i.contact_id})
-        return Known(found, users, active, decisions, held=records)
+        return Known(found, users, active, decisions, held=[*records, *locked])
 
     async def _one(self, session: AsyncSession, incoming: Incoming, known: Known) -> list[Action]:
-        if incoming.kind not in ANSWERS:
-            known.forget(incoming.user_id)  # it may start, end or switch an interview
+        switches = may_switch_interview(incoming)
+        if switches:
+            known.forget(incoming.user_id)
         ctx = await self._context(session, incoming, known)
         await self._route(ctx)
-        if incoming.kind not in ANSWERS:
+        if switches:
             known.forget(incoming.user_id)
         return [fit(a) for a in ctx.actions]  # never more than Telegram takes
 

@@ -7,6 +7,7 @@ a new state, so callers can persist the state and the saved answer together.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import date
 
 from flows.answers import InvalidAnswer, Parsed, display, options, parse_answer
@@ -47,9 +48,9 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     question = current_question(flow, state)
     if question is None:
         return Completed(summarise(flow, state, lang), decide_outcome(flow, state))
-    applicable = [q for q in flow.questions if applies(q, state)]
     position = flow.index_of(question.id)
-    number = 1 + sum(1 for q in applicable if flow.index_of(q.id) < position)
+    applying = [applies(q, state) for q in flow.questions]
+    number = 1 + sum(applying[:position])
     text = fill(pick(question.text, lang), lambda name: piped_answer(flow, state, name, lang))
     why = fill(pick(question.why, lang), lambda name: piped_answer(flow, state, name, lang)) or None
     mode, opts = "answer", options(question, lang)
@@ -67,7 +68,7 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     if question.id in state.answers and pending is None:
         current = display(question, state.answers[question.id], state.other.get(question.id), lang)
     return Prompt(
-        question_id=question.id, number=number, total=max(len(applicable), number),
+        question_id=question.id, number=number, total=max(sum(applying), number),
         stage=question.stage, section=question.section, kind=question.type, text=text, why=why,
         options=opts, required=question.required, can_back=_previous(flow, state) is not None,
         mode=mode, current=current, error=error, notice=notice,
@@ -204,7 +205,12 @@ def back(flow: Flow, state: InterviewState, lang: str) -> Transition:
 
 
 def _copy(state: InterviewState) -> InterviewState:
-    return copy.deepcopy(state)
+    """A copy the step may change without touching `state` (answers hold plain JSON)."""
+    return replace(state, answers={k: list(v) if isinstance(v, list) else v
+                                   for k, v in state.answers.items()},
+                   other=dict(state.other),
+                   pending=None if state.pending is None else replace(
+                       state.pending, value=copy.deepcopy(state.pending.value)))
 
 
 def is_option(question: Question, option_id: str) -> bool:

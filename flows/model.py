@@ -80,7 +80,10 @@ class Question(_Strict):
 
     @property
     def condition(self) -> Condition | None:
-        return self._condition
+        # read straight from pydantic's private store: `self._condition` goes through
+        # BaseModel.__getattr__, and the engine asks this for every question on every step
+        private = self.__pydantic_private__
+        return None if private is None else private.get("_condition")
 
 
 class FollowUp(_Strict):
@@ -99,7 +102,10 @@ class Rule(_Strict):
 
     @property
     def condition(self) -> Condition | None:
-        return self._condition
+        # read straight from pydantic's private store: `self._condition` goes through
+        # BaseModel.__getattr__, and the engine asks this for every question on every step
+        private = self.__pydantic_private__
+        return None if private is None else private.get("_condition")
 
 
 class Flow(_Strict):
@@ -113,6 +119,7 @@ class Flow(_Strict):
 
     _fingerprint: str = PrivateAttr("")
     _languages: tuple[str, ...] = PrivateAttr(())
+    _positions_cache: dict[str, int] | None = PrivateAttr(None)
 
     @property
     def fingerprint(self) -> str:
@@ -126,14 +133,19 @@ class Flow(_Strict):
     def languages(self) -> tuple[str, ...]:
         return self._languages
 
+    def _positions(self) -> dict[str, int]:
+        private = self.__pydantic_private__ or {}
+        positions: dict[str, int] | None = private.get("_positions_cache")
+        if positions is None or len(positions) != len(self.questions):
+            positions = {q.id: i for i, q in enumerate(self.questions)}
+            self._positions_cache = positions
+        return positions
+
     def question(self, question_id: str) -> Question:
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise KeyError(question_id)
+        return self.questions[self._positions()[question_id]]
 
     def index_of(self, question_id: str) -> int:
-        return next(i for i, q in enumerate(self.questions) if q.id == question_id)
+        return self._positions()[question_id]
 
 
 class FlowFile(_Strict):

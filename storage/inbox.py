@@ -38,14 +38,14 @@ def chat_of(payload: dict[str, Any]) -> int | None:
     return None
 
 
-async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Insert updates not seen before (a redelivered update_id is ignored); returns how many."""
+async def store(session: AsyncSession, payloads: Sequence[dict[str, Any]], now: datetime) -> None:
+    """Insert updates not seen before (a redelivered update_id is ignored)."""
     if not payloads:
-        return 0
+        return
     rows = [{"update_id": int(p["update_id"]), "chat_id": chat_of(p), "payload": p,
              "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
             for p in payloads]
-    return await insert_new(session, InboxUpdate, rows, ["update_id"])
+    await insert_new(session, InboxUpdate, rows, ["update_id"])
 
 
 @dataclass(frozen=True, slots=True)

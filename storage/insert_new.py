@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,11 +15,18 @@ from storage.models import Base
 
 async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]],
                      keys: Sequence[str]) -> int:
-    """Insert the rows whose `keys` are not taken yet; returns how many were inserted.
+    """Insert the rows whose `keys` are not taken yet; returns how many were inserted (of
+    several rows, as far as the driver counts them: asyncpg does not, and says 0).
     Safe under concurrency: of two processes inserting the same key, exactly one wins."""
     if not rows:
         return 0
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = maker(model).values(list(rows)).on_conflict_do_nothing(index_elements=list(keys))
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    # on the table, with the rows as parameters: one compiled statement, cached, for any
+    # number of rows (rows as VALUES would be compiled anew for every batch)
+    table: Table = model.__table__  # type: ignore[assignment]
+    statement = maker(table).on_conflict_do_nothing(index_elements=list(keys))
+    if len(rows) == 1:
+        result = await session.execute(statement.values(rows[0]))
+    else:
+        result = await session.execute(statement, list(rows))
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)

@@ -52,17 +52,18 @@ async def create(session: AsyncSession, *, flow_id: str, flow_version: str, fing
 
 
 async def lock_active(session: AsyncSession, respondent_keys: Iterable[str]
-                      ) -> dict[str, Interview]:
-    """Lock every active interview of these respondents in one query; each one's latest
-    (the one in front of them). Later `lock` calls in this transaction take them as locked."""
+                      ) -> list[Interview]:
+    """Lock every active interview of these respondents in one query, the one each touched
+    last at the end. Later `lock` calls in this transaction take them as locked, from the
+    session while the caller holds the list."""
     keys = set(respondent_keys)
     if not keys:
-        return {}
+        return []
     found = list(await session.scalars(
         select(Interview).where(Interview.respondent_key.in_(keys), Interview.status == "active")
         .order_by(Interview.updated_at, Interview.id).with_for_update()))
     session.info.setdefault(LOCKED, set()).update(i.id for i in found)
-    return {i.respondent_key: i for i in found}  # ordered oldest first: the latest wins
+    return found
 
 
 async def current_for(session: AsyncSession, respondent_key: str) -> Interview | None:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, orm_insert_sentinel
 from sqlalchemy.types import TypeDecorator
 
 from storage.crypto import EncryptedDate, EncryptedJSON, EncryptedText, blind_index
@@ -200,6 +200,8 @@ class Answer(Base):
     answered_by: Mapped[str] = mapped_column(String(64))
     answered_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
+    # lets one INSERT carry many rows on SQLite too (migration 0008)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
 
 class AuditEntry(Base):
@@ -217,6 +219,7 @@ class AuditEntry(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # many rows, one INSERT (0008)
 
 
 class InboxUpdate(Base):
