@@ -134,7 +134,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             if site_runner is not None:
                 await site_runner.cleanup()
             await api.close()
-            reminders.stop()
+            await reminders.stop()
             await reminders.close()
             await client.close()
 
@@ -165,8 +165,10 @@ class ReminderRunner:
         self.lock = sqlite_dispatcher_lock(self.app.engine)
         self.scheduler = start_scheduler(self.runtime)
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
         if self.scheduler is not None:
+            self.scheduler.pause()  # no new passes; the one in progress finishes
+            await self.runtime.drain(SHUTDOWN_GRACE_SECONDS)
             self.scheduler.shutdown(wait=False)
         if self.lock is not None:
             self.lock.release()

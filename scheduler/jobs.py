@@ -7,8 +7,9 @@ next wake-up: misfire grace and coalescing are set explicitly for that.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +29,13 @@ class ReminderRuntime:
     planner: Planner
     dispatcher: Dispatcher
     clock: Clock
+    running: set[asyncio.Task[None]] = field(default_factory=set)  # the jobs in progress
+
+    async def drain(self, seconds: float) -> None:
+        """Let the jobs in progress finish (a pass cut short leaves its reminders leased
+        until the lease runs out, so a restart would send them late)."""
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=seconds)
 
     async def plan(self) -> None:
         async with self.sessions.begin() as session:
@@ -39,7 +47,15 @@ class ReminderRuntime:
         return await self.dispatcher.tick()
 
 
+def _tracked(runtime: ReminderRuntime) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        runtime.running.add(task)
+        task.add_done_callback(runtime.running.discard)
+
+
 async def plan_job(runtime: ReminderRuntime) -> None:
+    _tracked(runtime)
     try:
         await runtime.plan()
     except Exception:
@@ -47,6 +63,7 @@ async def plan_job(runtime: ReminderRuntime) -> None:
 
 
 async def dispatch_job(runtime: ReminderRuntime) -> None:
+    _tracked(runtime)
     try:
         stats = await runtime.dispatcher.tick()
         if stats.sent or stats.failed or stats.expired:

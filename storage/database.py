@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from storage.crypto import Cipher, attach
+from storage.sqlite_inline import inline_creator
 
 # WAL lets readers run while one writer writes. With synchronous=NORMAL a process
 # crash loses nothing committed; a power loss may roll back the last transactions
@@ -45,7 +46,8 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
         # connection waiting for the file lock sleeps in SQLite's busy handler (1, 2, 5,
         # 10 … 100 ms) long after the lock is free. Other processes (the CLI beside a
         # running bot) still meet the busy timeout.
-        options.update(pool_size=1, max_overflow=0)
+        options.update(pool_size=1, max_overflow=0, async_creator=inline_creator(
+            parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_MS / 1000))
         engine = _create_async_engine(url, **options)
         _configure_sqlite(engine, synchronous)
     else:
@@ -66,7 +68,7 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA busy_timeout=0")  # waited for without blocking (sqlite_inline)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
