@@ -1,0 +1,231 @@
+"""`customers …`: reassigning, personal data (export, erase, close) and importing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chat.clock import system_clock
+from interview_bot.app import open_app
+from interview_bot.cli.command_setup import (
+    app,
+    customer_id_of,
+    fail,
+    load_settings,
+)
+from interview_bot.settings import Settings
+from services import importing
+from storage import (
+    accounts,
+    audit,
+    customers,
+    personal,
+    reminders,
+    staff,
+)
+from storage.models import Contact, Customer, User
+
+customers_app = typer.Typer(no_args_is_help=True, help="Customers and their records.")
+app.add_typer(customers_app, name="customers")
+
+
+@customers_app.command("reassign")
+def customers_reassign(
+    source: Annotated[int, typer.Option("--from", help="Telegram id of the current owner")],
+    target: Annotated[int, typer.Option("--to", help="Telegram id of the new owner")],
+    customer: Annotated[list[str] | None, typer.Option(
+        help="Only this customer (name or #id); repeat for several")] = None,
+) -> None:
+    """Move customers, with their pending reminders and open invites, to another rep;
+    both are told in Telegram."""
+    asyncio.run(_reassign(load_settings(), source, target, customer or []))
+
+
+async def _reassign(settings: Settings, source_id: int, target_id: int,
+                    names: list[str]) -> None:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        try:
+            async with app_.sessions.begin() as session:
+                source = await session.scalar(select(User).where(User.telegram_id == source_id))
+                target = await accounts.user_by_telegram(session, target_id)
+                if source is None or target is None:
+                    missing = source_id if source is None else target_id
+                    raise fail(f"no user has Telegram id {missing}")
+                ids = [await customer_id_of(session, n) for n in names] or None
+                moved = await staff.reassign(session, source, target, actor="cli",
+                                             channel="cli", now=now, customer_ids=ids)
+        except staff.StaffError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"moved {len(moved.customers)} customer(s) from {source.name} to "
+                   f"{target.name}, with {moved.reminders} reminder(s) and {moved.invites} "
+                   "open invite(s)")
+
+
+@customers_app.command("export-personal")
+def customers_export_personal(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: print)")]
+    = None,
+    contact: Annotated[int | None, typer.Option(help="Only this contact (person) of the "
+                                                     "customer, by id")] = None,
+) -> None:
+    """Everything held about a customer and its people, or about one contact (a
+    data-subject request), as JSON."""
+    document = asyncio.run(_export_personal(load_settings(), customer, contact))
+    text = json.dumps(document, ensure_ascii=False, indent=2, default=_iso) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+async def _export_personal(settings: Settings, name: str,
+                           contact_id: int | None) -> dict[str, object]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await customer_id_of(session, name))
+        assert found is not None
+        if contact_id is not None:
+            person = await _contact_of(session, found, contact_id)
+            document = await personal.export_contact(session, person)
+            entity, entity_id = "contact", person.id
+        else:
+            document = await personal.export_personal(session, found)
+            entity, entity_id = "customer", found.id
+        await audit.append(session, at=system_clock(), actor="cli", action="personal.export",
+                           entity=entity, entity_id=entity_id, channel="cli")
+        return document
+
+
+async def _contact_of(session: AsyncSession, customer: Customer, contact_id: int) -> Contact:
+    person = await session.get(Contact, contact_id)
+    if person is None or person.customer_id != customer.id:
+        raise fail(f"{customer.name} has no contact #{contact_id}; `customers "
+                    "export-personal` lists its contacts with their ids")
+    return person
+
+
+@customers_app.command("erase")
+def customers_erase(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+    yes: Annotated[bool, typer.Option("--yes", help="Yes, erase it; this cannot be undone")]
+    = False,
+    contact: Annotated[int | None, typer.Option(help="Erase only this contact (person)")]
+    = None,
+) -> None:
+    """Erase a customer's personal data (contacts, answers, interviews, consents, invites,
+    what its people sent the bot) and anonymise the record; the audit entry stays."""
+    if not yes:
+        raise fail("erasing cannot be undone: add --yes (and consider `customers "
+                    "export-personal` first)")
+    counts = asyncio.run(_erase(load_settings(), customer, contact))
+    removed = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "nothing else"
+    typer.echo(f"erased: {removed}" + ("" if contact else "; the record is now anonymous"))
+
+
+async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[str, int]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await customer_id_of(session, name))
+        assert found is not None
+        if contact_id is not None:
+            person = await _contact_of(session, found, contact_id)
+            return await personal.erase_contact(session, person, actor="cli", channel="cli",
+                                                now=system_clock())
+        return await personal.erase(session, found, actor="cli", channel="cli",
+                                    now=system_clock())
+
+
+@customers_app.command("close")
+def customers_close(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+) -> None:
+    """Mark a customer closed (lost or ended): no more revisits; the retention period
+    (INTERVIEW_RETENTION_MONTHS) starts."""
+    asyncio.run(_close(load_settings(), customer))
+
+
+async def _close(settings: Settings, name: str) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await customer_id_of(session, name))
+        assert found is not None
+        now = system_clock()
+        found.closed_at, found.revisit_due_on, found.updated_at = now, None, now
+        await reminders.cancel_pending(session, found.id, ("revisit", "follow_up"), now)
+        await audit.append(session, at=now, actor="cli", action="customer.close",
+                           entity="customer", entity_id=found.id, fields=["closed_at"],
+                           channel="cli")
+        typer.echo(f"{found.name} is closed")
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-16 or GBK) or XLSX", exists=True,
+                                         dir_okay=False, readable=True)],
+    owner: Annotated[int | None, typer.Option(help="Telegram id of the rep who owns new "
+                                                   "customers (else a 负责人/Owner column)")]
+    = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; "
+                                                            "change nothing")] = False,
+) -> None:
+    """Bring a rep's spreadsheet into the central record: map its columns to the card,
+    merge duplicates (credit code, company name, phone), all rows or none."""
+    settings = load_settings()
+    try:
+        table = importing.read_table(file)
+    except importing.ImportFileError as exc:
+        raise fail(f"{file}: {exc}") from None
+    except OSError as exc:
+        raise fail(f"{file}: cannot read it ({exc.strerror})") from None
+    outcome = asyncio.run(_import(settings, table, owner, dry_run))
+    for line in importing.summary(outcome, dry_run):
+        typer.echo(line)
+    if outcome.problems:
+        for problem in outcome.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise fail(f"{len(outcome.problems)} problem(s): nothing was imported; fix the rows "
+                    "above and run it again", 1)
+    typer.echo("dry run: nothing was changed" if dry_run else "imported")
+
+
+async def _import(settings: Settings, table: list[list[str]], owner_id: int | None,
+                  dry_run: bool) -> importing.Outcome:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        today = now.astimezone(ZoneInfo(settings.interview.timezone)).date()
+        try:
+            rows, outcome = importing.parse_rows(table, today)
+        except importing.ImportFileError as exc:
+            raise fail(str(exc)) from None
+        session = app_.sessions()
+        async with session:
+            await session.begin()
+            owner = None
+            if owner_id is not None:
+                owner = await accounts.user_by_telegram(session, owner_id)
+                if owner is None:
+                    raise fail(f"no active staff member has Telegram id {owner_id}")
+            await importing.import_rows(session, rows, outcome, owner=owner, actor="cli",
+                                        channel="cli", now=now)
+            if outcome.problems or dry_run:
+                await session.rollback()  # all or nothing
+            else:
+                await session.commit()
+                outcome.applied = True
+        return outcome
+
+

@@ -1,0 +1,77 @@
+"""Invite links for customers, and revoking them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from chat.clock import system_clock
+from interview_bot.app import open_app
+from interview_bot.cli.command_setup import (
+    app,
+    fail,
+    load_settings,
+)
+from interview_bot.settings import Settings
+from interview_bot.terminal_chat import TERMINAL
+from storage import (
+    audit,
+    customers,
+    invites,
+)
+
+
+@app.command()
+def invite(
+    customer: Annotated[str, typer.Option(help="Customer (company) name")],
+    flow: Annotated[str, typer.Option(help="Flow the customer answers")] = "pre_meeting",
+    bot_username: Annotated[str, typer.Option(help="The bot's @username (without @)")] = "",
+    days: Annotated[int, typer.Option(help="Days the link stays valid")] = 14,
+) -> None:
+    """Make an invite link for a customer's questionnaire."""
+    asyncio.run(_invite(load_settings(), customer, flow, bot_username, days))
+
+
+async def _invite(settings: Settings, name: str, flow_id: str, username: str, days: int) -> None:
+    if not username:
+        raise fail("give --bot-username (the bot's Telegram @username)")
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        if flow_id not in app_.flows:
+            raise fail(f"there is no flow `{flow_id}`")
+        now = system_clock()
+        matches = await customers.find_by_name(session, name)
+        if len(matches) > 1:
+            raise fail(f"several customers are called {name!r}; rename one first")
+        found = matches[0] if matches else await app_.interviews.create_customer(
+            session, name, TERMINAL)
+        created, token = await invites.create(session, customer_id=found.id, flow_id=flow_id,
+                                              created_by=None, now=now,
+                                              valid_for=timedelta(days=days))
+        await audit.append(session, at=now, actor="cli", action="invite.create",
+                           entity="invite", entity_id=created.id, channel="cli")
+        typer.echo(f"https://t.me/{username.lstrip('@')}?start={token}")
+
+
+@app.command("revoke-invites")
+def revoke_invites(customer: Annotated[str, typer.Option(help="Customer (company) name")]) -> None:
+    """Revoke every open invite link of a customer."""
+    asyncio.run(_revoke(load_settings(), customer))
+
+
+async def _revoke(settings: Settings, name: str) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        now = system_clock()
+        found = await customers.find_by_name(session, name)
+        if not found:
+            raise fail(f"there is no customer {name!r}")
+        revoked = 0
+        for customer in found:
+            revoked += await invites.revoke_open(session, customer.id, now)
+            await audit.append(session, at=now, actor="cli", action="invite.revoke",
+                               entity="customer", entity_id=customer.id, channel="cli")
+        typer.echo(f"revoked {revoked} invite link(s)")
+
+

@@ -1,0 +1,93 @@
+"""`reminders …`: what is pending, and one pass for cron-style deployments."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from chat.clock import system_clock
+from interview_bot.app import open_app
+from interview_bot.cli.command_setup import (
+    app,
+    fail,
+    load_settings,
+)
+from interview_bot.settings import Settings
+from scheduler.single_dispatcher import DispatcherLocked
+from storage import (
+    reminders,
+)
+
+reminders_app = typer.Typer(no_args_is_help=True, help="Follow-ups, revisits and digests.")
+app.add_typer(reminders_app, name="reminders")
+
+
+@reminders_app.command("list")
+def reminders_list(
+    due: Annotated[bool, typer.Option("--due", help="Only what is due now")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Customers overdue for a revisit")]
+    = False,
+) -> None:
+    """Pending reminders (or, with --overdue, the customers whose revisit is overdue)."""
+    asyncio.run(_reminders_list(load_settings(), due, overdue))
+
+
+async def _reminders_list(settings: Settings, due: bool, overdue: bool) -> None:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        now = system_clock()
+        if overdue:
+            today = now.astimezone(ZoneInfo(settings.interview.timezone)).date()
+            for customer in await reminders.overdue_customers(session, today):
+                assert customer.revisit_due_on is not None
+                days = (today - customer.revisit_due_on).days
+                typer.echo(f"{customer.id:>6}  {customer.name}  due {customer.revisit_due_on}"
+                           f"  ({days} days overdue)  owner {customer.owner_id or '-'}")
+            return
+        for row in await reminders.listing(session, due_before=now if due else None):
+            typer.echo(f"{row.id:>6}  {row.kind:<18} due {row.due_at:%Y-%m-%d %H:%M}Z  "
+                       f"to {row.recipient_id or row.recipient_chat}  "
+                       f"customer {row.customer_id or '-'}  tries {row.attempts}")
+
+
+@reminders_app.command("tick")
+def reminders_tick() -> None:
+    """One pass: plan what fell due, then send it (for cron-style deployments)."""
+    asyncio.run(_reminders_tick(load_settings()))
+
+
+async def _reminders_tick(settings: Settings) -> None:
+    if settings.telegram.bot_token is None:
+        raise fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
+    from interview_bot.serve import (
+        ClientOnFirstUse,
+        raw_sender,
+        reminder_runtime,
+        sqlite_dispatcher_lock,
+    )
+
+    runtime = ClientOnFirstUse("aiogram", settings.telegram.bot_token.get_secret_value(),
+                                settings.telegram.api_server)
+    sender = raw_sender(settings, runtime.perform)
+    try:
+        async with open_app(settings) as app_:
+            try:
+                lock = sqlite_dispatcher_lock(app_.engine)
+            except DispatcherLocked as exc:
+                raise fail(str(exc)) from None
+            try:
+                stats = await reminder_runtime(settings, app_, sender.perform,
+                                               system_clock).tick()
+            finally:
+                if lock is not None:
+                    lock.release()
+            typer.echo(f"sent {stats.sent}, retrying {stats.retried}, failed {stats.failed}, "
+                       f"expired {stats.expired}, postponed {stats.postponed} (quiet hours), "
+                       f"redirected {stats.redirected}")
+    finally:
+        await sender.close()
+        await runtime.close()
+
+
