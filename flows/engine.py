@@ -10,7 +10,7 @@ import copy
 from dataclasses import replace
 from datetime import date
 
-from flows.answers import InvalidAnswer, Parsed, display, options, parse_answer
+from flows.answer_checks import InvalidAnswer, Parsed, display, options, parse_answer
 from flows.i18n import pick
 from flows.messages import message
 from flows.model import OTHER_CHOICE_ID, Flow, Question, QuestionType

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.answers import display
+from flows.answer_checks import display
 from flows.i18n import pick
 from flows.model import Flow
 from flows.piping import fill

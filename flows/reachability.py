@@ -13,7 +13,7 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from flows.answers import options, scale_bounds
+from flows.answer_checks import options, scale_bounds
 from flows.conditions import Comparison, Condition
 from flows.errors import ErrorCode
 from flows.model import CHOICE_TYPES, NUMERIC_TYPES, OTHER_CHOICE_ID, Question

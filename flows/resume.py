@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.answers import options, scale_bounds
+from flows.answer_checks import options, scale_bounds
 from flows.engine import prune
 from flows.model import CHOICE_TYPES, Flow, Question, QuestionType
 from flows.state import InterviewState

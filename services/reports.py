@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.answers import display
+from flows.answer_checks import display
 from flows.card_fields import field_label, stage_label
 from flows.i18n import from_catalog
 from flows.model import Flow

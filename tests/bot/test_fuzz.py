@@ -19,7 +19,7 @@ from conversation.commands import COMMAND_ROLES, OPEN_COMMANDS
 from conversation.context import BotConfig
 from conversation.handling import Conversation
 from flows import engine
-from flows.answers import display
+from flows.answer_checks import display
 from flows.loader import default_flow_dir, load_paths
 from flows.model import QuestionType
 from flows.state import InterviewState

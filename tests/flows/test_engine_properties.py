@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows import engine
-from flows.answers import options, scale_bounds
+from flows.answer_checks import options, scale_bounds
 from flows.loader import default_flow_dir, load_paths
 from flows.model import Flow, Question, QuestionType
 from flows.state import InterviewState

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from flows.answers import InvalidAnswer, parse_answer
+from flows.answer_checks import InvalidAnswer, parse_answer
 from tests.flows.yaml_snippets import load_flow
 
 TODAY = date(2026, 11, 23)
