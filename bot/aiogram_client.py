@@ -25,8 +25,9 @@ from aiogram.exceptions import (
 from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, TelegramObject
 
-from bot.telegram import delivery_error, upload_of
-from chat.actions import SendFile
+from bot.files import file_bytes
+from bot.telegram import delivery_error, message_id_of, request_of, upload_of
+from chat.actions import Action, SendFile
 
 # aiogram raises a class per Bot API status; the status is what our translation reads
 _CODES: tuple[tuple[type[TelegramAPIError], int], ...] = (
@@ -79,6 +80,11 @@ class AiogramClient:
         except TelegramAPIError as exc:
             code = next((c for kind, c in _CODES if isinstance(exc, kind)), 400)
             raise delivery_error(code, exc.message) from exc
+
+    async def perform(self, action: Action) -> int | None:
+        if isinstance(action, SendFile):
+            return message_id_of(await self.upload(action, await file_bytes(action)))
+        return message_id_of(await self.call(*request_of(action)))
 
     async def close(self) -> None:
         await self.bot.session.close()

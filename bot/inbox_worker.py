@@ -1,4 +1,5 @@
-"""The inbox, worked in batches: one transaction handles a batch, one marks it sent.
+"""The inbox, worked in batches: one transaction handles a batch, one marks it sent; and
+the long-polling loop that feeds it.
 
 A pass leases the due updates (after storing new ones, when the poller brings them), hands
 them to the conversation and stores every reply with the changes that caused it: one
@@ -6,6 +7,11 @@ commit. Then it sends, one chat's replies in order and chats side by side, and m
 was sent done: a second commit. A crash before the first commit leaves the updates
 pending (or, from the poller, unconfirmed: Telegram sends them again); after it, the
 stored replies are sent again. Either way nothing is applied twice.
+
+Long polling never loses an update: Telegram forgets updates below the `offset` of the
+next getUpdates call, so that call is made only once a batch is stored, handled and its
+replies stored (one commit), and sent. A crash in between means Telegram sends the batch
+again; the inbox ignores ids it has. Webhook updates come through `stored` (bot/webhook.py).
 
 A chat whose earlier update is not done yet (another process holds it, or it waits for a
 retry) waits too, so one chat's answers and replies keep their order across processes.
@@ -32,6 +38,7 @@ from conversation.handling import Conversation
 from storage import accounts, inbox
 
 log = logging.getLogger(__name__)
+Fetch = Callable[[int | None, int], Awaitable[list[dict[str, Any]]]]
 
 
 @dataclass
@@ -201,3 +208,52 @@ class InboxWorker:
     async def _blocked(self, chat_id: int) -> None:
         async with self.sessions.begin() as session:
             await accounts.mark_unreachable(session, chat_id, self.clock())
+
+
+
+
+async def poll(fetch: Fetch, worker: InboxWorker, stop: asyncio.Event,
+               wait_seconds: int = 25) -> None:
+    """Until `stop`: a stop during getUpdates ends at once; one during a batch lets the batch
+    finish (stored, sent and marked done), so a graceful stop resends nothing."""
+    offset: int | None = None
+    failures = 0
+    while not stop.is_set():
+        try:
+            updates = await _unless_stopped(fetch(offset, wait_seconds), stop)
+            if updates is None:
+                return
+            if updates:
+                await worker.take(updates)
+                offset = max(int(u["update_id"]) for u in updates) + 1
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            failures += 1
+            delay = min(2.0 ** failures, 30.0)
+            log.warning("polling failed (%s); retrying in %.0fs", exc, delay)
+            await _sleep_or_stop(stop, delay)
+            continue
+        failures = 0
+
+
+async def _unless_stopped(call: Awaitable[list[dict[str, Any]]], stop: asyncio.Event
+                          ) -> list[dict[str, Any]] | None:
+    fetching = asyncio.ensure_future(call)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+    if not fetching.done():
+        fetching.cancel()
+        await asyncio.gather(fetching, return_exceptions=True)
+        return None
+    return fetching.result()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return

@@ -24,8 +24,9 @@ from telegram.error import (
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot.telegram import delivery_error, upload_of
-from chat.actions import SendFile
+from bot.files import file_bytes
+from bot.telegram import delivery_error, message_id_of, request_of, upload_of
+from chat.actions import Action, SendFile
 
 
 def _retry_after(exc: RetryAfter) -> tuple[str, float]:
@@ -78,6 +79,11 @@ class PtbClient:
             raise delivery_error(0, exc.message) from exc
         except TelegramError as exc:
             raise delivery_error(400, exc.message) from exc
+
+    async def perform(self, action: Action) -> int | None:
+        if isinstance(action, SendFile):
+            return message_id_of(await self.upload(action, await file_bytes(action)))
+        return message_id_of(await self.call(*request_of(action)))
 
     async def close(self) -> None:
         await self.app.shutdown()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.files import file_bytes
 from chat.actions import Action, AnswerCallback, Edit, Keyboard, Send, SendFile
 from chat.delivery import DeliveryError
 from chat.incoming import Incoming
@@ -168,24 +167,7 @@ class TelegramClient(Protocol):
     async def upload(self, action: SendFile, content: bytes) -> Any:
         """A file upload (`upload_of` says which method and field)."""
 
+    async def perform(self, action: Action) -> int | None:
+        """Carry out one action; the id of the message it sent, if it sent one."""
+
     async def close(self) -> None: ...
-
-
-async def perform(client: TelegramClient, action: Action) -> int | None:
-    """Carry out one action; the id of the message it sent, if it sent one."""
-    if isinstance(action, SendFile):
-        return message_id_of(await client.upload(action, await file_bytes(action)))
-    return message_id_of(await client.call(*request_of(action)))
-
-
-async def set_commands(client: TelegramClient, menus: dict[str, list[tuple[str, str]]],
-                       default: str) -> None:
-    """The command menu per language, and the default language's for everyone else."""
-    for language, entries in menus.items():
-        await client.call("setMyCommands", commands_params(entries, language))
-    await client.call("setMyCommands", commands_params(menus[default], None))
-
-
-async def set_webhook(client: TelegramClient, url: str, secret: str) -> None:
-    await client.call("setWebhook", {"url": url, "secret_token": secret,
-                                     "allowed_updates": ALLOWED_UPDATES})

@@ -13,10 +13,9 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.inbox_worker import InboxWorker
-from bot.polling import poll
+from bot.inbox_worker import InboxWorker, poll
 from bot.raw_send import BotApi, RawSender
-from bot.telegram import TelegramClient, perform, set_commands, set_webhook
+from bot.telegram import ALLOWED_UPDATES, TelegramClient, commands_params
 from bot.webhook import WEBHOOK_PATH, webhook_app
 from chat.actions import Action, Edit, Send, SendFile
 from chat.clock import Clock, system_clock
@@ -63,7 +62,7 @@ class ClientOnFirstUse:
     async def perform(self, action: Action) -> int | None:
         if self._client is None:
             self._client = make_client(self.framework, self.token, self.api_server)
-        return await perform(self._client, action)
+        return await self._client.perform(action)
 
     async def close(self) -> None:
         if self._client is not None:
@@ -95,9 +94,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         # one sending budget for the process: replies first, reminders in what is left
         limiter = RateLimiter(per_second=settings.reminders.per_second)
 
-        async def send(action: Action) -> int | None:
-            return await perform(client, action)
-
+        send = client.perform
         worker = InboxWorker(app.sessions, conversation, paced(send, limiter), clock)
         working = asyncio.create_task(worker.run_forever(stop))
         reminders = ReminderRunner(settings, app, send, clock, limiter)
@@ -137,6 +134,19 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             await reminders.stop()
             await reminders.close()
             await client.close()
+
+
+async def set_commands(client: TelegramClient, menus: dict[str, list[tuple[str, str]]],
+                       default: str) -> None:
+    """The command menu per language, and the default language's for everyone else."""
+    for language, entries in menus.items():
+        await client.call("setMyCommands", commands_params(entries, language))
+    await client.call("setMyCommands", commands_params(menus[default], None))
+
+
+async def set_webhook(client: TelegramClient, url: str, secret: str) -> None:
+    await client.call("setWebhook", {"url": url, "secret_token": secret,
+                                     "allowed_updates": ALLOWED_UPDATES})
 
 
 def _stop_on_signals() -> asyncio.Event:
