@@ -97,7 +97,7 @@ def peer(name: str, module: str, **env: str) -> BotProcess:
 
 
 async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: int,
-               port: int = 0) -> BotProcess:
+               port: int = 0, framework: str = "aiogram") -> BotProcess:
     """Our bot, with a fresh database holding one customer and invite per simulated user.
     Personal data is encrypted, as in production (keys made for this run)."""
     from cryptography.fernet import Fernet
@@ -121,7 +121,8 @@ async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: i
         env |= {"TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
                 "TELEGRAM_WEBHOOK_SECRET": "bench-secret", "TELEGRAM_WEBHOOK_PORT": str(port)}
     tokens = await seed_invites(url, users)
-    command = [sys.executable, "-m", "interview_bot", "run", *(["--webhook"] if webhook else [])]
+    command = [sys.executable, "-m", "interview_bot", "run", "--framework", framework,
+               *(["--webhook"] if webhook else [])]
     return BotProcess(name, command, env, tokens, database)
 
 

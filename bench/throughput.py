@@ -17,9 +17,10 @@ Factory = Callable[[int], Awaitable[BotProcess]]  # users needed -> a bot ready 
 
 
 def contenders(work: Path) -> dict[str, Factory]:
-    async def our(name: str, users_: int, postgres: bool, webhook: bool) -> BotProcess:
+    async def our(name: str, users_: int, postgres: bool, webhook: bool,
+                  framework: str = "aiogram") -> BotProcess:
         return await ours(name, work, postgres=postgres, webhook=webhook, users=users_,
-                          port=free_port())
+                          port=free_port(), framework=framework)
 
     async def of(name: str, module: str, **env: str) -> BotProcess:
         return peer(name, module, **env)
@@ -36,6 +37,8 @@ def contenders(work: Path) -> dict[str, Factory]:
             "ptb-conc", "ptb_conversation", BENCH_CONCURRENT="1",
             BENCH_PICKLE=str(work / "ptb-conc.pickle")),
         "ours, polling, SQLite": lambda n: our("ours-sqlite", n, False, False),
+        "ours (python-telegram-bot), polling, SQLite": lambda n: our(
+            "ours-ptb-sqlite", n, False, False, "ptb"),
         "ours, polling, PostgreSQL": lambda n: our("ours-pg", n, True, False),
         "ours, webhook, PostgreSQL": lambda n: our("ours-pg-webhook", n, True, True),
     }
