@@ -252,3 +252,31 @@ async def test_a_phone_question_offers_to_share_the_number(bot: BotUnderTest) ->
     assert "Which problems come up most often" in bot.api.texts(CUSTOMER)[-1]
     phone = [a.value for a in await bot.answers() if a.question_id == "phone"]
     assert phone == ["+8613800138000"]
+
+
+async def test_a_photo_at_a_question_is_asked_for_in_words_and_a_group_is_not_read(
+        bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    await bot.tap(CUSTOMER, "Manufacturing")
+    photo = {"message": {"message_id": 90, "date": 1_790_000_000,
+                         "chat": {"id": CUSTOMER, "type": "private"},
+                         "from": {"id": CUSTOMER, "is_bot": False, "first_name": "C",
+                                  "language_code": "en"},
+                         "photo": [{"file_id": "x", "file_unique_id": "y", "width": 9,
+                                    "height": 9}]}}
+    bot.api.push(photo)
+    await bot.api.wait_for(lambda: "Only text can be read here" in bot.api.texts(CUSTOMER)[-1])
+    group = {"message": {"message_id": 91, "date": 1_790_000_000, "text": "250",
+                         "chat": {"id": -100, "type": "group", "title": "Sales"},
+                         "from": {"id": CUSTOMER, "is_bot": False, "first_name": "C"}}}
+    bot.api.push(group)
+    # the next private answer is still the head count: neither the photo nor the group
+    # message answered it
+    reply = await bot.say(CUSTOMER, "250")
+    assert "What are your main lines of business?" in reply
+    assert bot.api.texts(-100) == []
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        customer = await session.scalar(select(Customer).where(Customer.name == "Acme"))
+        assert customer is not None and customer.employees == 250
