@@ -23,7 +23,7 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-# Not part of `make test`: about 25 minutes, writes bench/RESULTS.md (bench/README.md)
+# Not part of `make test`: about 45 minutes, writes bench/RESULTS.md (bench/README.md)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
