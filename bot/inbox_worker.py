@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.telegram import incoming_of
 from chat.actions import Action, from_json, to_json
 from chat.clock import Clock
-from chat.delivery import Perform, TryLater, deliver
+from chat.delivery import Perform, Sleep, TryLater, deliver
 from conversation.handling import Conversation
 from storage import accounts, inbox
 
@@ -72,7 +72,7 @@ def in_chat_order(rows: Sequence[inbox.Claimed]) -> tuple[list[inbox.Claimed], l
 class InboxWorker:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], conversation: Conversation,
                  perform: Perform, clock: Clock,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 sleep: Sleep = asyncio.sleep,
                  limit: int = 200) -> None:
         self.sessions, self.conversation, self.perform = sessions, conversation, perform
         self.clock, self.sleep, self.limit = clock, sleep, limit
@@ -146,18 +146,13 @@ class InboxWorker:
             if fresh:
                 await inbox.store(session, fresh, now)
             ready, held = in_chat_order(await inbox.claim(session, now, self.limit))
-            work, stored = Pass(held=held), {}
+            work = Pass(held=held)
             given = {int(u["update_id"]): u for u in fresh}
             pending = [r.update_id for r in ready if r.status == "pending"]
             payloads = given | await inbox.payloads(
                 session, [u for u in pending if u not in given])
-            todo = []
-            for row in ready:
-                incoming = incoming_of(payloads[row.update_id]) \
-                    if row.status == "pending" else None
-                if incoming is not None:
-                    todo.append(incoming)
-                stored[row.update_id] = row
+            todo = [incoming for incoming in (incoming_of(payloads[u]) for u in pending)
+                    if incoming is not None]
             handled = await self.conversation.handle_batch(session, todo, careful=careful)
             await inbox.replying(session, {u: to_json(a) for u, a in handled.actions.items()})
             for update_id, error in handled.failed.items():
@@ -165,14 +160,16 @@ class InboxWorker:
                 await inbox.retry_later(session, update_id, now, error)
             work.held += handled.skipped
             await inbox.defer(session, work.held, now)
-            for update_id, row in stored.items():
-                if update_id in handled.actions:
-                    work.replies.append(Reply(update_id, row.chat_id,
-                                              handled.actions[update_id]))
+            for row in ready:
+                if row.update_id in handled.actions:
+                    actions = handled.actions[row.update_id]
                 elif row.status == "replying":
-                    work.replies.append(Reply(update_id, row.chat_id, from_json(row.reply or [])))
-                elif update_id not in handled.failed and update_id not in handled.skipped:
-                    work.replies.append(Reply(update_id, row.chat_id, []))  # not for us
+                    actions = from_json(row.reply or [])
+                elif row.update_id in handled.failed or row.update_id in handled.skipped:
+                    continue
+                else:
+                    actions = []  # an update the bot does not read (a group message)
+                work.replies.append(Reply(row.update_id, row.chat_id, actions))
         return work
 
     async def _send(self, work: Pass) -> None:
@@ -208,8 +205,6 @@ class InboxWorker:
     async def _blocked(self, chat_id: int) -> None:
         async with self.sessions.begin() as session:
             await accounts.mark_unreachable(session, chat_id, self.clock())
-
-
 
 
 async def poll(fetch: Fetch, worker: InboxWorker, stop: asyncio.Event,

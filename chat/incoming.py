@@ -20,9 +20,3 @@ class Incoming:
     callback_data: str | None = None
     message_id: int | None = None  # the message a pressed button belongs to
     message_text: str | None = None  # that message's text
-
-
-def split_command(text: str) -> tuple[str, str]:
-    """`/debrief@my_bot Acme Ltd` → ("debrief", "Acme Ltd")."""
-    head, _, rest = text.strip().partition(" ")
-    return head[1:].split("@", 1)[0].lower(), rest.strip()

@@ -103,8 +103,8 @@ class Conversation:
     async def _context(self, session: AsyncSession, incoming: Incoming, known: Known) -> Ctx:
         now = self.clock()
         language = normalise_language(incoming.language_code)
-        account = accounts.touch_known(session, known.accounts.get(incoming.user_id),
-                                       incoming.user_id, language, now)
+        account = accounts.touch(session, known.accounts.get(incoming.user_id),
+                                 incoming.user_id, language, now)
         known.accounts[incoming.user_id] = account
         user = (await accounts.user_by_telegram(session, incoming.user_id)
                 if known.users_stale else known.users.get(incoming.user_id))

@@ -85,12 +85,6 @@ async def current(ctx: Ctx) -> Interview | None:
     return interview if decision == "accepted" else None
 
 
-async def answer_text(ctx: Ctx, interview: Interview, text: str) -> None:
-    turn = await ctx.interviews.answer(ctx.session, interview.id, text, ctx.lang,
-                                       ctx.incoming.update_id)
-    await after_turn(ctx, turn)
-
-
 def mark_pressed(ctx: Ctx, chosen: str | None) -> None:
     """Edit the message whose button was pressed: buttons gone, the choice shown."""
     incoming = ctx.incoming

@@ -13,13 +13,6 @@ from storage.models import TelegramAccount, User
 ROLES = ("rep", "manager", "admin")
 
 
-async def touch(session: AsyncSession, telegram_id: int, language: str,
-                now: datetime) -> TelegramAccount:
-    """The account, created on first contact; the language follows Telegram until chosen."""
-    return touch_known(session, await session.get(TelegramAccount, telegram_id), telegram_id,
-                       language, now)
-
-
 async def load(session: AsyncSession, telegram_ids: Iterable[int]
                ) -> tuple[dict[int, TelegramAccount], dict[int, User]]:
     """The accounts and active staff users behind these Telegram ids, two queries for a
@@ -35,9 +28,10 @@ async def load(session: AsyncSession, telegram_ids: Iterable[int]
             {u.telegram_id: u for u in users if u.telegram_id is not None})
 
 
-def touch_known(session: AsyncSession, account: TelegramAccount | None, telegram_id: int,
-                language: str, now: datetime) -> TelegramAccount:
-    """`touch` for an account already loaded (or known not to exist): no query."""
+def touch(session: AsyncSession, account: TelegramAccount | None, telegram_id: int,
+          language: str, now: datetime) -> TelegramAccount:
+    """The account as `load` found it (None: first contact, so it is created); the language
+    follows Telegram until the person chooses one."""
     if account is None:
         account = TelegramAccount(telegram_id=telegram_id, language=language,
                                   language_chosen=False, created_at=now, updated_at=now)

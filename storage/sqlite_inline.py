@@ -33,7 +33,8 @@ class _Waiting:
     async def run(self, call: Callable[[], T]) -> T:
         """`call()`, retried while another connection holds the lock (nothing happened)."""
         deadline = time.monotonic() + self.timeout
-        for attempt in range(1_000_000):
+        attempt = 0
+        while True:
             try:
                 return call()
             except sqlite3.OperationalError as exc:
@@ -41,7 +42,7 @@ class _Waiting:
                 if not busy or time.monotonic() > deadline:
                     raise
             await asyncio.sleep(BACKOFF_SECONDS[min(attempt, len(BACKOFF_SECONDS) - 1)])
-        raise AssertionError("unreachable")
+            attempt += 1
 
 
 class InlineCursor:
