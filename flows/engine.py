@@ -42,6 +42,23 @@ def current_question(flow: Flow, state: InterviewState) -> Question | None:
     return None
 
 
+def place(flow: Flow, state: InterviewState) -> str:
+    """Where the interview stands, as an input typed at it records it: the question and
+    whether it asks for an answer, a confirmation or the text of 'Other' ("done" at the end)."""
+    question = current_question(flow, state)
+    if question is None:
+        return "done"
+    pending = state.pending
+    mode = pending.kind if pending is not None and pending.kind in ("confirm", "other") \
+        else "answer"
+    return f"{question.id}:{mode}"
+
+
+def place_of(step: Step) -> str:
+    """The place a shown step stands for (equal to `place` of the state it was made from)."""
+    return "done" if isinstance(step, Completed) else f"{step.question_id}:{step.mode}"
+
+
 def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = None,
          notice: str | None = None) -> Step:
     """The step to show for `state` (the current prompt, or the completion summary)."""

@@ -104,6 +104,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The questionnaire was updated; {dropped} earlier answer(s) no longer apply "
         "and were removed.",
     },
+    "moved_on": {
+        "zh": "这份问卷已在另一个窗口继续作答，刚才的输入没有保存。当前进度如下：",
+        "en": "This interview moved on in another window, so that input was not saved. "
+        "Here is where it stands:",
+    },
 }
 
 

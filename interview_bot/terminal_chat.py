@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from flows import engine
 from flows.i18n import from_catalog, normalise_language
 from flows.model import Stage
 from flows.steps import Completed, Prompt, Step
 from services.interviewing import InterviewService, Respondent, Turn
 
 TERMINAL = Respondent("terminal", "terminal")
+Runner = Callable[[Coroutine[Any, Any, Any]], Any]  # asyncio.Runner.run
 
 STAGE_NAMES = {
     Stage.BACKGROUND: {"zh": "背景", "en": "Situation"},
@@ -34,6 +35,12 @@ TEXTS = {
     "optional": {"zh": "（可跳过：/skip）", "en": "(optional: /skip)"},
     "current": {"zh": "当前回答", "en": "Current answer"},
     "summary": {"zh": "您的回答：", "en": "Your answers:"},
+    "interrupted": {"zh": "已中断。之前的回答都已保存，再次运行同一命令即可继续。",
+                    "en": "Interrupted. Every answer given so far is saved; run the same "
+                    "command again to continue."},
+    "ended_elsewhere": {"zh": "这份问卷已在另一个窗口结束。已给出的回答仍然保存。",
+                        "en": "This interview was ended in another window. The answers "
+                        "given are kept."},
     "unknown_command": {"zh": "不认识这个命令。", "en": "Unknown command."},
 }
 
@@ -71,43 +78,54 @@ def _heading(step: Prompt, lang: str) -> str:
     return f"\n[{step.number}/{step.total} · {stage}]"
 
 
-async def chat(sessions: async_sessionmaker[AsyncSession], service: InterviewService,
-               interview: Turn, lang: str, read_line: Callable[[], str] | None = None,
-               out: TextIO | None = None) -> str:
+def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: InterviewService,
+         interview: Turn, lang: str, read_line: Callable[[], str] | None = None,
+         out: TextIO | None = None) -> str:
     """Run the interview until it completes, is cancelled or input ends. Returns the status.
 
-    Each line is one transaction, committed before the reply is printed."""
+    Lines are read on this thread (so Ctrl-C stops at once, never waiting for Enter) and
+    each is one transaction run by `run`, committed before the reply is printed. Every
+    input carries the place it was typed at: if another window moved the interview on
+    meanwhile, the input is refused and the current place shown."""
     write = (out or sys.stdout).write
     reader = read_line or sys.stdin.readline
     turn = interview
+
+    async def step(op: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        async with sessions.begin() as session:  # one input, one transaction
+            return await op(session, *args, **kwargs)
+
     if turn.resumed:
         write(say("resumed", lang) + "\n")
     write(say("help", lang) + "\n")
     write(render(turn.step, lang, turn.notice) + "\n")
     while not isinstance(turn.step, Completed):
-        line = await asyncio.to_thread(reader)
+        if turn.status != "active":
+            write(say("ended_elsewhere", lang) + "\n")
+            return turn.status
+        try:
+            line = reader()
+        except KeyboardInterrupt:
+            write("\n" + say("interrupted", lang) + "\n")
+            return "interrupted"
         if not line:
             write("\n" + say("paused", lang) + "\n")
             return "paused"
-        text = line.rstrip("\n")
+        text, iid, at = line.rstrip("\r\n"), turn.interview_id, engine.place_of(turn.step)
         command = text.strip().split(maxsplit=1)
         if command and command[0].startswith("/"):
             name, arg = command[0].lower(), (command[1] if len(command) > 1 else "")
             if name == "/cancel":
-                async with sessions.begin() as session:
-                    await service.cancel(session, turn.interview_id, TERMINAL)
+                run(step(service.cancel, iid, TERMINAL))
                 write(say("cancelled", lang) + "\n")
                 return "cancelled"
             if name == "/lang":
                 lang = normalise_language(arg, lang)
-                async with sessions.begin() as session:
-                    turn = await service.show(session, turn.interview_id, lang)
+                turn = run(step(service.show, iid, lang))
             elif name == "/back":
-                async with sessions.begin() as session:
-                    turn = await service.back(session, turn.interview_id, lang)
+                turn = run(step(service.back, iid, lang, at=at))
             elif name == "/skip":
-                async with sessions.begin() as session:
-                    turn = await service.skip(session, turn.interview_id, lang)
+                turn = run(step(service.skip, iid, lang, at=at))
             elif name == "/help":
                 write(say("help", lang) + "\n")
                 continue
@@ -115,8 +133,8 @@ async def chat(sessions: async_sessionmaker[AsyncSession], service: InterviewSer
                 write(say("unknown_command", lang) + " " + say("help", lang) + "\n")
                 continue
         else:
-            async with sessions.begin() as session:
-                turn = await service.answer(session, turn.interview_id, text, lang)
+            turn = run(step(service.answer, iid, text, lang, at=at))
         write(render(turn.step, lang, turn.notice) + "\n")
     write(say("done", lang) + "\n")
     return "completed"
+

@@ -100,20 +100,23 @@ class InterviewService:
         return Turn(interview.id, flow.id, engine.view(flow, state, language))
 
     async def answer(self, session: AsyncSession, interview_id: int, text: str, language: str,
-                     update_id: int | None = None) -> Turn:
-        """Take one answer. With `update_id`, an update seen before changes nothing."""
+                     update_id: int | None = None, at: str | None = None) -> Turn:
+        """Take one answer. With `update_id`, an update seen before changes nothing; with
+        `at` (the `engine.place_of` the respondent saw), an answer typed at a question the
+        interview has since left changes nothing and says so."""
         return await self._locked(session, interview_id, language, update_id,
-                                  lambda f, s, today: engine.submit(f, s, text, language, today))
+                                  lambda f, s, today: engine.submit(f, s, text, language, today),
+                                  at)
 
     async def skip(self, session: AsyncSession, interview_id: int, language: str,
-                   update_id: int | None = None) -> Turn:
+                   update_id: int | None = None, at: str | None = None) -> Turn:
         return await self._locked(session, interview_id, language, update_id,
-                                  lambda f, s, _d: engine.skip(f, s, language))
+                                  lambda f, s, _d: engine.skip(f, s, language), at)
 
     async def back(self, session: AsyncSession, interview_id: int, language: str,
-                   update_id: int | None = None) -> Turn:
+                   update_id: int | None = None, at: str | None = None) -> Turn:
         return await self._locked(session, interview_id, language, update_id,
-                                  lambda f, s, _d: engine.back(f, s, language))
+                                  lambda f, s, _d: engine.back(f, s, language), at)
 
     async def toggle(self, session: AsyncSession, interview_id: int, option_id: str,
                      language: str, update_id: int | None = None) -> Turn:
@@ -146,16 +149,17 @@ class InterviewService:
         return interview
 
     async def _locked(self, session: AsyncSession, interview_id: int, language: str,
-                      update_id: int | None, op: EngineOp) -> Turn:
+                      update_id: int | None, op: EngineOp, at: str | None = None) -> Turn:
         interview = await self._lock(session, interview_id)
         seen = interview.last_update_id
         if update_id is not None and seen is not None and update_id <= seen:
             op = _show(language)  # a redelivered update: show where we are, change nothing
-        return await self._apply(session, interview, language, self.clock(), op, update_id)
+        return await self._apply(session, interview, language, self.clock(), op, update_id,
+                                 at=at)
 
     async def _apply(self, session: AsyncSession, interview: Interview, language: str,
                      now: datetime, op: EngineOp, update_id: int | None,
-                     resumed: bool = False) -> Turn:
+                     resumed: bool = False, at: str | None = None) -> Turn:
         flow = self._flow(interview.flow_id)
         try:
             state, dropped = resume(flow, InterviewState.from_json(interview.state))
@@ -164,6 +168,10 @@ class InterviewService:
         notice = message("flow_changed", language, dropped=len(dropped)) if dropped else None
         if interview.status != "active":
             return Turn(interview.id, flow.id, engine.view(flow, state, language), interview.status)
+        if at is not None and engine.place(flow, state) != at:
+            # typed at a question this interview has left (another window answered it)
+            return Turn(interview.id, flow.id, engine.view(flow, state, language),
+                        interview.status, notice=message("moved_on", language))
         transition = op(flow, state, now.astimezone(self.zone).date())
         await answers.supersede(session, interview.id, (*dropped, *transition.dropped), now)
         if transition.saved is not None:

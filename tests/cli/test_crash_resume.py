@@ -22,11 +22,11 @@ READY_TIMEOUT = 30.0
 class Chat:
     """A live `interview-bot chat` process, driven one answer at a time."""
 
-    def __init__(self, db: Path, cwd: Path) -> None:
+    def __init__(self, db: Path, cwd: Path, customer: str = "Acme") -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "interview_bot", "chat", "--flow", "pre_meeting", "--lang",
-             "en", "--customer", "Acme", "--db", f"sqlite:///{db}"],
+             "en", "--customer", customer, "--db", f"sqlite:///{db}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
             env={**env, "PYTHONUNBUFFERED": "1"})
         self.buffer = b""
