@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import re
 import signal
 from datetime import timedelta
 
@@ -36,6 +37,7 @@ from storage.database import is_sqlite
 log = logging.getLogger(__name__)
 PRODUCTION_API = "https://api.telegram.org"
 SHUTDOWN_GRACE_SECONDS = 10.0
+TOKEN_FORM = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
 def make_client(framework: str, token: str, api_server: str | None) -> TelegramClient:
@@ -49,6 +51,17 @@ def make_client(framework: str, token: str, api_server: str | None) -> TelegramC
 
         return PtbClient(token, api_server)
     raise ValueError(f"unknown framework {framework!r}; use aiogram or ptb")
+
+
+def start_problem(exc: Exception, api_server: str | None) -> str:
+    """Why the bot could not start talking to Telegram, in one line."""
+    where = api_server or PRODUCTION_API
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "unauthorized" in text.lower() or "not found" in text.lower():
+        return (f"the Bot API at {where} refused TELEGRAM_BOT_TOKEN ({text}): check the token "
+                "with @BotFather")
+    setting = "TELEGRAM_API_SERVER" if api_server else "the network (api.telegram.org)"
+    return f"cannot reach the Telegram Bot API at {where} ({text}): check {setting}"
 
 
 class ClientOnFirstUse:
@@ -79,10 +92,17 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
     if webhook and (tg.webhook_secret is None or not tg.webhook_url):
         raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
     token = tg.bot_token.get_secret_value()
+    if not TOKEN_FORM.fullmatch(token):
+        raise ValueError("TELEGRAM_BOT_TOKEN is not a bot token: expected the bot's number, a "
+                         "colon and its secret (123456789:AAE…), as @BotFather gives it")
     stop = stop or _stop_on_signals()
     async with open_app(settings, clock=clock) as app:
         client = make_client(framework, token, tg.api_server)
-        username = await client.start()  # only known once connected
+        try:
+            username = await client.start()  # only known once connected
+        except Exception as exc:
+            await client.close()
+            raise ValueError(start_problem(exc, tg.api_server)) from exc
         config = BotConfig(bot_username=username,
                            admin_ids=frozenset(settings.admin.telegram_ids))
         conversation = Conversation(app.interviews, app.flows, clock, config)

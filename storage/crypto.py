@@ -54,13 +54,16 @@ class Cipher:
         try:
             fernets = [Fernet(k.encode("ascii")) for k in keys]
         except (ValueError, UnicodeEncodeError):
-            raise KeyProblem("an encryption key is not a Fernet key (44 characters of "
-                            "url-safe base64); make one with `interview-bot keys init`") from None
+            raise KeyProblem("SECURITY_ENCRYPTION_KEYS holds a value that is not a Fernet key "
+                             "(44 characters of url-safe base64): put back the key this "
+                             "database was written with, from your backup of .env (`keys init` "
+                             "makes keys only where none are set)") from None
         if len(index_key) < 32:
             raise KeyProblem("the blind-index key must be at least 32 characters")
         if index_key in keys:
             raise KeyProblem("the blind-index key must differ from the encryption keys")
         self.current_id = key_id(keys[0])
+        self.key_ids = [key_id(k) for k in keys]
         self._fernet = MultiFernet(fernets)
         self._index_key = index_key.encode("utf-8")
 
@@ -71,12 +74,18 @@ class Cipher:
     def decrypt(self, stored: str) -> str:
         if not stored.startswith(PREFIX):
             return stored  # written before encryption was switched on; `keys rotate` fixes
-        _, _, token = stored[len(PREFIX):].partition(":")
+        written_by, _, token = stored[len(PREFIX):].partition(":")
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
-            raise DecryptionError("a stored value failed authentication: it was altered, or "
-                                  "none of the configured keys wrote it") from None
+            if written_by not in self.key_ids:
+                raise DecryptionError(
+                    f"personal data in this database was encrypted with key {written_by}, "
+                    f"which is not among the configured keys ({', '.join(self.key_ids)}): add "
+                    "that key to SECURITY_ENCRYPTION_KEYS (from your backup of .env), after "
+                    "the current one") from None
+            raise DecryptionError(f"a stored value failed authentication under key "
+                                  f"{written_by}: it was altered after it was written") from None
 
     def is_current(self, stored: str) -> bool:
         return stored.startswith(f"{PREFIX}{self.current_id}:")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
@@ -19,11 +20,27 @@ from storage.sqlite_inline import inline_creator
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+SUPPORTED_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg",
+                     "postgresql+asyncpg": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite",
+                     "sqlite+aiosqlite": "sqlite+aiosqlite"}
+URL_EXAMPLES = "sqlite:///data/interviews.db or postgresql://user@host:5432/dbname"
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL this program cannot use; the message says what is expected."""
+
+
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (`postgresql://`, `sqlite:///`) and pick the async driver."""
-    parsed = make_url(url)
-    driver = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg",
-              "sqlite": "sqlite+aiosqlite"}.get(parsed.drivername, parsed.drivername)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUrlError(f"DATABASE_URL {url!r} is not a database URL: expected "
+                               f"{URL_EXAMPLES}") from None
+    driver = SUPPORTED_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise DatabaseUrlError(f"DATABASE_URL uses {parsed.drivername!r}, which this program "
+                               f"does not support: use {URL_EXAMPLES}")
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
@@ -39,7 +56,8 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
     parsed = make_url(url)
     options: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        read_only = parsed.query.get("mode") == "ro"
+        if parsed.database and parsed.database != ":memory:" and not read_only:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # One connection, handed out in turn by the pool's asyncio queue: SQLite has one
         # writer at a time anyway, and waiting in the queue costs nothing, where a second
@@ -47,8 +65,8 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
         # 10 … 100 ms) long after the lock is free. Other processes (the CLI beside a
         # running bot) still meet the busy timeout.
         options.update(pool_size=1, max_overflow=0, async_creator=inline_creator(
-            parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_MS / 1000))
-        engine = _create_async_engine(url, **options)
+            parsed.database or ":memory:", SQLITE_BUSY_TIMEOUT_MS / 1000, read_only))
+        engine = _create_async_engine(parsed.difference_update_query(["mode"]), **options)
         _configure_sqlite(engine, synchronous)
     else:
         options.update(pool_pre_ping=True)

@@ -138,12 +138,15 @@ class InlineConnection:
         self._conn.close()
 
 
-def inline_creator(database: str, busy_timeout_seconds: float
+def inline_creator(database: str, busy_timeout_seconds: float, read_only: bool = False
                    ) -> Callable[[], Any]:
-    """An `async_creator` for `create_async_engine`: connections that run in place."""
+    """An `async_creator` for `create_async_engine`: connections that run in place
+    (`read_only`: the file opened read-only, as `?mode=ro` on the URL asks)."""
+    target = f"file:{database}?mode=ro" if read_only else database
+
     async def connect() -> InlineConnection:
         # no busy handler (timeout 0): a locked database is waited for above, not in SQLite
-        connection = sqlite3.connect(database, timeout=0, isolation_level=None,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(target, timeout=0, isolation_level=None,
+                                     check_same_thread=False, uri=read_only)
         return InlineConnection(connection, busy_timeout_seconds)
     return connect

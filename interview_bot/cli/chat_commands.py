@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+from contextlib import AsyncExitStack
 from typing import Annotated
 
 import typer
 
 from flows.errors import FlowLoadError
 from flows.i18n import normalise_language
-from interview_bot.app import open_app
+from interview_bot.app import App, open_app
 from interview_bot.cli.command_setup import (
     app,
     fail,
     load_settings,
 )
 from interview_bot.settings import Settings
-from interview_bot.terminal_chat import TERMINAL, chat
-from services.interviewing import InterviewError
+from interview_bot.terminal_chat import TERMINAL, chat, say
+from services.interviewing import InterviewError, Turn
 from storage import (
     customers,
 )
@@ -36,39 +38,65 @@ def chat_command(
     """Run an interview in the terminal (resumes an unfinished one for the same customer)."""
     settings = load_settings()
     language = normalise_language(lang or settings.interview.language)
-    asyncio.run(_chat(settings, flow, language, customer, customer_id, db))
+    _chat(settings, flow, language, customer, customer_id, db)
 
 
-async def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
-                customer_id: int | None, db: str | None) -> None:
-    try:
-        async with open_app(settings, database_url=db) as app_:
-            service = app_.interviews
-            name = None if customer_id is not None else customer or _ask_customer_name()
-            async with app_.sessions.begin() as session:
-                if name is not None:
-                    matches = await customers.find_by_name(session, name)
-                    if len(matches) > 1:
-                        ids = ", ".join(str(c.id) for c in matches)
-                        raise fail(f"several customers are called {name!r} (ids {ids}); "
-                                    "choose one with --customer-id")
-                    found = matches[0] if matches else await service.create_customer(
-                        session, name, TERMINAL)
-                    customer_id = found.id
-                assert customer_id is not None
-                turn = await service.begin(session, customer_id=customer_id, flow_id=flow_id,
-                                           respondent=TERMINAL, language=lang)
-            await chat(app_.sessions, service, turn, lang)
-    except FlowLoadError as exc:
-        raise fail(str(exc), 1) from None
-    except InterviewError as exc:
-        raise fail(f"error: {exc}") from None
+def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
+          customer_id: int | None, db: str | None) -> None:
+    """The terminal interview. Input is read on the main thread and each line runs as one
+    transaction on a loop kept for the whole interview, so Ctrl-C stops at once: what was
+    answered is saved, the process exits 130 without a traceback."""
+    name = None if customer_id is not None else customer or _ask_customer_name()
+    with asyncio.Runner() as runner:
+        stack = AsyncExitStack()
+        try:
+            app_ = runner.run(stack.enter_async_context(open_app(settings, database_url=db)))
+            turn = runner.run(_begin(app_, flow_id, lang, name, customer_id))
+            status = chat(runner.run, app_.sessions, app_.interviews, turn, lang)
+        except KeyboardInterrupt:
+            typer.echo("\n" + say("interrupted", lang), err=True)
+            status = "interrupted"
+        except FlowLoadError as exc:
+            raise fail(str(exc), 1) from None
+        except InterviewError as exc:
+            raise fail(f"error: {exc}") from None
+        finally:
+            runner.run(stack.aclose())
+    if status == "interrupted":
+        raise typer.Exit(130)
+
+
+async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
+                 customer_id: int | None) -> Turn:
+    service = app_.interviews
+    async with app_.sessions.begin() as session:
+        if name is not None:
+            matches = await customers.find_by_name(session, name)
+            if len(matches) > 1:
+                ids = ", ".join(str(c.id) for c in matches)
+                raise fail(f"several customers are called {name!r} (ids {ids}); "
+                           "choose one with --customer-id")
+            found = matches[0] if matches else await service.create_customer(
+                session, name, TERMINAL)
+            customer_id = found.id
+        assert customer_id is not None
+        if await customers.get(session, customer_id) is None:
+            raise fail(f"there is no customer #{customer_id}: check the id, or give "
+                       "--customer NAME to find or start one by name")
+        return await service.begin(session, customer_id=customer_id, flow_id=flow_id,
+                                   respondent=TERMINAL, language=lang)
 
 
 def _ask_customer_name() -> str:
     if not sys.stdin.isatty():
         raise fail("give the customer with --customer NAME when input is piped")
-    name: str = typer.prompt("Customer (company) name / 客户公司名称").strip()
+    try:
+        name = input("Customer (company) name / 客户公司名称: ").strip()
+    except (KeyboardInterrupt, EOFError):
+        typer.echo("\nNothing was started. / 未开始访谈。", err=True)
+        raise typer.Exit(130) from None
+    if not name:
+        raise fail("a customer name is needed to start an interview / 需要客户公司名称")
     return name
 
 
@@ -84,7 +112,10 @@ def run(
             serve,  # the Telegram frameworks: imported only when they run
         )
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        level = os.environ.get("LOG_LEVEL", "INFO").upper()
+        logging.basicConfig(level=level if level in logging.getLevelNamesMapping() else "INFO",
+                            format="%(asctime)s %(levelname)s %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl"
         try:
             asyncio.run(serve(settings, framework=framework, webhook=webhook))
         except ValueError as exc:
@@ -93,6 +124,6 @@ def run(
     typer.echo("No TELEGRAM_BOT_TOKEN set: running the interview here in the terminal.\n"
                "未设置 TELEGRAM_BOT_TOKEN：在终端中进行访谈。 (/lang en for English)")
     language = normalise_language(settings.interview.language)
-    asyncio.run(_chat(settings, "pre_meeting", language, None, None, None))
+    _chat(settings, "pre_meeting", language, None, None, None)
 
 
