@@ -10,26 +10,19 @@ reported). All or nothing: one bad row and nothing is imported, every problem li
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from flows.card_fields import CLOSED_VALUES, field_label
+from flows.card_fields import CLOSED_VALUES
 from flows.values import parse_date, parse_email, parse_number, parse_phone
-from storage import audit, customers
-from storage.card import CARD_COLUMNS
-from storage.crypto import blind_index
-from storage.models import Contact, Customer, User
+from storage import customers
 
 # header (normalised) -> card field; "owner" names the rep who owns the customer
 HEADERS: dict[str, str] = {}
@@ -110,30 +103,43 @@ class Outcome:
     kept: list[str] = field(default_factory=list)  # differences: the existing value stays
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)  # interrupted imports taken back first
     applied: bool = False
 
 
 # ------------------------------------------------------------------ reading
+SNIFF_BYTES = 64 * 1024
+
+
 def read_table(path: Path) -> list[list[str]]:
-    data = path.read_bytes()
+    """The whole table (small files, tests); imports stream with `stream_table`."""
+    return list(stream_table(path))
+
+
+def stream_table(path: Path) -> Iterator[list[str]]:
+    """The rows of a CSV or XLSX file, one at a time: memory does not grow with the file."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _xlsx_rows(data)
+        return _xlsx_rows(path)
     if path.suffix.lower() == ".xls":
         raise ImportFileError("old .xls files are not supported; save it as .xlsx or CSV")
-    return _csv_rows(data)
+    return _csv_rows(path)
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise ImportFileError(f"not a readable XLSX file ({exc.__class__.__name__})") from None
-    sheet = book.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return rows
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for row in book.worksheets[0].iter_rows(values_only=True):
+                yield [_cell(v) for v in row]
+        finally:
+            book.close()
+    return rows()
 
 
 def _cell(value: Any) -> str:
@@ -148,38 +154,64 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+def encoding_of(head: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK),
+    judged from the start of the file."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    whole = len(head) < SNIFF_BYTES  # else the last character may be cut in two
     try:
-        return data.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
+        return "utf-8-sig"
     except UnicodeDecodeError:
         pass
     try:
-        return data.decode("gb18030")
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=whole)
+        return "gb18030"
     except UnicodeDecodeError:
         raise ImportFileError("the file is neither UTF-8 nor GBK/GB18030 text; save it as "
                               "CSV UTF-8 or as XLSX") from None
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = decode(data)
-    sample = text[:8192]
+def _csv_rows(path: Path) -> Iterator[list[str]]:
+    with path.open("rb") as raw:
+        head = raw.read(SNIFF_BYTES)
+    encoding = encoding_of(head)
+    sample = head.decode(encoding, errors="ignore")
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",\t;")
+        dialect: Any = csv.Sniffer().sniff(sample[:8192], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+
+    def rows() -> Iterator[list[str]]:
+        # newline="": line ends of every kind (CRLF, LF, and the old Mac's CR alone)
+        with path.open(encoding=encoding, newline="") as text:
+            try:
+                yield from csv.reader(text, dialect)
+            except UnicodeDecodeError as exc:
+                raise ImportFileError(f"the file is not {encoding} text throughout "
+                                      f"({exc.reason}); save it as CSV UTF-8 or as "
+                                      "XLSX") from None
+    return rows()
 
 
 # ------------------------------------------------------------------ checking
-def parse_rows(table: list[list[str]], today: date) -> tuple[list[Row], Outcome]:
+def parse_rows(table: Iterable[list[str]], today: date) -> tuple[list[Row], Outcome]:
+    """Every row of a table at once (tests and small files)."""
     outcome = Outcome()
-    rows = [r for r in table if any(c.strip() for c in r)]
-    if not rows:
+    rows = list(checked_rows(table, today, outcome))
+    return rows, outcome
+
+
+def checked_rows(table: Iterable[list[str]], today: date, outcome: Outcome) -> Iterator[Row]:
+    """The rows below the header, each checked; problems go to `outcome.problems`, as do
+    the columns not recognised. Raises ImportFileError for the file as a whole."""
+    lines = enumerate(table, start=1)  # numbered as the spreadsheet shows them
+    for _number, header in lines:
+        if any(c.strip() for c in header):
+            break
+    else:
         raise ImportFileError("the file is empty")
-    header = rows[0]
     columns: dict[int, str] = {}
     for index, name in enumerate(header):
         target = HEADERS.get(_key(name))
@@ -191,12 +223,14 @@ def parse_rows(table: list[list[str]], today: date) -> tuple[list[Row], Outcome]
     if "customer.name" not in columns.values():
         raise ImportFileError("no company-name column; expected a header such as 公司名称, "
                               "客户名称 or Company")
-    if len(rows) - 1 > MAX_ROWS:
-        raise ImportFileError(f"{len(rows) - 1} rows; at most {MAX_ROWS} at a time")
-    parsed = []
-    for number, cells in enumerate(table, start=1):
-        if number == 1 or not any(c.strip() for c in cells):
+    counted = 0
+    for number, cells in lines:
+        if not any(c.strip() for c in cells):
             continue
+        counted += 1
+        if counted > MAX_ROWS:
+            raise ImportFileError(f"more than {MAX_ROWS} rows; import at most {MAX_ROWS} at a "
+                                  "time (split the file)")
         raw = {columns[i]: cells[i].strip() for i in columns if i < len(cells) and cells[i].strip()}
         row = Row(number, {}, raw.pop("owner", None))
         for name, text in raw.items():
@@ -206,8 +240,7 @@ def parse_rows(table: list[list[str]], today: date) -> tuple[list[Row], Outcome]
                 outcome.problems.append(Problem(number, str(exc)))
         if not row.values.get("customer.name"):
             outcome.problems.append(Problem(number, "the company name is empty"))
-        parsed.append(row)
-    return parsed, outcome
+        yield row
 
 
 def _value(name: str, text: str, today: date) -> Any:
@@ -267,166 +300,8 @@ def company_key(name: str) -> str:
     return stripped or key
 
 
-# ------------------------------------------------------------------ applying
-CONTACT_FIELDS = ("name", "title", "department", "phone", "email", "messenger_id",
-                  "decision_role", "birthday", "notes")
-
-
-async def import_rows(session: AsyncSession, rows: list[Row], outcome: Outcome, *,
-                      owner: User | None, actor: str, channel: str, now: datetime) -> Outcome:
-    """Create or merge every row, in the caller's transaction. With problems, nothing is
-    written (the caller rolls back); the outcome says what would happen either way."""
-    staff = {u.name: u for u in await session.scalars(select(User).where(User.active.is_(True)))}
-    index = await _Index.load(session)
-    for row in rows:
-        row_owner = owner
-        if row.owner:
-            row_owner = staff.get(row.owner)
-            if row_owner is None:
-                outcome.problems.append(Problem(row.number, f"owner {row.owner!r} is not an "
-                                                            "active staff member's name"))
-                continue
-        if outcome.problems:
-            continue  # keep checking owners, but write nothing more
-        found, via = index.match(row.values)
-        if found is None:
-            found = await customers.create(session, row.values["customer.name"], now,
-                                           owner_id=row_owner.id if row_owner else None)
-            outcome.created.append(f"row {row.number}: {found.name}")
-            action = "customer.import"
-        else:
-            outcome.merged.append(f"row {row.number} → {found.name} (#{found.id}), same {via}")
-            action = "customer.merge"
-            if found.owner_id is None and row_owner is not None:
-                found.owner_id = row_owner.id
-        filled = _fill_customer(found, row, outcome, now)
-        contact = await _contact(session, found, row, index, now)
-        if contact is not None:
-            filled += _fill_contact(contact, row, outcome, now)
-        index.add(found, row.values)
-        await audit.append(session, at=now, actor=actor, action=action, entity="customer",
-                           entity_id=found.id, fields=sorted(set(filled)), channel=channel)
-    return outcome
-
-
-def _fill_customer(customer: Customer, row: Row, outcome: Outcome, now: datetime) -> list[str]:
-    filled = []
-    for name, value in row.values.items():
-        record, column = CARD_COLUMNS.get(name, ("", ""))
-        if record != "customer" or name == "customer.name":
-            continue
-        current = getattr(customer, column)
-        if current in (None, ""):
-            setattr(customer, column, _fit(customer, column, value))
-            filled.append(name)
-        elif str(current) != str(value):
-            outcome.kept.append(f"row {row.number}: {customer.name} keeps "
-                                f"{field_label(name, 'en')} {current!r} (the file says {value!r})")
-    if filled:
-        customer.updated_at = now
-    return filled
-
-
-def _fit(target: Customer | Contact, column: str, value: Any) -> Any:
-    length = getattr(type(target).__table__.c[column].type, "length", None)
-    if isinstance(value, str) and length is not None:
-        return value[:length]
-    return value
-
-
-async def _contact(session: AsyncSession, customer: Customer, row: Row, index: _Index,
-                   now: datetime) -> Contact | None:
-    wanted = {c: row.values.get(f"contact.{c}") for c in CONTACT_FIELDS}
-    if not any(wanted.values()):
-        return None
-    existing = await customers.contacts_of(session, customer.id)
-    phone = index.phone_key(row.values)
-    for contact in existing:
-        if (phone and contact.phone_index == phone) or (
-                wanted["name"] and contact.name == wanted["name"]):
-            return contact
-    return await customers.new_contact(session, customer.id, now)
-
-
-def _fill_contact(contact: Contact, row: Row, outcome: Outcome, now: datetime) -> list[str]:
-    filled = []
-    for column in CONTACT_FIELDS:
-        value = row.values.get(f"contact.{column}")
-        if value in (None, ""):
-            continue
-        current = getattr(contact, column)
-        if current in (None, ""):
-            setattr(contact, column, _fit(contact, column, value))
-            filled.append(f"contact.{column}")
-        elif str(current) != str(value):
-            outcome.kept.append(f"row {row.number}: contact {contact.name or ''} keeps "
-                                f"{column} {current!r} (the file says {value!r})")
-    if filled:
-        contact.updated_at = now
-    return filled
-
-
-class _Index:
-    """Who is already known, by credit code, company name and phone (database and the
-    rows imported so far)."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self.codes: dict[str, Customer] = {}
-        self.names: dict[str, Customer] = {}
-        self.phones: dict[str, Customer] = {}  # by blind index: no phone is decrypted
-        self.emails: dict[str, Customer] = {}
-
-    @classmethod
-    async def load(cls, session: AsyncSession) -> _Index:
-        index = cls(session.get_bind().dialect)
-        known = {c.id: c for c in await session.scalars(select(Customer))}
-        for customer in known.values():
-            index.add(customer, {})
-        for customer_id, phone_index, email_index in (await session.execute(
-                select(Contact.customer_id, Contact.phone_index, Contact.email_index)
-                .where(Contact.phone_index.is_not(None) | Contact.email_index.is_not(None)))):
-            if customer_id in known and phone_index:
-                index.phones.setdefault(phone_index, known[customer_id])
-            if customer_id in known and email_index:
-                index.emails.setdefault(email_index, known[customer_id])
-        return index
-
-    def phone_key(self, values: dict[str, Any]) -> str | None:
-        return blind_index(self.dialect, "phone", values.get("contact.phone"))
-
-    def email_key(self, values: dict[str, Any]) -> str | None:
-        email = values.get("contact.email")
-        return blind_index(self.dialect, "email", email.lower() if email else None)
-
-    def add(self, customer: Customer, values: dict[str, Any]) -> None:
-        if customer.credit_code:
-            self.codes.setdefault(customer.credit_code, customer)
-        self.names.setdefault(company_key(customer.name), customer)
-        if phone := self.phone_key(values):
-            self.phones.setdefault(phone, customer)
-        if email := self.email_key(values):
-            self.emails.setdefault(email, customer)
-
-    def match(self, values: dict[str, Any]) -> tuple[Customer | None, str]:
-        code = values.get("customer.credit_code")
-        if code and code in self.codes:
-            return self.codes[code], "credit code"
-        name = company_key(values.get("customer.name", ""))
-        by_name = self.names.get(name)
-        if by_name is not None and not (code and by_name.credit_code
-                                        and by_name.credit_code != code):
-            return by_name, "company name"
-        phone = self.phone_key(values)
-        if phone and phone in self.phones:
-            return self.phones[phone], "phone"
-        email = self.email_key(values)
-        if email and email in self.emails:
-            return self.emails[email], "email"
-        return None, ""
-
-
 def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:
+    yield from outcome.undone
     verb = "would be" if dry_run or not outcome.applied else "were"
     yield f"{len(outcome.created)} new customer(s) {verb} created"
     yield from (f"  + {line}" for line in outcome.created[:200])

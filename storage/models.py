@@ -87,23 +87,25 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200), index=True)
+    # in clear: public facts about a company, searched and grouped by (README "data map")
     credit_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     industry: Mapped[str | None] = mapped_column(String(200))
-    employees: Mapped[int | None] = mapped_column(Integer)
+    employees: Mapped[int | None] = mapped_column(BigInteger)  # 64-bit: 0009
     revenue_band: Mapped[str | None] = mapped_column(String(100))
-    address: Mapped[str | None] = mapped_column(String(500))
     website: Mapped[str | None] = mapped_column(String(300))
     grade: Mapped[str | None] = mapped_column(String(1))
     priority: Mapped[str | None] = mapped_column(String(8))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     tags: Mapped[list[str]] = mapped_column(default=list)
-    need_type: Mapped[str | None] = mapped_column(String(500))
-    need_description: Mapped[str | None] = mapped_column(Text)
-    budget: Mapped[str | None] = mapped_column(String(200))
-    timeline: Mapped[str | None] = mapped_column(String(200))
-    decision_process: Mapped[str | None] = mapped_column(Text)
-    competitors: Mapped[str | None] = mapped_column(Text)
-    next_step: Mapped[str | None] = mapped_column(String(200))
+    # encrypted: free text a person typed can name people, phones, addresses (0009)
+    address: Mapped[str | None] = mapped_column(EncryptedText())
+    need_type: Mapped[str | None] = mapped_column(EncryptedText())
+    need_description: Mapped[str | None] = mapped_column(EncryptedText())
+    budget: Mapped[str | None] = mapped_column(EncryptedText())
+    timeline: Mapped[str | None] = mapped_column(EncryptedText())
+    decision_process: Mapped[str | None] = mapped_column(EncryptedText())
+    competitors: Mapped[str | None] = mapped_column(EncryptedText())
+    next_step: Mapped[str | None] = mapped_column(EncryptedText())
     next_contact: Mapped[date | None] = mapped_column(Date)
     last_contact_at: Mapped[datetime | None]
     # the day the next revisit is due (grade cadence after the last contact)
@@ -112,16 +114,17 @@ class Customer(Base):
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()  # many rows, one INSERT (0009)
 
 
 class Contact(Base):
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    title: Mapped[str | None] = mapped_column(String(200))
-    department: Mapped[str | None] = mapped_column(String(200))
     # personal data: encrypted at rest; phone and email found through blind indexes
+    name: Mapped[str | None] = mapped_column(EncryptedText())
+    title: Mapped[str | None] = mapped_column(EncryptedText())
+    department: Mapped[str | None] = mapped_column(EncryptedText())
     phone: Mapped[str | None] = mapped_column(EncryptedText())
     email: Mapped[str | None] = mapped_column(EncryptedText())
     messenger_id: Mapped[str | None] = mapped_column(EncryptedText())
@@ -132,6 +135,7 @@ class Contact(Base):
     email_index: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
 
 @event.listens_for(Session, "before_flush")
@@ -326,3 +330,32 @@ class DigestSent(Base):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class ImportRun(Base):
+    """One `customers import`: written in short transactions, undone as a whole if it
+    fails or is interrupted (status "running" found by the next import)."""
+
+    __tablename__ = "import_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(300))  # the file name, no path
+    actor: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # running | done | undone
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]  # the last chunk written: a run silent for long was killed
+    finished_at: Mapped[datetime | None]
+
+
+class ImportChange(Base):
+    """What an import run wrote, so it can be undone: a record it created, or the empty
+    fields of an existing record it filled (names only; the values were empty)."""
+
+    __tablename__ = "import_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(16))  # customer | contact
+    entity_id: Mapped[int] = mapped_column(BigInteger)
+    created: Mapped[bool] = mapped_column(Boolean)
+    columns: Mapped[list[str]] = mapped_column(default=list)
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()

@@ -7,10 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.crypto import PREFIX, Cipher
-from storage.models import Answer, Contact, InboxUpdate, Interview
+from storage.models import Answer, Contact, Customer, InboxUpdate, Interview
 
 ENCRYPTED: dict[Table, tuple[str, ...]] = {
-    Contact.__table__: ("phone", "email", "messenger_id", "birthday", "notes"),  # type: ignore[dict-item]
+    Customer.__table__: ("address", "need_type", "need_description", "budget", "timeline",  # type: ignore[dict-item]
+                         "decision_process", "competitors", "next_step"),
+    Contact.__table__: ("name", "title", "department", "phone", "email", "messenger_id",  # type: ignore[dict-item]
+                        "birthday", "notes"),
     Answer.__table__: ("raw_text", "value", "other_text"),  # type: ignore[dict-item]
     Interview.__table__: ("state",),  # type: ignore[dict-item]
     InboxUpdate.__table__: ("payload", "reply"),  # type: ignore[dict-item]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,7 @@ from interview_bot.cli.command_setup import (
     load_settings,
 )
 from interview_bot.settings import Settings
-from services import importing
+from services import import_writing, importing
 from storage import (
     accounts,
     audit,
@@ -31,6 +32,7 @@ from storage import (
     reminders,
     staff,
 )
+from storage.database import is_sqlite
 from storage.models import Contact, Customer, User
 
 customers_app = typer.Typer(no_args_is_help=True, help="Customers and their records.")
@@ -185,47 +187,61 @@ def customers_import(
     """Bring a rep's spreadsheet into the central record: map its columns to the card,
     merge duplicates (credit code, company name, phone), all rows or none."""
     settings = load_settings()
-    try:
-        table = importing.read_table(file)
-    except importing.ImportFileError as exc:
-        raise fail(f"{file}: {exc}") from None
-    except OSError as exc:
-        raise fail(f"{file}: cannot read it ({exc.strerror})") from None
-    outcome = asyncio.run(_import(settings, table, owner, dry_run))
+    outcome = asyncio.run(_import(settings, file, owner, dry_run))
     for line in importing.summary(outcome, dry_run):
         typer.echo(line)
     if outcome.problems:
-        for problem in outcome.problems:
+        for problem in outcome.problems[:500]:
             typer.echo(f"{file}: {problem}", err=True)
+        if len(outcome.problems) > 500:
+            typer.echo(f"{file}: … and {len(outcome.problems) - 500} more", err=True)
         raise fail(f"{len(outcome.problems)} problem(s): nothing was imported; fix the rows "
                     "above and run it again", 1)
     typer.echo("dry run: nothing was changed" if dry_run else "imported")
 
 
-async def _import(settings: Settings, table: list[list[str]], owner_id: int | None,
+async def _import(settings: Settings, file: Path, owner_id: int | None,
                   dry_run: bool) -> importing.Outcome:
     async with open_app(settings) as app_:
         now = system_clock()
         today = now.astimezone(ZoneInfo(settings.interview.timezone)).date()
-        try:
-            rows, outcome = importing.parse_rows(table, today)
-        except importing.ImportFileError as exc:
-            raise fail(str(exc)) from None
-        session = app_.sessions()
-        async with session:
-            await session.begin()
-            owner = None
-            if owner_id is not None:
+        owner = None
+        if owner_id is not None:
+            async with app_.sessions.begin() as session:
                 owner = await accounts.user_by_telegram(session, owner_id)
-                if owner is None:
-                    raise fail(f"no active staff member has Telegram id {owner_id}")
-            await importing.import_rows(session, rows, outcome, owner=owner, actor="cli",
-                                        channel="cli", now=now)
-            if outcome.problems or dry_run:
-                await session.rollback()  # all or nothing
-            else:
-                await session.commit()
-                outcome.applied = True
-        return outcome
+            if owner is None:
+                raise fail(f"no active staff member has Telegram id {owner_id}")
+        bar = ProgressBar(file.name) if sys.stderr.isatty() and not dry_run else None
+        try:
+            return await import_writing.import_table(
+                app_.sessions, lambda: importing.stream_table(file), source=file.name,
+                today=today, owner=owner, actor="cli", channel="cli", now=now,
+                dry_run=dry_run, sqlite=is_sqlite(app_.engine),
+                progress=bar.show if bar else None, clock=system_clock)
+        except importing.ImportFileError as exc:
+            raise fail(f"{file}: {exc}") from None
+        except OSError as exc:
+            raise fail(f"{file}: cannot read it ({exc.strerror})") from None
+        finally:
+            if bar is not None:
+                bar.close()
 
 
+class ProgressBar:
+    """Rows written so far, on one line of the terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.shown = False
+
+    def show(self, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total} rows")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")

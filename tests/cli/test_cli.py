@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from storage import migrate
+from tests.conftest import TEST_CIPHER
 
 BROKEN = """\
 flows:
@@ -90,7 +91,9 @@ def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path:
             "SELECT employees, priority, timeline FROM customers WHERE name = 'Acme'").fetchone()
         stored = conn.execute("SELECT count(*) FROM answers WHERE superseded_at IS NULL")
         status = conn.execute("SELECT status FROM interviews").fetchone()[0]
-        assert (employees, priority, timeline) == (250, "high", "within_1_month")
+        assert timeline.startswith("enc:")  # free text on the card is encrypted (issue 17)
+        assert (employees, priority, TEST_CIPHER.decrypt(timeline)) == (
+            250, "high", "within_1_month")
         assert stored.fetchone()[0] == 20  # one per question asked, the skipped phone included
         assert status == "completed"
 
@@ -243,7 +246,7 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
     assert preview.stdout.splitlines() == [
         "1 new customer(s) would be created", "  + row 2: 华东精密",
         "1 row(s) would be merged into a customer already known",
-        "  = row 3 → 华东精密 (#1), same company name",
+        "  = row 3 → 华东精密 (new, row 2), same company name",
         "columns not recognised (ignored): 客户来源", "dry run: nothing was changed"]
     done = run("customers", "import", "reps.csv")
     assert done.stdout.splitlines()[0] == "1 new customer(s) were created"
@@ -252,8 +255,6 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
         ((company, owner, phone),) = conn.execute(
             "SELECT c.name, u.name, k.phone FROM customers c JOIN users u ON u.id = c.owner_id "
             "JOIN contacts k ON k.customer_id = c.id").fetchall()
-    from tests.conftest import TEST_CIPHER
-
     assert (company, owner) == ("华东精密", "Wang")
     assert phone.startswith("enc:") and TEST_CIPHER.decrypt(phone) == "+8613800138000"
     (tmp_path / "bad.csv").write_text("客户名称,负责人\nX,Nobody\n", encoding="utf-8")

@@ -10,11 +10,12 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from services import importing
+from services import import_writing, importing
 from storage import accounts, customers
-from storage.models import Contact, Customer
+from storage import import_journal
+from storage.models import AuditEntry, Contact, Customer, ImportRun
 from tests.conftest import FakeClock
-from tests.storage.helpers import harness
+from tests.storage.helpers import Harness, harness
 
 TODAY = date(2026, 11, 23)
 HEADER = ["公司名称", "统一社会信用代码", "行业", "员工人数", "联系人", "职务", "手机",
@@ -74,6 +75,21 @@ def test_rows_are_checked_and_every_problem_is_reported() -> None:
         importing.parse_rows([["电话"], ["138"]], TODAY)
 
 
+async def import_table(h: Harness, rows: list[list[str]], *, dry_run: bool = False,
+                       progress: import_writing.Progress | None = None) -> importing.Outcome:
+    return await import_writing.import_table(
+        h.sessions, lambda: table(rows), source="reps.csv", today=TODAY, owner=None,
+        actor="cli", channel="cli", now=h.clock(), dry_run=dry_run, sqlite=False,
+        progress=progress, clock=h.clock)
+
+
+def test_cr_only_line_ends_are_read(tmp_path: Path) -> None:
+    """Issue 17 (2): a CSV saved with the old Mac line ends (CR alone)."""
+    (tmp_path / "mac.csv").write_bytes(
+        ("\r".join(",".join(r) for r in table()) + "\r").encode("gbk"))
+    assert importing.read_table(tmp_path / "mac.csv") == table()
+
+
 def test_company_names_match_without_their_legal_suffix() -> None:
     assert importing.company_key("上海示例科技有限公司") == importing.company_key("上海 示例科技")
     assert importing.company_key("ACME Co., Ltd.") == importing.company_key("acme")
@@ -92,13 +108,7 @@ async def test_import_merges_duplicates_and_is_all_or_nothing(
             person.name, person.phone = "Zhang", "+862088881234"  # 广州某公司's phone, here
 
         async def run(rows: list[list[str]], dry_run: bool = False) -> importing.Outcome:
-            parsed, outcome = importing.parse_rows(table(rows), TODAY)
-            async with h.sessions() as s:
-                await s.begin()
-                await importing.import_rows(s, parsed, outcome, owner=None, actor="cli",
-                                            channel="cli", now=clock())
-                await (s.rollback() if outcome.problems or dry_run else s.commit())
-            return outcome
+            return await import_table(h, rows, dry_run=dry_run)
 
         async def count() -> int:
             async with h.sessions() as s:
@@ -115,7 +125,7 @@ async def test_import_merges_duplicates_and_is_all_or_nothing(
         assert done.created == ["row 3: 北京新客户有限公司"]
         assert [re.sub(r" \(#\d+\)", "", m) for m in done.merged] == [
             "row 2 → 上海示例科技有限公司, same company name",
-            "row 4 → 北京新客户有限公司, same credit code",
+            "row 4 → 北京新客户有限公司 (new, row 3), same credit code",
             "row 5 → 上海示例科技有限公司, same phone"]
         assert done.kept == [  # what is on record stays; the differences are listed
             "row 2: 上海示例科技有限公司 keeps Industry 'manufacturing' (the file says '制造')",
@@ -140,3 +150,60 @@ async def test_import_merges_duplicates_and_is_all_or_nothing(
         again = await run(ROWS)
         assert again.created == [] and len(again.merged) == 4  # importing twice adds nothing
         assert await count() == 2
+
+
+async def test_an_import_that_fails_midway_is_undone(
+        db_url: str, shipped_flows: dict, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17 (4): written in short transactions, yet all or nothing: a failure after the
+    first chunk takes back the customers it made and the empty fields it filled."""
+    monkeypatch.setattr(import_writing, "CHUNK_ROWS", 2)
+    async with harness(db_url, shipped_flows, clock) as h:
+        async with h.sessions.begin() as s:
+            known = await customers.create(s, "上海示例科技有限公司", clock())
+
+        def stop_after_first_chunk(done: int, total: int) -> None:
+            assert done < total
+            raise KeyboardInterrupt  # Ctrl-C between two chunks
+
+        with pytest.raises(KeyboardInterrupt):
+            await import_table(h, ROWS, progress=stop_after_first_chunk)
+        async with h.sessions() as s:
+            assert (await s.scalars(select(Customer.name))).all() == ["上海示例科技有限公司"]
+            acme = await s.get(Customer, known.id)
+            assert acme is not None and (acme.employees, acme.budget, acme.grade) == (
+                None, None, None)  # filled by row 2, taken back
+            assert await s.scalar(select(func.count()).select_from(Contact)) == 0
+            assert (await s.scalars(select(ImportRun.status))).all() == ["undone"]
+
+
+async def test_an_import_killed_midway_is_undone_by_the_next_one(
+        db_url: str, shipped_flows: dict, clock: FakeClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGKILL leaves no chance to undo: the next import finds the run silent for longer
+    than STALE, undoes it, says so, then imports."""
+    monkeypatch.setattr(import_writing, "CHUNK_ROWS", 2)
+    async with harness(db_url, shipped_flows, clock) as h:
+        async def killed(*_args: object) -> None:
+            return None  # the process is gone: nothing runs after the kill
+
+        def kill_after_first_chunk(done: int, total: int) -> None:
+            raise SystemExit(137)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(import_journal, "undo", killed)
+            with pytest.raises(SystemExit):
+                await import_table(h, ROWS, progress=kill_after_first_chunk)
+        async with h.sessions() as s:
+            assert await s.scalar(select(func.count()).select_from(Customer)) == 2  # half
+        clock.advance(minutes=1)  # still "running" (it could be alive): left alone
+        assert (await import_table(h, [], dry_run=True)).undone == []
+        clock.advance(minutes=5)
+        again = await import_table(h, ROWS)
+        assert again.undone and "import #1 of reps.csv" in again.undone[0]
+        assert again.applied and len(again.created) == 3
+        async with h.sessions() as s:
+            names = set((await s.scalars(select(Customer.name))).all())
+            assert names == {"上海示例科技", "北京新客户有限公司", "广州某公司"}
+            assert await s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "customer.import")) == 2 + 3

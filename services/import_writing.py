@@ -1,0 +1,400 @@
+"""Writing a checked spreadsheet into the central record, in two passes over the file.
+
+1. Plan (reads the database once, writes nothing): every row is checked, its owner
+   found, and its customer decided: one already known (same credit code, company name,
+   phone or email) or a new one, perhaps made by an earlier row of the same file. Any
+   problem and nothing is written. A dry run ends after pass 2 has computed, unwritten,
+   what it would change.
+2. Write, CHUNK_ROWS rows a transaction, so another command waits at most one chunk
+   (on SQLite a short pause between chunks lets it in). Each chunk records what it wrote
+   in the import journal; if the import fails, is interrupted or killed, what it wrote
+   is undone (at once, or by the next import), so it is all or nothing to the user.
+
+Only keys are kept between chunks (ids, company keys, blind indexes): memory does not
+grow with the width of the file, and a chunk's records are dropped once it commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from flows.card_fields import field_label
+from services.importing import Outcome, Problem, Row, checked_rows, company_key
+from storage import audit, customers, import_journal
+from storage.card import CARD_COLUMNS
+from storage.crypto import blind_index
+from storage.models import Contact, Customer, User
+
+CHUNK_ROWS = 1000
+SQLITE_GAP_SECONDS = 0.11  # longer than a waiting SQLite connection's longest nap (0.1 s)
+CONTACT_FIELDS = ("name", "title", "department", "phone", "email", "messenger_id",
+                  "decision_role", "birthday", "notes")
+Progress = Callable[[int, int], None]  # rows written, rows in all
+# what a column of the file fills: the card, and a contact's notes (no flow asks for them)
+COLUMNS = {**CARD_COLUMNS, "contact.notes": ("contact", "notes")}
+
+
+@dataclass(slots=True)
+class Planned:
+    row: int
+    target: int  # > 0: a known customer's id; < 0: new, made by row -target
+    owner_id: int | None
+
+
+class KeyIndex:
+    """Who is known, by credit code, company name, phone and email: ids only."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.codes: dict[str, int] = {}
+        self.names: dict[str, int] = {}
+        self.phones: dict[str, int] = {}  # by blind index: no phone is decrypted
+        self.emails: dict[str, int] = {}
+        self.code_of: dict[int, str] = {}
+        self.label: dict[int, str] = {}  # target -> how the summary names it
+        self.owned: set[int] = set()  # known customers that have an owner
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> KeyIndex:
+        index = cls(session.get_bind().dialect)
+        for cid, name, code, owner in await session.execute(
+                select(Customer.id, Customer.name, Customer.credit_code, Customer.owner_id)):
+            index.add(cid, {"customer.name": name, "customer.credit_code": code})
+            index.label[cid] = f"{name} (#{cid})"
+            if owner is not None:
+                index.owned.add(cid)
+        for cid, phone, email in await session.execute(
+                select(Contact.customer_id, Contact.phone_index, Contact.email_index)
+                .where(Contact.phone_index.is_not(None) | Contact.email_index.is_not(None))):
+            if phone:
+                index.phones.setdefault(phone, cid)
+            if email:
+                index.emails.setdefault(email, cid)
+        return index
+
+    def phone_key(self, values: dict[str, Any]) -> str | None:
+        return blind_index(self.dialect, "phone", values.get("contact.phone"))
+
+    def email_key(self, values: dict[str, Any]) -> str | None:
+        email = values.get("contact.email")
+        return blind_index(self.dialect, "email", email.lower() if email else None)
+
+    def add(self, target: int, values: dict[str, Any]) -> None:
+        if code := values.get("customer.credit_code"):
+            self.codes.setdefault(code, target)
+            self.code_of.setdefault(target, code)
+        if name := values.get("customer.name"):
+            self.names.setdefault(company_key(name), target)
+        if phone := self.phone_key(values):
+            self.phones.setdefault(phone, target)
+        if email := self.email_key(values):
+            self.emails.setdefault(email, target)
+
+    def match(self, values: dict[str, Any]) -> tuple[int | None, str]:
+        code = values.get("customer.credit_code")
+        if code and code in self.codes:
+            return self.codes[code], "credit code"
+        by_name = self.names.get(company_key(values.get("customer.name", "")))
+        if by_name is not None and not (code and self.code_of.get(by_name, code) != code):
+            return by_name, "company name"
+        phone = self.phone_key(values)
+        if phone and phone in self.phones:
+            return self.phones[phone], "phone"
+        email = self.email_key(values)
+        if email and email in self.emails:
+            return self.emails[email], "email"
+        return None, ""
+
+
+async def plan(sessions: async_sessionmaker[AsyncSession], rows: Iterable[Row],
+               outcome: Outcome, owner: User | None) -> list[Planned]:
+    """Pass 1: each row's customer; problems in `outcome` (then nothing may be written)."""
+    async with sessions.begin() as session:
+        staff = {u.name: u.id for u in await session.scalars(
+            select(User).where(User.active.is_(True)))}
+        index = await KeyIndex.load(session)
+    planned: list[Planned] = []
+    for row in rows:
+        owner_id = owner.id if owner is not None else None
+        if row.owner:
+            owner_id = staff.get(row.owner)
+            if owner_id is None:
+                outcome.problems.append(Problem(row.number, f"owner {row.owner!r} is not an "
+                                                            "active staff member's name"))
+                continue
+        if outcome.problems:
+            continue  # keep checking, but plan nothing more
+        target, via = index.match(row.values)
+        if target is None:
+            target = -row.number
+            index.label[target] = f"{row.values['customer.name']} (new, row {row.number})"
+            outcome.created.append(f"row {row.number}: {row.values['customer.name']}")
+        else:
+            outcome.merged.append(f"row {row.number} → {index.label[target]}, same {via}")
+            if target > 0 and target in index.owned:
+                owner_id = None  # an owner on record stays
+        index.add(target, row.values)
+        planned.append(Planned(row.number, target, owner_id))
+    return planned
+
+
+class Writer:
+    """Pass 2: chunk by chunk. With `dry_run`, computes the same but writes nothing (the
+    records it would change are kept in memory instead, so later rows see them)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], outcome: Outcome, *,
+                 actor: str, channel: str, now: datetime, dry_run: bool,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.sessions, self.outcome = sessions, outcome
+        self.clock = clock or (lambda: now)
+        self.actor, self.channel, self.now, self.dry_run = actor, channel, now, dry_run
+        self.new_ids: dict[int, int] = {}  # new target -> its customer id, once written
+        self.run_id = 0
+        self.kept: dict[int, Card] = {}  # dry run: target -> the card as it would be
+
+    async def write(self, rows: Iterable[Row], planned: list[Planned], source: str, *,
+                    sqlite: bool, progress: Progress | None = None) -> None:
+        if not self.dry_run:
+            async with self.sessions.begin() as session:
+                self.run_id = (await import_journal.start(session, source, self.actor,
+                                                          self.now)).id
+        done = 0
+        try:
+            wanted = {p.row for p in planned}
+            pairs = zip((r for r in rows if r.number in wanted), planned, strict=True)
+            while chunk := list(islice(pairs, CHUNK_ROWS)):
+                async with self.sessions.begin() as session:
+                    await self._chunk(session, chunk)
+                    if self.dry_run:
+                        await session.rollback()
+                    else:
+                        await import_journal.beat(session, self.run_id, done + len(chunk),
+                                                  self.clock())
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(planned))
+                if sqlite and not self.dry_run:
+                    await asyncio.sleep(SQLITE_GAP_SECONDS)  # let a waiting command in
+        except BaseException:
+            if not self.dry_run:
+                await import_journal.undo(self.sessions, self.run_id, self.now)
+            raise
+        if not self.dry_run:
+            async with self.sessions.begin() as session:
+                await import_journal.finish(session, self.run_id, "done", len(planned),
+                                            self.now)
+            self.outcome.applied = True
+
+    async def _chunk(self, session: AsyncSession, chunk: list[tuple[Row, Planned]]) -> None:
+        cards = await self._cards(session, chunk)
+        made: dict[int, Card] = {}
+        filled: dict[int, set[str]] = {}
+        for row, planned in chunk:  # customers first: their contacts need their ids
+            card = cards.get(planned.target)
+            if card is None:  # a new customer, made by this row
+                name = row.values["customer.name"]
+                customer = new_record(Customer, name=name.strip(),
+                                      name_key=customers.name_key(name),
+                                      owner_id=planned.owner_id, tags=[], created_at=self.now,
+                                      updated_at=self.now)
+                card = cards[planned.target] = made[planned.target] = Card(customer, [], {})
+                if self.dry_run:
+                    self.kept[planned.target] = card
+            if planned.owner_id is not None and card.customer.owner_id is None:
+                card.customer.owner_id = planned.owner_id
+            filled[planned.row] = set(_fill(card.customer, "customer", row, self.outcome,
+                                            self.now))
+        if not self.dry_run and made:
+            ids = await _insert(session, Customer, [c.customer for c in made.values()])
+            self.new_ids.update(zip(made, ids, strict=True))
+        dialect = session.get_bind().dialect
+        new_contacts: list[Any] = []
+        for row, planned in chunk:
+            if not any(row.values.get(f"contact.{c}") for c in CONTACT_FIELDS):
+                continue
+            card = cards[planned.target]
+            contact = _matching_contact(card.contacts, row, dialect)
+            if contact is None:
+                contact = new_record(Contact, customer_id=card.customer.id,
+                                     created_at=self.now, updated_at=self.now)
+                card.contacts.append(contact)
+                new_contacts.append(contact)
+            filled[planned.row].update(_fill(contact, "contact", row, self.outcome, self.now))
+        if self.dry_run:
+            return
+        for contact in new_contacts:  # the flush hook that keeps them is not run by INSERT
+            contact.phone_index = blind_index(dialect, "phone", contact.phone)
+            contact.email_index = blind_index(dialect, "email",
+                                              contact.email.lower() if contact.email else None)
+        await _insert(session, Contact, new_contacts)
+        await session.flush()  # the fields filled on records already there
+        journal: list[tuple[str, int, bool, list[str]]] = [
+            ("customer", c.customer.id, True, []) for c in made.values()]
+        journal += [("contact", c.id, True, []) for c in new_contacts]
+        for card in cards.values():
+            for record, columns in card.filled_since_loaded():
+                entity = "customer" if isinstance(record, Customer) else "contact"
+                journal.append((entity, record.id, False, columns))
+        await import_journal.record_many(session, self.run_id, journal)
+        await audit.append_many(session, at=self.now, actor=self.actor, channel=self.channel,
+                                entries=[
+            ("customer.import" if planned.row == -planned.target else "customer.merge",
+             "customer", cards[planned.target].customer.id, sorted(filled[planned.row]))
+            for _row, planned in chunk])
+
+    async def _cards(self, session: AsyncSession,
+                     chunk: list[tuple[Row, Planned]]) -> dict[int, Card]:
+        """The customers (and their contacts) this chunk's rows fill, by target: loaded
+        from the database, or in a dry run, kept from an earlier chunk."""
+        cards = {t: self.kept[t] for t in {p.target for _, p in chunk} if t in self.kept}
+        ids = {}
+        for _, planned in chunk:
+            known = planned.target if planned.target > 0 else self.new_ids.get(planned.target)
+            if known is not None and planned.target not in cards:
+                ids[known] = planned.target
+        if not ids:
+            return cards
+        for customer in await session.scalars(select(Customer).where(Customer.id.in_(ids))):
+            cards[ids[customer.id]] = Card(customer, [], {})
+        for contact in await session.scalars(select(Contact).where(
+                Contact.customer_id.in_(ids)).order_by(Contact.id)):
+            cards[ids[contact.customer_id]].contacts.append(contact)
+        for target in set(ids.values()):
+            card = cards[target]
+            card.remember(made_by_this_run=target < 0)
+            if self.dry_run:  # kept, so later chunks see what this one would change
+                session.expunge(card.customer)
+                for contact in card.contacts:
+                    session.expunge(contact)
+                self.kept[target] = card
+        return cards
+
+
+@dataclass
+class Card:
+    """A customer and its contacts as one chunk sees them, and their empty fields before."""
+
+    customer: Customer
+    contacts: list[Contact]
+    empty_before: dict[int, tuple[Customer | Contact, list[str]]]
+
+    def remember(self, made_by_this_run: bool) -> None:
+        if made_by_this_run:
+            return  # undoing the run deletes it: nothing to note
+        records: list[Customer | Contact] = [self.customer, *self.contacts]
+        for record in records:
+            kind = "customer" if isinstance(record, Customer) else "contact"
+            columns = [c for k, c in COLUMNS.values() if k == kind]
+            if kind == "customer":
+                columns.append("owner_id")
+            self.empty_before[id(record)] = (record, [
+                c for c in columns if getattr(record, c) in (None, "")])
+
+    def filled_since_loaded(self) -> Iterator[tuple[Customer | Contact, list[str]]]:
+        """Records that were there before this run, and the empty columns it filled."""
+        for record, empty in self.empty_before.values():
+            columns = [c for c in empty if getattr(record, c) not in (None, "")]
+            if columns:
+                yield record, columns
+
+
+def new_record(model: type[Customer] | type[Contact], **values: Any) -> Any:
+    """A record to be inserted in bulk: its columns as attributes, none of the ORM's
+    bookkeeping (one per row of a 50,000-row file)."""
+    record = SimpleNamespace(**dict.fromkeys(_COLUMNS[model]))
+    vars(record).update(values)
+    return record
+
+
+_COLUMNS = {model: [c.key for c in model.__table__.columns
+                    if not c.key.startswith("_")] for model in (Customer, Contact)}
+
+
+async def _insert(session: AsyncSession, model: type[Customer] | type[Contact],
+                  records: list[Any]) -> list[int]:
+    """Insert new records in one statement; their ids, in order, are set on them."""
+    if not records:
+        return []
+    rows = [{k: v for k, v in vars(r).items() if k != "id"} for r in records]
+    result = await session.execute(
+        insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+    ids = list(result.scalars())
+    for record, new_id in zip(records, ids, strict=True):
+        record.id = new_id
+    return ids
+
+
+def _fill(record: Any, kind: str, row: Row, outcome: Outcome,
+          now: datetime) -> list[str]:
+    """Fill the record's empty fields from the row; a filled one stays (the difference is
+    reported). Returns the card fields filled."""
+    filled = []
+    for name, value in row.values.items():
+        record_kind, column = COLUMNS.get(name, ("", ""))
+        if record_kind != kind or name == "customer.name" or value in (None, ""):
+            continue
+        current = getattr(record, column)
+        if current in (None, ""):
+            setattr(record, column, _fit(record, column, value))
+            filled.append(name)
+        elif str(current) != str(value):
+            who = record.name if kind == "customer" else f"contact {record.name or ''}"
+            label = field_label(name, "en") if kind == "customer" else column
+            outcome.kept.append(f"row {row.number}: {who} keeps {label} {current!r} (the "
+                                f"file says {value!r})")
+    if filled:
+        record.updated_at = now
+    return filled
+
+
+def _fit(target: Any, column: str, value: Any) -> Any:
+    model = Customer if hasattr(target, "name_key") else Contact
+    length = getattr(model.__table__.c[column].type, "length", None)
+    if isinstance(value, str) and length is not None:
+        return value[:length]
+    return value
+
+
+def _matching_contact(existing: list[Contact], row: Row, dialect: Dialect) -> Contact | None:
+    phone = blind_index(dialect, "phone", row.values.get("contact.phone"))
+    name = row.values.get("contact.name")
+    for contact in existing:
+        known = contact.phone_index or blind_index(dialect, "phone", contact.phone)
+        if (phone and known == phone) or (name and contact.name == name):
+            return contact
+    return None
+
+
+async def import_table(sessions: async_sessionmaker[AsyncSession],
+                       table: Callable[[], Iterable[list[str]]], *, source: str, today: date,
+                       owner: User | None, actor: str, channel: str, now: datetime,
+                       dry_run: bool, sqlite: bool, progress: Progress | None = None,
+                       clock: Callable[[], datetime] | None = None) -> Outcome:
+    """The whole import. `table()` gives the file's rows afresh (it is read twice, never
+    held). An earlier import that was killed midway is undone first."""
+    outcome = Outcome()
+    async with sessions.begin() as session:
+        stale = await import_journal.unfinished(session, clock() if clock else now)
+    for run in stale:
+        await import_journal.undo(sessions, run.id, now)
+        outcome.undone.append(f"import #{run.id} of {run.source} (started "
+                              f"{run.started_at:%Y-%m-%d %H:%M} UTC) was interrupted: what it "
+                              "wrote was undone")
+    planned = await plan(sessions, checked_rows(table(), today, outcome), outcome, owner)
+    if outcome.problems:
+        return outcome
+    writer = Writer(sessions, outcome, actor=actor, channel=channel, now=now, dry_run=dry_run,
+                    clock=clock)
+    await writer.write(checked_rows(table(), today, Outcome()), planned, source,
+                       sqlite=sqlite, progress=progress)
+    return outcome
