@@ -1,0 +1,163 @@
+"""The commonest mistakes end in one line that says what is wrong, which setting, and what
+to do; exit code 2; no traceback unless asked for (issue 17, problem 2)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from tests.cli.test_crash_resume import Chat, current_answers
+from tests.conftest import PG_ADMIN_URL
+
+PG_BASE = PG_ADMIN_URL.rsplit("/", 1)[0]
+TOKEN = "123456:TEST-token"
+
+
+def run(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("DATABASE_", "TELEGRAM_", "LOG_LEVEL"))}
+    return subprocess.run([sys.executable, "-m", "interview_bot", *args], input=stdin,
+                          capture_output=True, text=True, cwd=cwd, env={**base, **env},
+                          timeout=60, check=False)
+
+
+def sqlite_with_an_interview(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'keyed.db'}"
+    made = run("chat", "--customer", "Keyed", "--lang", "en", cwd=tmp_path, stdin="1\n",
+               DATABASE_URL=url)
+    assert made.returncode == 0, made.stderr
+    return url
+
+
+# (what the user did, environment, arguments) -> (the first line of stderr, exit code)
+CASES: list[tuple[str, dict[str, str], list[str], str, int]] = [
+    ("PostgreSQL not running", {"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/test"},
+     ["users", "list"],
+     "cannot connect to the database server ([Errno 111] Connect call failed ('127.0.0.1', "
+     "1)): is PostgreSQL running there, and are the host and port in DATABASE_URL right?", 2),
+    ("database missing", {"DATABASE_URL": f"{PG_BASE}/no_such_db_17"}, ["users", "list"],
+     'PostgreSQL refused: database "no_such_db_17" does not exist — create the database '
+     "(`createdb NAME`) or fix the name in DATABASE_URL", 2),
+    ("role missing", {"DATABASE_URL": "postgresql://no_such_role_17@" +
+                      PG_BASE.split("@", 1)[1] + "/test"}, ["users", "list"],
+     'PostgreSQL refused: role "no_such_role_17" does not exist — create the role '
+     "(`createuser NAME`) or fix the user in DATABASE_URL", 2),
+    ("malformed URL", {"DATABASE_URL": "sqlite+aiosqlite//data.db"}, ["users", "list"],
+     "DATABASE_URL 'sqlite+aiosqlite//data.db' is not a database URL: expected "
+     "sqlite:///data/interviews.db or postgresql://user@host:5432/dbname", 2),
+    ("MySQL URL", {"DATABASE_URL": "mysql://root@localhost/crm"}, ["users", "list"],
+     "DATABASE_URL uses 'mysql', which this program does not support: use "
+     "sqlite:///data/interviews.db or postgresql://user@host:5432/dbname", 2),
+    ("read-only SQLite", {"DATABASE_URL": "sqlite:///{tmp}/keyed.db?mode=ro"},
+     ["users", "add", "--telegram-id", "5", "--name", "Li", "--role", "rep"],
+     "the SQLite database is read-only (its file or folder permissions, or ?mode=ro in "
+     "DATABASE_URL): give this user write access, or point DATABASE_URL at a writable file", 2),
+    ("data under another key", {"DATABASE_URL": "sqlite:///{tmp}/keyed.db",
+                                "SECURITY_ENCRYPTION_KEYS": "{other_key}"},
+     ["chat", "--customer", "Keyed", "--lang", "en"],
+     "personal data in this database was encrypted with key {key_id}, which is not among the "
+     "configured keys ({other_id}): add that key to SECURITY_ENCRYPTION_KEYS (from your "
+     "backup of .env), after the current one", 2),
+    ("a garbage key", {"SECURITY_ENCRYPTION_KEYS": "garbage"}, ["users", "list"],
+     "refusing to start: SECURITY_ENCRYPTION_KEYS holds a value that is not a Fernet key (44 "
+     "characters of url-safe base64): put back the key this database was written with, from "
+     "your backup of .env (`keys init` makes keys only where none are set)", 2),
+    ("an unknown customer id", {"DATABASE_URL": "sqlite:///{tmp}/keyed.db"},
+     ["chat", "--customer-id", "999"],
+     "there is no customer #999: check the id, or give --customer NAME to find or start one "
+     "by name", 2),
+    ("a malformed bot token", {"TELEGRAM_BOT_TOKEN": "garbage"}, ["run"],
+     "TELEGRAM_BOT_TOKEN is not a bot token: expected the bot's number, a colon and its "
+     "secret (123456789:AAE…), as @BotFather gives it", 2),
+    ("an unreachable Bot API", {"TELEGRAM_BOT_TOKEN": TOKEN,
+                                "TELEGRAM_API_SERVER": "http://127.0.0.1:1"}, ["run"],
+     "cannot reach the Telegram Bot API at http://127.0.0.1:1 (HTTP Client says - "
+     "ClientConnectorError: Cannot connect to host 127.0.0.1:1 ssl:default [Connect call "
+     "failed ('127.0.0.1', 1)]): check TELEGRAM_API_SERVER", 2),
+]
+
+
+@pytest.mark.parametrize(("case", "env", "args", "first_line", "code"), CASES,
+                         ids=[c[0] for c in CASES])
+def test_an_operational_error_is_one_line(
+        tmp_path: Path, postgres_available: str | None, case: str, env: dict[str, str],
+        args: list[str], first_line: str, code: int) -> None:
+    if case in ("database missing", "role missing") and postgres_available:
+        pytest.skip(postgres_available)
+    values = {"tmp": str(tmp_path)}
+    if any("{tmp}" in v for v in env.values()):
+        sqlite_with_an_interview(tmp_path)
+    if case == "data under another key":
+        from storage.crypto import key_id
+
+        other = Fernet.generate_key().decode()
+        values.update(other_key=other, other_id=key_id(other),
+                      key_id=key_id(os.environ["SECURITY_ENCRYPTION_KEYS"].split(",")[0]))
+    result = run(*args, cwd=tmp_path, **{k: v.format(**values) for k, v in env.items()})
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and lines[0] == first_line.format(**values), result.stderr
+    assert result.returncode == code
+    assert "Traceback" not in result.stderr and len(lines) <= 2, result.stderr
+    if case == "PostgreSQL not running":  # the traceback, when asked for
+        debug = run(*args, "--debug", cwd=tmp_path, **env)
+        assert "Traceback" in debug.stderr and debug.returncode == 1
+
+
+def test_ctrl_c_during_a_question_saves_and_exits_130(tmp_path: Path) -> None:
+    chat = Chat(tmp_path / "c.db", tmp_path)
+    try:
+        chat.wait_for_prompt()
+        chat.send("1")
+        chat.proc.send_signal(signal.SIGINT)
+        code = chat.proc.wait(timeout=10)  # at once: no Enter needed
+        assert chat.proc.stdout is not None and chat.proc.stderr is not None
+        out, err = chat.proc.stdout.read().decode(), chat.proc.stderr.read().decode()
+    finally:
+        chat.close()
+    assert code == 130
+    assert "Interrupted. Every answer given so far is saved" in out
+    assert "Traceback" not in err and "CancelledError" not in err
+    assert [q for q, _ in current_answers(tmp_path / "c.db")] == ["industry"]
+
+
+def test_ctrl_c_at_the_company_prompt_exits_130_quietly(tmp_path: Path) -> None:
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    proc = subprocess.Popen([sys.executable, "-m", "interview_bot", "chat", "--db",
+                             f"sqlite:///{tmp_path / 'p.db'}"], stdin=child, stdout=child,
+                            stderr=child, cwd=tmp_path, env=env, close_fds=True)
+    os.close(child)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 30
+        while b"Customer (company) name" not in seen and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                seen += os.read(main, 4096)
+        assert b"Customer (company) name" in seen, seen
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=10)
+        while select.select([main], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+    text = seen.decode("utf-8", "replace")
+    assert code == 130
+    assert "Nothing was started" in text
+    assert "Traceback" not in text and "Aborted" not in text
