@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flows.card_fields import CARD_RANGES
 from flows.i18n import pick
 from flows.messages import message
 from flows.model import OTHER_CHOICE_ID, Choice, Question, QuestionType
@@ -106,18 +107,30 @@ def _number(question: Question, text: str, lang: str) -> int | float:
         raise InvalidAnswer(_number_hint(question, lang, lead)) from None
     if whole and value != value.to_integral_value():
         raise InvalidAnswer(_number_hint(question, lang))
-    low, high = question.min, question.max
-    if (isinstance(low, int | float) and value < Decimal(str(low))) or (
-        isinstance(high, int | float) and value > Decimal(str(high))
+    low, high = number_bounds(question)
+    if (low is not None and value < Decimal(str(low))) or (
+        high is not None and value > Decimal(str(high))
     ):
         raise InvalidAnswer(_number_hint(question, lang))
     return number_value(value)
 
 
+def number_bounds(question: Question) -> tuple[int | float | None, int | float | None]:
+    """The question's min and max, narrowed to what its card field can hold."""
+    low = question.min if isinstance(question.min, int | float) else None
+    high = question.max if isinstance(question.max, int | float) else None
+    if question.maps_to in CARD_RANGES:
+        floor, ceiling = CARD_RANGES[question.maps_to]
+        low = floor if low is None else max(low, floor)
+        high = ceiling if high is None else min(high, ceiling)
+    return low, high
+
+
 def _number_hint(question: Question, lang: str, lead: str | None = None) -> str:
     kind = message("kind_integer" if question.type == QuestionType.INTEGER else "kind_number", lang)
-    low = format_number(question.min) if isinstance(question.min, int | float) else None
-    high = format_number(question.max) if isinstance(question.max, int | float) else None
+    bottom, top = number_bounds(question)
+    low = format_number(bottom) if bottom is not None else None
+    high = format_number(top) if top is not None else None
     if low is not None and high is not None:
         hint = message("number_range", lang, kind=kind, min=low, max=high)
     elif low is not None:

@@ -37,6 +37,12 @@ CARD_FIELDS: dict[str, frozenset[T]] = {
     "deal.next_contact": frozenset({T.DATE}),
 }
 
+# The values a numeric field can hold (an answer outside is asked again, whatever the
+# flow's own min/max say): a head count above ten million is a typo, not a company.
+CARD_RANGES: dict[str, tuple[int, int]] = {
+    "customer.employees": (0, 10_000_000),
+}
+
 # Values a rule's `set:` or a choice question may write into fields with a closed vocabulary.
 CLOSED_VALUES: dict[str, frozenset[str]] = {
     "customer.grade": frozenset("ABCDE"),

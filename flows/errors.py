@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     OPTION_MISMATCH = "F401"
     BAD_MAPPING = "F402"
     BAD_RULE = "F403"
+    # warnings: the flow loads, but something will go wrong for some answers
+    FIELD_RANGE = "W501"
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ def _load_flow(
     checker = FlowChecker(flow, doc, base, languages, kept["questions"], kept["on_complete"],
                           broken)
     errors += checker.run()
+    flow._warnings = tuple(checker.warnings)
     return (None if errors else flow), errors
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
@@ -119,6 +119,7 @@ class Flow(_Strict):
 
     _fingerprint: str = PrivateAttr("")
     _languages: tuple[str, ...] = PrivateAttr(())
+    _warnings: tuple[Any, ...] = PrivateAttr(())  # FlowError: loaded, but worth a look
     _positions_cache: dict[str, int] | None = PrivateAttr(None)
 
     @property

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flows.card_fields import CARD_FIELDS, CLOSED_VALUES, RULE_SETTABLE
+from flows.card_fields import CARD_FIELDS, CARD_RANGES, CLOSED_VALUES, RULE_SETTABLE
 from flows.conditions import ConditionError, parse_condition
 from flows.errors import ErrorCode, FlowError
 from flows.model import CHOICE_TYPES, NUMERIC_TYPES, OTHER_CHOICE_ID, Flow, Question
@@ -36,9 +36,11 @@ class FlowChecker:
         self.rule_rows = rule_rows or list(range(len(flow.on_complete)))
         self.broken_ids = broken_ids or set()
         self.errors: list[FlowError] = []
+        self.warnings: list[FlowError] = []  # the flow loads; some answers will be refused
 
     def add(self, code: ErrorCode, path: Path, problem: str, expected: str) -> None:
-        self.errors.append(FlowError(code, self.doc.locate((*self.base, *path)), problem, expected))
+        found = FlowError(code, self.doc.locate((*self.base, *path)), problem, expected)
+        (self.warnings if code.value.startswith("W") else self.errors).append(found)
 
     def run(self) -> list[FlowError]:
         flow = self.flow
@@ -172,6 +174,18 @@ class FlowChecker:
             self.add(ErrorCode.BAD_MAPPING, (*path, "maps_to"),
                      f"`{q.maps_to}` cannot hold a {q.type.value} answer",
                      "a question of type " + " or ".join(sorted(t.value for t in accepted)))
+        if q.maps_to in CARD_RANGES and q.type in (T.INTEGER, T.NUMBER):
+            low, high = CARD_RANGES[q.maps_to]
+            given_low = q.min if isinstance(q.min, int | float) else None
+            given_high = q.max if isinstance(q.max, int | float) else None
+            if given_low is None or given_low < low or given_high is None or given_high > high:
+                where = (*path, "max") if given_high is not None else (*path, "maps_to")
+                allows = (f"{'…' if given_low is None else f'{given_low:,}'} to "
+                          f"{'…' if given_high is None else f'{given_high:,}'}")
+                self.add(ErrorCode.FIELD_RANGE, where,
+                         f"`{q.maps_to}` holds {low:,} to {high:,}, and this question allows "
+                         f"{allows}: answers outside the field's range will be asked again",
+                         f"`min: {low}` and `max: {high}`, or a narrower range")
         closed = CLOSED_VALUES.get(q.maps_to)
         if closed and q.choices:
             bad = [c.id for c in q.choices if c.id not in closed]

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flows.card_fields import CLOSED_VALUES
+from flows.card_fields import CARD_RANGES, CLOSED_VALUES
 from flows.values import parse_date, parse_email, parse_number, parse_phone
 from storage import customers
 
@@ -265,9 +265,13 @@ def _value(name: str, text: str, today: date) -> Any:
         return email
     if name == "customer.employees":
         try:
-            return int(parse_number(re.sub(r"[人名]$", "", text)))
+            count = int(parse_number(re.sub(r"[人名]$", "", text)))
         except (ValueError, ArithmeticError):
             raise ValueError(f"employees {text!r} is not a whole number") from None
+        low, high = CARD_RANGES[name]
+        if not low <= count <= high:
+            raise ValueError(f"employees {text!r} is outside {low:,} to {high:,}")
+        return count
     if name == "contact.birthday":
         day = parse_date(text, today)
         if day is None:

@@ -32,6 +32,8 @@ def validate(paths: Annotated[list[Path] | None, typer.Argument(
             typer.echo(str(error), err=True)
         raise fail(f"{len(exc.errors)} problem(s) found", 1) from None
     for flow in flows.values():
+        for warning in flow._warnings:
+            typer.echo(f"{warning} (warning)", err=True)
         typer.echo(f"ok  {flow.id} v{flow.version}: {len(flow.questions)} questions, "
                    f"{len(flow.on_complete)} rules, audience {flow.audience}")
 

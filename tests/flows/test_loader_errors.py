@@ -161,3 +161,15 @@ def test_shipped_flows_load_and_cover_every_spin_stage(shipped_flows: dict) -> N
         assert stages == {"background", "pain_point", "implication", "need_payoff"}, flow.id
         assert any(q.when for q in flow.questions), f"{flow.id} has no branching"
         assert any("{" in str(q.text) for q in flow.questions), f"{flow.id} has no piping"
+
+
+def test_a_number_its_card_field_cannot_hold_is_a_coded_warning() -> None:
+    """Issue 17 (3): `type: integer` into customer.employees with no max loads, with a W501
+    warning at the question's position; the answers themselves are then bounded."""
+    flow = load_text(flow_yaml(SIZE + "  maps_to: customer.employees\n"), "demo.yaml")[0]
+    (warning,) = flow._warnings
+    assert warning.code == ErrorCode.FIELD_RANGE and str(warning.location) == "demo.yaml:12:18"
+    assert "`customer.employees` holds 0 to 10,000,000" in warning.problem
+    bounded = load_text(flow_yaml(SIZE + "  maps_to: customer.employees\n  min: 1\n"
+                                  "  max: 100000\n"), "demo.yaml")[0]
+    assert bounded._warnings == ()

@@ -11,8 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from services import import_writing, importing
-from storage import accounts, customers
-from storage import import_journal
+from storage import accounts, customers, import_journal
 from storage.models import AuditEntry, Contact, Customer, ImportRun
 from tests.conftest import FakeClock
 from tests.storage.helpers import Harness, harness

@@ -288,3 +288,38 @@ async def _admin_in(database: str, sql: str) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+BIG_HEADCOUNT = """\
+- id: staff
+  stage: background
+  type: integer
+  text: {zh: 多少人, en: How many people}
+  maps_to: customer.employees
+"""
+
+
+async def test_a_number_beyond_its_card_field_is_asked_again_not_a_crash(
+        db_url: str, clock: FakeClock) -> None:
+    """Issue 17 (3): before, 99999999999999999999999 ended in an OverflowError on SQLite and
+    30亿 in "value out of int32 range" on PostgreSQL."""
+    flow = load_flow(BIG_HEADCOUNT)
+    async with harness(db_url, {"demo": flow}, clock) as h:
+        async with h.sessions.begin() as s:
+            customer = await h.service.create_customer(s, "Big Co", REP)
+            turn = await h.service.begin(s, customer_id=customer.id, flow_id="demo",
+                                         respondent=REP, language="zh")
+        for typed in ("99999999999999999999999", "30亿"):
+            async with h.sessions.begin() as s:
+                turn = await h.service.answer(s, turn.interview_id, typed, "zh")
+            assert isinstance(turn.step, Prompt)
+            assert turn.step.error == "请输入 0 到 10,000,000 之间的整数。"
+        async with h.sessions.begin() as s:
+            turn = await h.service.answer(s, turn.interview_id, "1000万", "zh")
+        assert isinstance(turn.step, Completed)
+        async with h.sessions.begin() as s:
+            stored = await s.get(Customer, customer.id)
+            assert stored is not None and stored.employees == 10_000_000
+            stored.employees = 3_000_000_000  # the column itself is 64-bit (0009)
+        async with h.sessions() as s:
+            assert await s.scalar(select(Customer.employees)) == 3_000_000_000
