@@ -174,9 +174,15 @@ class InterviewService:
                         interview.status, notice=message("moved_on", language))
         transition = op(flow, state, now.astimezone(self.zone).date())
         await answers.supersede(session, interview.id, (*dropped, *transition.dropped), now)
+        withdrawn = [*dropped, *transition.dropped]
         if transition.saved is not None:
             answered_before = transition.saved.question_id in state.answers
             await self._save_answer(session, interview, flow, transition, now, answered_before)
+            if transition.saved.value is None and answered_before:
+                withdrawn.append(transition.saved.question_id)  # /back, then /skip
+        if withdrawn:  # the answers the card holds are those of the state stored before
+            await self._take_back(session, interview, flow,
+                                  InterviewState.from_json(interview.state), withdrawn, now)
         interview.state = transition.state.to_json()
         interview.fingerprint, interview.flow_version = flow.fingerprint, str(flow.version)
         interview.language, interview.updated_at = language, now
@@ -204,6 +210,29 @@ class InterviewService:
             await audit.append(session, at=now, actor=interview.respondent_key,
                                action="card.update", entity="customer",
                                entity_id=customer.id, fields=[question.maps_to],
+                               channel="interview")
+
+    async def _take_back(self, session: AsyncSession, interview: Interview, flow: Flow,
+                         before: InterviewState, question_ids: list[str],
+                         now: datetime) -> None:
+        """Answers skipped or dropped after all take back what they wrote to the card."""
+        fields = []
+        for question_id in question_ids:
+            try:
+                question = flow.question(question_id)
+            except KeyError:  # the flow changed and the question is gone
+                continue
+            value = before.answers.get(question_id)
+            if question.maps_to is None or value is None:
+                continue
+            customer = await self._customer(session, interview)
+            if await card.take_back(session, interview, customer, question.maps_to, value,
+                                    before.other.get(question_id), now):
+                fields.append(question.maps_to)
+        if fields:
+            await audit.append(session, at=now, actor=interview.respondent_key,
+                               action="card.update", entity="customer",
+                               entity_id=interview.customer_id, fields=fields,
                                channel="interview")
 
     async def _customer(self, session: AsyncSession, interview: Interview) -> Customer:

@@ -65,14 +65,37 @@ async def apply(session: AsyncSession, interview: Interview, customer: Customer,
     target: Customer | Contact = customer
     if record == "contact":
         target = await _contact_of(session, interview, now)
+    setattr(target, column, _stored(target, column, value, other_text))
+    target.updated_at = now
+    if column == "name" and isinstance(target, Customer):
+        target.name_key = customers.name_key(target.name)
+
+
+async def take_back(session: AsyncSession, interview: Interview, customer: Customer,
+                    field: str, value: Any, other_text: str | None, now: datetime) -> bool:
+    """An answer was skipped or dropped after all: empty the card field it filled, if the
+    field still holds what that answer wrote (a later import or edit stays). Returns
+    whether anything was taken back."""
+    record, column = CARD_COLUMNS[field]
+    if value is None or field == "customer.name":
+        return False  # a company keeps its name
+    target: Customer | Contact | None = customer
+    if record == "contact":
+        target = (await session.get(Contact, interview.contact_id)
+                  if interview.contact_id is not None else None)
+    if target is None or getattr(target, column) != _stored(target, column, value, other_text):
+        return False
+    setattr(target, column, None)
+    target.updated_at = now
+    return True
+
+
+def _stored(target: Customer | Contact, column: str, value: Any, other_text: str | None) -> Any:
     stored = card_value(value, other_text, column)
     length = getattr(type(target).__table__.c[column].type, "length", None)
     if isinstance(stored, str) and length is not None:
         stored = stored[:length]  # the full answer stays in the answers table
-    setattr(target, column, stored)
-    target.updated_at = now
-    if column == "name" and isinstance(target, Customer):
-        target.name_key = customers.name_key(target.name)
+    return stored
 
 
 async def _contact_of(session: AsyncSession, interview: Interview, now: datetime) -> Contact:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from storage.crypto import Cipher, attach
+from storage.private_files import touch_private
 from storage.sqlite_inline import inline_creator
 
 # WAL lets readers run while one writer writes. With synchronous=NORMAL a process
@@ -58,7 +59,7 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
     if parsed.get_backend_name() == "sqlite":
         read_only = parsed.query.get("mode") == "ro"
         if parsed.database and parsed.database != ":memory:" and not read_only:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            touch_private(Path(parsed.database))  # 0600 in a 0700 folder
         # One connection, handed out in turn by the pool's asyncio queue: SQLite has one
         # writer at a time anyway, and waiting in the queue costs nothing, where a second
         # connection waiting for the file lock sleeps in SQLite's busy handler (1, 2, 5,

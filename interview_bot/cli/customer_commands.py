@@ -34,6 +34,7 @@ from storage import (
 )
 from storage.database import is_sqlite
 from storage.models import Contact, Customer, User
+from storage.private_files import write_private
 
 customers_app = typer.Typer(no_args_is_help=True, help="Customers and their records.")
 app.add_typer(customers_app, name="customers")
@@ -87,7 +88,7 @@ def customers_export_personal(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_private(out, text.encode("utf-8"))
         typer.echo(f"wrote {out}")
 
 

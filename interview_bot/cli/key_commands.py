@@ -20,6 +20,7 @@ from storage import (
     crypto,
     rotation,
 )
+from storage.private_files import write_private
 
 keys_app = typer.Typer(no_args_is_help=True, help="Encryption keys for personal data.")
 app.add_typer(keys_app, name="keys")
@@ -43,8 +44,7 @@ def keys_init(
              f"SECURITY_BLIND_INDEX_KEY={secrets.token_urlsafe(48)}\n")
     existing = env_file.read_text(encoding="utf-8") if env_file.exists() else ""
     separator = "" if not existing or existing.endswith("\n") else "\n"
-    env_file.write_text(existing + separator + lines, encoding="utf-8")
-    env_file.chmod(0o600)
+    write_private(env_file, (existing + separator + lines).encode("utf-8"))
     typer.echo(f"wrote new keys to {env_file}. Keep a copy somewhere safe: without them the "
                "personal data in the database cannot be read.")
 

@@ -27,13 +27,16 @@ from storage import (
     accounts,
     audit,
 )
+from storage.private_files import write_private
+
+EXPORTS = Path("exports")  # where an export goes without --out: a folder only you can read
 
 
 @app.command("export")
 def export_command(
     fmt: Annotated[str, typer.Option("--format", help="xlsx, csv (a ZIP of CSV files) or json")]
     = "xlsx",
-    out: Annotated[Path | None, typer.Option(help="File to write (default: a dated name)")]
+    out: Annotated[Path | None, typer.Option(help="File to write (default: exports/…)")]
     = None,
     flow: Annotated[str | None, typer.Option(help="Only interviews of this flow")] = None,
     since: Annotated[str | None, typer.Option(help="Only interviews started on or after "
@@ -46,8 +49,8 @@ def export_command(
     settings = load_settings()
     start = _day_start(since, settings) if since else None
     exported = asyncio.run(_export(settings, fmt, flow, start, normalise_language(lang)))
-    target = out or Path(exported.filename)
-    target.write_bytes(exported.content)
+    target = out or EXPORTS / exported.filename
+    write_private(target, exported.content)  # personal data: 0600
     typer.echo(f"wrote {target}: {exported.interviews} interview(s), {exported.customers} "
                f"customer(s), {exported.contacts} contact(s)")
 
@@ -84,7 +87,7 @@ def report_command(
 ) -> None:
     """The team report managers get weekly: a PNG chart, and its summary on the terminal."""
     png, summary = asyncio.run(_report(load_settings(), days, normalise_language(lang)))
-    out.write_bytes(png)
+    write_private(out, png)
     typer.echo(summary)
     typer.echo(f"chart: {out}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -314,3 +315,32 @@ def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) 
     assert run("customers", "export-personal", "Acme").returncode == 2  # no such name now
     assert "erased #1" in run("customers", "export-personal", "#1").stdout
     assert "personal.export  customer#1" in run("audit", "--customer", "#1").stdout
+
+
+def test_files_with_personal_data_are_private(tmp_path: Path) -> None:
+    """Issue 17 (5): the database, exports and .env were created world-readable (0644)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_", "SECURITY_", "INTERVIEW_"))}
+    old = os.umask(0o022)  # the usual umask: files 0644 unless the program says otherwise
+    try:
+        def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "interview_bot", *args], input=stdin,
+                                  capture_output=True, text=True, cwd=tmp_path, env=env,
+                                  timeout=60, check=False)
+
+        assert run("keys", "init").returncode == 0
+        done = run("chat", "--customer", "Private Ltd", "--lang", "en",
+                   stdin="\n".join(EN_ANSWERS) + "\n")
+        assert done.returncode == 0, done.stderr
+        exported = run("export")
+        assert exported.returncode == 0, exported.stderr
+        personal = run("customers", "export-personal", "Private Ltd", "--out", "p.json")
+        assert personal.returncode == 0, personal.stderr
+    finally:
+        os.umask(old)
+    (export,) = (tmp_path / "exports").iterdir()
+    modes = {path.relative_to(tmp_path).as_posix(): stat.S_IMODE(path.stat().st_mode)
+             for path in (tmp_path / ".env", tmp_path / "data", tmp_path / "data" /
+                          "interviews.db", tmp_path / "exports", export, tmp_path / "p.json")}
+    assert modes == {".env": 0o600, "data": 0o700, "data/interviews.db": 0o600,
+                     "exports": 0o700, f"exports/{export.name}": 0o600, "p.json": 0o600}

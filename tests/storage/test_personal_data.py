@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
 from services.interviewing import Respondent
 from storage import audit, consents, customers, invites, personal
-from storage.models import Answer, Consent, Contact, Customer, Interview, Invite
+from storage.models import Answer, AuditEntry, Consent, Contact, Customer, Interview, Invite
 from tests.conftest import FakeClock
-from tests.storage.helpers import Harness, harness
+from tests.storage.helpers import REP, Harness, harness
 from tests.storage.test_interviews import PRE_MEETING, drive
 
 PERSON = 5005
@@ -121,3 +121,53 @@ async def test_one_person_can_be_exported_and_erased_leaving_the_company_record(
             customer = await s.get(Customer, acme.id)
             assert customer is not None and customer.budget == "500k_1m"  # the company stays
             assert await audit.verify_chain(s) is None
+
+
+async def test_free_text_on_the_card_is_encrypted_at_rest(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 17 (5): a phone and an email typed into the problem description were stored
+    in clear in customers.need_description."""
+    async with harness(db_url, shipped_flows, clock) as h:
+        async with h.sessions.begin() as s:
+            customer = await h.service.create_customer(s, "Clear Text Ltd", REP)
+            turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
+                                         respondent=REP, language="en")
+        answers = list(PRE_MEETING)
+        answers[8] = "Call Li on 138 0013 8000 or li@example.com"
+        await drive(h, turn.interview_id, answers)
+        async with h.sessions() as s:
+            need, budget, timeline = (await s.execute(text(
+                "SELECT need_description, budget, timeline FROM customers WHERE id = :id"),
+                {"id": customer.id})).one()
+            name, title = (await s.execute(text(
+                "SELECT name, title FROM contacts WHERE customer_id = :id"),
+                {"id": customer.id})).one()
+            found = await s.get(Customer, customer.id)
+        for stored in (need, budget, timeline, name, title):
+            assert stored.startswith("enc:") and "li@example.com" not in stored
+        assert found is not None and found.need_description == answers[8]  # read back
+
+
+async def test_a_skipped_answer_takes_back_what_it_wrote_to_the_card(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 17 (5): /back then /skip at the phone question left the phone on the contact."""
+    async with harness(db_url, shipped_flows, clock) as h:
+        async with h.sessions.begin() as s:
+            customer = await h.service.create_customer(s, "Changed Mind", REP)
+            turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
+                                         respondent=REP, language="en")
+        await drive(h, turn.interview_id, [*PRE_MEETING[:6], "138 0013 8000"])
+
+        async def phone() -> tuple[str | None, str | None]:
+            async with h.sessions() as s:
+                contact = (await s.scalars(select(Contact).where(
+                    Contact.customer_id == customer.id))).one()
+                return contact.phone, contact.phone_index
+
+        assert (await phone())[0] == "+8613800138000"
+        await drive(h, turn.interview_id, ["/back", "/skip"])
+        assert await phone() == (None, None)  # nor findable by its blind index
+        async with h.sessions() as s:
+            assert (await s.scalars(select(AuditEntry.fields).where(
+                AuditEntry.action == "card.update").order_by(AuditEntry.id.desc()))
+                    ).first() == ["contact.phone"]
