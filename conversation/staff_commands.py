@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.actions import Button, Send, clip
 from conversation.context import Ctx
@@ -13,6 +15,7 @@ from conversation.permissions import can_see, visible_customers
 from conversation.render import clip_label
 from conversation.texts import say
 from flows.card_fields import field_label
+from flows.model import Flow
 from services.exporting import choice_labels, label_of
 from services.reports import card_quality, quality_lines
 from storage import accounts, audit, customers, invites
@@ -119,29 +122,36 @@ async def _card(ctx: Ctx, customer: Customer) -> None:
     """The information card: its fields, contacts, record quality, and the latest answers."""
     await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="card.read",
                        entity="customer", entity_id=customer.id, channel="telegram")
-    labels = choice_labels(dict(ctx.flows), ctx.lang)
+    lines = await card_lines(ctx.session, ctx.flows, customer, ctx.lang)
+    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
+
+
+async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer: Customer,
+                     lang: str) -> list[str]:
+    """The card as lines of text, for a chat message or a terminal (the caller audits)."""
+    labels = choice_labels(dict(flows), lang)
     lines = [f"🗂 {customer.name} (#{customer.id})"]
     for field in CARD_LINES:
         value = label_of(labels, field, getattr(customer, CARD_COLUMNS[field][1]))
         if value not in (None, ""):
-            lines.append(f"{field_label(field, ctx.lang)}: {value}")
+            lines.append(f"{field_label(field, lang)}: {value}")
     if customer.last_contact_at is not None:
-        lines.append(f"{say('last_contact', ctx.lang)}: {customer.last_contact_at.date()}")
+        lines.append(f"{say('last_contact', lang)}: {customer.last_contact_at.date()}")
     if customer.tags:
-        lines.append(f"{say('tags', ctx.lang)}: {', '.join(customer.tags)}")
-    for contact in await customers.contacts_of(ctx.session, customer.id):
+        lines.append(f"{say('tags', lang)}: {', '.join(customer.tags)}")
+    for contact in await customers.contacts_of(session, customer.id):
         lines.append(_contact_line(contact, labels))
-    quality = await card_quality(ctx.session, dict(ctx.flows), [customer], ctx.lang)
+    quality = await card_quality(session, dict(flows), [customer], lang)
     lines.append("—")
-    lines += quality_lines(quality[customer.id], ctx.lang)
-    latest = (await ctx.session.scalars(
+    lines += quality_lines(quality[customer.id], lang)
+    latest = (await session.scalars(
         select(Answer).where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
         .order_by(Answer.id.desc()).limit(8))).all()
     if latest:
         lines.append("—")
         lines += [f"{a.question_id}: {a.other_text or a.value}" for a in reversed(latest)
                   if a.value is not None]
-    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
+    return lines
 
 
 async def _history(ctx: Ctx, customer: Customer) -> None:

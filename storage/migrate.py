@@ -30,13 +30,40 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(config, "head")
 
 
+class MigrationError(RuntimeError):
+    """A migration left the data inconsistent; nothing of it was committed."""
+
+
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the database to the newest schema; safe to call on every start."""
+    if engine.dialect.name == "sqlite":
+        await _upgrade_sqlite(engine)
+        return
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                      {"key": MIGRATION_LOCK})
         await connection.run_sync(_upgrade)
+
+
+async def _upgrade_sqlite(engine: AsyncEngine) -> None:
+    """SQLite changes a column by rebuilding its table; dropping a table others refer to
+    counts as deleting its rows, so foreign keys are switched off for the rebuild (the way
+    SQLite's documentation says) and every reference is checked before the commit."""
+    async with engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None  # an InlineConnection (storage/sqlite_inline.py)
+        raw.foreign_keys(False)
+        try:
+            async with connection.begin():
+                await connection.run_sync(_upgrade)
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise MigrationError(f"the migration would leave {len(broken)} broken "
+                                         f"reference(s), e.g. {tuple(broken[0])}; nothing "
+                                         "was changed")
+        finally:
+            raw.foreign_keys(True)
 
 
 def _current(connection: Connection) -> str | None:

@@ -137,6 +137,10 @@ class InlineConnection:
     def stop(self) -> None:
         self._conn.close()
 
+    def foreign_keys(self, on: bool) -> None:
+        """Switch foreign-key checks (only outside a transaction: SQLite ignores it inside)."""
+        self._conn.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
 
 def inline_creator(database: str, busy_timeout_seconds: float, read_only: bool = False
                    ) -> Callable[[], Any]:

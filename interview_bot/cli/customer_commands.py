@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import system_clock
+from conversation.staff_commands import card_lines
+from flows.i18n import normalise_language
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import (
     app,
@@ -38,6 +40,43 @@ from storage.private_files import write_private
 
 customers_app = typer.Typer(no_args_is_help=True, help="Customers and their records.")
 app.add_typer(customers_app, name="customers")
+
+
+@customers_app.command("show")
+def customers_show(
+    customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+) -> None:
+    """A customer's information card: its fields, contacts, completeness and latest answers
+    (as /card shows it in the bot; the read is audited)."""
+    for line in asyncio.run(_show(load_settings(), customer, normalise_language(lang))):
+        typer.echo(line)
+
+
+async def _show(settings: Settings, name_or_id: str, lang: str) -> list[str]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await customer_id_of(session, name_or_id))
+        assert found is not None
+        await audit.append(session, at=system_clock(), actor="cli", action="card.read",
+                           entity="customer", entity_id=found.id, channel="cli")
+        return await card_lines(session, app_.flows, found, lang)
+
+
+@customers_app.command("list")
+def customers_list() -> None:
+    """Every customer: id, name, grade, priority, owner, last contact."""
+    for line in asyncio.run(_list(load_settings())):
+        typer.echo(line)
+
+
+async def _list(settings: Settings) -> list[str]:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        owners = {u.id: u.name for u in await session.scalars(select(User))}
+        rows = (await session.scalars(select(Customer).order_by(Customer.id))).all()
+        lines = [f"#{c.id:<6} {c.name}  {c.grade or '-'} · {c.priority or '-'} · "
+                 f"{owners.get(c.owner_id or 0, '-')} · "
+                 f"{c.last_contact_at.date() if c.last_contact_at else '-'}" for c in rows]
+        return lines or ["no customers yet"]
 
 
 @customers_app.command("reassign")
