@@ -88,15 +88,20 @@ async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
 
 
 def _ask_customer_name() -> str:
-    if not sys.stdin.isatty():
-        raise fail("give the customer with --customer NAME when input is piped")
+    """The company, asked for; with piped input, the first line is the company."""
+    prompt = "Customer (company) name / 客户公司名称: "
     try:
-        name = input("Customer (company) name / 客户公司名称: ").strip()
+        if sys.stdin.isatty():
+            name = input(prompt).strip()
+        else:
+            typer.echo(prompt)
+            name = sys.stdin.readline().strip()
     except (KeyboardInterrupt, EOFError):
         typer.echo("\nNothing was started. / 未开始访谈。", err=True)
         raise typer.Exit(130) from None
     if not name:
-        raise fail("a customer name is needed to start an interview / 需要客户公司名称")
+        raise fail("a customer name is needed to start an interview: type it, give "
+                   "--customer NAME, or pipe it as the first line / 需要客户公司名称")
     return name
 
 
