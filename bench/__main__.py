@@ -1,6 +1,6 @@
 """`make bench`: run the measurements side by side and write bench/RESULTS.md.
 
-    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5,M6,M8] [--profile DIR]
+    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5,M6,M8,M9] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--only", default="M1,M2,M3,M4,M5,M6,M8")
+    parser.add_argument("--only", default="M1,M2,M3,M4,M5,M6,M8,M9")
     parser.add_argument("--bots", default="", help="M1 only these (name substrings, a,b)")
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
@@ -116,6 +116,9 @@ def main() -> None:
         if "M8" in only:
             from bench import reminders
             sections["M8"] = asyncio.run(reminders.run_m8(work))
+        if "M9" in only:
+            from bench import imports
+            sections["M9"] = asyncio.run(imports.run(work))
     args.out.with_suffix(".json").write_text(json.dumps(sections, indent=1, default=str),
                                              encoding="utf-8")
     args.out.write_text(report.markdown(sections), encoding="utf-8")

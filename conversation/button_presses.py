@@ -10,10 +10,11 @@ from chat.actions import AnswerCallback, Edit
 from conversation import callback_data, customer_entry, reminder_buttons, staff_commands
 from conversation.context import Ctx
 from conversation.interview_commands import language
-from conversation.interview_replies import after_turn, mark_pressed
+from conversation.interview_replies import after_turn, mark_pressed, show_turn
 from conversation.render import keyboard, prompt_text
 from conversation.texts import say
 from flows import engine
+from flows.messages import message
 from flows.model import Flow, QuestionType
 from flows.resume import resume
 from flows.state import InterviewState
@@ -64,10 +65,23 @@ async def _live_question(ctx: Ctx, button: callback_data.QuestionButton
     return interview, flow, step
 
 
+async def _moved_on(ctx: Ctx, button: callback_data.QuestionButton) -> bool:
+    """A button of a question this respondent's interview has since left (answered by
+    typing, on another device, or with another button): nothing is applied; they are
+    told, and shown where the interview stands."""
+    interview = await interviews.lock(ctx.session, button.interview_id)
+    if (interview is None or interview.status != "active"
+            or interview.respondent_key != ctx.respondent.key):
+        return False  # not theirs, or over: the plain "no longer active"
+    turn = await ctx.interviews.show(ctx.session, interview.id, ctx.lang)
+    show_turn(ctx, turn, message("moved_on", ctx.lang))
+    return True
+
+
 async def _question_button(ctx: Ctx, button: callback_data.QuestionButton) -> bool:
     live = await _live_question(ctx, button)
     if live is None:
-        return False
+        return await _moved_on(ctx, button)
     interview, flow, step = live
     service, update_id, iid = ctx.interviews, ctx.incoming.update_id, interview.id
     if button.action == "t":

@@ -136,7 +136,11 @@ async def test_rep_debrief_creates_an_unknown_customer_on_request(bot: BotUnderT
         assert customer.next_step == "send_proposal"
 
 
-async def test_a_stale_button_gets_a_notice_and_changes_nothing(bot: BotUnderTest) -> None:
+async def test_a_button_of_a_question_left_behind_changes_nothing_and_says_so(
+        bot: BotUnderTest) -> None:
+    """Issue 17 (1), in Telegram: an input carries the question it was given at (a button
+    its question's index and the flow's fingerprint); one for a question the interview has
+    left is refused with "moved on", and the current question is shown again."""
     token = await invite_link(bot)
     await bot.say(CUSTOMER, f"/start {token}")
     await bot.tap(CUSTOMER, "I agree, start")
@@ -146,8 +150,9 @@ async def test_a_stale_button_gets_a_notice_and_changes_nothing(bot: BotUnderTes
     stored = len(await bot.answers())
     bot.api.push_tap(CUSTOMER, old_message, old_buttons[0][1])
     await bot.api.wait_for(lambda: any(
-        c.params.get("text") == "This button is no longer active."
-        for c in bot.api.calls_of("answerCallbackQuery")))
+        "This interview moved on in another window" in str(c.params.get("text"))
+        and "how many people" in str(c.params.get("text"))
+        for c in bot.api.calls_of("sendMessage")))
     assert len(await bot.answers()) == stored
     industry = [a for a in await bot.answers() if a.question_id == "industry"]
     assert [a.value for a in industry] == ["retail"]
