@@ -35,8 +35,8 @@ from storage.card import CARD_COLUMNS
 from storage.crypto import blind_index
 from storage.models import Contact, Customer, User
 
-CHUNK_ROWS = 1000
-SQLITE_GAP_SECONDS = 0.11  # longer than a waiting SQLite connection's longest nap (0.1 s)
+CHUNK_ROWS = 500
+SQLITE_GAP_SECONDS = 0.025  # longer than a waiting connection's longest nap (sqlite_inline)
 CONTACT_FIELDS = ("name", "title", "department", "phone", "email", "messenger_id",
                   "decision_role", "birthday", "notes")
 Progress = Callable[[int, int], None]  # rows written, rows in all
@@ -63,6 +63,7 @@ class KeyIndex:
         self.code_of: dict[int, str] = {}
         self.label: dict[int, str] = {}  # target -> how the summary names it
         self.owned: set[int] = set()  # known customers that have an owner
+        self._last: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     async def load(cls, session: AsyncSession) -> KeyIndex:
@@ -83,11 +84,18 @@ class KeyIndex:
         return index
 
     def phone_key(self, values: dict[str, Any]) -> str | None:
-        return blind_index(self.dialect, "phone", values.get("contact.phone"))
+        return self._key("phone", values.get("contact.phone"))
 
     def email_key(self, values: dict[str, Any]) -> str | None:
         email = values.get("contact.email")
-        return blind_index(self.dialect, "email", email.lower() if email else None)
+        return self._key("email", email.lower() if email else None)
+
+    def _key(self, kind: str, value: str | None) -> str | None:
+        """The blind index, remembered for the row in hand (match, then add)."""
+        last = self._last.get(kind)
+        if last is None or last[0] != value:
+            last = self._last[kind] = (value, blind_index(self.dialect, kind, value))
+        return last[1]
 
     def add(self, target: int, values: dict[str, Any]) -> None:
         if code := values.get("customer.credit_code"):
@@ -129,8 +137,8 @@ async def plan(sessions: async_sessionmaker[AsyncSession], rows: Iterable[Row],
         if row.owner:
             owner_id = staff.get(row.owner)
             if owner_id is None:
-                outcome.problems.append(Problem(row.number, f"owner {row.owner!r} is not an "
-                                                            "active staff member's name"))
+                outcome.note("problems", Problem(row.number, f"owner {row.owner!r} is not an "
+                                                             "active staff member's name"))
                 continue
         if outcome.problems:
             continue  # keep checking, but plan nothing more
@@ -138,9 +146,9 @@ async def plan(sessions: async_sessionmaker[AsyncSession], rows: Iterable[Row],
         if target is None:
             target = -row.number
             index.label[target] = f"{row.values['customer.name']} (new, row {row.number})"
-            outcome.created.append(f"row {row.number}: {row.values['customer.name']}")
+            outcome.note("created", f"row {row.number}: {row.values['customer.name']}")
         else:
-            outcome.merged.append(f"row {row.number} → {index.label[target]}, same {via}")
+            outcome.note("merged", f"row {row.number} → {index.label[target]}, same {via}")
             if target > 0 and target in index.owned:
                 owner_id = None  # an owner on record stays
         index.add(target, row.values)
@@ -223,17 +231,20 @@ class Writer:
             if not any(row.values.get(f"contact.{c}") for c in CONTACT_FIELDS):
                 continue
             card = cards[planned.target]
-            contact = _matching_contact(card.contacts, row, dialect)
+            phone_index = blind_index(dialect, "phone", row.values.get("contact.phone"))
+            contact = _matching_contact(card.contacts, row, phone_index, dialect)
             if contact is None:
                 contact = new_record(Contact, customer_id=card.customer.id,
                                      created_at=self.now, updated_at=self.now)
+                contact.phone_index = phone_index  # the phone it gets is the row's
                 card.contacts.append(contact)
                 new_contacts.append(contact)
             filled[planned.row].update(_fill(contact, "contact", row, self.outcome, self.now))
         if self.dry_run:
             return
         for contact in new_contacts:  # the flush hook that keeps them is not run by INSERT
-            contact.phone_index = blind_index(dialect, "phone", contact.phone)
+            if contact.phone and contact.phone_index is None:  # a later row gave the phone
+                contact.phone_index = blind_index(dialect, "phone", contact.phone)
             contact.email_index = blind_index(dialect, "email",
                                               contact.email.lower() if contact.email else None)
         await _insert(session, Contact, new_contacts)
@@ -350,8 +361,8 @@ def _fill(record: Any, kind: str, row: Row, outcome: Outcome,
         elif str(current) != str(value):
             who = record.name if kind == "customer" else f"contact {record.name or ''}"
             label = field_label(name, "en") if kind == "customer" else column
-            outcome.kept.append(f"row {row.number}: {who} keeps {label} {current!r} (the "
-                                f"file says {value!r})")
+            outcome.note("kept", f"row {row.number}: {who} keeps {label} {current!r} (the "
+                                 f"file says {value!r})")
     if filled:
         record.updated_at = now
     return filled
@@ -365,8 +376,8 @@ def _fit(target: Any, column: str, value: Any) -> Any:
     return value
 
 
-def _matching_contact(existing: list[Contact], row: Row, dialect: Dialect) -> Contact | None:
-    phone = blind_index(dialect, "phone", row.values.get("contact.phone"))
+def _matching_contact(existing: list[Contact], row: Row, phone: str | None,
+                      dialect: Dialect) -> Contact | None:
     name = row.values.get("contact.name")
     for contact in existing:
         known = contact.phone_index or blind_index(dialect, "phone", contact.phone)

@@ -96,15 +96,32 @@ class Problem:
         return f"row {self.row}: {self.message}"
 
 
+SHOWN = 500  # lines of each kind kept for the summary; the rest are counted
+
+
 @dataclass
 class Outcome:
+    """What an import did or would do. Each kind of line is counted in full and kept up
+    to SHOWN (a 50,000-row file must not hold 50,000 lines in memory)."""
+
     created: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)  # "row 5 → Acme (#3), via phone"
     kept: list[str] = field(default_factory=list)  # differences: the existing value stays
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)  # interrupted imports taken back first
+    counts: dict[str, int] = field(default_factory=dict)
     applied: bool = False
+
+    def note(self, kind: str, line: Any) -> None:
+        """Add a line of `kind` (created, merged, kept, problems)."""
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        lines = getattr(self, kind)
+        if len(lines) < SHOWN:
+            lines.append(line)
+
+    def count(self, kind: str) -> int:
+        return self.counts.get(kind, len(getattr(self, kind)))
 
 
 # ------------------------------------------------------------------ reading
@@ -237,9 +254,9 @@ def checked_rows(table: Iterable[list[str]], today: date, outcome: Outcome) -> I
             try:
                 row.values[name] = _value(name, text, today)
             except ValueError as exc:
-                outcome.problems.append(Problem(number, str(exc)))
+                outcome.note("problems", Problem(number, str(exc)))
         if not row.values.get("customer.name"):
-            outcome.problems.append(Problem(number, "the company name is empty"))
+            outcome.note("problems", Problem(number, "the company name is empty"))
         yield row
 
 
@@ -307,12 +324,13 @@ def company_key(name: str) -> str:
 def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:
     yield from outcome.undone
     verb = "would be" if dry_run or not outcome.applied else "were"
-    yield f"{len(outcome.created)} new customer(s) {verb} created"
+    yield f"{outcome.count('created')} new customer(s) {verb} created"
     yield from (f"  + {line}" for line in outcome.created[:200])
-    yield f"{len(outcome.merged)} row(s) {verb} merged into a customer already known"
+    yield f"{outcome.count('merged')} row(s) {verb} merged into a customer already known"
     yield from (f"  = {line}" for line in outcome.merged[:200])
     if outcome.kept:
-        yield f"{len(outcome.kept)} value(s) differ from what is on record (kept as recorded)"
+        yield (f"{outcome.count('kept')} value(s) differ from what is on record (kept as "
+               "recorded)")
         yield from (f"  ! {line}" for line in outcome.kept[:200])
     if outcome.ignored_columns:
         yield "columns not recognised (ignored): " + ", ".join(outcome.ignored_columns)

@@ -23,7 +23,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-BACKOFF_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+# naps while another process holds the write lock: short, so a gap between another
+# process's transactions (an import's chunks leave 25 ms) is found
+BACKOFF_SECONDS = (0.001, 0.002, 0.005, 0.01, 0.02)
 
 
 class _Waiting:

@@ -231,12 +231,13 @@ def customers_import(
     for line in importing.summary(outcome, dry_run):
         typer.echo(line)
     if outcome.problems:
-        for problem in outcome.problems[:500]:
+        for problem in outcome.problems:
             typer.echo(f"{file}: {problem}", err=True)
-        if len(outcome.problems) > 500:
-            typer.echo(f"{file}: … and {len(outcome.problems) - 500} more", err=True)
-        raise fail(f"{len(outcome.problems)} problem(s): nothing was imported; fix the rows "
-                    "above and run it again", 1)
+        total = outcome.count("problems")
+        if total > len(outcome.problems):
+            typer.echo(f"{file}: … and {total - len(outcome.problems)} more", err=True)
+        raise fail(f"{total} problem(s): nothing was imported; fix the rows above and run it "
+                   "again", 1)
     typer.echo("dry run: nothing was changed" if dry_run else "imported")
 
 
