@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/interview-bot keys init --if-missing
-	$(BIN)/interview-bot run
+	$(BIN)/interview-bot run || [ $$? -eq 130 ]  # Ctrl-C: answers saved, not a failure
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

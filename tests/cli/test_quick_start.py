@@ -45,6 +45,7 @@ def test_every_quick_start_command_works_as_written(tmp_path: Path) -> None:
     for command in commands:
         if command == "make run":
             steps = make_target("run")
+            steps = [step.split(" || ", 1)[0] for step in steps]  # "|| [ $? -eq 130 ]"
             assert steps == ["$(BIN)/interview-bot keys init --if-missing",
                              "$(BIN)/interview-bot run"]
             runs = [(shlex.split(step.replace("$(BIN)/interview-bot", "")),
