@@ -54,7 +54,7 @@ def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
             turn = runner.run(_begin(app_, flow_id, lang, name, customer_id))
             status = chat(runner.run, app_.sessions, app_.interviews, turn, lang)
         except KeyboardInterrupt:
-            typer.echo("\n" + say("interrupted", lang), err=True)
+            typer.echo("\n" + say("interrupted", lang))  # where chat() says it too
             status = "interrupted"
         except FlowLoadError as exc:
             raise fail(str(exc), 1) from None
