@@ -161,7 +161,18 @@ def _match_option(question: Question, token: str, lang: str) -> str | None:
             return choice.id
     if question.other and folded in {fold(message("other_label", x)) for x in ("zh", "en")}:
         return OTHER_CHOICE_ID
-    return None
+    return _by_prefix(question, folded)
+
+
+def _by_prefix(question: Question, folded: str) -> str | None:
+    """The one option whose label (any language) starts with what was typed: 零售 for
+    零售与消费品, 制造 for 制造业, "logist" for Logistics. Two or more such options, or
+    fewer than two characters typed (three in Latin letters), match nothing."""
+    if len(folded) < (3 if folded.isascii() else 2):
+        return None
+    found = {choice.id for choice in question.choices or []
+             if any(fold(label).startswith(folded) for label in _all_labels(choice))}
+    return found.pop() if len(found) == 1 else None
 
 
 def _all_labels(choice: Choice) -> list[str]:

@@ -68,6 +68,11 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     position = flow.index_of(question.id)
     applying = [applies(q, state) for q in flow.questions]
     number = 1 + sum(applying[:position])
+    # about how many in all: those that apply, and those still undecided (their condition
+    # waits on a question not answered yet), so the count only shrinks as answers come
+    undecided = sum(1 for q, ok in zip(flow.questions, applying, strict=True) if not ok
+                    and q.condition is not None and q.id not in state.answers
+                    and any(name not in state.answers for name in q.condition.names))
     text = fill(pick(question.text, lang), lambda name: piped_answer(flow, state, name, lang))
     why = fill(pick(question.why, lang), lambda name: piped_answer(flow, state, name, lang)) or None
     mode, opts = "answer", options(question, lang)
@@ -85,7 +90,7 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     if question.id in state.answers and pending is None:
         current = display(question, state.answers[question.id], state.other.get(question.id), lang)
     return Prompt(
-        question_id=question.id, number=number, total=max(sum(applying), number),
+        question_id=question.id, number=number, total=max(sum(applying) + undecided, number),
         stage=question.stage, section=question.section, kind=question.type, text=text, why=why,
         options=opts, required=question.required, can_back=_previous(flow, state) is not None,
         mode=mode, current=current, error=error, notice=notice,

@@ -41,8 +41,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind_number": {"zh": "数字", "en": "number"},
     "kind_integer": {"zh": "整数", "en": "whole number"},
     "one_number": {
-        "zh": "请只填一个数字；如果是范围，请填中间值（例如 150）。",
-        "en": "Please give one number; for a range, give its middle (such as 150).",
+        "zh": "请只填一个数字（不是几个数或一个范围；范围请填中间值，例如 150）。",
+        "en": "Please give one number (not several, nor a range; for a range, give its "
+        "middle, such as 150).",
     },
     "scale": {
         "zh": "请选择 {min} 到 {max} 之间的一个数字（{min} = {min_label}，{max} = {max_label}）。",

@@ -12,9 +12,16 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_NUMBER_NOISE = re.compile(r"^(?:约|大约|大概|about|approx\.?|around|~|≈)\s*|[\s,_']")
+_NUMBER_LEAD = re.compile(r"^(?:约|大约|大概|差不多|将近|接近|近|about|approx\.?|around|roughly|"
+                          r"nearly|~|≈)\s*")
+_NUMBER_TAIL = re.compile(r"\s*(?:左右|上下|多|以上|or so|ish)$")
 _UNITS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "千": 1_000, "k": 1_000}
-_TRAILING_WORDS = re.compile(r"(?:元|块|人|个|名|家|rmb|cny|yuan|people|staff|persons?)$")
+# what a number may be followed by: currencies, people, and units of time or count
+_TRAILING_WORDS = re.compile(
+    r"(?:元|块|人民币|人|个人|名|位|家|个|台|套|次|件|rmb|cny|yuan|people|staff|persons?|"
+    r"employees|个小时|小时|钟头|hours?|hrs?|h|分钟|minutes?|mins?|天|days?|周|个星期|星期|"
+    r"weeks?|个月|月|months?|年|years?|times)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")  # 1,200 or 12,345.5
 _LEADING_CURRENCY = re.compile(r"^(?:¥|￥|\$|rmb|cny)")
 _RANGE = re.compile(r"\d\s*(?:-|~|到|至)\s*\d")
 
@@ -39,9 +46,14 @@ def parse_number(raw: str) -> Decimal:
     text = fold(raw)
     if _RANGE.search(text):
         raise NotANumber(is_range=True)
-    text = _NUMBER_NOISE.sub("", text)
+    text = _NUMBER_TAIL.sub("", _NUMBER_LEAD.sub("", text))
     text = _LEADING_CURRENCY.sub("", text)
-    text = _TRAILING_WORDS.sub("", text)
+    text = _TRAILING_WORDS.sub("", re.sub(r"[\s_']", "", text))
+    text = _NUMBER_TAIL.sub("", text)
+    if "," in text:  # thousands separators in groups of three; "1,2,3" is several numbers
+        if not _GROUPED.match(text.rstrip("".join(_UNITS))):
+            raise NotANumber(is_range=True)
+        text = text.replace(",", "")
     factor = 1
     if text and text[-1] in _UNITS:
         factor = _UNITS[text[-1]]
@@ -90,8 +102,35 @@ _RELATIVE_WORDS = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天"
                    "下星期": 7}
 
 
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+             "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+             "thursday": 3, "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5,
+             "sat": 5, "sunday": 6, "sun": 6}
+_ZH_WEEKDAY = re.compile(r"^(下下|下|这|本|this)?\s*(?:个)?(?:周|星期|礼拜)([一二三四五六日天])$")
+_EN_WEEKDAY = re.compile(r"^(next|this|on)?\s*([a-z]+)$")
+
+
+def _weekday(text: str, today: date) -> date | None:
+    """下周三 / 周三 / 这周五 / next wednesday / friday: weeks start on Monday; "next" (下)
+    is the week after this one, a bare weekday the coming one (today included)."""
+    if m := _ZH_WEEKDAY.match(text):
+        which, day = m.group(1) or "", _WEEKDAYS[m.group(2)]
+    elif (m := _EN_WEEKDAY.match(text)) and m.group(2) in _WEEKDAYS:
+        which, day = {"next": "下", "this": "这"}.get(m.group(1) or "", ""), _WEEKDAYS[m.group(2)]
+    else:
+        return None
+    monday = today - timedelta(days=today.weekday())
+    if which in ("这", "本", "this"):
+        return monday + timedelta(days=day)
+    if which in ("下", "下下"):
+        return monday + timedelta(weeks=len(which), days=day)
+    return today + timedelta(days=(day - today.weekday()) % 7)
+
+
 def parse_date(raw: str, today: date) -> date | None:
     text = fold(raw)
+    if (weekday := _weekday(text, today)) is not None:
+        return weekday
     if text in _RELATIVE_WORDS:
         return today + timedelta(days=_RELATIVE_WORDS[text])
     if m := _IN_DAYS.match(text):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TextIO
@@ -9,8 +10,8 @@ from typing import Any, TextIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows import engine
-from flows.i18n import from_catalog, normalise_language
-from flows.model import Stage
+from flows.i18n import SUPPORTED_LANGUAGES, from_catalog
+from flows.model import QuestionType, Stage
 from flows.steps import Completed, Prompt, Step
 from services.interviewing import InterviewService, Respondent, Turn
 
@@ -41,8 +42,14 @@ TEXTS = {
     "ended_elsewhere": {"zh": "这份问卷已在另一个窗口结束。已给出的回答仍然保存。",
                         "en": "This interview was ended in another window. The answers "
                         "given are kept."},
+    "languages": {"zh": "可选语言：zh（中文）、en（English）。例如：/lang en",
+                  "en": "Languages: zh (中文), en (English). For example: /lang zh"},
+    "language_set": {"zh": "好的，之后用中文。", "en": "Done: English from now on."},
     "unknown_command": {"zh": "不认识这个命令。", "en": "Unknown command."},
 }
+
+
+SAYS_SKIP = re.compile(r"跳过|可选|skip|optional", re.IGNORECASE)
 
 
 def say(key: str, lang: str) -> str:
@@ -61,15 +68,17 @@ def render(step: Step, lang: str, notice: str | None = None) -> str:
     if step.why:
         lines.append(f"  ({step.why})")
     lines.append(step.text)
-    if step.options and step.mode != "confirm":
+    if step.kind == QuestionType.SCALE and step.mode == "answer" and step.options:
+        low, high = step.options[0][1], step.options[-1][1]
+        legend = (f"（{low} = {step.min_label} … {high} = {step.max_label}）"
+                  if step.min_label or step.max_label else "")
+        lines.append(f"  {low}–{high}{legend}")  # one line: the range and what its ends mean
+    elif step.options and step.mode != "confirm":
         lines += [f"  {i}) {label}" for i, (_id, label) in enumerate(step.options, start=1)]
-    if step.min_label or step.max_label:
-        lines.append(f"  {step.options[0][1]} = {step.min_label} … "
-                     f"{step.options[-1][1]} = {step.max_label}")
     if step.current:
         lines.append(f"  [{say('current', lang)}: {step.current}]")
-    if not step.required and step.mode == "answer":
-        lines.append(say("optional", lang))
+    if not step.required and step.mode == "answer" and not SAYS_SKIP.search(step.text):
+        lines.append(say("optional", lang))  # unless the question says so itself
     return "\n".join(lines)
 
 
@@ -120,7 +129,12 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
                 write(say("cancelled", lang) + "\n")
                 return "cancelled"
             if name == "/lang":
-                lang = normalise_language(arg, lang)
+                chosen = arg.strip().lower()
+                if chosen not in SUPPORTED_LANGUAGES:
+                    write(say("languages", lang) + "\n")
+                    continue
+                lang = chosen
+                write(say("language_set", lang) + "\n")
                 turn = run(step(service.show, iid, lang))
             elif name == "/back":
                 turn = run(step(service.back, iid, lang, at=at))

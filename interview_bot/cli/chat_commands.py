@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from flows.errors import FlowLoadError
-from flows.i18n import normalise_language
+from flows.i18n import SUPPORTED_LANGUAGES, normalise_language
 from interview_bot.app import App, open_app
 from interview_bot.cli.command_setup import (
     app,
@@ -37,6 +37,8 @@ def chat_command(
 ) -> None:
     """Run an interview in the terminal (resumes an unfinished one for the same customer)."""
     settings = load_settings()
+    if lang is not None and lang.strip().lower() not in SUPPORTED_LANGUAGES:
+        raise fail(f"--lang {lang!r} is not a language of this bot: use zh or en")
     language = normalise_language(lang or settings.interview.language)
     _chat(settings, flow, language, customer, customer_id, db)
 

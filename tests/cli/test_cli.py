@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -84,8 +85,8 @@ def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     # the refusal comes with the same question again, before anything else is asked
-    assert ("⚠ Please enter a whole number between 1 and 1,000,000.\n\n[2/19 · Situation]\n"
-            in out)
+    assert re.search(r"⚠ Please enter a whole number between 1 and 1,000,000\.\n\n"
+                     r"\[2/\d+ · Situation\]\n", out)
     assert "Thank you! All answers are saved." in out
     with sqlite3.connect(db) as conn:
         employees, priority, timeline = conn.execute(

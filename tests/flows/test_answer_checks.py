@@ -203,3 +203,45 @@ def test_a_plain_choice_with_id_other_does_not_ask_for_free_text() -> None:
 """).question("role")
     parsed = parse_answer(question, "2", "en", TODAY)
     assert (parsed.value, parsed.needs_other_text) == ("other", False)
+
+
+# issue 14: answers read as generously as the README promises
+@pytest.mark.parametrize(("raw", "value"), [
+    ("10小时", 10), ("10h", 10), ("约10个小时", 10), ("10 hours", 10), ("300人左右", 300),
+    ("大概 1,200 人", 1200), ("差不多50个", 50)])
+def test_numbers_with_units_of_time_and_count(raw: str, value: int) -> None:
+    assert parse_answer(FLOW.question("employees"), raw, "zh", TODAY).value == value
+
+
+def test_a_list_of_numbers_is_not_read_as_one() -> None:
+    with pytest.raises(InvalidAnswer, match="一个数字"):
+        parse_answer(FLOW.question("employees"), "1,2,3", "zh", TODAY)
+
+
+@pytest.mark.parametrize(("raw", "value"), [  # TODAY is a Monday
+    ("下周三", "2026-12-02"), ("周三", "2026-11-25"), ("星期一", "2026-11-23"),
+    ("这周五", "2026-11-27"), ("next wednesday", "2026-12-02"), ("friday", "2026-11-27"),
+    ("下下周一", "2026-12-07")])
+def test_weekdays_as_people_say_them(raw: str, value: str) -> None:
+    assert parse_answer(FLOW.question("when"), raw, "en", TODAY).value == value
+
+
+def test_a_label_is_matched_by_its_beginning_when_only_one_option_fits() -> None:
+    flow = load_flow("""\
+- id: industry
+  stage: background
+  type: choice
+  other: true
+  text: x
+  choices:
+    - {id: manufacturing, label: {zh: 制造业, en: Manufacturing}}
+    - {id: retail, label: {zh: 零售与消费品, en: Retail and consumer goods}}
+    - {id: finance, label: {zh: 金融, en: Finance}}
+    - {id: fintech, label: {zh: 金融科技, en: Fintech}}
+""")
+    question = flow.question("industry")
+    assert parse_answer(question, "零售", "zh", TODAY).value == "retail"
+    assert parse_answer(question, "制造", "zh", TODAY).value == "manufacturing"
+    assert parse_answer(question, "manuf", "en", TODAY).value == "manufacturing"
+    assert parse_answer(question, "金融", "zh", TODAY).value == "finance"  # exact wins
+    assert parse_answer(question, "fin", "en", TODAY).other_text == "fin"  # two fit: Other

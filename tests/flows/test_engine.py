@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 from flows import engine
@@ -191,3 +192,26 @@ def test_a_state_of_another_flow_fails_clearly() -> None:
         assert "post_call" in str(exc)
     else:
         raise AssertionError("resume accepted another flow's state")
+
+
+def test_the_progress_total_never_grows_as_answers_come() -> None:
+    """Issue 14: the counter read "[4/11]" then "[5/16]": questions whose condition waited
+    on a later answer were left out of the total, then added."""
+    from flows.loader import default_flow_dir, load_paths
+
+    flow = load_paths([default_flow_dir()])["post_call"]
+    state = engine.start(flow)
+    totals = []
+    for raw in ["1", "张三", "1", "1,2,3,4", "工厂 300 人", "需要更快报价", "每周多花 10 小时",
+                "老板很重视", "1", "1", "yes", "/skip", "1", "2", "/skip", "下周三", "yes"]:
+        step = engine.view(flow, state, "zh")
+        if not isinstance(step, Prompt):
+            break
+        totals.append(step.total)
+        if raw == "/skip":
+            move = engine.skip(flow, state, "zh")
+        else:
+            move = engine.submit(flow, state, raw, "zh", TODAY)
+        state = move.state
+    assert len(totals) > 8
+    assert all(later <= earlier for earlier, later in itertools.pairwise(totals))
