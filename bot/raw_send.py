@@ -19,6 +19,7 @@ from chat.actions import Action, Send
 from chat.delivery import DeliveryError, Perform
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+PRODUCTION_API = "https://api.telegram.org"
 
 
 class BotApi:

@@ -16,7 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.inbox_worker import InboxWorker, poll
-from bot.raw_send import BotApi, RawSender
+from bot.raw_send import PRODUCTION_API, BotApi, RawSender
 from bot.telegram import ALLOWED_UPDATES, TelegramClient, commands_params
 from bot.webhook import WEBHOOK_PATH, webhook_app
 from chat.actions import Action, Edit, Send, SendFile
@@ -35,7 +35,6 @@ from storage import inbox
 from storage.database import is_sqlite
 
 log = logging.getLogger(__name__)
-PRODUCTION_API = "https://api.telegram.org"
 SHUTDOWN_GRACE_SECONDS = 10.0
 TOKEN_FORM = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 

@@ -135,6 +135,8 @@ def _interviews(axes: Any, reps: Reps, names: list[str], lang: str) -> None:
     axes.bar(xs, questionnaires, bottom=debriefs, label=_t("questionnaires", lang),
              color="#9cc3e6")
     axes.set_xticks(xs, names, rotation=30)
+    axes.set_ylim(0, max(max(d + q for d, q in zip(debriefs, questionnaires, strict=True)), 1)
+                  * 1.25)  # room for the legend; none done: 0 to 1
     axes.legend(loc="upper right")
     axes.yaxis.get_major_locator().set_params(integer=True)
 
@@ -176,8 +178,10 @@ def _overdue(axes: Any, reps: Reps, names: list[str], lang: str) -> None:
         _empty(axes, lang)
         return
     xs = range(len(names))
-    axes.bar(xs, [r["overdue"] for r in reps], color="#bc4b51")
+    overdue = [r["overdue"] for r in reps]
+    axes.bar(xs, overdue, color="#bc4b51")
     axes.set_xticks(xs, names, rotation=30)
+    axes.set_ylim(0, max(max(overdue), 1) * 1.1)  # none overdue: 0 to 1, not ±0.04
     axes.yaxis.get_major_locator().set_params(integer=True)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.card_fields import field_label, stage_label
 from flows.i18n import pick
 from flows.model import Flow
+from flows.piping import fill
 from flows.quality import STAGES, spin_coverage
 from services.reports import card_quality, shown_answer
 from storage import reporting
@@ -84,6 +85,18 @@ class ExportFile:
     contacts: int
 
 
+def header_text(flow: Flow, question_id: str, lang: str) -> str:
+    """A question's text as a column header: an answer piped into it ("{contact_name}，
+    您的职位是什么？") is shown as what it stands for (［联系人］，您的职位是什么？)."""
+    def stands_for(name: str) -> str:
+        try:
+            piped = flow.question(name)
+        except KeyError:
+            return "…"
+        return f"［{field_label(piped.maps_to, lang)}］" if piped.maps_to else "…"
+    return fill(pick(flow.question(question_id).text, lang), stands_for)
+
+
 async def build_export(session: AsyncSession, flows: dict[str, Flow], owners: Owners, *,
                        fmt: Format, lang: str, now: datetime, timezone: str,
                        flow_id: str | None = None, since: datetime | None = None) -> ExportFile:
@@ -119,7 +132,7 @@ async def _interview_sheets(session: AsyncSession, flows: dict[str, Flow], owner
         questions = [q.id for q in flow.questions] if flow else []
         extra = sorted({q for r in by_flow[fid] for q in r.answers} - set(questions))
         columns = questions + extra  # answers to questions since removed come last
-        texts = {q.id: pick(q.text, lang) for q in flow.questions} if flow else {}
+        texts = {q.id: header_text(flow, q.id, lang) for q in flow.questions} if flow else {}
         headers = [_h(k, lang) for k in ("id", "customer", "customer_id", "respondent",
                                          "status", "language", "started", "completed",
                                          "coverage")]

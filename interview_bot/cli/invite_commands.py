@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from bot.raw_send import PRODUCTION_API, BotApi
 from chat.clock import system_clock
+from chat.delivery import DeliveryError
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import (
     app,
@@ -28,7 +30,8 @@ from storage import (
 def invite(
     customer: Annotated[str, typer.Option(help="Customer (company) name")],
     flow: Annotated[str, typer.Option(help="Flow the customer answers")] = "pre_meeting",
-    bot_username: Annotated[str, typer.Option(help="The bot's @username (without @)")] = "",
+    bot_username: Annotated[str, typer.Option(help="The bot's @username (default: asked of "
+                                                   "Telegram with TELEGRAM_BOT_TOKEN)")] = "",
     days: Annotated[int, typer.Option(help="Days the link stays valid")] = 14,
 ) -> None:
     """Make an invite link for a customer's questionnaire."""
@@ -36,8 +39,7 @@ def invite(
 
 
 async def _invite(settings: Settings, name: str, flow_id: str, username: str, days: int) -> None:
-    if not username:
-        raise fail("give --bot-username (the bot's Telegram @username)")
+    username = username or await _bot_username(settings)
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         if flow_id not in app_.flows:
             raise fail(f"there is no flow `{flow_id}`")
@@ -53,6 +55,23 @@ async def _invite(settings: Settings, name: str, flow_id: str, username: str, da
         await audit.append(session, at=now, actor="cli", action="invite.create",
                            entity="invite", entity_id=created.id, channel="cli")
         typer.echo(f"https://t.me/{username.lstrip('@')}?start={token}")
+
+
+async def _bot_username(settings: Settings) -> str:
+    """The bot's @username, from Telegram (getMe), when a token is set."""
+    token = settings.telegram.bot_token
+    if token is None:
+        raise fail("give --bot-username (the bot's Telegram @username), or set "
+                   "TELEGRAM_BOT_TOKEN so it can be asked of Telegram")
+    api = BotApi(settings.telegram.api_server or PRODUCTION_API, token.get_secret_value())
+    try:
+        me = await api.call("getMe", {})
+    except DeliveryError as exc:
+        raise fail(f"cannot ask Telegram for the bot's username ({exc.detail or exc.kind}): "
+                   "give --bot-username") from None
+    finally:
+        await api.close()
+    return str(me.get("username") or "")
 
 
 @app.command("revoke-invites")

@@ -345,3 +345,27 @@ def test_files_with_personal_data_are_private(tmp_path: Path) -> None:
                           "interviews.db", tmp_path / "exports", export, tmp_path / "p.json")}
     assert modes == {".env": 0o600, "data": 0o700, "data/interviews.db": 0o600,
                      "exports": 0o700, f"exports/{export.name}": 0o600, "p.json": 0o600}
+
+
+async def test_invite_asks_telegram_for_the_bot_username(tmp_path: Path) -> None:
+    """Issue 14: `invite` needed --bot-username although the token can ask (getMe)."""
+    import asyncio
+
+    from tests.local_bot_api import BOT_USERNAME, TOKEN, LocalBotApi
+
+    api = LocalBotApi()
+    await api.start()
+    try:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")},
+               "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_SERVER": api.base_url,
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'i.db'}"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "interview_bot", "invite", "--customer", "Acme",
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        await api.stop()
+    assert proc.returncode == 0, err.decode()
+    assert re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=[A-Za-z0-9_-]{{43}}\n",
+                        out.decode())

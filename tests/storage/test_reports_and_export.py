@@ -242,3 +242,26 @@ def test_a_large_team_draws_its_busiest_reps_and_lists_the_rest_as_a_count() -> 
     png = render_png(report.data(), "en")
     embedded = json.loads(Image.open(io.BytesIO(png)).text[DATA_KEY])  # type: ignore[attr-defined]
     assert embedded["reps"] == drawn and embedded["reps_total"] == 200
+
+
+def test_a_team_with_nothing_overdue_gets_a_plain_axis() -> None:
+    """Issue 14: the empty overdue chart had a y-axis from -0.04 to 0.04."""
+    from matplotlib.figure import Figure
+
+    from services.chart import _interviews, _overdue
+
+    reps = [{"name": "Wang", "overdue": 0, "debriefs": 0, "questionnaires": 0}]
+    for draw in (_overdue, _interviews):
+        axes = Figure().add_subplot()
+        draw(axes, reps, ["Wang"], "zh")
+        low, high = axes.get_ylim()
+        assert low == 0 and high >= 1, draw.__name__
+
+
+def test_export_headers_show_what_a_placeholder_stands_for(shipped_flows: dict) -> None:
+    """Issue 14: a column was headed "{contact_name}，您的职位是什么？…"."""
+    from services.exporting import header_text
+
+    flow = shipped_flows["pre_meeting"]
+    assert header_text(flow, "job_title", "zh").startswith("［联系人］，您的职位是什么？")
+    assert header_text(flow, "job_title", "en").startswith("［Contact］, what is your role")
