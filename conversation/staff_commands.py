@@ -16,6 +16,7 @@ from conversation.render import clip_label
 from conversation.texts import say
 from flows.card_fields import field_label
 from flows.model import Flow
+from services import customer_search
 from services.exporting import choice_labels, label_of
 from services.reports import card_quality, quality_lines
 from storage import accounts, audit, customers, invites
@@ -23,6 +24,7 @@ from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history")
+CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
 MAX_NAME = 200  # customers.name
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
@@ -46,8 +48,8 @@ async def with_customer(ctx: Ctx, command: str, name: str) -> None:
         ctx.actions.append(Send(ctx.chat_id, say("name_too_long", ctx.lang, limit=MAX_NAME,
                                                  length=len(name))))
         return
-    found = [c for c in await customers.find_by_name(ctx.session, name)
-             if await can_see(ctx.session, ctx.user, c)]
+    matches = await customer_search.search(ctx.session, name)
+    found = [c for c in matches if await can_see(ctx.session, ctx.user, c)]
     if len(found) == 1:
         await run_on_customer(ctx, command, found[0])
         return
@@ -56,12 +58,20 @@ async def with_customer(ctx: Ctx, command: str, name: str) -> None:
         buttons = tuple((Button(clip_label(f"{c.name} (#{c.id})"), f"pick:{c.id}"),)
                         for c in found[:10])
         ctx.actions.append(Send(ctx.chat_id, say("pick_customer", ctx.lang, name=name), buttons))
-    elif command == "card":
+    elif matches:  # it exists, and is someone else's
         ctx.actions.append(Send(ctx.chat_id, say("not_yours", ctx.lang)))
     else:
-        button = Button(clip_label(say("create_button", ctx.lang, name=name)), "new:1")
-        ctx.actions.append(Send(ctx.chat_id, say("not_found_create", ctx.lang, name=name),
-                                ((button,),)))
+        near = await customer_search.closest(
+            ctx.session, name, await visible_customers(ctx.session, ctx.user, limit=2000))
+        hint = say("closest", ctx.lang, names="、".join(near) if ctx.lang == "zh"
+                   else ", ".join(near)) if near else ""
+        if command in CREATES:
+            button = Button(clip_label(say("create_button", ctx.lang, name=name)), "new:1")
+            text = " ".join(p for p in (say("not_found_create", ctx.lang, name=name), hint) if p)
+            ctx.actions.append(Send(ctx.chat_id, clip(text), ((button,),)))
+        else:
+            text = " ".join(p for p in (say("not_found", ctx.lang, name=name), hint) if p)
+            ctx.actions.append(Send(ctx.chat_id, clip(text)))
 
 
 async def picked(ctx: Ctx, kind: str, argument: str) -> bool:

@@ -81,6 +81,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "create_button": {"zh": "新建“{name}”", "en": "Create “{name}”"},
     "pick_customer": {"zh": "有多个客户匹配“{name}”，请选择：",
                       "en": "Several customers match “{name}”; pick one:"},
+    "not_found": {"zh": "没有找到客户“{name}”。", "en": "There is no customer “{name}”."},
+    "closest": {"zh": "您是不是要找：{names}？", "en": "Did you mean: {names}?"},
     "not_yours": {"zh": "您无权查看或操作这个客户。", "en": "You may not see or act on this customer."},
     "invite_link": {"zh": "请把这个链接发给 {customer} 的联系人（{days} 天内有效，只能由第一个打开的人使用）：\n{link}",
                     "en": "Send this link to your contact at {customer} (valid {days} days; it "

@@ -33,7 +33,7 @@ from services.importing import Outcome, Problem, Row, checked_rows, company_key
 from storage import audit, customers, import_journal
 from storage.card import CARD_COLUMNS
 from storage.crypto import blind_index
-from storage.models import Contact, Customer, User
+from storage.models import Contact, Customer, User, person_key
 
 CHUNK_ROWS = 500
 SQLITE_GAP_SECONDS = 0.025  # longer than a waiting connection's longest nap (sqlite_inline)
@@ -211,8 +211,9 @@ class Writer:
             card = cards.get(planned.target)
             if card is None:  # a new customer, made by this row
                 name = row.values["customer.name"]
-                customer = new_record(Customer, name=name.strip(),
+                customer = new_record(Customer, name=" ".join(name.split()),
                                       name_key=customers.name_key(name),
+                                      search_key=customers.search_key(name),
                                       owner_id=planned.owner_id, tags=[], created_at=self.now,
                                       updated_at=self.now)
                 card = cards[planned.target] = made[planned.target] = Card(customer, [], {})
@@ -247,6 +248,7 @@ class Writer:
                 contact.phone_index = blind_index(dialect, "phone", contact.phone)
             contact.email_index = blind_index(dialect, "email",
                                               contact.email.lower() if contact.email else None)
+            contact.name_index = blind_index(dialect, "name", person_key(contact.name))
         await _insert(session, Contact, new_contacts)
         await session.flush()  # the fields filled on records already there
         journal: list[tuple[str, int, bool, list[str]]] = [

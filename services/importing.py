@@ -68,8 +68,6 @@ for _field, _names in _SYNONYMS.items():
         HEADERS[_key(_name)] = _field
 
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_SUFFIXES = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|公司|co\.?,?ltd\.?|"
-                       r"inc\.?|llc|ltd\.?|limited|corp\.?|corporation)$")
 _ROLES = {"决策人": "decision_maker", "决策者": "decision_maker", "影响者": "influencer",
           "使用者": "user", "用户": "user", "decision maker": "decision_maker"}
 _PRIORITIES = {"高": "high", "中": "medium", "低": "low"}
@@ -314,11 +312,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def company_key(name: str) -> str:
-    """A company name for matching: width, case and spaces folded, legal suffix dropped
-    ("上海示例科技有限公司" and "上海示例科技" are one company)."""
-    key = customers.name_key(name).replace(" ", "")
-    stripped = _SUFFIXES.sub("", key).strip(",.")
-    return stripped or key
+    """A company name for matching: the one identity rule (storage.customers.name_key),
+    so "上海示例科技有限公司" and "上海示例科技" are one company here as everywhere."""
+    return customers.name_key(name)
 
 
 def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:

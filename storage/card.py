@@ -68,7 +68,7 @@ async def apply(session: AsyncSession, interview: Interview, customer: Customer,
     setattr(target, column, _stored(target, column, value, other_text))
     target.updated_at = now
     if column == "name" and isinstance(target, Customer):
-        target.name_key = customers.name_key(target.name)
+        customers.set_name(target, target.name)
 
 
 async def take_back(session: AsyncSession, interview: Interview, customer: Customer,

@@ -12,15 +12,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, Customer
 
-_SPACES = re.compile(r"\s+")
+_NOISE = re.compile(r"[\s\-_.,，。·・'\"“”‘’()（）\[\]【】]+")
+# legal forms at the end of a company name, longest first
+_SUFFIXES = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|集团|公司|coltd|company|"
+                       r"inc|llc|ltd|limited|corporation|corp|gmbh|co)$")
 
 
 def name_key(name: str) -> str:
-    """The form two spellings of one company name share (width, case and spaces folded)."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+    """The one company-identity rule (creation, lookup and import alike): width, case,
+    spacing and punctuation folded, the legal form dropped. 上海示例阀门有限公司, "上海 示例
+    阀门" and ＳＨ示例 are told apart; 上海示例阀门 and 上海示例阀门有限公司 are one company."""
+    key = _NOISE.sub("", unicodedata.normalize("NFKC", name).casefold())
+    stripped = _SUFFIXES.sub("", key)
+    return stripped or key
+
+
+def search_key(name: str) -> str:
+    """What a partial search looks in: the whole name folded, the identity key, its full
+    pinyin and its pinyin initials (华东精密有限公司 → 华东精密有限公司|华东精密|
+    huadongjingmi|hdjm)."""
+    from pypinyin import Style, lazy_pinyin  # loaded on first use: it is large
+
+    key = name_key(name)
+    whole = _NOISE.sub("", unicodedata.normalize("NFKC", name).casefold())  # with its 有限公司
+    full = "".join(lazy_pinyin(key))  # letters and digits stay as they are
+    initials = "".join(s[0] for s in lazy_pinyin(key, style=Style.FIRST_LETTER) if s)
+    return "|".join(dict.fromkeys(k for k in (whole, key, full, initials) if k))
+
+
+def set_name(customer: Customer, name: str) -> None:
+    """Name a customer and keep its identity and search keys with the name."""
+    customer.name = " ".join(name.split())
+    customer.name_key, customer.search_key = name_key(name), search_key(name)
 
 
 async def find_by_name(session: AsyncSession, name: str) -> list[Customer]:
+    """Customers that are this company by the identity rule."""
     result = await session.scalars(
         select(Customer).where(Customer.name_key == name_key(name)).order_by(Customer.id))
     return list(result)
@@ -28,8 +55,8 @@ async def find_by_name(session: AsyncSession, name: str) -> list[Customer]:
 
 async def create(session: AsyncSession, name: str, now: datetime,
                  owner_id: int | None = None) -> Customer:
-    customer = Customer(name=name.strip(), name_key=name_key(name), owner_id=owner_id, tags=[],
-                        created_at=now, updated_at=now)
+    customer = Customer(owner_id=owner_id, tags=[], created_at=now, updated_at=now)
+    set_name(customer, name)
     session.add(customer)
     await session.flush()
     return customer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -86,7 +87,8 @@ class Customer(Base):
     __table_args__ = (Index("ix_customers_owner_revisit", "owner_id", "revisit_due_on"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    name_key: Mapped[str] = mapped_column(String(200), index=True)  # customers.name_key
+    search_key: Mapped[str | None] = mapped_column(Text)  # key|pinyin|initials (0010)
     # in clear: public facts about a company, searched and grouped by (README "data map")
     credit_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     industry: Mapped[str | None] = mapped_column(String(200))
@@ -133,9 +135,17 @@ class Contact(Base):
     notes: Mapped[str | None] = mapped_column(EncryptedText())
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     email_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    name_index: Mapped[str | None] = mapped_column(String(64), index=True)  # 0010
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     _sentinel: Mapped[int | None] = orm_insert_sentinel()
+
+
+def person_key(name: str | None) -> str | None:
+    """A person's name as the blind index holds it: width, case and spaces folded."""
+    if not name:
+        return None
+    return "".join(unicodedata.normalize("NFKC", name).casefold().split()) or None
 
 
 @event.listens_for(Session, "before_flush")
@@ -149,6 +159,7 @@ def _blind_indexes(session: Session, _context: object, _instances: object) -> No
         contact.phone_index = blind_index(dialect, "phone", contact.phone)
         contact.email_index = blind_index(dialect, "email",
                                           contact.email.lower() if contact.email else None)
+        contact.name_index = blind_index(dialect, "name", person_key(contact.name))
 
 
 ACTIVE = text("status = 'active'")

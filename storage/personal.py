@@ -157,6 +157,7 @@ async def erase(session: AsyncSession, customer: Customer, *, actor: str, channe
         if name not in ("created_at", "updated_at", "closed_at"):
             setattr(customer, name, [] if name == "tags" else None)
     customer.name = customer.name_key = f"erased #{customer.id}"
+    customer.search_key = None
     customer.closed_at = customer.closed_at or now
     customer.updated_at = now
     await audit.append(session, at=now, actor=actor, action="customer.erase",

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.crypto import PREFIX, Cipher
-from storage.models import Answer, Contact, Customer, InboxUpdate, Interview
+from storage.models import Answer, Contact, Customer, InboxUpdate, Interview, person_key
 
 ENCRYPTED: dict[Table, tuple[str, ...]] = {
     Customer.__table__: ("address", "need_type", "need_description", "budget", "timeline",  # type: ignore[dict-item]
@@ -66,4 +66,6 @@ async def reindex(sessions: async_sessionmaker[AsyncSession], cipher: Cipher,
                     if contact.phone else None
                 contact.email_index = cipher.index("email", contact.email.lower()) \
                     if contact.email else None
+                name = person_key(contact.name)
+                contact.name_index = cipher.index("name", name) if name else None
             last, total = contacts[-1].id, total + len(contacts)

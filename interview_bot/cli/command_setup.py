@@ -10,9 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_bot.app import EncryptionNotConfigured, cipher_from
 from interview_bot.settings import Settings
-from storage import (
-    customers,
-)
+from services import customer_search
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="SPIN customer interviews for sales teams, in Telegram or a terminal.")
@@ -45,16 +43,16 @@ def load_settings(needs_keys: bool = True) -> Settings:
 
 
 async def customer_id_of(session: AsyncSession, name_or_id: str) -> int:
-    """A customer named on the command line: `#12` or `12` by id, else by name."""
-    key = name_or_id.strip().lstrip("#")
-    if key.isdecimal() and await customers.get(session, int(key)) is not None:
-        return int(key)
-    found = await customers.find_by_name(session, name_or_id)
+    """A customer named on the command line as the bot finds them: `#12`, the company
+    under any spelling, part of its name or its pinyin, a contact's name, phone or email."""
+    found = await customer_search.search(session, name_or_id)
     if not found:
-        raise fail(f"there is no customer {name_or_id!r}")
+        near = await customer_search.closest(session, name_or_id)
+        hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+        raise fail(f"there is no customer {name_or_id!r}{hint}")
     if len(found) > 1:
-        ids = ", ".join(f"#{c.id}" for c in found)
-        raise fail(f"several customers are called {name_or_id!r} ({ids}); give the id")
+        listed = ", ".join(f"{c.name} (#{c.id})" for c in found[:10])
+        raise fail(f"several customers match {name_or_id!r}: {listed}; give the #id")
     return found[0].id
 
 

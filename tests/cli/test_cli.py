@@ -369,3 +369,21 @@ async def test_invite_asks_telegram_for_the_bot_username(tmp_path: Path) -> None
     assert proc.returncode == 0, err.decode()
     assert re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=[A-Za-z0-9_-]{{43}}\n",
                         out.decode())
+
+
+def test_one_company_identity_rule_for_import_and_chat(tmp_path: Path) -> None:
+    """Issue 14: `chat --customer 上海示例阀门` made a second customer beside the imported
+    上海示例阀门有限公司, while the import treated them as one."""
+    run = cli_on(f"sqlite:///{tmp_path / 'i.db'}", tmp_path)
+    (tmp_path / "list.csv").write_text("客户名称\n上海示例阀门有限公司\n", encoding="utf-8")
+    assert run("customers", "import", "list.csv").returncode == 0
+    for spelling in ("上海示例阀门", "上海 示例阀门 有限公司", "上海示例阀门（有限公司）"):
+        chat = subprocess.run([sys.executable, "-m", "interview_bot", "chat", "--customer",
+                               spelling, "--lang", "en", "--db",
+                               f"sqlite:///{tmp_path / 'i.db'}"], input="", cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert chat.returncode == 0, chat.stderr
+    listed = run("customers", "list").stdout.splitlines()
+    assert len(listed) == 1 and "上海示例阀门有限公司" in listed[0]
+    found = run("customers", "show", "slfm", "--lang", "en")  # pinyin initials
+    assert found.stdout.startswith("🗂 上海示例阀门有限公司 (#1)"), found.stderr
