@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from chat.actions import Send
 from conversation import (
+    card_commands,
     customer_entry,
     interview_commands,
     manager_commands,
@@ -18,6 +20,7 @@ from conversation import (
 )
 from conversation.context import Ctx
 from conversation.permissions import ADMINS, MANAGERS, STAFF
+from conversation.texts import say
 
 Handler = Callable[[Ctx, str], Awaitable[None]]
 
@@ -35,6 +38,18 @@ class Command:
 def _on_customer(command: str) -> Handler:
     async def handle(ctx: Ctx, args: str) -> None:
         await staff_commands.with_customer(ctx, command, args)
+    return handle
+
+
+def _on_customer_with(command: str) -> Handler:
+    """A command whose first word names the customer and the rest says what to do."""
+    async def handle(ctx: Ctx, args: str) -> None:
+        name, rest = card_commands.split_first(args)
+        if name and not rest:
+            ctx.actions.append(Send(ctx.chat_id, say(f"{command}_usage", ctx.lang,
+                                                     problem="…")))
+            return
+        await staff_commands.with_customer(ctx, command, name, rest)
     return handle
 
 
@@ -70,6 +85,10 @@ COMMANDS: tuple[Command, ...] = (
             _on_customer("card")),
     # exports copy customer data out of the system: managers only (seed 001: no copying
     # without approval)
+    Command("note", STAFF, {"zh": "记一条客户备注（销售）", "en": "Note on a customer (staff)"},
+            _on_customer_with("note")),
+    Command("edit", STAFF, {"zh": "修改信息卡字段（销售）", "en": "Correct a card field (staff)"},
+            _on_customer_with("edit")),
     Command("export", MANAGERS, {"zh": "导出数据（主管）", "en": "Export the data (managers)"},
             manager_commands.export),
     Command("report", MANAGERS, {"zh": "团队报告（主管）", "en": "Team report (managers)"},

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,6 +64,14 @@ class Ctx:
     @property
     def lang(self) -> str:
         return self.account.language
+
+    @property
+    def today(self) -> date:
+        """The day it is for the sender (their time zone, else the company's)."""
+        zone = self.interviews.zone
+        if self.user is not None and self.user.timezone:
+            zone = ZoneInfo(self.user.timezone)
+        return self.now.astimezone(zone).date()
 
     @property
     def chat_id(self) -> int:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.actions import Button, Send, clip
+from conversation import card_commands
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
 from conversation.permissions import can_see, visible_customers
@@ -16,14 +17,14 @@ from conversation.render import clip_label
 from conversation.texts import say
 from flows.card_fields import field_label
 from flows.model import Flow
-from services import customer_search
+from services import card_editing, customer_search
 from services.exporting import choice_labels, label_of
 from services.reports import card_quality, quality_lines
 from storage import accounts, audit, customers, invites
 from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer
 
-NEEDS_CUSTOMER = ("debrief", "invite", "card", "history")
+NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
 CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
 MAX_NAME = 200  # customers.name
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
@@ -36,8 +37,9 @@ def customer_name(text: str) -> str:
 HISTORY_LINES = 30
 
 
-async def with_customer(ctx: Ctx, command: str, name: str) -> None:
-    """Find the customer a command names: pick among several, offer to create an unknown one."""
+async def with_customer(ctx: Ctx, command: str, name: str, rest: str = "") -> None:
+    """Find the customer a command names: pick among several, offer to create an unknown
+    one. `rest` is what the command does with it (a note's text, a field and its value)."""
     assert ctx.user is not None
     name = customer_name(name)
     if not name:
@@ -51,9 +53,9 @@ async def with_customer(ctx: Ctx, command: str, name: str) -> None:
     matches = await customer_search.search(ctx.session, name)
     found = [c for c in matches if await can_see(ctx.session, ctx.user, c)]
     if len(found) == 1:
-        await run_on_customer(ctx, command, found[0])
+        await run_on_customer(ctx, command, found[0], rest)
         return
-    ctx.account.pending = {"command": command, "name": name}
+    ctx.account.pending = {"command": command, "name": name, "rest": rest}
     if found:
         buttons = tuple((Button(clip_label(f"{c.name} (#{c.id})"), f"pick:{c.id}"),)
                         for c in found[:10])
@@ -89,14 +91,17 @@ async def picked(ctx: Ctx, kind: str, argument: str) -> bool:
             ctx.session, str(pending.get("name", "")), ctx.respondent, owner_id=ctx.user.id)
     ctx.account.pending = None
     mark_pressed(ctx, customer.name)
-    await run_on_customer(ctx, str(command), customer)
+    await run_on_customer(ctx, str(command), customer, str(pending.get("rest", "")))
     return True
 
 
-async def run_on_customer(ctx: Ctx, command: str, customer: Customer) -> None:
+async def run_on_customer(ctx: Ctx, command: str, customer: Customer, rest: str = "") -> None:
     assert ctx.user is not None
-    if customer.owner_id is None and ctx.user.role == "rep" and command != "card":
+    if customer.owner_id is None and ctx.user.role == "rep" and command in CREATES:
         customer.owner_id = ctx.user.id  # a rep who debriefs or invites an unowned customer owns it
+    if command in ("note", "edit"):
+        await card_commands.on_customer(ctx, command, customer, rest)
+        return
     if command == "debrief":
         turn = await ctx.interviews.begin(ctx.session, customer_id=customer.id,
                                           flow_id=ctx.config.debrief_flow,
@@ -151,6 +156,8 @@ async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer:
         lines.append(f"{say('tags', lang)}: {', '.join(customer.tags)}")
     for contact in await customers.contacts_of(session, customer.id):
         lines.append(_contact_line(contact, labels))
+    for note in await card_editing.notes_of(session, customer.id, limit=3):
+        lines.append(f"📝 {note.created_at.date()} {note.text}")
     quality = await card_quality(session, dict(flows), [customer], lang)
     lines.append("—")
     lines += quality_lines(quality[customer.id], lang)

@@ -82,6 +82,23 @@ class Planner:
             customer.revisit_due_on = due_on
         await self._revisit_reminder(session, customer, owner, now)
 
+    async def reprioritise(self, session: AsyncSession, customer: Customer,
+                           now: datetime) -> None:
+        """A priority changed by hand: the pending follow-ups give way to one at the new
+        priority's cadence (follow_up_after_days), for the owner."""
+        days = self.policy.follow_up_after_days.get(customer.priority or "")
+        await reminders.cancel_pending(session, customer.id, ("follow_up",), now)
+        if days is None or customer.owner_id is None:
+            return
+        owner = await session.get(User, customer.owner_id)
+        due = at_local(now.astimezone(self.zone(owner)).date() + timedelta(days=days), MORNING,
+                       self.zone(owner))
+        await reminders.schedule(
+            session, kind="follow_up",
+            dedupe_key=f"follow_up:priority:{customer.id}:{customer.priority}:{due.date()}",
+            due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
+            recipient_id=customer.owner_id, payload={"priority": customer.priority})
+
     async def _revisit_reminder(self, session: AsyncSession, customer: Customer,
                                 owner: User | None, now: datetime) -> None:
         if customer.revisit_due_on is None or owner is None:

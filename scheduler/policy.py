@@ -38,6 +38,9 @@ class ReminderPolicy(BaseModel):
     weekly_report_hour: int = Field(9, ge=0, le=23)
     quiet_hours: QuietHours = QuietHours()
     max_lateness_days: dict[str, int] = Field(default_factory=dict)
+    # a priority set by hand (/edit): when the next follow-up falls due
+    follow_up_after_days: dict[str, int] = Field(
+        default_factory=lambda: {"high": 3, "medium": 30, "low": 90})
 
     def revisit_days(self, grade: str | None) -> int:
         return self.revisit_every_days.get(grade or "", self.revisit_default_days)

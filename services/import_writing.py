@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.card_fields import field_label
 from services.importing import Outcome, Problem, Row, checked_rows, company_key
+from services.interviewing import FollowUpPlanner
 from storage import audit, customers, import_journal
 from storage.card import CARD_COLUMNS
 from storage.crypto import blind_index
@@ -162,8 +163,9 @@ class Writer:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outcome: Outcome, *,
                  actor: str, channel: str, now: datetime, dry_run: bool,
-                 clock: Callable[[], datetime] | None = None) -> None:
-        self.sessions, self.outcome = sessions, outcome
+                 clock: Callable[[], datetime] | None = None,
+                 planner: FollowUpPlanner | None = None) -> None:
+        self.sessions, self.outcome, self.planner = sessions, outcome, planner
         self.clock = clock or (lambda: now)
         self.actor, self.channel, self.now, self.dry_run = actor, channel, now, dry_run
         self.new_ids: dict[int, int] = {}  # new target -> its customer id, once written
@@ -258,6 +260,9 @@ class Writer:
             for record, columns in card.filled_since_loaded():
                 entity = "customer" if isinstance(record, Customer) else "contact"
                 journal.append((entity, record.id, False, columns))
+                if self.planner is not None and isinstance(record, Customer) and (
+                        "grade" in columns or "owner_id" in columns):
+                    await self.planner.set_revisit(session, record, self.now)  # by the grade
         await import_journal.record_many(session, self.run_id, journal)
         await audit.append_many(session, at=self.now, actor=self.actor, channel=self.channel,
                                 entries=[
@@ -392,7 +397,8 @@ async def import_table(sessions: async_sessionmaker[AsyncSession],
                        table: Callable[[], Iterable[list[str]]], *, source: str, today: date,
                        owner: User | None, actor: str, channel: str, now: datetime,
                        dry_run: bool, sqlite: bool, progress: Progress | None = None,
-                       clock: Callable[[], datetime] | None = None) -> Outcome:
+                       clock: Callable[[], datetime] | None = None,
+                       planner: FollowUpPlanner | None = None) -> Outcome:
     """The whole import. `table()` gives the file's rows afresh (it is read twice, never
     held). An earlier import that was killed midway is undone first."""
     outcome = Outcome()
@@ -407,7 +413,7 @@ async def import_table(sessions: async_sessionmaker[AsyncSession],
     if outcome.problems:
         return outcome
     writer = Writer(sessions, outcome, actor=actor, channel=channel, now=now, dry_run=dry_run,
-                    clock=clock)
+                    clock=clock, planner=planner)
     await writer.write(checked_rows(table(), today, Outcome()), planned, source,
                        sqlite=sqlite, progress=progress)
     return outcome

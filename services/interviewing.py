@@ -43,6 +43,14 @@ class FollowUpPlanner(Protocol):
     def deliverable(self, moment: datetime, user: User | None) -> datetime:
         """The moment, moved out of the recipient's quiet hours."""
 
+    async def set_revisit(self, session: AsyncSession, customer: Customer,
+                          now: datetime) -> None:
+        """The next revisit, by the customer's grade, after its last contact."""
+
+    async def reprioritise(self, session: AsyncSession, customer: Customer,
+                           now: datetime) -> None:
+        """Pending follow-ups moved to the cadence of the customer's (new) priority."""
+
 
 class InterviewError(Exception):
     """A request that cannot be carried out; the message says why."""

@@ -71,6 +71,20 @@ async def apply(session: AsyncSession, interview: Interview, customer: Customer,
         customers.set_name(target, target.name)
 
 
+async def set_field(session: AsyncSession, customer: Customer, contact: Contact | None,
+                    field: str, value: Any, other_text: str | None, now: datetime) -> None:
+    """Set one card field outside an interview (an edit); `contact` for contact fields."""
+    record, column = CARD_COLUMNS[field]
+    target: Customer | Contact = customer if record == "customer" else contact  # type: ignore[assignment]
+    if value is None:
+        setattr(target, column, None)
+    else:
+        setattr(target, column, _stored(target, column, value, other_text))
+    target.updated_at = now
+    if column == "name" and isinstance(target, Customer):
+        customers.set_name(target, target.name)
+
+
 async def take_back(session: AsyncSession, interview: Interview, customer: Customer,
                     field: str, value: Any, other_text: str | None, now: datetime) -> bool:
     """An answer was skipped or dropped after all: empty the card field it filled, if the

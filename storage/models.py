@@ -370,3 +370,14 @@ class ImportChange(Base):
     created: Mapped[bool] = mapped_column(Boolean)
     columns: Mapped[list[str]] = mapped_column(default=list)
     _sentinel: Mapped[int | None] = orm_insert_sentinel()
+
+
+class Note(Base):
+    """A dated note on a customer's timeline (/note): free text, so encrypted."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime]

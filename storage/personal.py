@@ -21,6 +21,7 @@ from storage.models import (
     InboxUpdate,
     Interview,
     Invite,
+    Note,
     Reminder,
     TelegramAccount,
 )
@@ -61,6 +62,8 @@ async def export_personal(session: AsyncSession, customer: Customer) -> dict[str
         "customer": {"id": customer.id, **_row(customer, CUSTOMER_FIELDS)},
         "contacts": [_row(c, CONTACT_FIELDS) for c in await session.scalars(
             select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id))],
+        "notes": [{"at": n.created_at, "text": n.text} for n in await session.scalars(
+            select(Note).where(Note.customer_id == customer.id).order_by(Note.id))],
         "interviews": [{
             "id": i.id, "flow": i.flow_id, "status": i.status, "language": i.language,
             "answered_by": "customer" if i.respondent_user_id is None else "staff",
@@ -148,6 +151,7 @@ async def erase(session: AsyncSession, customer: Customer, *, actor: str, channe
         Interview.id.in_(interview_ids)))
     counts["contacts"] = await _delete(session, delete(Contact).where(
         Contact.customer_id == customer.id))
+    counts["notes"] = await _delete(session, delete(Note).where(Note.customer_id == customer.id))
     if people:  # what those people sent the bot, and their accounts
         counts["inbox"] = await _delete(session, delete(InboxUpdate).where(
             InboxUpdate.chat_id.in_(people)))

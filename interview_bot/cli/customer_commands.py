@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import system_clock
 from conversation.staff_commands import card_lines
+from flows.card_fields import field_label
 from flows.i18n import normalise_language
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import (
@@ -25,7 +26,7 @@ from interview_bot.cli.command_setup import (
     load_settings,
 )
 from interview_bot.settings import Settings
-from services import import_writing, importing
+from services import card_editing, import_writing, importing
 from storage import (
     accounts,
     audit,
@@ -60,6 +61,60 @@ async def _show(settings: Settings, name_or_id: str, lang: str) -> list[str]:
         await audit.append(session, at=system_clock(), actor="cli", action="card.read",
                            entity="customer", entity_id=found.id, channel="cli")
         return await card_lines(session, app_.flows, found, lang)
+
+
+@customers_app.command("edit")
+def customers_edit(
+    customer: Annotated[str, typer.Argument(help="The customer: name, part of it, pinyin, #id")],
+    field: Annotated[str, typer.Argument(help="A card field: phone, grade, budget, 电话, 等级…")],
+    value: Annotated[str, typer.Argument(help="The new value, as an interview would take it")],
+    lang: Annotated[str, typer.Option(help="zh or en (messages and choice labels)")] = "zh",
+) -> None:
+    """Correct one card field; a grade or priority change re-plans the revisit and
+    follow-ups (as /edit in the bot)."""
+    settings = load_settings()
+    for line in asyncio.run(_edit(settings, customer, field, value, normalise_language(lang))):
+        typer.echo(line)
+
+
+async def _edit(settings: Settings, name_or_id: str, field: str, value: str,
+                lang: str) -> list[str]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await customer_id_of(session, name_or_id))
+        assert found is not None
+        now = system_clock()
+        try:
+            edited = await card_editing.edit(
+                session, app_.flows, found, field, value, lang=lang,
+                today=now.astimezone(ZoneInfo(settings.interview.timezone)).date(), now=now,
+                actor="cli", channel="cli", planner=app_.planner)
+        except card_editing.EditError as exc:
+            raise fail(str(exc)) from None
+        lines = [f"{found.name}: {field_label(edited.field, lang)} = {edited.shown}"]
+        if edited.replanned:
+            lines.append(f"next revisit: {found.revisit_due_on}")
+        return lines
+
+
+@customers_app.command("note")
+def customers_note(
+    customer: Annotated[str, typer.Argument(help="The customer: name, part of it, pinyin, #id")],
+    text: Annotated[str, typer.Argument(help="The note")],
+) -> None:
+    """A dated note on the customer's timeline (as /note in the bot): encrypted, audited."""
+    asyncio.run(_note(load_settings(), customer, text))
+    typer.echo("note saved")
+
+
+async def _note(settings: Settings, name_or_id: str, text: str) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customers.get(session, await customer_id_of(session, name_or_id))
+        assert found is not None
+        try:
+            await card_editing.add_note(session, found, text, author_id=None, actor="cli",
+                                        channel="cli", now=system_clock())
+        except card_editing.EditError as exc:
+            raise fail(str(exc)) from None
 
 
 @customers_app.command("list")
@@ -258,7 +313,7 @@ async def _import(settings: Settings, file: Path, owner_id: int | None,
                 app_.sessions, lambda: importing.stream_table(file), source=file.name,
                 today=today, owner=owner, actor="cli", channel="cli", now=now,
                 dry_run=dry_run, sqlite=is_sqlite(app_.engine),
-                progress=bar.show if bar else None, clock=system_clock)
+                progress=bar.show if bar else None, clock=system_clock, planner=app_.planner)
         except importing.ImportFileError as exc:
             raise fail(f"{file}: {exc}") from None
         except OSError as exc:

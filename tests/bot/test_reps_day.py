@@ -3,11 +3,15 @@ frameworks, over HTTP to the local Bot API server."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import select, text
 
 from interview_bot.app import open_app
 from storage import accounts, customers
-from storage.models import utcnow
+from storage.models import AuditEntry, Customer, Reminder, utcnow
 from tests.bot.harness import REP, BotUnderTest
 
 OTHER_REP = 7003
@@ -59,3 +63,53 @@ async def test_a_miss_names_the_closest_and_someone_elses_customer_is_refused(
     assert several.startswith("Several customers match")
     assert {label for label, _ in bot.api.last_buttons(REP)} == {
         "华东精密机械有限公司 (#1)", "上海示例阀门有限公司 (#2)"}
+
+
+async def test_a_note_goes_on_the_card_encrypted_and_audited(bot: BotUnderTest) -> None:
+    await _book(bot)
+    saved = await bot.say(REP, "/note hdjm 钱经理说下周三给预算 138 0013 8000")
+    assert saved == "Note saved on 华东精密机械有限公司."
+    card = await bot.say(REP, "/card 华东精密")
+    assert "📝 " in card and "钱经理说下周三给预算" in card
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        raw = (await s.execute(text("SELECT text FROM notes"))).scalar_one()
+        actions = (await s.scalars(select(AuditEntry.action))).all()
+    assert raw.startswith("enc:") and "note.add" in actions
+    usage = await bot.say(REP, "/note 华东精密")
+    assert usage.startswith("Write it as: /note customer your note")
+
+
+async def test_edit_corrects_one_field_and_a_grade_change_replans_the_revisit(
+        bot: BotUnderTest) -> None:
+    await _book(bot)
+    phone = await bot.say(REP, "/edit 华东精密 phone 139 1234 5678")
+    assert phone == "华东精密机械有限公司: Phone is now +8613912345678"
+    bad = await bot.say(REP, "/edit 华东精密 phone 12ab")
+    assert bad.startswith("⚠️ Phone: ") and "Write it as: /edit" in bad
+    unknown = await bot.say(REP, "/edit 华东精密 colour red")
+    assert unknown.startswith("⚠️ “colour” is not a field of the card")
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        before = (await s.scalars(select(Customer.revisit_due_on).where(
+            Customer.name == "华东精密机械有限公司"))).one()
+    graded = await bot.say(REP, "/edit 华东精密 grade A")
+    assert graded.startswith("华东精密机械有限公司: Grade is now A")
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        customer = (await s.scalars(select(Customer).where(
+            Customer.name == "华东精密机械有限公司"))).one()
+        revisits = (await s.scalars(select(Reminder.due_at).where(
+            Reminder.customer_id == customer.id, Reminder.kind == "revisit",
+            Reminder.status == "pending"))).all()
+        fields = (await s.scalars(select(AuditEntry.fields).where(
+            AuditEntry.action == "card.edit"))).all()
+    assert customer.grade == "A" and customer.revisit_due_on != before
+    local = customer.created_at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert customer.revisit_due_on == local + timedelta(days=30)  # grade A: 30, not 90
+    assert len(revisits) == 1  # the 90-day one gave way
+    assert f"Next revisit moved to {customer.revisit_due_on}." in graded
+    assert fields == [["contact.phone"], ["customer.grade"]]  # names, never values
+    priority = await bot.say(REP, "/edit 华东精密 优先级 高")
+    assert priority.startswith("华东精密机械有限公司: Priority is now")
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        follow_ups = (await s.scalars(select(Reminder.due_at).where(
+            Reminder.kind == "follow_up", Reminder.status == "pending"))).all()
+    assert len(follow_ups) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -206,3 +206,25 @@ async def test_an_import_killed_midway_is_undone_by_the_next_one(
             assert names == {"上海示例科技", "北京新客户有限公司", "广州某公司"}
             assert await s.scalar(select(func.count()).select_from(AuditEntry).where(
                 AuditEntry.action == "customer.import")) == 2 + 3
+
+
+async def test_a_grade_filled_by_an_import_replans_the_revisit(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 14: grade A came in through an import and the customer stayed on the
+    90-day revisit it had without a grade."""
+    async with harness(db_url, shipped_flows, clock) as h:
+        async with h.sessions.begin() as s:
+            rep = await accounts.add_user(s, telegram_id=1, name="Wang", role="rep",
+                                          now=clock())
+            known = await customers.create(s, "上海示例科技有限公司", clock(), owner_id=rep.id)
+            await h.planner.set_revisit(s, known, clock())
+            before = known.revisit_due_on
+        graded = [["上海示例科技", "", "", "", "", "", "", "", "", "", "", "A", ""]]
+        await import_writing.import_table(
+            h.sessions, lambda: table(graded), source="g.csv", today=TODAY, owner=None,
+            actor="cli", channel="cli", now=clock(), dry_run=False, sqlite=False,
+            clock=h.clock, planner=h.planner)
+        async with h.sessions() as s:
+            after = await s.get(Customer, known.id)
+            assert after is not None and after.grade == "A"
+            assert before is not None and after.revisit_due_on == before - timedelta(days=60)
