@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
 from chat.actions import Edit, Send, clip
@@ -13,10 +15,25 @@ from flows.model import Flow, QuestionType
 from flows.outcome import summarise
 from flows.state import InterviewState
 from flows.steps import Completed, Prompt
-from services.interviewing import Turn
+from services.interviewing import Scheduled, Turn
 from storage import consents
 from storage import interviews as interview_rows
 from storage.models import Customer, Interview, Invite, TelegramAccount, User
+
+
+def scheduled_lines(scheduled: Scheduled, lang: str) -> list[str]:
+    """What finishing an interview scheduled, in the owner's time zone; or why nothing."""
+    if scheduled.no_owner:
+        return [say("no_owner", lang)]
+    zone = ZoneInfo(scheduled.zone)
+    lines = [say("scheduled_follow_up", lang, owner=scheduled.owner,
+                 when=due.astimezone(zone).strftime("%Y-%m-%d %H:%M"))
+             for due in scheduled.follow_ups]
+    if not lines:
+        lines.append(say("scheduled_nothing", lang))
+    if scheduled.revisit_on is not None:
+        lines.append(say("scheduled_revisit", lang, day=scheduled.revisit_on.isoformat()))
+    return lines
 
 
 def show_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
@@ -46,8 +63,10 @@ async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
     assert interview is not None
     flow = ctx.flows[turn.flow_id]
     thanks = say("thanks_rep" if ctx.user is not None else "thanks_customer", ctx.lang)
-    ctx.actions.append(Send(ctx.chat_id, "\n\n".join(
-        p for p in (lead, thanks, summary_text(turn.step, ctx.lang)) if p)))
+    planned = "\n".join(scheduled_lines(turn.scheduled, ctx.lang)) \
+        if ctx.user is not None and turn.scheduled is not None else None
+    ctx.actions.append(Send(ctx.chat_id, clip("\n\n".join(
+        p for p in (lead, thanks, planned, summary_text(turn.step, ctx.lang)) if p))))
     await _tell_inviter(ctx, interview, flow)
 
 

@@ -69,6 +69,15 @@ TEXTS: dict[str, dict[str, str]] = {
                         "en": "Thank you! The questionnaire is complete; we will use it to "
                               "prepare the meeting."},
     "thanks_rep": {"zh": "复盘已保存。", "en": "Debrief saved."},
+    "scheduled_follow_up": {"zh": "已安排跟进：{when}（提醒 {owner}）",
+                            "en": "Follow-up scheduled: {when} (reminding {owner})"},
+    "scheduled_revisit": {"zh": "下次回访：{day}", "en": "Next revisit: {day}"},
+    "scheduled_nothing": {"zh": "没有安排新的跟进。", "en": "No follow-up was asked for."},
+    "no_owner": {"zh": "没有安排跟进：这个客户还没有负责人。请销售用 /debrief 认领，或主管用 "
+                       "/reassign（命令行：customers reassign）指定负责人，再做一次复盘。",
+                 "en": "No follow-up could be scheduled: nobody owns this customer yet. A rep "
+                       "claims it with /debrief, or a manager assigns it (/reassign, or "
+                       "customers reassign on the command line); then debrief again."},
     "rep_notified": {"zh": "{customer} 已完成“{flow}”：\n\n{summary}",
                      "en": "{customer} completed “{flow}”:\n\n{summary}"},
     "needs_customer": {"zh": "请在命令后写上客户名，例如：{command} 上海示例公司",

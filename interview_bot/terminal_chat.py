@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conversation.interview_replies import scheduled_lines
 from flows import engine
 from flows.i18n import SUPPORTED_LANGUAGES, from_catalog
 from flows.model import QuestionType, Stage
@@ -45,6 +46,9 @@ TEXTS = {
     "languages": {"zh": "可选语言：zh（中文）、en（English）。例如：/lang en",
                   "en": "Languages: zh (中文), en (English). For example: /lang zh"},
     "language_set": {"zh": "好的，之后用中文。", "en": "Done: English from now on."},
+    "rep_hint": {"zh": "在终端里复盘时，加上 --rep 您的 Telegram id，跟进就会提醒您。",
+                 "en": "In the terminal, add --rep with your Telegram id and the follow-ups "
+                 "will remind you."},
     "unknown_command": {"zh": "不认识这个命令。", "en": "Unknown command."},
 }
 
@@ -89,7 +93,8 @@ def _heading(step: Prompt, lang: str) -> str:
 
 def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: InterviewService,
          interview: Turn, lang: str, read_line: Callable[[], str] | None = None,
-         out: TextIO | None = None) -> str:
+         out: TextIO | None = None, respondent: Respondent = TERMINAL,
+         staff: bool = False) -> str:
     """Run the interview until it completes, is cancelled or input ends. Returns the status.
 
     Lines are read on this thread (so Ctrl-C stops at once, never waiting for Enter) and
@@ -125,7 +130,7 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
         if command and command[0].startswith("/"):
             name, arg = command[0].lower(), (command[1] if len(command) > 1 else "")
             if name == "/cancel":
-                run(step(service.cancel, iid, TERMINAL))
+                run(step(service.cancel, iid, respondent))
                 write(say("cancelled", lang) + "\n")
                 return "cancelled"
             if name == "/lang":
@@ -150,5 +155,9 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
             turn = run(step(service.answer, iid, text, lang, at=at))
         write(render(turn.step, lang, turn.notice) + "\n")
     write(say("done", lang) + "\n")
+    if staff and turn.scheduled is not None:  # what the debrief scheduled, or why nothing
+        write("\n".join(scheduled_lines(turn.scheduled, lang)) + "\n")
+        if turn.scheduled.no_owner:
+            write(say("rep_hint", lang) + "\n")
     return "completed"
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.steps import Outcome
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
+from services.interviewing import Scheduled
 from storage import personal, reminders
 from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 
@@ -42,12 +43,14 @@ class Planner:
     # ------------------------------------------------------------- after an interview
     async def after_interview(self, session: AsyncSession, interview: Interview,
                               customer: Customer, outcome: Outcome | None,
-                              now: datetime) -> None:
+                              now: datetime) -> Scheduled:
         """Follow-ups the flow's rules asked for, and the next revisit; called inside the
-        transaction that stores the interview's last answer."""
+        transaction that stores the interview's last answer. Says what it scheduled."""
         owner = await self._owner(session, customer, interview)
         zone = self.zone(owner)
-        plans = outcome.follow_ups if outcome is not None and owner is not None else ()
+        asked = outcome.follow_ups if outcome is not None else ()
+        plans = asked if owner is not None else ()
+        dues: list[datetime] = []
         for index, plan in enumerate(plans):
             if plan.after is not None:
                 due = add_duration(now, plan.after, zone)
@@ -55,13 +58,16 @@ class Planner:
                 due = at_local(date.fromisoformat(plan.on), MORNING, zone)
             else:
                 continue
+            dues.append(self.deliverable(due, owner))
             await reminders.schedule(
                 session, kind="follow_up", dedupe_key=f"follow_up:{interview.id}:{index}",
-                due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
+                due_at=dues[-1], now=now, customer_id=customer.id,
                 recipient_id=owner.id if owner is not None else None,
                 payload={"note": plan.note, "interview_id": interview.id,
                          "flow_id": interview.flow_id})
         await self.set_revisit(session, customer, now)
+        return Scheduled(tuple(dues), customer.revisit_due_on if owner is not None else None,
+                         owner.name if owner is not None else None, len(asked), zone.key)
 
     async def set_revisit(self, session: AsyncSession, customer: Customer, now: datetime,
                           owners: dict[int, User] | None = None) -> None:

@@ -32,12 +32,28 @@ from storage.models import Customer, Interview, User
 EngineOp = Callable[[Flow, InterviewState, date], Transition]
 
 
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """What finishing an interview scheduled, to tell the person who finished it."""
+
+    follow_ups: tuple[datetime, ...] = ()  # when each follow-up falls due
+    revisit_on: date | None = None
+    owner: str | None = None  # whom they go to
+    asked: int = 0  # follow-ups the flow's rules asked for
+    zone: str = "Asia/Shanghai"  # the owner's time zone, to show the times in
+
+    @property
+    def no_owner(self) -> bool:
+        """Follow-ups were asked for, and nobody owns the customer to receive them."""
+        return self.asked > 0 and self.owner is None
+
+
 class FollowUpPlanner(Protocol):
     """What the service needs of the reminder planner (the scheduler implements it)."""
 
     async def after_interview(self, session: AsyncSession, interview: Interview,
                               customer: Customer, outcome: Outcome | None,
-                              now: datetime) -> None:
+                              now: datetime) -> Scheduled:
         """Plan follow-ups and the next revisit, inside the caller's transaction."""
 
     def deliverable(self, moment: datetime, user: User | None) -> datetime:
@@ -71,6 +87,7 @@ class Turn:
     status: str = "active"
     resumed: bool = False
     notice: str | None = None
+    scheduled: Scheduled | None = None  # on completion: what was planned
 
 
 class InterviewService:
@@ -196,9 +213,11 @@ class InterviewService:
         interview.language, interview.updated_at = language, now
         if update_id is not None:
             interview.last_update_id = max(update_id, interview.last_update_id or update_id)
+        scheduled = None
         if transition.completed:
-            await self._complete(session, interview, transition, now)
-        return Turn(interview.id, flow.id, transition.step, interview.status, resumed, notice)
+            scheduled = await self._complete(session, interview, transition, now)
+        return Turn(interview.id, flow.id, transition.step, interview.status, resumed, notice,
+                    scheduled)
 
     async def _save_answer(self, session: AsyncSession, interview: Interview, flow: Flow,
                            transition: Transition, now: datetime, replaces: bool) -> None:
@@ -250,7 +269,7 @@ class InterviewService:
         return customer
 
     async def _complete(self, session: AsyncSession, interview: Interview,
-                        transition: Transition, now: datetime) -> None:
+                        transition: Transition, now: datetime) -> Scheduled | None:
         step = transition.step
         outcome = getattr(step, "outcome", None)
         customer = await self._customer(session, interview)
@@ -262,11 +281,14 @@ class InterviewService:
                 if field in RULE_SETTABLE:
                     await card.apply(session, interview, customer, field, value, None, now)
         customer.last_contact_at = customer.updated_at = now
+        scheduled = None
         if self.planner is not None:  # follow-ups and the next revisit, in this transaction
-            await self.planner.after_interview(session, interview, customer, outcome, now)
+            scheduled = await self.planner.after_interview(session, interview, customer,
+                                                           outcome, now)
         await audit.append(session, at=now, actor=interview.respondent_key,
                            action="interview.complete", entity="interview",
                            entity_id=interview.id, channel="engine")
+        return scheduled
 
     async def create_customer(self, session: AsyncSession, name: str, actor: Respondent,
                               owner_id: int | None = None) -> Customer:

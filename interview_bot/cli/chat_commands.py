@@ -21,8 +21,9 @@ from interview_bot.cli.command_setup import (
 )
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat, say
-from services.interviewing import InterviewError, Turn
+from services.interviewing import InterviewError, Respondent, Turn
 from storage import (
+    accounts,
     customers,
 )
 
@@ -34,17 +35,19 @@ def chat_command(
     customer: Annotated[str | None, typer.Option(help="Customer (company) name")] = None,
     customer_id: Annotated[int | None, typer.Option(help="Customer id, when names clash")] = None,
     db: Annotated[str | None, typer.Option(help="Database URL (default: settings)")] = None,
+    rep: Annotated[int | None, typer.Option(help="Telegram id of the staff member answering "
+                                                 "(a debrief): follow-ups go to them")] = None,
 ) -> None:
     """Run an interview in the terminal (resumes an unfinished one for the same customer)."""
     settings = load_settings()
     if lang is not None and lang.strip().lower() not in SUPPORTED_LANGUAGES:
         raise fail(f"--lang {lang!r} is not a language of this bot: use zh or en")
     language = normalise_language(lang or settings.interview.language)
-    _chat(settings, flow, language, customer, customer_id, db)
+    _chat(settings, flow, language, customer, customer_id, db, rep)
 
 
 def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
-          customer_id: int | None, db: str | None) -> None:
+          customer_id: int | None, db: str | None, rep: int | None = None) -> None:
     """The terminal interview. Input is read on the main thread and each line runs as one
     transaction on a loop kept for the whole interview, so Ctrl-C stops at once: what was
     answered is saved, the process exits 130 without a traceback."""
@@ -53,8 +56,10 @@ def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
         stack = AsyncExitStack()
         try:
             app_ = runner.run(stack.enter_async_context(open_app(settings, database_url=db)))
-            turn = runner.run(_begin(app_, flow_id, lang, name, customer_id))
-            status = chat(runner.run, app_.sessions, app_.interviews, turn, lang)
+            turn, respondent = runner.run(_begin(app_, flow_id, lang, name, customer_id, rep))
+            staff = respondent.user_id is not None or app_.flows[flow_id].audience == "rep"
+            status = chat(runner.run, app_.sessions, app_.interviews, turn, lang,
+                          respondent=respondent, staff=staff)
         except KeyboardInterrupt:
             typer.echo("\n" + say("interrupted", lang))  # where chat() says it too
             status = "interrupted"
@@ -69,24 +74,36 @@ def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
 
 
 async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
-                 customer_id: int | None) -> Turn:
+                 customer_id: int | None, rep: int | None) -> tuple[Turn, Respondent]:
     service = app_.interviews
     async with app_.sessions.begin() as session:
+        respondent = TERMINAL
+        if rep is not None:
+            user = await accounts.user_by_telegram(session, rep)
+            if user is None:
+                raise fail(f"--rep {rep}: no active staff member has that Telegram id "
+                           "(`users list` shows them)")
+            respondent = Respondent("terminal", "terminal", user.id)
         if name is not None:
             matches = await customers.find_by_name(session, name)
             if len(matches) > 1:
                 ids = ", ".join(str(c.id) for c in matches)
                 raise fail(f"several customers are called {name!r} (ids {ids}); "
                            "choose one with --customer-id")
-            found = matches[0] if matches else await service.create_customer(
+            named = matches[0] if matches else await service.create_customer(
                 session, name, TERMINAL)
-            customer_id = found.id
+            customer_id = named.id
         assert customer_id is not None
-        if await customers.get(session, customer_id) is None:
+        found = await customers.get(session, customer_id)
+        if found is None:
             raise fail(f"there is no customer #{customer_id}: check the id, or give "
                        "--customer NAME to find or start one by name")
-        return await service.begin(session, customer_id=customer_id, flow_id=flow_id,
-                                   respondent=TERMINAL, language=lang)
+        if found.owner_id is None and respondent.user_id is not None \
+                and app_.flows[flow_id].audience == "rep":
+            found.owner_id = respondent.user_id  # a rep who debriefs an unowned customer owns it
+        turn = await service.begin(session, customer_id=customer_id, flow_id=flow_id,
+                                   respondent=respondent, language=lang)
+        return turn, respondent
 
 
 def _ask_customer_name() -> str:

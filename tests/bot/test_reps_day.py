@@ -113,3 +113,17 @@ async def test_edit_corrects_one_field_and_a_grade_change_replans_the_revisit(
         follow_ups = (await s.scalars(select(Reminder.due_at).where(
             Reminder.kind == "follow_up", Reminder.status == "pending"))).all()
     assert len(follow_ups) == 1
+
+
+async def test_the_end_of_a_debrief_says_what_was_scheduled(bot: BotUnderTest) -> None:
+    await _book(bot)
+    await bot.say(REP, "/debrief 上海示例阀门")
+    for answer in ["1", "Zhang San", "1", "1", "/skip", "/skip", "1"]:
+        await bot.say(REP, answer)
+    await bot.tap(REP, "Yes")  # the timeline, confirmed
+    for answer in ["/skip", "1", "1", "/skip", "in 7 days"]:
+        await bot.say(REP, answer)
+    saved = await bot.tap(REP, "Yes")
+    assert saved.startswith("Debrief saved.\n\nFollow-up scheduled: "), saved
+    assert saved.count("(reminding Wang Fang)") == 2
+    assert "Next revisit: " in saved

@@ -387,3 +387,30 @@ def test_one_company_identity_rule_for_import_and_chat(tmp_path: Path) -> None:
     assert len(listed) == 1 and "上海示例阀门有限公司" in listed[0]
     found = run("customers", "show", "slfm", "--lang", "en")  # pinyin initials
     assert found.stdout.startswith("🗂 上海示例阀门有限公司 (#1)"), found.stderr
+
+
+DEBRIEF = ["1", "Zhang San", "1", "1", "/skip", "/skip", "1", "yes", "/skip", "1", "1", "/skip",
+           "in 7 days", "yes"]
+
+
+def test_a_terminal_debrief_says_what_it_scheduled_or_why_not(tmp_path: Path) -> None:
+    """Issue 14: two high-priority terminal debriefs of an owner-less customer scheduled
+    nothing and said nothing; `--rep` attributes the debrief, and its end lists the dates."""
+    db = f"sqlite:///{tmp_path / 'd.db'}"
+    run = cli_on(db, tmp_path)
+    alone = cli("chat", "--flow", "post_call", "--lang", "en", "--customer", "Solo Ltd",
+                "--db", db, stdin="\n".join(DEBRIEF) + "\n", cwd=tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    assert "No follow-up could be scheduled: nobody owns this customer yet." in alone.stdout
+    assert "add --rep with your Telegram id" in alone.stdout
+    assert run("users", "add", "--telegram-id", "55", "--name", "Wang",
+               "--role", "rep").returncode == 0
+    owned = cli("chat", "--flow", "post_call", "--lang", "en", "--customer", "Solo Ltd",
+                "--rep", "55", "--db", db, stdin="\n".join(DEBRIEF) + "\n", cwd=tmp_path)
+    assert owned.returncode == 0, owned.stderr
+    scheduled = [line for line in owned.stdout.splitlines()
+                 if line.startswith("Follow-up scheduled: ")]
+    assert len(scheduled) == 2 and all("(reminding Wang)" in line for line in scheduled)
+    assert re.search(r"^Next revisit: \d{4}-\d\d-\d\d$", owned.stdout, re.M)
+    pending = run("reminders", "list").stdout
+    assert pending.count("follow_up") == 2
