@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from chat.actions import Send
 from conversation import (
+    agenda,
     card_commands,
     customer_entry,
     interview_commands,
@@ -57,6 +58,14 @@ async def _forget(ctx: Ctx, _args: str) -> None:
     await customer_entry.forget(ctx)
 
 
+async def _today(ctx: Ctx, _args: str) -> None:
+    await agenda.agenda(ctx, days=1)
+
+
+async def _week(ctx: Ctx, _args: str) -> None:
+    await agenda.agenda(ctx, days=7)
+
+
 async def _customers(ctx: Ctx, _args: str) -> None:
     await staff_commands.list_customers(ctx)
 
@@ -85,6 +94,8 @@ COMMANDS: tuple[Command, ...] = (
             _on_customer("card")),
     # exports copy customer data out of the system: managers only (seed 001: no copying
     # without approval)
+    Command("today", STAFF, {"zh": "今天要做的（销售）", "en": "Due today (staff)"}, _today),
+    Command("week", STAFF, {"zh": "本周要做的（销售）", "en": "Due this week (staff)"}, _week),
     Command("note", STAFF, {"zh": "记一条客户备注（销售）", "en": "Note on a customer (staff)"},
             _on_customer_with("note")),
     Command("edit", STAFF, {"zh": "修改信息卡字段（销售）", "en": "Correct a card field (staff)"},

@@ -7,10 +7,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from interview_bot.app import open_app
-from storage import accounts, customers
+from storage import accounts, customers, reminders
 from storage.models import AuditEntry, Customer, Reminder, utcnow
 from tests.bot.harness import REP, BotUnderTest
 
@@ -127,3 +127,45 @@ async def test_the_end_of_a_debrief_says_what_was_scheduled(bot: BotUnderTest) -
     assert saved.startswith("Debrief saved.\n\nFollow-up scheduled: "), saved
     assert saved.count("(reminding Wang Fang)") == 2
     assert "Next revisit: " in saved
+
+
+async def test_today_lists_what_is_due_overdue_first_with_buttons(bot: BotUnderTest) -> None:
+    await _book(bot)
+    now = utcnow()
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        wang = await accounts.user_by_telegram(s, REP)
+        manager = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
+                                          now=now)
+        assert wang is not None
+        wang.manager_id = manager.id
+        huadong, famen = (await s.scalars(select(Customer).order_by(Customer.id))).all()[:2]
+        famen.last_contact_at = now - timedelta(days=90)  # no grade: due for a revisit today
+        await app.planner.set_revisit(s, famen, now)
+        for kind, customer, due in (("follow_up", huadong, now - timedelta(days=2)),
+                                    ("birthday", huadong, now + timedelta(days=4))):
+            await reminders.schedule(s, kind=kind, dedupe_key=f"t:{kind}", due_at=due, now=now,
+                                     customer_id=customer.id, recipient_id=wang.id,
+                                     payload={})
+        await s.execute(update(Reminder).where(Reminder.dedupe_key == "t:follow_up")
+                        .values(status="sent"))
+    await bot.say(REP, "/debrief 华东精密")  # started, then left unfinished
+    sent = len(bot.api.texts(REP))
+    today = await bot.say(REP, "/today")
+    # the list, then each item on its own with its buttons
+    await bot.api.wait_for(lambda: len(bot.api.texts(REP)) == sent + 4)
+    lines = today.splitlines()
+    assert lines[0] == "📋 Due today (3, overdue first):"
+    assert lines[1].startswith("⏰ Follow up: 华东精密机械有限公司") and "overdue" in lines[1]
+    assert lines[2].startswith("📅 Revisit: 上海示例阀门有限公司")
+    assert lines[3].startswith("📝 Unfinished debrief: 华东精密机械有限公司")
+    assert "Birthday" not in today
+    sent = len(bot.api.texts(REP))
+    week = await bot.say(REP, "/week")
+    assert "🎂 Birthday: 华东精密机械有限公司" in week
+    await bot.api.wait_for(lambda: len(bot.api.texts(REP)) == sent + 5)
+    team = await bot.say(8001, "/today")
+    assert "👤 Wang Fang" in team and "Follow up: 华东精密机械有限公司" in team
+    continue_ = [c for _label, c in bot.api.last_buttons(REP)]
+    assert continue_ and continue_[0].startswith("cont:")
+    resumed = await bot.tap(REP, "Continue")
+    assert "What kind of contact was this?" in resumed
