@@ -34,6 +34,15 @@ TEXTS: dict[str, dict[str, str]] = {
                    "en": "⚠️ {customer} is {days} days overdue for a revisit ({manager}'s team)."},
     "redirected": {"zh": "↪️ {name} 无法接收消息（已屏蔽机器人），转给您：\n{text}",
                    "en": "↪️ {name} cannot be reached (blocked the bot); passing this to you:\n{text}"},
+    "overdue": {"zh": "📅 {customer} 的回访已逾期 {days} 天（应于 {due_on}）。",
+                "en": "📅 {customer} is {days} days overdue for a revisit (due {due_on})."},
+    "overdue_team": {"zh": "⚠️ {owner} 的客户 {customer} 回访已逾期 {days} 天（应于 {due_on}）。",
+                     "en": "⚠️ {owner}'s customer {customer} is {days} days overdue for a "
+                           "revisit (due {due_on})."},
+    "nudge": {"zh": "✏️ 您在 {customer} 的问卷还没有完成，随时可以接着回答。",
+              "en": "✏️ Your interview about {customer} is not finished; pick up where you "
+                    "left off any time."},
+    "continue": {"zh": "继续", "en": "Continue"},
     "start_debrief": {"zh": "开始复盘", "en": "Debrief now"},
     "start_revisit": {"zh": "开始回访", "en": "Revisit now"},
     "snooze_day": {"zh": "推迟 1 天", "en": "Snooze 1 day"},
@@ -46,13 +55,19 @@ def say(key: str, lang: str, **params: Any) -> str:
     return from_catalog(TEXTS, key, lang, **params)
 
 
-def buttons(reminder_id: int, kind: str, lang: str) -> Keyboard:
-    """Customer-facing reminders carry no buttons; staff ones can start, snooze or close."""
+def buttons(reminder_id: int, kind: str, lang: str,
+            payload: dict[str, Any] | None = None) -> Keyboard:
+    """Customer-facing reminders carry no buttons; staff ones can start, snooze or close;
+    a nudge continues its interview."""
+    if kind == "nudge":
+        interview = (payload or {}).get("interview_id")
+        return ((Button(say("continue", lang), f"cont:{interview}"),),) if interview else ()
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned"):
         return ()
-    start = "start_revisit" if kind == "revisit" else "start_debrief"
+    start = "start_revisit" if kind in ("revisit", "overdue", "overdue_team") \
+        else "start_debrief"
     rows: list[tuple[Button, ...]] = []
-    if kind in ("follow_up", "revisit", "escalation", "birthday"):
+    if kind in ("follow_up", "revisit", "escalation", "birthday", "overdue"):
         rows.append((Button(say(start, lang), f"rem:{reminder_id}.go"),))
     rows.append((Button(say("snooze_day", lang), f"rem:{reminder_id}.1d"),
                  Button(say("snooze_week", lang), f"rem:{reminder_id}.7d")))

@@ -30,7 +30,7 @@ from scheduler.timing import next_birthday
 from services.chart import figures
 from services.reports import build_report, summary_text
 from storage import accounts, reminders, reporting
-from storage.models import Contact, Customer, Reminder, TelegramAccount, User
+from storage.models import Contact, Customer, Interview, Reminder, TelegramAccount, User
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -133,6 +133,11 @@ class Dispatcher:
             reminder.last_error = f"expired: {late} days past due at {now.isoformat()}"
             stats.expired += 1
             return None
+        if reminder.kind == "nudge":
+            interview = await session.get(Interview, reminder.payload.get("interview_id"))
+            if interview is None or interview.status != "active":
+                reminder.status, reminder.lease_until = "cancelled", None  # finished meanwhile
+                return None
         user = known.users.get(reminder.recipient_id) if reminder.recipient_id else None
         chat = user.telegram_id if user is not None else reminder.recipient_chat
         if chat is None:
@@ -157,7 +162,8 @@ class Dispatcher:
             chart, text = await self._weekly_report(session, reminder, user, lang, now)
             before = (SendFile(chat, f"report-{now.date().isoformat()}.png",
                                text.split("\n", 1)[0][:MAX_CAPTION], chart=chart, lang=lang),)
-        return Job(reminder.id, chat, text, buttons(reminder.id, reminder.kind, lang),
+        return Job(reminder.id, chat, text,
+                   buttons(reminder.id, reminder.kind, lang, reminder.payload),
                    reminder.recipient_id, reminder.attempts, before)
 
     async def _weekly_report(self, session: AsyncSession, reminder: Reminder, manager: User,
@@ -193,6 +199,11 @@ class Dispatcher:
         if kind == "escalation":
             return say(kind, lang, customer=name, days=payload.get("days"),
                        manager=payload.get("manager", ""))
+        if kind in ("overdue", "overdue_team"):
+            return say(kind, lang, customer=name, days=payload.get("days"),
+                       due_on=payload.get("due_on", ""), owner=payload.get("owner", ""))
+        if kind == "nudge":
+            return say(kind, lang, customer=name)
         if kind == "reassigned":
             names = ("、" if lang == "zh" else ", ").join(payload.get("customers", []))
             more = int(payload.get("count", 0)) - len(payload.get("customers", []))

@@ -129,6 +129,8 @@ class Planner:
         managers' digests and escalations. Safe to run as often as you like."""
         today = now.astimezone(ZoneInfo(self.default_zone)).date()
         await self._revisits(session, now, today)
+        await self._overdue_pings(session, now, today)
+        await self._nudges(session, now)
         await self._birthdays(session, now, today)
         await self._invites(session, now)
         await self._digests(session, now)
@@ -150,6 +152,70 @@ class Planner:
         for customer in due:
             assert customer.owner_id is not None
             await self._revisit_reminder(session, customer, owners.get(customer.owner_id), now)
+
+    async def _overdue_pings(self, session: AsyncSession, now: datetime, today: date) -> None:
+        """An overdue revisit pings its owner every overdue_repeat_days (the k-th ping once,
+        whenever the planner first sees it due), and from overdue_to_manager_days on the
+        owner's manager too; each at a deliverable time (never in quiet hours)."""
+        every, to_manager = self.policy.overdue_repeat_days, self.policy.overdue_to_manager_days
+        late = list(await session.scalars(select(Customer).where(
+            Customer.revisit_due_on < today, Customer.owner_id.is_not(None),
+            Customer.closed_at.is_(None))))
+        owners = await self._users(session, {c.owner_id for c in late})
+        managers = await self._users(session, {o.manager_id for o in owners.values()})
+        for customer in late:
+            assert customer.owner_id is not None and customer.revisit_due_on is not None
+            owner = owners.get(customer.owner_id)
+            due_on = customer.revisit_due_on
+            days = (today - due_on).days
+            payload = {"days": days, "due_on": due_on.isoformat(),
+                       "owner": owner.name if owner else ""}
+            if days >= every:
+                await reminders.schedule(
+                    session, kind="overdue", dedupe_key=f"overdue:{customer.id}:{due_on}:"
+                    f"{days // every}", due_at=self.deliverable(now, owner), now=now,
+                    customer_id=customer.id, recipient_id=customer.owner_id, payload=payload)
+            manager = managers.get(owner.manager_id) if owner and owner.manager_id else None
+            if manager is not None and days >= to_manager:
+                await reminders.schedule(
+                    session, kind="overdue_team", dedupe_key=f"overdue_team:{customer.id}:"
+                    f"{due_on}:{(days - to_manager) // every}",
+                    due_at=self.deliverable(now, manager), now=now, customer_id=customer.id,
+                    recipient_id=manager.id, payload=payload)
+
+    async def _nudges(self, session: AsyncSession, now: datetime) -> None:
+        """An open interview idle for nudge_after_hours (per audience) gets a nudge, then
+        at most nudge_max more, nudge_repeat_hours apart; answering starts the count anew.
+        The keys make each nudge once, across restarts and replicas."""
+        after = self.policy.nudge_after_hours
+        if not after:
+            return
+        repeat = timedelta(hours=self.policy.nudge_repeat_hours)
+        idle = list(await session.scalars(select(Interview).where(
+            Interview.status == "active",
+            Interview.updated_at < now - timedelta(hours=min(after.values())))))
+        users = await self._users(session, {i.respondent_user_id for i in idle})
+        for interview in idle:
+            staff = users.get(interview.respondent_user_id or 0)
+            audience = "rep" if staff is not None else "customer"
+            if audience not in after:
+                continue
+            waited = now - interview.updated_at - timedelta(hours=after[audience])
+            if waited < timedelta(0):
+                continue
+            chat = None
+            if staff is None:
+                key = interview.respondent_key
+                if not key.startswith("tg:") or not key[3:].isdecimal():
+                    continue  # the terminal: nobody to send it to
+                chat = int(key[3:])
+            number = min(int(waited / repeat), self.policy.nudge_max)
+            await reminders.schedule(
+                session, kind="nudge",
+                dedupe_key=f"nudge:{interview.id}:{interview.updated_at:%Y%m%d%H%M%S}:{number}",
+                due_at=self.deliverable(now, staff), now=now, customer_id=interview.customer_id,
+                recipient_id=staff.id if staff else None, recipient_chat=chat,
+                payload={"interview_id": interview.id, "flow_id": interview.flow_id})
 
     async def _users(self, session: AsyncSession, ids: set[int | None]) -> dict[int, User]:
         """Users by id in one query (a pass must not cost a query per customer)."""
@@ -192,7 +258,7 @@ class Planner:
         for invite, status in rows.all():
             if status == "completed":
                 continue
-            if invite.telegram_id is not None:
+            if invite.telegram_id is not None and status is None:  # begun: _nudges has it
                 await reminders.schedule(
                     session, kind="invite_nudge", dedupe_key=f"invite_nudge:{invite.id}",
                     due_at=now, now=now, customer_id=invite.customer_id,

@@ -38,6 +38,16 @@ class ReminderPolicy(BaseModel):
     weekly_report_hour: int = Field(9, ge=0, le=23)
     quiet_hours: QuietHours = QuietHours()
     max_lateness_days: dict[str, int] = Field(default_factory=dict)
+    # an open interview idle this long gets a nudge (per audience), then up to nudge_max
+    # more, nudge_repeat_hours apart
+    nudge_after_hours: dict[str, int] = Field(
+        default_factory=lambda: {"customer": 24, "rep": 4})
+    nudge_repeat_hours: int = Field(24, ge=1)
+    nudge_max: int = Field(2, ge=0, le=10)
+    # an overdue revisit pings its owner every overdue_repeat_days, and the owner's
+    # manager from overdue_to_manager_days on (escalate_after_days: the manager's manager)
+    overdue_repeat_days: int = Field(3, ge=1)
+    overdue_to_manager_days: int = Field(7, ge=1)
     # a priority set by hand (/edit): when the next follow-up falls due
     follow_up_after_days: dict[str, int] = Field(
         default_factory=lambda: {"high": 3, "medium": 30, "low": 90})

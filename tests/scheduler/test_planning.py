@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from scheduler.timing import at_local
+from services.interviewing import Respondent
 from storage import accounts, invites, reminders
 from storage.models import Contact, Customer, Reminder, User
 from tests.conftest import FakeClock
@@ -143,7 +144,8 @@ async def test_an_unanswered_invite_nudges_the_customer_once_and_tells_the_rep(
             invite.telegram_id = 5001  # opened, never finished
         clock.advance(hours=47)
         await plan(h)
-        assert all(r.kind in ("revisit", "weekly_report") for r in await pending(h))
+        # (the interview the customer left open was nudged after 24 hours: _nudges)
+        assert all(r.kind in ("revisit", "weekly_report", "nudge") for r in await pending(h))
         clock.advance(hours=2)
         await plan(h)
         await plan(h)
@@ -291,3 +293,76 @@ async def test_managers_get_a_weekly_report_once_a_week_with_its_chart(
         async with h.sessions() as s:
             assert (await s.scalars(select(Reminder.status).where(
                 Reminder.kind == "weekly_report"))).all() == ["sent", "sent"]
+
+
+async def test_an_overdue_revisit_keeps_pinging_and_reaches_the_manager(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 14: an overdue revisit pinged the rep once, on the due day, never again. Now:
+    every 3 days (policy), the manager from 7 days on, never twice a day, never at night."""
+    clock.now = at_local(date(2026, 11, 23), time(22, 0), SHANGHAI)  # in the quiet hours
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, manager, _ = await team(h)
+        customer, _ = await start(h, name="Late Ltd")
+        async with h.sessions.begin() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None
+            card.owner_id, card.revisit_due_on = rep.id, date(2026, 11, 20)  # 3 days late
+
+        async def pings() -> list[tuple[int | None, int, str]]:
+            async with h.sessions() as s:
+                rows = await s.scalars(select(Reminder).where(
+                    Reminder.kind.in_(("overdue", "overdue_team"))).order_by(Reminder.id))
+                return [(r.recipient_id, r.payload["days"],
+                         r.due_at.astimezone(SHANGHAI).strftime("%d %H:%M")) for r in rows]
+
+        await plan(h)
+        await plan(h)  # twice the same evening: one ping
+        assert await pings() == [(rep.id, 3, "24 08:30")]  # held until the morning
+        clock.advance(days=1)
+        await plan(h)
+        assert len(await pings()) == 1  # day 4: not yet
+        clock.advance(days=2)
+        await plan(h)
+        assert [p[:2] for p in await pings()] == [(rep.id, 3), (rep.id, 6)]
+        clock.advance(days=1)
+        await plan(h)  # day 7: the manager hears of it
+        assert [p[:2] for p in await pings()] == [(rep.id, 3), (rep.id, 6), (manager.id, 7)]
+
+
+async def test_an_unfinished_interview_gets_a_nudge_then_at_most_two_more(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 14: a half-finished debrief or questionnaire was never nudged. A rep's after
+    4 hours, a customer's after 24 (policy); then every 24 hours, at most 2 more; an answer
+    starts the count anew; a finished interview's nudge is never sent."""
+    clock.now = at_local(date(2026, 11, 23), time(10, 0), SHANGHAI)
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, _ = await start(h, name="Nudge Ltd")
+        async with h.sessions.begin() as s:
+            turn = await h.service.begin(
+                s, customer_id=customer.id, flow_id="post_call", language="en",
+                respondent=Respondent(f"tg:{rep.telegram_id}", "telegram", rep.id))
+        await drive(h, turn.interview_id, ["1"])
+
+        async def nudges() -> list[str]:
+            async with h.sessions() as s:
+                return [r.dedupe_key.rsplit(":", 1)[1] for r in await s.scalars(
+                    select(Reminder).where(Reminder.kind == "nudge",
+                                           Reminder.recipient_id == rep.id)
+                    .order_by(Reminder.id))]
+
+        clock.advance(hours=3)
+        await plan(h)
+        assert await nudges() == []
+        clock.advance(hours=2)
+        await plan(h)
+        await plan(h)
+        assert await nudges() == ["0"]
+        for _ in range(4):  # four more days idle: two more nudges, then no more
+            clock.advance(days=1)
+            await plan(h)
+        assert await nudges() == ["0", "1", "2"]
+        await drive(h, turn.interview_id, ["Zhang San"])  # answering starts anew
+        clock.advance(hours=5)
+        await plan(h)
+        assert await nudges() == ["0", "1", "2", "0"]
