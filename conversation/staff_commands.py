@@ -4,25 +4,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.actions import Button, Send, clip
-from conversation import card_commands
+from conversation import card_commands, labels
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
 from conversation.permissions import can_see, visible_customers
 from conversation.render import clip_label
 from conversation.texts import say
+from flows.answer_checks import display
 from flows.card_fields import field_label
 from flows.model import Flow
 from services import card_editing, customer_search
-from services.exporting import choice_labels, label_of
+from services.exporting import choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines
 from storage import accounts, audit, customers, invites
 from storage.card import CARD_COLUMNS
-from storage.models import Answer, Contact, Customer
+from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
 CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
@@ -144,31 +146,48 @@ async def _card(ctx: Ctx, customer: Customer) -> None:
 async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer: Customer,
                      lang: str) -> list[str]:
     """The card as lines of text, for a chat message or a terminal (the caller audits)."""
-    labels = choice_labels(dict(flows), lang)
+    choices = choice_labels(dict(flows), lang)
     lines = [f"🗂 {customer.name} (#{customer.id})"]
     for field in CARD_LINES:
-        value = label_of(labels, field, getattr(customer, CARD_COLUMNS[field][1]))
+        value = label_of(choices, field, getattr(customer, CARD_COLUMNS[field][1]))
         if value not in (None, ""):
             lines.append(f"{field_label(field, lang)}: {value}")
     if customer.last_contact_at is not None:
         lines.append(f"{say('last_contact', lang)}: {customer.last_contact_at.date()}")
     if customer.tags:
-        lines.append(f"{say('tags', lang)}: {', '.join(customer.tags)}")
+        lines.append(f"{say('tags', lang)}: "
+                     f"{', '.join(labels.tag(t, lang) for t in customer.tags)}")
     for contact in await customers.contacts_of(session, customer.id):
-        lines.append(_contact_line(contact, labels))
+        lines.append(_contact_line(contact, choices))
     for note in await card_editing.notes_of(session, customer.id, limit=3):
         lines.append(f"📝 {note.created_at.date()} {note.text}")
     quality = await card_quality(session, dict(flows), [customer], lang)
     lines.append("—")
     lines += quality_lines(quality[customer.id], lang)
-    latest = (await session.scalars(
-        select(Answer).where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
+    latest = (await session.execute(
+        select(Answer, Interview.flow_id).join(Interview, Interview.id == Answer.interview_id)
+        .where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
         .order_by(Answer.id.desc()).limit(8))).all()
-    if latest:
+    shown = [line for answer, flow_id in reversed(latest)
+             if (line := _answer_line(flows.get(flow_id), answer, lang))]
+    if shown:
         lines.append("—")
-        lines += [f"{a.question_id}: {a.other_text or a.value}" for a in reversed(latest)
-                  if a.value is not None]
+        lines += shown
     return lines
+
+
+def _answer_line(flow: Flow | None, answer: Answer, lang: str) -> str | None:
+    """A recent answer as people read it: the card field or the question, and the answer
+    in words (choice labels, not ids)."""
+    if answer.value is None or flow is None:
+        return None
+    try:
+        question = flow.question(answer.question_id)
+    except KeyError:
+        return None
+    what = field_label(question.maps_to, lang) if question.maps_to else clip_label(
+        header_text(flow, question.id, lang))
+    return f"{what}: {display(question, answer.value, answer.other_text, lang)}"
 
 
 async def _history(ctx: Ctx, customer: Customer) -> None:
@@ -183,12 +202,23 @@ async def _history(ctx: Ctx, customer: Customer) -> None:
     for entry in entries:
         who = staff.get(entry.actor) or (say("the_customer", ctx.lang)
                                          if entry.actor.startswith("tg:") else entry.actor)
-        lines.append("• " + audit.describe(entry, who))
+        lines.append(history_line(entry, who, ctx.lang,
+                                  entry.at.astimezone(ctx.interviews.zone)))
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
 
 
-def _contact_line(contact: Contact, labels: dict[str, dict[str, str]]) -> str:
-    role = label_of(labels, "contact.decision_role", contact.decision_role)
+def history_line(entry: AuditEntry, who: str, lang: str, at: datetime) -> str:
+    """One audit entry in words: when, who, what (and which fields), how; never ids."""
+    names = [field_label(f, lang) for f in entry.fields]
+    fields = (f"（{'、'.join(names)}）" if lang == "zh" else f" ({', '.join(names)})") \
+        if names else ""
+    refused = labels.label("outcome.refused", lang) if entry.outcome != "ok" else ""
+    return (f"• {at:%Y-%m-%d %H:%M} {who} {labels.label('action.' + entry.action, lang)}"
+            f"{fields} · {labels.label('channel.' + entry.channel, lang)}{refused}")
+
+
+def _contact_line(contact: Contact, choices: dict[str, dict[str, str]]) -> str:
+    role = label_of(choices, "contact.decision_role", contact.decision_role)
     parts = [contact.name, contact.title, role, contact.phone, contact.email]
     return "👤 " + " · ".join(str(p) for p in parts if p)
 
@@ -202,7 +232,8 @@ async def list_customers(ctx: Ctx) -> None:
     lines = [say("customers_list", ctx.lang)]
     for c in found:
         last = c.last_contact_at.date().isoformat() if c.last_contact_at else "—"
-        lines.append(f"• {c.name} · {c.grade or '-'} · {c.priority or '-'} · {last}")
+        lines.append(f"• {c.name} · {labels.grade(c.grade, ctx.lang)} · "
+                     f"{labels.priority(c.priority, ctx.lang)} · {last}")
     ctx.actions.append(Send(ctx.chat_id, "\n".join(lines)))
 
 
@@ -216,4 +247,5 @@ async def add_user(ctx: Ctx, args: str) -> None:
                                    now=ctx.now)
     await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="user.add",
                        entity="user", entity_id=user.id, fields=["role"], channel="telegram")
-    ctx.actions.append(Send(ctx.chat_id, say("user_added", ctx.lang, name=name, role=role)))
+    ctx.actions.append(Send(ctx.chat_id, say("user_added", ctx.lang, name=name,
+                                             role=labels.role(role, ctx.lang))))

@@ -4,6 +4,7 @@ reps (/reassign). The checks on who may touch whom live in storage.staff and her
 from __future__ import annotations
 
 from chat.actions import Send
+from conversation import labels
 from conversation.context import Ctx
 from conversation.texts import say
 from storage import accounts, staff
@@ -29,7 +30,7 @@ async def set_role(ctx: Ctx, args: str) -> None:
     await staff.set_role(ctx.session, user, parts[1], actor=ctx.respondent.key,
                          channel="telegram", now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, say("role_set", ctx.lang, name=user.name,
-                                             role=parts[1])))
+                                             role=labels.role(parts[1], ctx.lang))))
 
 
 async def deactivate(ctx: Ctx, args: str) -> None:

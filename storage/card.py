@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import customers
-from storage.models import Contact, Customer, Interview
+from storage.crypto import blind_index
+from storage.models import Contact, Customer, Interview, person_key
 
 # card field -> (record, column)
 CARD_COLUMNS: dict[str, tuple[str, str]] = {
@@ -64,7 +66,9 @@ async def apply(session: AsyncSession, interview: Interview, customer: Customer,
     record, column = CARD_COLUMNS[field]
     target: Customer | Contact = customer
     if record == "contact":
-        target = await _contact_of(session, interview, now)
+        same = await _same_person(session, interview, value) if field == "contact.name" \
+            else None
+        target = same or await _contact_of(session, interview, now)
     setattr(target, column, _stored(target, column, value, other_text))
     target.updated_at = now
     if column == "name" and isinstance(target, Customer):
@@ -110,6 +114,23 @@ def _stored(target: Customer | Contact, column: str, value: Any, other_text: str
     if isinstance(stored, str) and length is not None:
         stored = stored[:length]  # the full answer stays in the answers table
     return stored
+
+
+async def _same_person(session: AsyncSession, interview: Interview, name: Any) -> Contact | None:
+    """An interview that names its contact before it has one: the customer's contact of
+    that name, if there is one (the customer's questionnaire and the rep's debrief about
+    钱经理 fill one contact, not two)."""
+    if interview.contact_id is not None or not isinstance(name, str):
+        return None
+    key = blind_index(session.get_bind().dialect, "name", person_key(name))
+    if key is None:
+        return None
+    found = await session.scalar(select(Contact).where(
+        Contact.customer_id == interview.customer_id, Contact.name_index == key)
+        .order_by(Contact.id).limit(1))
+    if found is not None:
+        interview.contact_id = found.id
+    return found
 
 
 async def _contact_of(session: AsyncSession, interview: Interview, now: datetime) -> Contact:

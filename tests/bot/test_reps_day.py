@@ -169,3 +169,48 @@ async def test_today_lists_what_is_due_overdue_first_with_buttons(bot: BotUnderT
     assert continue_ and continue_[0].startswith("cont:")
     resumed = await bot.tap(REP, "Continue")
     assert "What kind of contact was this?" in resumed
+
+
+def test_every_catalogue_key_has_both_languages() -> None:
+    from conversation import labels, reminder_texts, texts
+    from flows import messages
+    from interview_bot import terminal_chat
+
+    for catalogue in (texts.TEXTS, reminder_texts.TEXTS, labels.LABELS, messages.MESSAGES,
+                      terminal_chat.TEXTS):
+        for key, entry in catalogue.items():
+            assert set(entry) >= {"zh", "en"}, key
+            assert all(entry[lang].strip() for lang in ("zh", "en")), key
+
+
+async def test_no_raw_id_reaches_a_chinese_rep(bot: BotUnderTest, shipped_flows: dict) -> None:
+    """Issue 14: "· A · high ·" in /customers, "（manager）" after /adduser, "card.read
+    customer#1 telegram ok" in /history, "timeline: within_3_months" on the card."""
+    from conversation.labels import LABELS
+
+    await _book(bot)
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        await accounts.add_user(s, telegram_id=9001, name="管理员", role="admin", now=utcnow())
+        famen = (await s.scalars(select(Customer).where(Customer.name.like("上海%")))).one()
+        famen.grade, famen.priority = "A", "high"
+    zh = "zh"
+    await bot.say(REP, "/debrief 华东精密", zh)
+    for answer in ["1", "钱经理", "1", "1", "/skip", "/skip", "1"]:
+        await bot.say(REP, answer, zh)
+    await bot.tap(REP, "是", zh)
+    for answer in ["/skip", "1", "1", "/skip", "3天后"]:
+        await bot.say(REP, answer, zh)
+    await bot.tap(REP, "是", zh)
+    seen = [await bot.say(REP, "/customers", zh), await bot.say(REP, "/card 华东精密", zh),
+            await bot.say(9001, "/adduser 5555 manager 赵经理", zh),
+            await bot.say(9001, "/history 华东精密", zh)]
+    raw = {c.id for flow in shipped_flows.values() for q in flow.questions
+           for c in q.choices or [] if "_" in c.id}
+    raw |= {key.split(".", 1)[1] for key in LABELS if key.startswith("action.")}
+    raw |= {"high", "medium", "low", "manager", "telegram", "customer#"}
+    for message in seen:
+        leaked = {word for word in raw if word in message}
+        assert not leaked, (leaked, message)
+    card = seen[1]
+    assert card.count("钱经理") == 1, card  # one contact, not two
+    assert "A级" in seen[0] and "高优先级" in seen[0]

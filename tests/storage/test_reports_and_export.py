@@ -135,8 +135,9 @@ async def test_the_xlsx_export_reads_back_in_excel_terms(db_url: str, shipped_fl
         formula = customers.cell(row=3, column=2)
         assert (formula.value, formula.data_type) == ("老客户 =SUM(A1)", "s")
         contacts = [[c.value for c in r] for r in book["联系人"].iter_rows(min_row=2)]
-        # the customer's answer and the rep's debrief each recorded the person they spoke for
-        assert [(c[2], c[8]) for c in contacts[:2]] == [("Li Wei", "决策人"), ("Li Wei", "影响者")]
+        # the customer's answer and the rep's debrief speak of one person: one contact
+        # (issue 14: the card listed 钱经理 twice); the conflict is kept in the answers
+        assert [c[2] for c in contacts].count("Li Wei") == 1, contacts
 
 
 async def test_csv_and_json_exports(db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
