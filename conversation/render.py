@@ -35,7 +35,7 @@ def keyboard(flow: Flow, interview_id: int, step: Prompt, lang: str,
     index = flow.index_of(step.question_id)
     fp = flow.fingerprint
     rows: list[tuple[Button, ...]] = []
-    if step.mode == "confirm" or (step.mode == "answer" and step.kind in BUTTON_TYPES):
+    if step.mode in ("confirm", "known") or (step.mode == "answer" and step.kind in BUTTON_TYPES):
         multi = step.mode == "answer" and step.kind == QuestionType.MULTI_CHOICE
         action = "t" if multi else "a"
         buttons = []
@@ -43,7 +43,7 @@ def keyboard(flow: Flow, interview_id: int, step: Prompt, lang: str,
             mark = ("☑ " if option_id in (selected or []) else "☐ ") if multi else ""
             buttons.append(Button(clip_label(mark + label),
                                   question_button(action, interview_id, index, fp, position)))
-        if step.kind == QuestionType.SCALE or step.mode == "confirm":
+        if step.kind == QuestionType.SCALE or step.mode in ("confirm", "known"):
             rows.append(tuple(buttons))
         else:
             rows += [(b,) for b in buttons]

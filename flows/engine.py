@@ -37,9 +37,22 @@ def current_question(flow: Flow, state: InterviewState) -> Question | None:
     if state.editing is not None:
         return flow.question(state.editing)
     for question in flow.questions:
-        if question.id not in state.answers and applies(question, state):
+        if question.id not in state.answers and applies(question, state) and not (
+                question.known == "skip" and question.id in state.known):
             return question
     return None
+
+
+def arrive(flow: Flow, state: InterviewState) -> InterviewState:
+    """On reaching a question whose answer the card already holds (`known: confirm`), show
+    that answer to keep or change: the state, with it pending (in place)."""
+    if state.pending is not None or state.editing is not None:
+        return state
+    question = current_question(flow, state)
+    if question is not None and question.known == "confirm" and question.id in state.known:
+        known = state.known[question.id]
+        state.pending = Pending(question.id, "known", known.get("value"), known.get("other"))
+    return state
 
 
 def place(flow: Flow, state: InterviewState) -> str:
@@ -49,7 +62,7 @@ def place(flow: Flow, state: InterviewState) -> str:
     if question is None:
         return "done"
     pending = state.pending
-    mode = pending.kind if pending is not None and pending.kind in ("confirm", "other") \
+    mode = pending.kind if pending is not None and pending.kind in ("confirm", "other", "known") \
         else "answer"
     return f"{question.id}:{mode}"
 
@@ -84,6 +97,10 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
         answer = display(question, pending.value, pending.other_text, lang)
         mode, text, why = "confirm", message("confirm", lang, question=text, answer=answer), None
         opts = [("yes", message("yes", lang)), ("no", message("no", lang))]
+    elif pending is not None and pending.kind == "known":
+        answer = display(question, pending.value, pending.other_text, lang)
+        mode, text = "known", message("known", lang, question=text, answer=answer)
+        opts = [("keep", message("keep", lang)), ("change", message("change", lang))]
     elif pending is not None:
         mode, text, why, opts = "other", message("other_text", lang), None, []
     current = None
@@ -112,6 +129,17 @@ def submit(flow: Flow, state: InterviewState, raw: str, lang: str, today: date) 
         if not text:
             return Transition(state, view(flow, state, lang, error=message("empty", lang)))
         return _accept(flow, state, question, Parsed(pending.value, other_text=text), raw, lang)
+    if pending is not None and pending.kind == "known":  # keep what the card says, or not
+        verdict = _keep_or_change(raw)
+        if verdict == "keep":
+            return _commit(flow, state, question, Parsed(pending.value, pending.other_text),
+                           None, lang, source="kept")
+        new = _copy(state)
+        new.pending = None
+        new.known.pop(question.id, None)
+        if verdict == "change":
+            return Transition(new, view(flow, new, lang))
+        state, pending = new, None  # a new value typed straight away: taken as the answer
     if pending is not None:  # confirming
         verdict = parse_yes_no(raw) or {"1": "yes", "2": "no"}.get(clean_text(raw))
         if verdict == "yes":
@@ -169,8 +197,24 @@ def _accept(flow: Flow, state: InterviewState, question: Question, parsed: Parse
     return _commit(flow, state, question, parsed, raw, lang)
 
 
+_KEEP = {"1", "keep", "yes", "y", "ok", "保持", "保持不变", "不变", "是", "对", "没错", "正确"}
+_CHANGE = {"2", "change", "no", "n", "修改", "改", "更改", "否", "不对", "不是"}
+
+
+def _keep_or_change(raw: str) -> str | None:
+    """The answer to "is that still right?": by number, a word, or the button's label."""
+    text = clean_text(raw).casefold().rstrip("。.!！")
+    labels = {lang: (message("keep", lang).casefold(), message("change", lang).casefold())
+              for lang in ("zh", "en")}
+    if text in _KEEP or text in {keep for keep, _ in labels.values()}:
+        return "keep"
+    if text in _CHANGE or text in {change for _, change in labels.values()}:
+        return "change"
+    return None
+
+
 def _commit(flow: Flow, state: InterviewState, question: Question, parsed: Parsed,
-            raw: str | None, lang: str) -> Transition:
+            raw: str | None, lang: str, source: str = "typed") -> Transition:
     new = _copy(state)
     new.answers[question.id] = parsed.value
     new.other.pop(question.id, None)
@@ -179,7 +223,8 @@ def _commit(flow: Flow, state: InterviewState, question: Question, parsed: Parse
     new.pending = new.editing = None
     dropped = prune(flow, new)
     new.done = current_question(flow, new) is None
-    record = AnswerRecord(question.id, parsed.value, parsed.other_text, raw)
+    arrive(flow, new)
+    record = AnswerRecord(question.id, parsed.value, parsed.other_text, raw, source)
     return Transition(new, view(flow, new, lang), record, dropped, completed=new.done)
 
 
@@ -230,7 +275,7 @@ def _copy(state: InterviewState) -> InterviewState:
     """A copy the step may change without touching `state` (answers hold plain JSON)."""
     return replace(state, answers={k: list(v) if isinstance(v, list) else v
                                    for k, v in state.answers.items()},
-                   other=dict(state.other),
+                   other=dict(state.other), known=dict(state.known),
                    pending=None if state.pending is None else replace(
                        state.pending, value=copy.deepcopy(state.pending.value)))
 

@@ -105,6 +105,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The questionnaire was updated; {dropped} earlier answer(s) no longer apply "
         "and were removed.",
     },
+    "known": {"zh": "{question}\n我们记录的是：{answer}。还是这样吗？",
+              "en": "{question}\nWe have: {answer}. Is that still right?"},
+    "keep": {"zh": "保持不变", "en": "Keep it"},
+    "change": {"zh": "修改", "en": "Change it"},
     "moved_on": {
         "zh": "这份问卷已在另一个窗口继续作答，刚才的输入没有保存。当前进度如下：",
         "en": "This interview moved on in another window, so that input was not saved. "

@@ -75,6 +75,9 @@ class Question(_Strict):
     when: str | None = Field(None, description='Ask only if true, e.g. `budget_known == "no"`')
     maps_to: str | None = Field(None, description="Information-card field, e.g. deal.budget")
     confirm: bool = Field(False, description="Repeat the answer back and ask to confirm it")
+    known: Literal["ask", "confirm", "skip"] = Field(
+        "ask", description="When its `maps_to` field is already on the card: ask anyway, "
+        "show the value to keep or change (confirm), or do not ask (skip)")
 
     _condition: Condition | None = PrivateAttr(None)
 

@@ -33,6 +33,9 @@ class InterviewState:
     editing: str | None = None  # a question the respondent went /back to
     pending: Pending | None = None
     done: bool = False
+    # what the card already held when the interview began, for questions whose flow says
+    # `known: confirm|skip`: question id -> {"value": …, "other": …}
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class InterviewState:
                 "raw": self.pending.raw,
             },
             "done": self.done,
+            **({"known": self.known} if self.known else {}),
         }
 
     @classmethod
@@ -65,4 +69,5 @@ class InterviewState:
             editing=data.get("editing"),
             pending=Pending(**pending) if pending else None,
             done=bool(data.get("done")),
+            known=dict(data.get("known") or {}),
         )

@@ -73,6 +73,7 @@ class AnswerRecord:
     value: Any
     other_text: str | None
     raw: str | None  # what the respondent typed; None for /skip
+    source: str = "typed"  # "kept": the value already on the card, confirmed
 
 
 @dataclass(frozen=True, slots=True)

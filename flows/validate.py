@@ -161,6 +161,10 @@ class FlowChecker:
 
     def _mapping(self, q: Question, path: Path) -> None:
         if q.maps_to is None:
+            if q.known != "ask":
+                self.add(ErrorCode.OPTION_MISMATCH, (*path, "known"),
+                         f"`known: {q.known}` needs a `maps_to` field to know the answer from",
+                         "a `maps_to`, or no `known`")
             return
         accepted = CARD_FIELDS.get(q.maps_to)
         if accepted is None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import Clock
 from flows import engine
+from flows.answer_checks import InvalidAnswer, parse_answer
 from flows.card_fields import RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
@@ -27,7 +28,7 @@ from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
 from flows.steps import Outcome, Step, Transition
 from storage import answers, audit, card, customers, interviews
-from storage.models import Customer, Interview, User
+from storage.models import Contact, Customer, Interview, User
 
 EngineOp = Callable[[Flow, InterviewState, date], Transition]
 
@@ -114,15 +115,48 @@ class InterviewService:
             return await self._apply(session, found, language, now, _show(language), None,
                                      resumed=bool(found.state.get("answers")))
         state = engine.start(flow)
+        contact = await self._known(session, flow, state, customer_id, respondent, language,
+                                    now)
+        engine.arrive(flow, state)
         interview = await interviews.create(
             session, flow_id=flow.id, flow_version=str(flow.version),
             fingerprint=flow.fingerprint, customer_id=customer_id,
             respondent_key=respondent.key, respondent_user_id=respondent.user_id,
             language=language, state=state.to_json(), now=now)
+        interview.contact_id = contact
         await audit.append(session, at=now, actor=respondent.key, action="interview.start",
                            entity="interview", entity_id=interview.id,
                            channel=respondent.channel)
         return Turn(interview.id, flow.id, engine.view(flow, state, language))
+
+    async def _known(self, session: AsyncSession, flow: Flow, state: InterviewState,
+                     customer_id: int, respondent: Respondent, language: str,
+                     now: datetime) -> int | None:
+        """What the card already holds for the questions that say `known: confirm|skip`,
+        read as answers (in place, into `state.known`). Contact fields come from the contact
+        this respondent spoke for last time, never another person's. Returns that contact."""
+        wanted = [q for q in flow.questions if q.known != "ask" and q.maps_to]
+        if not wanted:
+            return None
+        customer = await customers.get(session, customer_id)
+        contact_id = await interviews.last_contact_of(session, respondent.key, customer_id)
+        contact = await session.get(Contact, contact_id) if contact_id else None
+        today = now.astimezone(self.zone).date()
+        for question in wanted:
+            assert question.maps_to is not None
+            record, column = card.CARD_COLUMNS[question.maps_to]
+            holder = customer if record == "customer" else contact
+            value = getattr(holder, column, None) if holder is not None else None
+            if value in (None, ""):
+                continue
+            raw = value.isoformat() if isinstance(value, date) else str(value)
+            try:
+                parsed = parse_answer(question, raw, language, today)
+            except InvalidAnswer:
+                continue  # what the card holds does not fit the question: ask it
+            if not parsed.needs_other_text:
+                state.known[question.id] = {"value": parsed.value, "other": parsed.other_text}
+        return contact_id
 
     async def answer(self, session: AsyncSession, interview_id: int, text: str, language: str,
                      update_id: int | None = None, at: str | None = None) -> Turn:
@@ -228,7 +262,7 @@ class InterviewService:
             session, interview, question_id=question.id, stage=question.stage.value,
             maps_to=question.maps_to, raw_text=saved.raw, value=saved.value,
             other_text=saved.other_text, answered_by=interview.respondent_key, now=now,
-            replaces=replaces)
+            replaces=replaces, source=saved.source)
         if question.maps_to and saved.value is not None:
             customer = await self._customer(session, interview)
             await card.apply(session, interview, customer, question.maps_to, saved.value,

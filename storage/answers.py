@@ -14,14 +14,16 @@ from storage.models import Answer, Interview
 
 async def record(session: AsyncSession, interview: Interview, *, question_id: str, stage: str,
                  maps_to: str | None, raw_text: str | None, value: Any, other_text: str | None,
-                 answered_by: str, now: datetime, replaces: bool = True) -> Answer:
+                 answered_by: str, now: datetime, replaces: bool = True,
+                 source: str = "typed") -> Answer:
     """`replaces=False` when the question has no current answer (a first answer): then
     there is nothing to mark superseded, and no statement is sent."""
     if replaces:
         await supersede(session, interview.id, [question_id], now)
     answer = Answer(interview_id=interview.id, customer_id=interview.customer_id,
                     question_id=question_id, stage=stage, maps_to=maps_to, raw_text=raw_text,
-                    value=value, other_text=other_text, answered_by=answered_by, answered_at=now)
+                    value=value, other_text=other_text, answered_by=answered_by, answered_at=now,
+                    source=source)
     session.add(answer)
     return answer
 

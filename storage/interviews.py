@@ -72,3 +72,13 @@ async def current_for(session: AsyncSession, respondent_key: str) -> Interview |
         select(Interview).where(Interview.respondent_key == respondent_key,
                                 Interview.status == "active")
         .order_by(Interview.updated_at.desc(), Interview.id.desc()).limit(1))
+
+
+async def last_contact_of(session: AsyncSession, respondent_key: str,
+                          customer_id: int) -> int | None:
+    """The contact this respondent's latest interview with the customer spoke for."""
+    return await session.scalar(
+        select(Interview.contact_id).where(Interview.respondent_key == respondent_key,
+                                           Interview.customer_id == customer_id,
+                                           Interview.contact_id.is_not(None))
+        .order_by(Interview.id.desc()).limit(1))

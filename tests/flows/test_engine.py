@@ -215,3 +215,54 @@ def test_the_progress_total_never_grows_as_answers_come() -> None:
         state = move.state
     assert len(totals) > 8
     assert all(later <= earlier for earlier, later in itertools.pairwise(totals))
+
+
+KNOWN = load_flow("""\
+- id: staff
+  stage: background
+  type: integer
+  maps_to: customer.employees
+  known: confirm
+  text: {zh: 多少人, en: How many people}
+- id: site
+  stage: background
+  type: text
+  maps_to: customer.address
+  known: skip
+  text: {zh: 地址, en: Address}
+- id: pain
+  stage: pain_point
+  type: text
+  text: {zh: 难点, en: Problems}
+""")
+
+
+def test_a_known_fact_is_shown_to_keep_or_change_and_a_skip_one_is_not_asked() -> None:
+    """Issue 14: a second questionnaire asked the head count again though the card had it."""
+    state = engine.start(KNOWN)
+    state.known = {"staff": {"value": 250, "other": None},
+                   "site": {"value": "上海", "other": None}}
+    engine.arrive(KNOWN, state)
+    step = engine.view(KNOWN, state, "en")
+    assert isinstance(step, Prompt) and step.mode == "known"
+    assert step.text == "How many people\nWe have: 250. Is that still right?"
+    assert [label for _, label in step.options] == ["Keep it", "Change it"]
+    kept = engine.submit(KNOWN, state, "1", "en", TODAY)
+    assert kept.saved is not None and (kept.saved.value, kept.saved.source) == (250, "kept")
+    assert isinstance(kept.step, Prompt) and kept.step.question_id == "pain"  # site: skipped
+    change = engine.submit(KNOWN, state, "Change it", "en", TODAY)
+    assert isinstance(change.step, Prompt) and change.step.mode == "answer"
+    assert change.step.question_id == "staff" and change.saved is None
+    typed = engine.submit(KNOWN, state, "300", "en", TODAY)  # a new value straight away
+    assert typed.saved is not None and (typed.saved.value, typed.saved.source) == (300, "typed")
+
+
+def test_known_needs_a_card_field() -> None:
+    from flows.errors import FlowLoadError
+
+    try:
+        load_flow("- id: x\n  stage: background\n  type: text\n  known: skip\n  text: x\n")
+    except FlowLoadError as exc:
+        assert "`known: skip` needs a `maps_to` field" in str(exc)
+    else:
+        raise AssertionError("a `known` without `maps_to` loaded")

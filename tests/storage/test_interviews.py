@@ -323,3 +323,29 @@ async def test_a_number_beyond_its_card_field_is_asked_again_not_a_crash(
             stored.employees = 3_000_000_000  # the column itself is 64-bit (0009)
         async with h.sessions() as s:
             assert await s.scalar(select(Customer.employees)) == 3_000_000_000
+
+
+async def test_a_second_questionnaire_confirms_what_the_card_knows(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 14: a second pre_meeting asked the industry, head count, contact and role
+    again. Now each shows what the card holds, one tap keeps it, and the answer says so."""
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h)
+        await drive(h, turn.interview_id, PRE_MEETING)
+        async with h.sessions.begin() as s:
+            again = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
+                                          respondent=REP, language="en")
+        assert isinstance(again.step, Prompt) and again.step.mode == "known"
+        assert "We have: Manufacturing." in again.step.text
+        turn = await drive(h, again.interview_id, ["1", "Keep it", "More widgets", "1", "2"])
+        assert isinstance(turn.step, Prompt) and turn.step.question_id == "job_title"
+        assert turn.step.mode == "answer"  # "2": change it, asked as usual
+        async with h.sessions() as s:
+            rows = (await s.execute(select(Answer.question_id, Answer.source).where(
+                Answer.interview_id == again.interview_id).order_by(Answer.id))).all()
+            contacts = (await s.scalars(select(Contact).where(
+                Contact.customer_id == customer.id))).all()
+        assert [tuple(r) for r in rows] == [("industry", "kept"), ("employees", "kept"),
+                                            ("business_lines", "typed"),
+                                            ("contact_name", "kept")]
+        assert len(contacts) == 1  # the same person, not a second contact
