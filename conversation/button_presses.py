@@ -19,6 +19,7 @@ from flows.model import Flow, QuestionType
 from flows.resume import resume
 from flows.state import InterviewState
 from flows.steps import Prompt
+from services.interviewing import InterviewError
 from storage import interviews
 from storage.models import Interview
 
@@ -38,6 +39,8 @@ async def press(ctx: Ctx) -> None:
             done = await reminder_buttons.press(ctx, argument)
         elif kind == "cont":
             done = await agenda.continue_interview(ctx, argument)
+        elif kind == "reopen":
+            done = await _reopen(ctx, argument)
         elif kind == "lang":
             mark_pressed(ctx, None)
             await language(ctx, argument)
@@ -65,6 +68,21 @@ async def _live_question(ctx: Ctx, button: callback_data.QuestionButton
     if button.option >= len(step.options):
         return None
     return interview, flow, step
+
+
+async def _reopen(ctx: Ctx, argument: str) -> bool:
+    """"Go on where you stopped": the interview stopped with /cancel, instead of the new one."""
+    stopped, _, fresh = argument.partition(".")
+    if not (stopped.isdecimal() and fresh.isdecimal()):
+        return False
+    try:
+        turn = await ctx.interviews.reopen(ctx.session, int(stopped), int(fresh),
+                                           ctx.respondent, ctx.lang)
+    except InterviewError:
+        return False
+    mark_pressed(ctx, None)
+    await after_turn(ctx, turn)
+    return True
 
 
 async def _moved_on(ctx: Ctx, button: callback_data.QuestionButton) -> bool:

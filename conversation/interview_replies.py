@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from chat.actions import Edit, Send, clip
+from chat.actions import Button, Edit, Send, clip
 from conversation.context import Ctx
 from conversation.render import keyboard, prompt_text, summary_text
 from conversation.texts import say
@@ -51,6 +51,10 @@ def show_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
         ctx.actions.append(Send(ctx.chat_id, text, (), say("share_phone", ctx.lang)))
         return
     buttons = keyboard(interview_flow, turn.interview_id, step, ctx.lang, list(step.selected))
+    if turn.resumable is not None:  # stopped with /cancel before: offer to go on with it
+        stopped, count = turn.resumable
+        buttons = ((Button(say("resume_button", ctx.lang, count=count),
+                           f"reopen:{stopped}.{turn.interview_id}"),), *buttons)
     ctx.actions.append(Send(ctx.chat_id, text, buttons))
 
 

@@ -30,6 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
     "action.interview.cancel": {"zh": "结束了访谈", "en": "stopped an interview"},
     "action.interview.complete": {"zh": "完成了访谈", "en": "completed an interview"},
     "action.interview.purge": {"zh": "按保留期限删除了访谈", "en": "purged interviews"},
+    "action.interview.resume": {"zh": "继续了停下的访谈", "en": "resumed a stopped interview"},
     "action.interview.start": {"zh": "开始了访谈", "en": "started an interview"},
     "action.invite.create": {"zh": "生成了问卷链接", "en": "made an invite link"},
     "action.invite.revoke": {"zh": "撤销了问卷链接", "en": "revoked invite links"},

@@ -116,6 +116,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "agenda_open": {"zh": "📝 未完成的复盘：{customer}（{day} 停下）",
                     "en": "📝 Unfinished debrief: {customer} (stopped {day})"},
     "continue_button": {"zh": "继续", "en": "Continue"},
+    "resume_button": {"zh": "↩️ 接着上次停下的（已答 {count} 题）",
+                      "en": "↩️ Go on where you stopped ({count} answered)"},
     "not_found": {"zh": "没有找到客户“{name}”。", "en": "There is no customer “{name}”."},
     "closest": {"zh": "您是不是要找：{names}？", "en": "Did you mean: {names}?"},
     "not_yours": {"zh": "您无权查看或操作这个客户。", "en": "You may not see or act on this customer."},

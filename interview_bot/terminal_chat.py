@@ -49,6 +49,10 @@ TEXTS = {
     "rep_hint": {"zh": "在终端里复盘时，加上 --rep 您的 Telegram id，跟进就会提醒您。",
                  "en": "In the terminal, add --rep with your Telegram id and the follow-ups "
                  "will remind you."},
+    "offer_continue": {"zh": "您上次停下的这份问卷已答 {count} 题：输入 /continue 接着答，"
+                             "或直接回答下面的问题重新开始。",
+                       "en": "You stopped this interview before, with {count} answered: type "
+                             "/continue to go on with it, or answer below to start afresh."},
     "unknown_command": {"zh": "不认识这个命令。", "en": "Unknown command."},
 }
 
@@ -111,6 +115,9 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
 
     if turn.resumed:
         write(say("resumed", lang) + "\n")
+    offer = turn.resumable
+    if offer is not None:
+        write(say("offer_continue", lang).format(count=offer[1]) + "\n")
     write(say("help", lang) + "\n")
     write(render(turn.step, lang, turn.notice) + "\n")
     while not isinstance(turn.step, Completed):
@@ -145,6 +152,9 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
                 turn = run(step(service.back, iid, lang, at=at))
             elif name == "/skip":
                 turn = run(step(service.skip, iid, lang, at=at))
+            elif name == "/continue" and offer is not None:
+                turn = run(step(service.reopen, offer[0], iid, respondent, lang))
+                offer = None
             elif name == "/help":
                 write(say("help", lang) + "\n")
                 continue

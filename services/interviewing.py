@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from storage import answers, audit, card, customers, interviews
 from storage.models import Contact, Customer, Interview, User
 
 EngineOp = Callable[[Flow, InterviewState, date], Transition]
+RESUMABLE_FOR = timedelta(days=14)  # a stopped interview is offered again this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ class Turn:
     resumed: bool = False
     notice: str | None = None
     scheduled: Scheduled | None = None  # on completion: what was planned
+    resumable: tuple[int, int] | None = None  # a stopped interview (id, answers) to go on with
 
 
 class InterviewService:
@@ -127,7 +129,31 @@ class InterviewService:
         await audit.append(session, at=now, actor=respondent.key, action="interview.start",
                            entity="interview", entity_id=interview.id,
                            channel=respondent.channel)
-        return Turn(interview.id, flow.id, engine.view(flow, state, language))
+        stopped = await interviews.last_cancelled(session, respondent.key, customer_id,
+                                                  flow.id, now - RESUMABLE_FOR)
+        given = len(stopped.state.get("answers") or {}) if stopped is not None else 0
+        return Turn(interview.id, flow.id, engine.view(flow, state, language),
+                    resumable=(stopped.id, given) if stopped is not None and given else None)
+
+    async def reopen(self, session: AsyncSession, stopped_id: int, instead_of: int,
+                     respondent: Respondent, language: str) -> Turn:
+        """Go on with an interview stopped with /cancel, in place of the one just begun
+        (which is dropped: it has no answer yet)."""
+        now = self.clock()
+        stopped = await self._lock(session, stopped_id)
+        fresh = await self._lock(session, instead_of)
+        if (stopped.respondent_key != respondent.key or fresh.respondent_key != respondent.key
+                or stopped.status != "cancelled" or fresh.status != "active"
+                or fresh.state.get("answers") or stopped.flow_id != fresh.flow_id
+                or stopped.customer_id != fresh.customer_id):
+            raise InterviewError("that interview cannot be continued any more")
+        fresh.status, fresh.updated_at = "cancelled", now
+        await session.flush()  # one active interview per respondent, customer and flow
+        stopped.status = "active"
+        await audit.append(session, at=now, actor=respondent.key, action="interview.resume",
+                           entity="interview", entity_id=stopped.id, channel=respondent.channel)
+        return await self._apply(session, stopped, language, now, _show(language), None,
+                                 resumed=True)
 
     async def _known(self, session: AsyncSession, flow: Flow, state: InterviewState,
                      customer_id: int, respondent: Respondent, language: str,

@@ -82,3 +82,14 @@ async def last_contact_of(session: AsyncSession, respondent_key: str,
                                            Interview.customer_id == customer_id,
                                            Interview.contact_id.is_not(None))
         .order_by(Interview.id.desc()).limit(1))
+
+
+async def last_cancelled(session: AsyncSession, respondent_key: str, customer_id: int,
+                         flow_id: str, since: datetime) -> Interview | None:
+    """This respondent's interview of this flow and customer stopped with /cancel since
+    `since`, the newest, if any (to offer to go on with it)."""
+    return await session.scalar(
+        select(Interview).where(
+            Interview.respondent_key == respondent_key, Interview.customer_id == customer_id,
+            Interview.flow_id == flow_id, Interview.status == "cancelled",
+            Interview.updated_at >= since).order_by(Interview.id.desc()).limit(1))

@@ -214,3 +214,17 @@ async def test_no_raw_id_reaches_a_chinese_rep(bot: BotUnderTest, shipped_flows:
     card = seen[1]
     assert card.count("钱经理") == 1, card  # one contact, not two
     assert "A级" in seen[0] and "高优先级" in seen[0]
+
+
+async def test_a_debrief_stopped_with_cancel_is_offered_again(bot: BotUnderTest) -> None:
+    await _book(bot)
+    await bot.say(REP, "/debrief 华东精密")
+    await bot.say(REP, "1")
+    await bot.say(REP, "Zhang San")
+    await bot.say(REP, "/cancel")
+    again = await bot.say(REP, "/debrief 华东精密")
+    assert "What kind of contact was this?" in again
+    labels = [label for label, _ in bot.api.last_buttons(REP)]
+    assert labels[0] == "↩️ Go on where you stopped (2 answered)"
+    resumed = await bot.tap(REP, labels[0])
+    assert "Zhang San" in resumed  # the third question pipes the second answer

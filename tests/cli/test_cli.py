@@ -414,3 +414,17 @@ def test_a_terminal_debrief_says_what_it_scheduled_or_why_not(tmp_path: Path) ->
     assert re.search(r"^Next revisit: \d{4}-\d\d-\d\d$", owned.stdout, re.M)
     pending = run("reminders", "list").stdout
     assert pending.count("follow_up") == 2
+
+
+def test_cancel_then_the_same_command_offers_to_go_on(tmp_path: Path) -> None:
+    """Issue 14: /cancel, then the same command, started at question 1 with no offer."""
+    db = f"sqlite:///{tmp_path / 'c.db'}"
+    args = ("chat", "--customer", "Again Ltd", "--lang", "en", "--db", db)
+    stopped = cli(*args, stdin="1\n250\n/cancel\n", cwd=tmp_path)
+    assert "Stopped. The answers you gave are kept." in stopped.stdout
+    again = cli(*args, stdin="/continue\n", cwd=tmp_path)
+    assert "You stopped this interview before, with 2 answered: type /continue" in again.stdout
+    assert "[3/" in again.stdout and "main lines of business" in again.stdout
+    with sqlite3.connect(tmp_path / "c.db") as conn:
+        statuses = conn.execute("SELECT id, status FROM interviews ORDER BY id").fetchall()
+    assert statuses == [(1, "active"), (2, "cancelled")]  # the old one goes on
