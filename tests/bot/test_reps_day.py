@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 
 from interview_bot.app import open_app
 from storage import accounts, customers, reminders
-from storage.models import AuditEntry, Customer, Reminder, utcnow
+from storage.models import Answer, AuditEntry, Customer, Reminder, utcnow
 from tests.bot.harness import REP, BotUnderTest
 
 OTHER_REP = 7003
@@ -228,3 +228,38 @@ async def test_a_debrief_stopped_with_cancel_is_offered_again(bot: BotUnderTest)
     assert labels[0] == "↩️ Go on where you stopped (2 answered)"
     resumed = await bot.tap(REP, labels[0])
     assert "Zhang San" in resumed  # the third question pipes the second answer
+
+
+async def test_a_returning_customer_confirms_what_the_card_knows(bot: BotUnderTest) -> None:
+    """Issue 14: a second pre_meeting asked the head count, contact and role again. Now
+    what the card holds is shown with Keep it / Change it, and a tap keeps it."""
+    from services.interviewing import Respondent
+    from tests.bot.harness import CUSTOMER
+    from tests.bot.test_scenarios import invite_link
+    from tests.storage.test_interviews import PRE_MEETING
+
+    token = await invite_link(bot, "Returning Ltd")
+    async with open_app(bot.settings) as app:  # the questionnaire they answered last time
+        async with app.sessions.begin() as s:
+            customer = (await s.scalars(select(Customer).where(
+                Customer.name == "Returning Ltd"))).one()
+            turn = await app.interviews.begin(
+                s, customer_id=customer.id, flow_id="pre_meeting", language="en",
+                respondent=Respondent(f"tg:{CUSTOMER}", "telegram"))
+        for answer in PRE_MEETING:
+            async with app.sessions.begin() as s:
+                if answer == "/skip":
+                    await app.interviews.skip(s, turn.interview_id, "en")
+                else:
+                    await app.interviews.answer(s, turn.interview_id, answer, "en")
+    await bot.say(CUSTOMER, f"/start {token}")
+    first = await bot.tap(CUSTOMER, "I agree, start")
+    assert "Which industry is your company mainly in?\nWe have: Manufacturing." in first
+    assert [label for label, _ in bot.api.last_buttons(CUSTOMER)][:2] == ["Keep it",
+                                                                          "Change it"]
+    second = await bot.tap(CUSTOMER, "Keep it")
+    assert "We have: 250." in second
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        sources = (await s.execute(select(Answer.question_id, Answer.source).where(
+            Answer.source == "kept"))).all()
+    assert [tuple(r) for r in sources] == [("industry", "kept")]
