@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 
 from interview_bot.app import open_app
 from storage import accounts, customers, reminders
-from storage.models import Answer, AuditEntry, Customer, Reminder, utcnow
+from storage.models import Answer, AuditEntry, Customer, Interview, Reminder, utcnow
 from tests.bot.harness import REP, BotUnderTest
 
 OTHER_REP = 7003
@@ -263,3 +263,46 @@ async def test_a_returning_customer_confirms_what_the_card_knows(bot: BotUnderTe
         sources = (await s.execute(select(Answer.question_id, Answer.source).where(
             Answer.source == "kept"))).all()
     assert [tuple(r) for r in sources] == [("industry", "kept")]
+
+
+async def test_a_nudge_and_an_overdue_ping_reach_the_rep_through_the_bot(
+        bot: BotUnderTest) -> None:
+    """Issue 14, end to end: the planner (under the clock the database holds: an interview
+    left 5 hours ago, a revisit 7 days overdue) makes a nudge with Continue, a ping to the
+    rep and one to the manager; the bot sends them; Continue resumes the debrief."""
+    from services.interviewing import Respondent
+
+    await bot.stop()  # seeded while no planner runs; the one that starts plans and sends
+    await _book(bot)
+    now = utcnow()
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        wang = await accounts.user_by_telegram(s, REP)
+        manager = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
+                                          now=now)
+        assert wang is not None
+        wang.manager_id, wang.language, manager.language = manager.id, "en", "en"
+        for person in (wang, manager):
+            person.quiet_hours = "00:00-00:00"  # never quiet: the test may run at any hour
+        huadong, famen = (await s.scalars(select(Customer).order_by(Customer.id))).all()[:2]
+        famen.revisit_due_on = (now - timedelta(days=7)).date()
+        turn = await app.interviews.begin(
+            s, customer_id=huadong.id, flow_id="post_call", language="en",
+            respondent=Respondent(f"tg:{REP}", "telegram", wang.id))
+        await app.interviews.answer(s, turn.interview_id, "1", "en")
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        await s.execute(update(Interview).values(updated_at=now - timedelta(hours=5)))
+    await bot.start()
+    await bot.api.wait_for(lambda: any("is not finished" in t for t in bot.api.texts(REP))
+                           and any("days overdue" in t for t in bot.api.texts(REP))
+                           and any("days overdue" in t for t in bot.api.texts(8001)), 30)
+    nudge = next(t for t in bot.api.texts(REP) if "is not finished" in t)
+    assert nudge.startswith("✏️ Your interview about 华东精密机械有限公司")
+    ping = next(t for t in bot.api.texts(8001) if "days overdue" in t)
+    assert "Wang Fang's customer 上海示例阀门有限公司" in ping
+    message = next(c for c in bot.api.calls_of("sendMessage")
+                   if "is not finished" in str(c.params.get("text")))
+    data = message.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    before = len(bot.api.texts(REP))
+    bot.api.push_tap(REP, bot.api.last_message_id(REP), data)
+    await bot.api.wait_for(lambda: any("Who was your main contact" in t
+                                       for t in bot.api.texts(REP)[before:]))
