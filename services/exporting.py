@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.card_fields import field_label, stage_label
@@ -32,6 +33,7 @@ from flows.quality import STAGES, spin_coverage
 from services.reports import card_quality, shown_answer
 from storage import reporting
 from storage.card import CARD_COLUMNS
+from storage.models import Note
 from storage.reporting import Owners
 
 Format = Literal["xlsx", "csv", "json"]
@@ -181,7 +183,12 @@ async def _card_sheets(session: AsyncSession, flows: dict[str, Flow], owners: Ow
     headers = [_h("id", lang), *(field_label(f, lang) for f in CUSTOMER_FIELDS),
                _h("owner", lang), _h("tags", lang), _h("last_contact", lang),
                _h("revisit_due", lang), _h("complete", lang), _h("missing", lang),
-               _h("conflicts", lang)]
+               _h("conflicts", lang), _h("notes", lang)]
+    notes: dict[int, list[str]] = {}
+    for note in await session.scalars(select(Note).where(
+            Note.customer_id.in_([c.id for c in customers])).order_by(Note.id)):
+        notes.setdefault(note.customer_id, []).append(
+            f"{_local(note.created_at, zone):%Y-%m-%d} {note.text}")
     rows: list[list[Cell]] = []
     records: list[dict[str, Any]] = []
     for customer in customers:
@@ -193,11 +200,12 @@ async def _card_sheets(session: AsyncSession, flows: dict[str, Flow], owners: Ow
                      _local(customer.last_contact_at, zone), customer.revisit_due_on,
                      q.completeness.percent,
                      ", ".join(field_label(f, lang) for f in q.completeness.missing) or None,
-                     len(q.conflicts)])
+                     len(q.conflicts), "\n".join(notes.get(customer.id, [])) or None])
         records.append({"id": customer.id, **values, "owner": owner.name if owner else None,
                         "owner_id": customer.owner_id, "tags": customer.tags,
                         "last_contact_at": customer.last_contact_at,
                         "revisit_due_on": customer.revisit_due_on,
+                        "notes": notes.get(customer.id, []),
                         "completeness": q.completeness.percent,
                         "missing": list(q.completeness.missing),
                         "conflicts": [{"field": c.field, "customer": c.customer.value,

@@ -306,3 +306,21 @@ async def test_a_nudge_and_an_overdue_ping_reach_the_rep_through_the_bot(
     bot.api.push_tap(REP, bot.api.last_message_id(REP), data)
     await bot.api.wait_for(lambda: any("Who was your main contact" in t
                                        for t in bot.api.texts(REP)[before:]))
+
+
+async def test_a_note_is_in_the_managers_export(bot: BotUnderTest) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    await _book(bot)
+    await bot.add_staff(9001, "admin", "Admin")
+    await bot.say(REP, "/note 华东精密 quote by Friday")
+    await bot.say(9001, "/export xlsx")
+    await bot.api.wait_for(lambda: bool(bot.api.files(9001)))
+    _method, _name, content = bot.api.files(9001)[-1]
+    sheet = load_workbook(io.BytesIO(content))["customers"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[1].value: dict(zip(header, (c.value for c in r), strict=True))
+            for r in sheet.iter_rows(min_row=2)}
+    assert rows["华东精密机械有限公司"]["Notes"].endswith("quote by Friday")
