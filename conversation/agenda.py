@@ -13,6 +13,7 @@ from sqlalchemy import select
 from chat.actions import Button, Send, clip
 from conversation import reminder_texts
 from conversation.context import Ctx
+from conversation.interview_replies import after_turn, mark_pressed
 from conversation.permissions import team_ids
 from conversation.texts import say
 from storage.models import Customer, Interview, Reminder, User
@@ -87,14 +88,12 @@ async def _people(ctx: Ctx) -> list[User]:
         query = query.where(User.id.in_(await team_ids(ctx.session, ctx.user)))
     elif ctx.user.role != "admin":
         return [ctx.user]
-    people = list(await ctx.session.scalars(query))
-    return sorted(people, key=lambda u: u.id != ctx.user.id if ctx.user else True)
+    me = ctx.user.id
+    return sorted(await ctx.session.scalars(query), key=lambda u: u.id != me)  # self first
 
 
 async def continue_interview(ctx: Ctx, argument: str) -> bool:
     """The "continue" button of an unfinished interview in /today."""
-    from conversation.interview_replies import after_turn, mark_pressed
-
     interview = await ctx.session.get(Interview, int(argument)) if argument.isdecimal() \
         else None
     if (interview is None or interview.status != "active"

@@ -8,6 +8,7 @@ from conversation.context import Ctx
 from conversation.texts import say
 from flows.card_fields import field_label
 from services.card_editing import EditError, add_note, edit
+from storage.models import Customer
 
 
 def split_first(args: str) -> tuple[str, str]:
@@ -21,10 +22,8 @@ def split_first(args: str) -> tuple[str, str]:
     return name, rest.strip()
 
 
-async def on_customer(ctx: Ctx, command: str, customer: object, rest: str) -> None:
-    from storage.models import Customer
-
-    assert ctx.user is not None and isinstance(customer, Customer)
+async def on_customer(ctx: Ctx, command: str, customer: Customer, rest: str) -> None:
+    assert ctx.user is not None
     if command == "note":
         try:
             await add_note(ctx.session, customer, rest, author_id=ctx.user.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chat.actions import Button, Keyboard
+from conversation import texts
 from flows.i18n import from_catalog, pick
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -42,7 +43,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "nudge": {"zh": "✏️ 您在 {customer} 的问卷还没有完成，随时可以接着回答。",
               "en": "✏️ Your interview about {customer} is not finished; pick up where you "
                     "left off any time."},
-    "continue": {"zh": "继续", "en": "Continue"},
     "start_debrief": {"zh": "开始复盘", "en": "Debrief now"},
     "start_revisit": {"zh": "开始回访", "en": "Revisit now"},
     "snooze_day": {"zh": "推迟 1 天", "en": "Snooze 1 day"},
@@ -61,7 +61,8 @@ def buttons(reminder_id: int, kind: str, lang: str,
     a nudge continues its interview."""
     if kind == "nudge":
         interview = (payload or {}).get("interview_id")
-        return ((Button(say("continue", lang), f"cont:{interview}"),),) if interview else ()
+        label = texts.say("continue_button", lang)  # the same button as in /today
+        return ((Button(label, f"cont:{interview}"),),) if interview else ()
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned"):
         return ()
     start = "start_revisit" if kind in ("revisit", "overdue", "overdue_team") \

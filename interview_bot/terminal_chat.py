@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conversation import texts
 from conversation.interview_replies import scheduled_lines
 from flows import engine
 from flows.i18n import SUPPORTED_LANGUAGES, from_catalog
@@ -45,7 +46,6 @@ TEXTS = {
                         "given are kept."},
     "languages": {"zh": "可选语言：zh（中文）、en（English）。例如：/lang en",
                   "en": "Languages: zh (中文), en (English). For example: /lang zh"},
-    "language_set": {"zh": "好的，之后用中文。", "en": "Done: English from now on."},
     "rep_hint": {"zh": "在终端里复盘时，加上 --rep 您的 Telegram id，跟进就会提醒您。",
                  "en": "In the terminal, add --rep with your Telegram id and the follow-ups "
                  "will remind you."},
@@ -146,7 +146,7 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
                     write(say("languages", lang) + "\n")
                     continue
                 lang = chosen
-                write(say("language_set", lang) + "\n")
+                write(texts.say("language_set", lang) + "\n")  # as the bot says it
                 turn = run(step(service.show, iid, lang))
             elif name == "/back":
                 turn = run(step(service.back, iid, lang, at=at))

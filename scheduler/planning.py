@@ -16,7 +16,7 @@ from flows.steps import Outcome
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
 from services.interviewing import Scheduled
-from storage import personal, reminders
+from storage import accounts, personal, reminders
 from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 
 
@@ -205,10 +205,9 @@ class Planner:
                 continue
             chat = None
             if staff is None:
-                key = interview.respondent_key
-                if not key.startswith("tg:") or not key[3:].isdecimal():
+                chat = accounts.telegram_id_of(interview.respondent_key)
+                if chat is None:
                     continue  # the terminal: nobody to send it to
-                chat = int(key[3:])
             number = min(int(waited / repeat), self.policy.nudge_max)
             await reminders.schedule(
                 session, kind="nudge",

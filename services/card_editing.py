@@ -82,8 +82,7 @@ async def edit(session: AsyncSession, flows: Mapping[str, Flow], customer: Custo
     target_contact = None
     if field.startswith("contact."):
         target_contact = await _main_contact(session, customer, now)
-    await card.set_field(session, customer, target_contact, field, parsed.value,
-                         parsed.other_text, now)
+    card.set_field(customer, target_contact, field, parsed.value, parsed.other_text, now)
     replanned = False
     if field in REPLANS and planner is not None:
         await planner.set_revisit(session, customer, now)
@@ -111,7 +110,7 @@ MAX_NOTE = 2000
 
 async def add_note(session: AsyncSession, customer: Customer, text: str, *, author_id: int | None,
                    actor: str, channel: str, now: datetime) -> Note:
-    text = " ".join(text.split(" ")).strip()
+    text = text.strip()
     if not text:
         raise EditError("empty note")
     if len(text) > MAX_NOTE:

@@ -29,12 +29,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.card_fields import field_label
-from services.importing import Outcome, Problem, Row, checked_rows, company_key
+from services.importing import Outcome, Problem, Row, checked_rows
 from services.interviewing import FollowUpPlanner
 from storage import audit, customers, import_journal
-from storage.card import CARD_COLUMNS
+from storage.card import CARD_COLUMNS, fit
 from storage.crypto import blind_index
-from storage.models import Contact, Customer, User, person_key
+from storage.models import Contact, Customer, User, index_contact
 
 CHUNK_ROWS = 500
 SQLITE_GAP_SECONDS = 0.025  # longer than a waiting connection's longest nap (sqlite_inline)
@@ -103,7 +103,7 @@ class KeyIndex:
             self.codes.setdefault(code, target)
             self.code_of.setdefault(target, code)
         if name := values.get("customer.name"):
-            self.names.setdefault(company_key(name), target)
+            self.names.setdefault(customers.name_key(name), target)
         if phone := self.phone_key(values):
             self.phones.setdefault(phone, target)
         if email := self.email_key(values):
@@ -113,7 +113,7 @@ class KeyIndex:
         code = values.get("customer.credit_code")
         if code and code in self.codes:
             return self.codes[code], "credit code"
-        by_name = self.names.get(company_key(values.get("customer.name", "")))
+        by_name = self.names.get(customers.name_key(values.get("customer.name", "")))
         if by_name is not None and not (code and self.code_of.get(by_name, code) != code):
             return by_name, "company name"
         phone = self.phone_key(values)
@@ -212,12 +212,9 @@ class Writer:
         for row, planned in chunk:  # customers first: their contacts need their ids
             card = cards.get(planned.target)
             if card is None:  # a new customer, made by this row
-                name = row.values["customer.name"]
-                customer = new_record(Customer, name=" ".join(name.split()),
-                                      name_key=customers.name_key(name),
-                                      search_key=customers.search_key(name),
-                                      owner_id=planned.owner_id, tags=[], created_at=self.now,
-                                      updated_at=self.now)
+                customer = new_record(Customer, owner_id=planned.owner_id, tags=[],
+                                      created_at=self.now, updated_at=self.now)
+                customers.set_name(customer, row.values["customer.name"])
                 card = cards[planned.target] = made[planned.target] = Card(customer, [], {})
                 if self.dry_run:
                     self.kept[planned.target] = card
@@ -234,23 +231,17 @@ class Writer:
             if not any(row.values.get(f"contact.{c}") for c in CONTACT_FIELDS):
                 continue
             card = cards[planned.target]
-            phone_index = blind_index(dialect, "phone", row.values.get("contact.phone"))
-            contact = _matching_contact(card.contacts, row, phone_index, dialect)
+            contact = _matching_contact(card.contacts, row, dialect)
             if contact is None:
                 contact = new_record(Contact, customer_id=card.customer.id,
                                      created_at=self.now, updated_at=self.now)
-                contact.phone_index = phone_index  # the phone it gets is the row's
                 card.contacts.append(contact)
                 new_contacts.append(contact)
             filled[planned.row].update(_fill(contact, "contact", row, self.outcome, self.now))
         if self.dry_run:
             return
         for contact in new_contacts:  # the flush hook that keeps them is not run by INSERT
-            if contact.phone and contact.phone_index is None:  # a later row gave the phone
-                contact.phone_index = blind_index(dialect, "phone", contact.phone)
-            contact.email_index = blind_index(dialect, "email",
-                                              contact.email.lower() if contact.email else None)
-            contact.name_index = blind_index(dialect, "name", person_key(contact.name))
+            index_contact(contact, dialect)
         await _insert(session, Contact, new_contacts)
         await session.flush()  # the fields filled on records already there
         journal: list[tuple[str, int, bool, list[str]]] = [
@@ -363,7 +354,8 @@ def _fill(record: Any, kind: str, row: Row, outcome: Outcome,
             continue
         current = getattr(record, column)
         if current in (None, ""):
-            setattr(record, column, _fit(record, column, value))
+            model = Customer if kind == "customer" else Contact
+            setattr(record, column, fit(model, column, value))
             filled.append(name)
         elif str(current) != str(value):
             who = record.name if kind == "customer" else f"contact {record.name or ''}"
@@ -375,16 +367,9 @@ def _fill(record: Any, kind: str, row: Row, outcome: Outcome,
     return filled
 
 
-def _fit(target: Any, column: str, value: Any) -> Any:
-    model = Customer if hasattr(target, "name_key") else Contact
-    length = getattr(model.__table__.c[column].type, "length", None)
-    if isinstance(value, str) and length is not None:
-        return value[:length]
-    return value
-
-
-def _matching_contact(existing: list[Contact], row: Row, phone: str | None,
-                      dialect: Dialect) -> Contact | None:
+def _matching_contact(existing: list[Contact], row: Row, dialect: Dialect) -> Contact | None:
+    """The customer's contact this row speaks of: the same phone, or the same name."""
+    phone = blind_index(dialect, "phone", row.values.get("contact.phone"))
     name = row.values.get("contact.name")
     for contact in existing:
         known = contact.phone_index or blind_index(dialect, "phone", contact.phone)

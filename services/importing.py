@@ -22,7 +22,6 @@ from typing import Any
 
 from flows.card_fields import CARD_RANGES, CLOSED_VALUES
 from flows.values import parse_date, parse_email, parse_number, parse_phone
-from storage import customers
 
 # header (normalised) -> card field; "owner" names the rep who owns the customer
 HEADERS: dict[str, str] = {}
@@ -309,12 +308,6 @@ def _value(name: str, text: str, today: date) -> Any:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def company_key(name: str) -> str:
-    """A company name for matching: the one identity rule (storage.customers.name_key),
-    so "上海示例科技有限公司" and "上海示例科技" are one company here as everywhere."""
-    return customers.name_key(name)
 
 
 def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:

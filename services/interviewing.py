@@ -258,8 +258,8 @@ class InterviewService:
             return Turn(interview.id, flow.id, engine.view(flow, state, language),
                         interview.status, notice=message("moved_on", language))
         transition = op(flow, state, now.astimezone(self.zone).date())
-        await answers.supersede(session, interview.id, (*dropped, *transition.dropped), now)
         withdrawn = [*dropped, *transition.dropped]
+        await answers.supersede(session, interview.id, withdrawn, now)
         if transition.saved is not None:
             answered_before = transition.saved.question_id in state.answers
             await self._save_answer(session, interview, flow, transition, now, answered_before)

@@ -72,9 +72,15 @@ async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str,
     return user
 
 
+def telegram_id_of(respondent_key: str) -> int | None:
+    """The Telegram id behind a respondent key such as "tg:123" (None for "terminal"…)."""
+    prefix, _, rest = respondent_key.partition(":")
+    return int(rest) if prefix == "tg" and rest.isdecimal() else None
+
+
 async def staff_by_keys(session: AsyncSession, keys: set[str]) -> list[User]:
     """Staff behind respondent keys such as "tg:123" (other keys are ignored)."""
-    ids = {int(k[3:]) for k in keys if k.startswith("tg:") and k[3:].isdecimal()}
+    ids = {i for i in map(telegram_id_of, keys) if i is not None}
     if not ids:
         return []
     return list(await session.scalars(select(User).where(User.telegram_id.in_(ids))))

@@ -69,21 +69,22 @@ async def apply(session: AsyncSession, interview: Interview, customer: Customer,
         same = await _same_person(session, interview, value) if field == "contact.name" \
             else None
         target = same or await _contact_of(session, interview, now)
-    setattr(target, column, _stored(target, column, value, other_text))
-    target.updated_at = now
-    if column == "name" and isinstance(target, Customer):
-        customers.set_name(target, target.name)
+    _write(target, column, value, other_text, now)
 
 
-async def set_field(session: AsyncSession, customer: Customer, contact: Contact | None,
-                    field: str, value: Any, other_text: str | None, now: datetime) -> None:
+def set_field(customer: Customer, contact: Contact | None, field: str, value: Any,
+              other_text: str | None, now: datetime) -> None:
     """Set one card field outside an interview (an edit); `contact` for contact fields."""
     record, column = CARD_COLUMNS[field]
-    target: Customer | Contact = customer if record == "customer" else contact  # type: ignore[assignment]
-    if value is None:
-        setattr(target, column, None)
-    else:
-        setattr(target, column, _stored(target, column, value, other_text))
+    target = customer if record == "customer" else contact
+    assert target is not None, "a contact field needs the contact"
+    _write(target, column, value, other_text, now)
+
+
+def _write(target: Customer | Contact, column: str, value: Any, other_text: str | None,
+           now: datetime) -> None:
+    setattr(target, column, None if value is None else _stored(target, column, value,
+                                                               other_text))
     target.updated_at = now
     if column == "name" and isinstance(target, Customer):
         customers.set_name(target, target.name)
@@ -109,11 +110,16 @@ async def take_back(session: AsyncSession, interview: Interview, customer: Custo
 
 
 def _stored(target: Customer | Contact, column: str, value: Any, other_text: str | None) -> Any:
-    stored = card_value(value, other_text, column)
-    length = getattr(type(target).__table__.c[column].type, "length", None)
-    if isinstance(stored, str) and length is not None:
-        stored = stored[:length]  # the full answer stays in the answers table
-    return stored
+    # the full answer stays in the answers table
+    return fit(type(target), column, card_value(value, other_text, column))
+
+
+def fit(model: type[Customer] | type[Contact], column: str, value: Any) -> Any:
+    """A text cut to what its column holds (the encrypted ones hold any length)."""
+    length = getattr(model.__table__.c[column].type, "length", None)
+    if isinstance(value, str) and length is not None:
+        return value[:length]
+    return value
 
 
 async def _same_person(session: AsyncSession, interview: Interview, name: Any) -> Contact | None:

@@ -150,16 +150,22 @@ def person_key(name: str | None) -> str | None:
 
 @event.listens_for(Session, "before_flush")
 def _blind_indexes(session: Session, _context: object, _instances: object) -> None:
-    """Keep each contact's phone and email findable without decrypting them."""
+    """Keep each contact's name, phone and email findable without decrypting them."""
     changed = [o for o in (*session.new, *session.dirty) if isinstance(o, Contact)]
     if not changed:
         return
     dialect = session.get_bind().dialect
     for contact in changed:
-        contact.phone_index = blind_index(dialect, "phone", contact.phone)
-        contact.email_index = blind_index(dialect, "email",
-                                          contact.email.lower() if contact.email else None)
-        contact.name_index = blind_index(dialect, "name", person_key(contact.name))
+        index_contact(contact, dialect)
+
+
+def index_contact(contact: Any, dialect: Dialect) -> None:
+    """Set a contact's blind indexes (name, phone, email) from its values: by the flush hook
+    above, and by a bulk INSERT (an import), which no hook sees."""
+    contact.phone_index = blind_index(dialect, "phone", contact.phone)
+    contact.email_index = blind_index(dialect, "email",
+                                      contact.email.lower() if contact.email else None)
+    contact.name_index = blind_index(dialect, "name", person_key(contact.name))
 
 
 ACTIVE = text("status = 'active'")

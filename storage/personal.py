@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import accounts, audit
 from storage.models import (
     Answer,
     AuditEntry,
@@ -47,7 +47,7 @@ async def _respondents(session: AsyncSession, customer_id: int) -> set[int]:
         Consent.customer_id == customer_id)))
     keys = await session.scalars(select(Interview.respondent_key).where(
         Interview.customer_id == customer_id, Interview.respondent_user_id.is_(None)))
-    ids |= {int(k[3:]) for k in keys if k.startswith("tg:") and k[3:].isdecimal()}
+    ids |= {i for i in map(accounts.telegram_id_of, keys) if i is not None}
     return {i for i in ids if i is not None}
 
 

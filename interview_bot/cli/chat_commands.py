@@ -98,8 +98,9 @@ async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
         if found is None:
             raise fail(f"there is no customer #{customer_id}: check the id, or give "
                        "--customer NAME to find or start one by name")
+        flow = app_.flows.get(flow_id)  # an unknown one: service.begin says so below
         if found.owner_id is None and respondent.user_id is not None \
-                and app_.flows[flow_id].audience == "rep":
+                and flow is not None and flow.audience == "rep":
             found.owner_id = respondent.user_id  # a rep who debriefs an unowned customer owns it
         turn = await service.begin(session, customer_id=customer_id, flow_id=flow_id,
                                    respondent=respondent, language=lang)

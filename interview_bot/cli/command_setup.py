@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from interview_bot.app import EncryptionNotConfigured, cipher_from
 from interview_bot.settings import Settings
 from services import customer_search
+from storage.models import Customer
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="SPIN customer interviews for sales teams, in Telegram or a terminal.")
@@ -43,6 +44,10 @@ def load_settings(needs_keys: bool = True) -> Settings:
 
 
 async def customer_id_of(session: AsyncSession, name_or_id: str) -> int:
+    return (await customer_of(session, name_or_id)).id
+
+
+async def customer_of(session: AsyncSession, name_or_id: str) -> Customer:
     """A customer named on the command line as the bot finds them: `#12`, the company
     under any spelling, part of its name or its pinyin, a contact's name, phone or email."""
     found = await customer_search.search(session, name_or_id)
@@ -53,6 +58,6 @@ async def customer_id_of(session: AsyncSession, name_or_id: str) -> int:
     if len(found) > 1:
         listed = ", ".join(f"{c.name} (#{c.id})" for c in found[:10])
         raise fail(f"several customers match {name_or_id!r}: {listed}; give the #id")
-    return found[0].id
+    return found[0]
 
 

@@ -22,6 +22,7 @@ from interview_bot.app import open_app
 from interview_bot.cli.command_setup import (
     app,
     customer_id_of,
+    customer_of,
     fail,
     load_settings,
 )
@@ -30,7 +31,6 @@ from services import card_editing, import_writing, importing
 from storage import (
     accounts,
     audit,
-    customers,
     personal,
     reminders,
     staff,
@@ -56,8 +56,7 @@ def customers_show(
 
 async def _show(settings: Settings, name_or_id: str, lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        found = await customers.get(session, await customer_id_of(session, name_or_id))
-        assert found is not None
+        found = await customer_of(session, name_or_id)
         await audit.append(session, at=system_clock(), actor="cli", action="card.read",
                            entity="customer", entity_id=found.id, channel="cli")
         return await card_lines(session, app_.flows, found, lang)
@@ -80,8 +79,7 @@ def customers_edit(
 async def _edit(settings: Settings, name_or_id: str, field: str, value: str,
                 lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        found = await customers.get(session, await customer_id_of(session, name_or_id))
-        assert found is not None
+        found = await customer_of(session, name_or_id)
         now = system_clock()
         try:
             edited = await card_editing.edit(
@@ -108,8 +106,7 @@ def customers_note(
 
 async def _note(settings: Settings, name_or_id: str, text: str) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        found = await customers.get(session, await customer_id_of(session, name_or_id))
-        assert found is not None
+        found = await customer_of(session, name_or_id)
         try:
             await card_editing.add_note(session, found, text, author_id=None, actor="cli",
                                         channel="cli", now=system_clock())
@@ -195,8 +192,7 @@ def _iso(value: object) -> str:
 async def _export_personal(settings: Settings, name: str,
                            contact_id: int | None) -> dict[str, object]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        found = await customers.get(session, await customer_id_of(session, name))
-        assert found is not None
+        found = await customer_of(session, name)
         if contact_id is not None:
             person = await _contact_of(session, found, contact_id)
             document = await personal.export_contact(session, person)
@@ -237,8 +233,7 @@ def customers_erase(
 
 async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[str, int]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        found = await customers.get(session, await customer_id_of(session, name))
-        assert found is not None
+        found = await customer_of(session, name)
         if contact_id is not None:
             person = await _contact_of(session, found, contact_id)
             return await personal.erase_contact(session, person, actor="cli", channel="cli",
@@ -258,8 +253,7 @@ def customers_close(
 
 async def _close(settings: Settings, name: str) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        found = await customers.get(session, await customer_id_of(session, name))
-        assert found is not None
+        found = await customer_of(session, name)
         now = system_clock()
         found.closed_at, found.revisit_due_on, found.updated_at = now, None, now
         await reminders.cancel_pending(session, found.id, ("revisit", "follow_up"), now)

@@ -90,9 +90,9 @@ def test_cr_only_line_ends_are_read(tmp_path: Path) -> None:
 
 
 def test_company_names_match_without_their_legal_suffix() -> None:
-    assert importing.company_key("上海示例科技有限公司") == importing.company_key("上海 示例科技")
-    assert importing.company_key("ACME Co., Ltd.") == importing.company_key("acme")
-    assert importing.company_key("有限公司") == "有限公司"  # nothing left: keep it whole
+    assert customers.name_key("上海示例科技有限公司") == customers.name_key("上海 示例科技")
+    assert customers.name_key("ACME Co., Ltd.") == customers.name_key("acme")
+    assert customers.name_key("有限公司") == "有限公司"  # nothing left: keep it whole
 
 
 async def test_import_merges_duplicates_and_is_all_or_nothing(
