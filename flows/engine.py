@@ -46,13 +46,15 @@ def current_question(flow: Flow, state: InterviewState) -> Question | None:
 def arrive(flow: Flow, state: InterviewState) -> InterviewState:
     """On reaching a question whose answer the card already holds (`known: confirm`), show
     that answer to keep or change: the state, with it pending (in place)."""
-    if state.pending is not None or state.editing is not None:
-        return state
-    question = current_question(flow, state)
+    if state.pending is None and state.editing is None:
+        _arrive_at(state, current_question(flow, state))
+    return state
+
+
+def _arrive_at(state: InterviewState, question: Question | None) -> None:
     if question is not None and question.known == "confirm" and question.id in state.known:
         known = state.known[question.id]
         state.pending = Pending(question.id, "known", known.get("value"), known.get("other"))
-    return state
 
 
 def place(flow: Flow, state: InterviewState) -> str:
@@ -222,8 +224,9 @@ def _commit(flow: Flow, state: InterviewState, question: Question, parsed: Parse
         new.other[question.id] = parsed.other_text
     new.pending = new.editing = None
     dropped = prune(flow, new)
-    new.done = current_question(flow, new) is None
-    arrive(flow, new)
+    following = current_question(flow, new)
+    new.done = following is None
+    _arrive_at(new, following)  # pending and editing were just cleared
     record = AnswerRecord(question.id, parsed.value, parsed.other_text, raw, source)
     return Transition(new, view(flow, new, lang), record, dropped, completed=new.done)
 

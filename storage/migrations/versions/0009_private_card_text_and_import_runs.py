@@ -28,10 +28,8 @@ TEXT_COLUMNS = {
 
 
 def upgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
-    if not postgres:
-        # the tables are rebuilt; references to them are checked at commit, not midway
-        op.execute("PRAGMA defer_foreign_keys = ON")
+    # SQLite rebuilds these tables; storage/migrate.py runs it with foreign keys off and
+    # checks every reference before the commit
     for table, columns in TEXT_COLUMNS.items():
         with op.batch_alter_table(table) as batch:
             for column in columns:
