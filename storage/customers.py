@@ -31,12 +31,13 @@ def search_key(name: str) -> str:
     """What a partial search looks in: the whole name folded, the identity key, its full
     pinyin and its pinyin initials (华东精密有限公司 → 华东精密有限公司|华东精密|
     huadongjingmi|hdjm)."""
-    from pypinyin import Style, lazy_pinyin  # loaded on first use: it is large
+    from pypinyin import lazy_pinyin  # loaded on first use: it is large
 
     key = name_key(name)
     whole = _NOISE.sub("", unicodedata.normalize("NFKC", name).casefold())  # with its 有限公司
-    full = "".join(lazy_pinyin(key))  # letters and digits stay as they are
-    initials = "".join(s[0] for s in lazy_pinyin(key, style=Style.FIRST_LETTER) if s)
+    syllables = lazy_pinyin(key)  # letters and digits stay as they are, in one piece
+    full = "".join(syllables)
+    initials = "".join(s[0] for s in syllables if s)
     return "|".join(dict.fromkeys(k for k in (whole, key, full, initials) if k))
 
 
