@@ -16,6 +16,7 @@ from conversation import (
     customer_entry,
     interview_commands,
     manager_commands,
+    record_commands,
     staff_commands,
     team_commands,
 )
@@ -109,6 +110,9 @@ COMMANDS: tuple[Command, ...] = (
             _on_customer("history")),
     Command("forget", None, {"zh": "撤回同意", "en": "Withdraw consent"}, _forget),
     Command("reassign", MANAGERS, None, team_commands.reassign),
+    Command("merge", MANAGERS, {"zh": "合并重复客户（主管）", "en": "Merge duplicates (managers)"},
+            record_commands.merge),
+    Command("coowner", MANAGERS, None, record_commands.co_owner),
     Command("adduser", ADMINS, None, staff_commands.add_user, changes_staff=True),
     Command("setrole", ADMINS, None, team_commands.set_role, changes_staff=True),
     Command("deactivate", ADMINS, None, team_commands.deactivate, changes_staff=True),

@@ -7,12 +7,10 @@ from sqlalchemy import select, update
 from chat.actions import Button, Send
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
-from conversation.texts import PURPOSE, say
+from conversation.texts import CONSENT_VERSION, PURPOSE, say
 from flows.i18n import pick
 from storage import audit, consents, invites
 from storage.models import Consent, Interview, Invite, Reminder, User
-
-CONSENT_VERSION = "2026-11"
 
 
 async def open_invite(ctx: Ctx, token: str) -> None:
@@ -28,16 +26,46 @@ async def open_invite(ctx: Ctx, token: str) -> None:
     if await _completed(ctx, invite):
         ctx.actions.append(Send(ctx.chat_id, say("already_done", ctx.lang)))
         return
-    if await _consented(ctx, invite):
+    decision = await consents.latest(ctx.session, ctx.incoming.user_id, invite.customer_id,
+                                     CONSENT_VERSION)
+    if decision == "accepted":
         await _begin(ctx, invite)
         return
+    await _notice(ctx, invite, changed=decision == "outdated")
+
+
+async def _notice(ctx: Ctx, invite: Invite, changed: bool) -> None:
+    """The consent notice with Agree / Decline; `changed`: it is shown again because its
+    wording changed since the customer agreed (they must agree to the new one)."""
     inviter = await ctx.session.get(User, invite.created_by) if invite.created_by else None
     flow = ctx.flows[invite.flow_id]
     text = say("consent", ctx.lang, inviter=inviter.name if inviter else "—",
                flow=pick(flow.title, ctx.lang), purpose=PURPOSE[ctx.lang])
+    if changed:
+        text = say("consent_changed", ctx.lang) + "\n\n" + text
     buttons = ((Button(say("agree", ctx.lang), f"consent:{invite.id}.y"),
                 Button(say("decline", ctx.lang), f"consent:{invite.id}.n")),)
     ctx.actions.append(Send(ctx.chat_id, text, buttons))
+
+
+async def ask_again(ctx: Ctx) -> bool:
+    """A customer answering an interview they agreed to under an older notice: nothing is
+    taken; the new notice is shown to agree to first. False when that is not the case."""
+    if ctx.user is not None:
+        return False
+    found = (await ctx.session.execute(
+        select(Invite).join(Interview, Interview.id == Invite.interview_id)
+        .where(Interview.respondent_key == ctx.respondent.key, Interview.status == "active",
+               Invite.telegram_id == ctx.incoming.user_id)
+        .order_by(Interview.updated_at.desc()).limit(1))).scalars().first()
+    if found is None or not invites.usable_by(found, ctx.incoming.user_id, ctx.now):
+        return False
+    decision = await consents.latest(ctx.session, ctx.incoming.user_id, found.customer_id,
+                                     CONSENT_VERSION)
+    if decision != "outdated":
+        return False
+    await _notice(ctx, found, changed=True)
+    return True
 
 
 async def answer_consent(ctx: Ctx, argument: str) -> bool:
@@ -81,11 +109,6 @@ async def forget(ctx: Ctx) -> None:
         .values(status="cancelled", updated_at=ctx.now, last_error="consent withdrawn"))
     await _audit(ctx, "consent.withdraw", None)
     ctx.actions.append(Send(ctx.chat_id, say("forgotten", ctx.lang)))
-
-
-async def _consented(ctx: Ctx, invite: Invite) -> bool:
-    return await consents.latest(ctx.session, ctx.incoming.user_id,
-                                 invite.customer_id) == "accepted"
 
 
 async def _completed(ctx: Ctx, invite: Invite) -> bool:

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat.actions import Action, Send, fit
 from chat.clock import Clock
 from chat.incoming import Incoming
-from conversation import button_presses, callback_data
+from conversation import button_presses, callback_data, customer_entry
 from conversation.commands import BY_NAME
 from conversation.context import BotConfig, Ctx, Known
 from conversation.interview_commands import help_text
 from conversation.interview_replies import after_turn, current
 from conversation.permissions import allowed, refusal
-from conversation.texts import say
+from conversation.texts import CONSENT_VERSION, say
 from flows.i18n import normalise_language
 from flows.model import Flow
 from services.interviewing import InterviewService
@@ -84,7 +84,7 @@ class Conversation:
         found, users = await accounts.load(session, people)
         locked = await interviews.lock_active(session, (f"tg:{p}" for p in people))
         active = {i.respondent_key: i for i in locked}  # oldest first: the latest wins
-        decisions = await consents.latest_of(session, people)
+        decisions = await consents.latest_of(session, people, CONSENT_VERSION)
         # the records an answer writes to, into the session: later reads are no queries
         records = await customers.load(session, {i.customer_id for i in active.values()},
                                        {i.contact_id for i in active.values() if i.contact_id})
@@ -128,7 +128,7 @@ class Conversation:
             await button_presses.press(ctx)
         else:
             interview = await current(ctx)
-            if interview is None:
+            if interview is None and not await customer_entry.ask_again(ctx):
                 help_text(ctx)
             elif kind == "other":  # a photo, a sticker, a voice message
                 ctx.actions.append(Send(ctx.chat_id, say("text_expected", ctx.lang)))

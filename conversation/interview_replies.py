@@ -9,7 +9,8 @@ from sqlalchemy import select
 from chat.actions import Button, Edit, Send, clip
 from conversation.context import Ctx
 from conversation.render import keyboard, prompt_text, summary_text
-from conversation.texts import say
+from conversation.texts import CONSENT_VERSION, say
+from flows.card_fields import field_label
 from flows.i18n import pick
 from flows.model import Flow, QuestionType
 from flows.outcome import summarise
@@ -33,6 +34,10 @@ def scheduled_lines(scheduled: Scheduled, lang: str) -> list[str]:
         lines.append(say("scheduled_nothing", lang))
     if scheduled.revisit_on is not None:
         lines.append(say("scheduled_revisit", lang, day=scheduled.revisit_on.isoformat()))
+    if scheduled.clean_up:
+        fields = ("、" if lang == "zh" else ", ").join(field_label(f, lang)
+                                                      for f in scheduled.clean_up)
+        lines.append(say("scheduled_clean_up", lang, fields=fields))
     return lines
 
 
@@ -104,7 +109,8 @@ async def current(ctx: Ctx) -> Interview | None:
     decision = None if user_id in known.fresh else known.consents.get(
         (user_id, interview.customer_id))
     if decision is None:
-        decision = await consents.latest(ctx.session, user_id, interview.customer_id)
+        decision = await consents.latest(ctx.session, user_id, interview.customer_id,
+                                         CONSENT_VERSION)
     return interview if decision == "accepted" else None
 
 

@@ -21,13 +21,18 @@ MAX_UPLOAD_MB = 50  # what the Bot API accepts from a bot
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+MIN_REASON = 2  # characters: "季度复盘", "QBR"
+
+
 async def export(ctx: Ctx, args: str) -> None:
     assert ctx.user is not None
     fmt: Format = "xlsx"
     flow_id: str | None = None
     since: datetime | None = None
     zone = ZoneInfo(_timezone(ctx))
-    for word in args.split():
+    words = args.split()
+    reason = ""
+    for index, word in enumerate(words):
         lowered = word.lower()
         if lowered in FORMATS:
             fmt = lowered
@@ -35,19 +40,23 @@ async def export(ctx: Ctx, args: str) -> None:
             flow_id = word
         elif _DATE.fullmatch(word) and _valid_day(word):
             since = datetime.combine(date.fromisoformat(word), time(), zone)
-        else:
-            ctx.actions.append(Send(ctx.chat_id, say("export_usage", ctx.lang, word=word[:40],
-                                                     flows=", ".join(ctx.flows))))
-            return
+        else:  # the rest says why (seed 001: copying data out needs a registered reason)
+            reason = " ".join(words[index:])[:500]
+            break
+    if len(reason) < MIN_REASON:
+        ctx.actions.append(Send(ctx.chat_id, say("export_reason", ctx.lang,
+                                                 flows=", ".join(ctx.flows))))
+        return
     owners = await visible_owner_ids(ctx.session, ctx.user)
     exported = await build_export(ctx.session, dict(ctx.flows), owners, fmt=fmt, lang=ctx.lang,
                                   now=ctx.now, timezone=_timezone(ctx),
                                   flow_id=flow_id, since=since)
     size = len(exported.content)
     too_big = size > MAX_UPLOAD_MB * 1024 * 1024
-    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="export",
-                       entity="export", entity_id=None, fields=[fmt], channel="telegram",
-                       outcome="refused" if too_big else "ok")
+    entry = await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key,
+                               action="export", entity="export", entity_id=None, fields=[fmt],
+                               channel="telegram", outcome="refused" if too_big else "ok")
+    await audit.record_reason(ctx.session, entry, reason)
     if too_big:
         ctx.actions.append(Send(ctx.chat_id, say("export_too_big", ctx.lang,
                                                  size=round(size / 1024 / 1024, 1),

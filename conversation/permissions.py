@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.texts import say
+from storage import co_owners
 from storage.models import Customer, User
 
 STAFF = frozenset({"rep", "manager", "admin"})
@@ -37,18 +38,20 @@ async def team_ids(session: AsyncSession, manager: User) -> set[int]:
 
 async def can_see(session: AsyncSession, user: User, customer: Customer) -> bool:
     """Least privilege: reps their own customers, managers their team's, admins all.
-    A customer nobody owns yet is visible to staff, so it can be claimed."""
+    A customer nobody owns yet is visible to staff, so it can be claimed.
+    A co-owner sees the customer as its owner does."""
     if user.role == "admin" or customer.owner_id is None:
         return True
-    if user.role == "manager":
-        return customer.owner_id in await team_ids(session, user)
-    return customer.owner_id == user.id
+    people = await team_ids(session, user) if user.role == "manager" else {user.id}
+    if customer.owner_id in people:
+        return True
+    return any(u.id in people for u in await co_owners.of_customer(session, customer.id))
 
 
 async def visible_customers(session: AsyncSession, user: User, limit: int = 50) -> list[Customer]:
     query = select(Customer).order_by(Customer.updated_at.desc()).limit(limit)
-    if user.role == "manager":
-        query = query.where(Customer.owner_id.in_(await team_ids(session, user)))
-    elif user.role == "rep":
-        query = query.where(Customer.owner_id == user.id)
+    if user.role in ("manager", "rep"):
+        people = await team_ids(session, user) if user.role == "manager" else {user.id}
+        query = query.where(Customer.owner_id.in_(people)
+                            | Customer.id.in_(co_owners.co_owned_by(people)))
     return list((await session.scalars(query)).all())

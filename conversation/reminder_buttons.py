@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
-from conversation.reminder_texts import say
+from conversation.reminder_texts import GO_FLOW, say
 from storage import reminders
 from storage.models import Reminder
 
@@ -38,10 +38,9 @@ async def press(ctx: Ctx, argument: str) -> bool:
         reminder.status = "snoozed"
         mark_pressed(ctx, say("snooze_day" if action == "1d" else "snooze_week", ctx.lang))
     elif action == "go" and reminder.customer_id is not None:
-        flow = "revisit" if reminder.kind == "revisit" else ctx.config.debrief_flow
+        flow = GO_FLOW.get(reminder.kind, ctx.config.debrief_flow)
         reminder.status = "done"
-        mark_pressed(ctx, say("start_revisit" if flow == "revisit" else "start_debrief",
-                              ctx.lang))
+        mark_pressed(ctx, say(f"start_{GO_FLOW.get(reminder.kind, 'debrief')}", ctx.lang))
         await after_turn(ctx, await ctx.interviews.begin(
             ctx.session, customer_id=reminder.customer_id, flow_id=flow,
             respondent=ctx.respondent, language=ctx.lang))

@@ -43,12 +43,37 @@ TEXTS: dict[str, dict[str, str]] = {
     "nudge": {"zh": "✏️ 您在 {customer} 的问卷还没有完成，随时可以接着回答。",
               "en": "✏️ Your interview about {customer} is not finished; pick up where you "
                     "left off any time."},
+    "contact_due": {"zh": "👤 重点客户 {customer}：该联系{contact}（{role}）了，按规定每 {days} 天至少一次，上次是 {last}。",
+                    "en": "👤 Key account {customer}: time to contact {contact} ({role}); "
+                          "every {days} days at least, last on {last}."},
+    "manager_revisit": {"zh": "🏅 {grade} 级客户 {customer}（{owner} 负责）本季度需要您亲自回访（应于 {due_on} 前）。",
+                        "en": "🏅 Grade {grade} customer {customer} ({owner}'s) is due for your "
+                              "quarterly revisit (by {due_on})."},
+    "celebration": {"zh": "🎉 {customer} 的庆典日是 {day}，还有 30 天左右，可以提前准备问候。",
+                    "en": "🎉 {customer} celebrates on {day}, about 30 days from now: time to "
+                          "plan a greeting."},
+    "verify": {"zh": "🔎 {customer} 的客户卡片需要做季度核实（{last}）。逐项确认或更正，几分钟即可。",
+               "en": "🔎 {customer}'s card is due for its quarterly check ({last}). Keep or "
+                     "correct each item; a few minutes."},
+    "verify_never": {"zh": "从未核实", "en": "never checked"},
+    "verify_last": {"zh": "上次核实：{day}", "en": "last checked {day}"},
+    "clean_up": {"zh": "🧹 请在 {by} 前清理 {customer} 的记录，以下回答还不够具体：\n{lines}",
+                 "en": "🧹 Please clean up {customer}'s record by {by}; these answers are "
+                       "still vague:\n{lines}"},
+    "clean_up_line": {"zh": "• {field}：“{value}”（{rule}）", "en": "• {field}: “{value}” ({rule})"},
     "start_debrief": {"zh": "开始复盘", "en": "Debrief now"},
+    "start_verify": {"zh": "开始核实", "en": "Check now"},
+    "start_clean_up": {"zh": "现在清理", "en": "Clean up now"},
     "start_revisit": {"zh": "开始回访", "en": "Revisit now"},
     "snooze_day": {"zh": "推迟 1 天", "en": "Snooze 1 day"},
     "snooze_week": {"zh": "推迟 1 周", "en": "Snooze 1 week"},
     "done": {"zh": "已完成 ✓", "en": "Done ✓"},
 }
+
+
+# the flow a reminder's "now" button starts (others: the debrief)
+GO_FLOW = {"revisit": "revisit", "overdue": "revisit", "overdue_team": "revisit",
+           "manager_revisit": "revisit", "verify": "verify", "clean_up": "clean_up"}
 
 
 def say(key: str, lang: str, **params: Any) -> str:
@@ -65,10 +90,10 @@ def buttons(reminder_id: int, kind: str, lang: str,
         return ((Button(label, f"cont:{interview}"),),) if interview else ()
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned"):
         return ()
-    start = "start_revisit" if kind in ("revisit", "overdue", "overdue_team") \
-        else "start_debrief"
+    start = "start_" + GO_FLOW.get(kind, "debrief")
     rows: list[tuple[Button, ...]] = []
-    if kind in ("follow_up", "revisit", "escalation", "birthday", "overdue"):
+    if kind in ("follow_up", "revisit", "escalation", "birthday", "overdue", "contact_due",
+                "manager_revisit", "celebration", "verify", "clean_up"):
         rows.append((Button(say(start, lang), f"rem:{reminder_id}.go"),))
     rows.append((Button(say("snooze_day", lang), f"rem:{reminder_id}.1d"),
                  Button(say("snooze_week", lang), f"rem:{reminder_id}.7d")))

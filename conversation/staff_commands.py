@@ -22,7 +22,7 @@ from flows.model import Flow
 from services import card_editing, customer_search
 from services.exporting import choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines
-from storage import accounts, audit, customers, invites
+from storage import accounts, audit, co_owners, customers, invites
 from storage.card import CARD_COLUMNS
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 
@@ -130,7 +130,9 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
 
 
 CARD_LINES = ("customer.grade", "customer.priority", "customer.industry", "customer.employees",
-              "customer.revenue_band", "customer.credit_code", "deal.need_type",
+              "customer.revenue_band", "customer.credit_code", "customer.address",
+              "customer.website", "customer.celebration", "customer.last_verified",
+              "deal.need_type",
               "deal.need_description", "deal.budget", "deal.timeline", "deal.decision_process",
               "deal.competitors", "deal.next_step", "deal.next_contact")
 
@@ -157,6 +159,9 @@ async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer:
     if customer.tags:
         lines.append(f"{say('tags', lang)}: "
                      f"{', '.join(labels.tag(t, lang) for t in customer.tags)}")
+    others = await co_owners.of_customer(session, customer.id)
+    if others:
+        lines.append(f"{say('co_owners', lang)}: {', '.join(u.name for u in others)}")
     for contact in await customers.contacts_of(session, customer.id):
         lines.append(_contact_line(contact, choices))
     for note in await card_editing.notes_of(session, customer.id, limit=3):
@@ -219,7 +224,8 @@ def history_line(entry: AuditEntry, who: str, lang: str, at: datetime) -> str:
 
 def _contact_line(contact: Contact, choices: dict[str, dict[str, str]]) -> str:
     role = label_of(choices, "contact.decision_role", contact.decision_role)
-    parts = [contact.name, contact.title, role, contact.phone, contact.email]
+    parts = [contact.name, contact.title, contact.department, role, contact.phone,
+             contact.email, contact.messenger_id]
     return "👤 " + " · ".join(str(p) for p in parts if p)
 
 

@@ -72,6 +72,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "scheduled_follow_up": {"zh": "已安排跟进：{when}（提醒 {owner}）",
                             "en": "Follow-up scheduled: {when} (reminding {owner})"},
     "scheduled_revisit": {"zh": "下次回访：{day}", "en": "Next revisit: {day}"},
+    "co_owners": {"zh": "共同负责", "en": "Co-owners"},
+    "consent_changed": {"zh": "📄 我们的说明自您上次同意后有了更新，请阅读后重新确认；确认前不会记录您的回答。",
+                        "en": "📄 Our notice has changed since you agreed to it. Please read "
+                              "it and agree again; no answer is recorded until you do."},
+    "record_ambiguous": {"zh": "“{name}”对应多个客户：{found}。请用 #编号。",
+                         "en": "“{name}” matches several customers: {found}. Use the #id."},
+    "record_unknown": {"zh": "没有找到客户“{name}”。", "en": "There is no customer “{name}”."},
+    "merge_usage": {"zh": "用法：/merge 重复的客户 保留的客户（名称、拼音或 #编号，例如 /merge #12 #3）。重复记录的访谈、回答、联系人、备注和提醒都会转到保留的客户。",
+                    "en": "Usage: /merge <duplicate> <record to keep> (name, pinyin or #id, such "
+                          "as /merge #12 #3). The duplicate's interviews, answers, contacts, "
+                          "notes and reminders move to the record kept."},
+    "coowner_usage": {"zh": "用法：/coowner 客户 销售的Telegram数字ID（前面加 - 表示取消），例如 /coowner 华东精密 123456",
+                      "en": "Usage: /coowner <customer> <rep's Telegram id> (a leading - "
+                            "removes them), such as /coowner Acme 123456"},
+    "coowner_not_team": {"zh": "Telegram ID {id} 不是您团队中的在职成员。",
+                         "en": "Telegram id {id} is not an active member of your team."},
+    "coowner_added": {"zh": "{name} 现在和负责人一起负责 {customer}：提醒会发给两人。",
+                      "en": "{name} now co-owns {customer}: its reminders go to both."},
+    "coowner_already": {"zh": "{name} 已经是 {customer} 的共同负责人。",
+                        "en": "{name} already co-owns {customer}."},
+    "coowner_is_owner": {"zh": "{name} 就是 {customer} 的负责人。", "en": "{name} owns {customer}."},
+    "coowner_removed": {"zh": "{name} 不再共同负责 {customer}。",
+                        "en": "{name} no longer co-owns {customer}."},
+    "coowner_was_not": {"zh": "{name} 不是 {customer} 的共同负责人。",
+                        "en": "{name} was not a co-owner of {customer}."},
+    "scheduled_clean_up": {"zh": "这些回答还不够具体：{fields}。请在 24 小时内清理，稍后会收到提醒。",
+                           "en": "Still vague: {fields}. Please make them concrete within 24 "
+                                 "hours; a reminder will follow."},
     "scheduled_nothing": {"zh": "没有安排新的跟进。", "en": "No follow-up was asked for."},
     "no_owner": {"zh": "没有安排跟进：这个客户还没有负责人。请销售用 /debrief 认领，或主管用 "
                        "/reassign（命令行：customers reassign）指定负责人，再做一次复盘。",
@@ -142,6 +170,11 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "I don't understand “{word}”. Usage: /export [xlsx|csv|json] [flow id: "
                            "{flows}] [since YYYY-MM-DD], for example /export xlsx post_call "
                            "2026-11-01"},
+    "export_reason": {"zh": "导出会把客户资料带出系统，需要登记理由。请在命令后写明用途：/export [xlsx|csv|json] [问卷ID：{flows}] [起始日期] 理由，例如 /export xlsx 季度经营分析",
+                      "en": "An export takes customer data out of the system, so it needs a "
+                            "reason on record. Add it after the options: /export [xlsx|csv|json] "
+                            "[flow id: {flows}] [since YYYY-MM-DD] <reason>, for example "
+                            "/export xlsx quarterly business review"},
     "export_caption": {"zh": "导出：{interviews} 份访谈，{customers} 家客户，{contacts} 位联系人。",
                        "en": "Export: {interviews} interview(s), {customers} customer(s), "
                              "{contacts} contact(s)."},
@@ -182,6 +215,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "summary_title": {"zh": "您的回答：", "en": "Your answers:"},
 }
 
+# The consent notice's version: change it whenever the notice ("consent" and PURPOSE) says
+# something new; everyone who agreed to an older one is asked again before answering more.
+CONSENT_VERSION = "2026-11"
 PURPOSE = {
     "zh": "了解贵公司的现状和需求，让会面更有针对性，节省您的时间。",
     "en": "to understand your situation and needs so the meeting is focused on what matters "

@@ -17,6 +17,8 @@ CARD_FIELDS: dict[str, frozenset[T]] = {
     "customer.website": frozenset({T.TEXT}),
     "customer.grade": frozenset({T.CHOICE}),
     "customer.priority": frozenset({T.CHOICE}),
+    "customer.celebration": frozenset({T.DATE}),  # a yearly day: anniversary, celebration
+    "customer.last_verified": frozenset({T.DATE}),  # the last quarterly check of the card
     # the person answering, or the person the rep met
     "contact.name": frozenset({T.TEXT}),
     "contact.title": frozenset({T.TEXT}),
@@ -51,7 +53,10 @@ CLOSED_VALUES: dict[str, frozenset[str]] = {
 }
 
 # Fields an `on_complete` rule may `set:`.
-RULE_SETTABLE = frozenset({"customer.grade", "customer.priority", "deal.next_step"})
+RULE_SETTABLE = frozenset({"customer.grade", "customer.priority", "deal.next_step",
+                           "customer.last_verified"})
+# `set:` values that stand for a date, resolved when the rule applies
+DATE_WORDS = frozenset({"today"})
 
 # How card fields (and the completeness groups of flows.quality) are called on screen.
 FIELD_LABELS: dict[str, dict[str, str]] = {
@@ -65,6 +70,8 @@ FIELD_LABELS: dict[str, dict[str, str]] = {
     "customer.website": {"zh": "网站", "en": "Website"},
     "customer.grade": {"zh": "客户等级", "en": "Grade"},
     "customer.priority": {"zh": "优先级", "en": "Priority"},
+    "customer.celebration": {"zh": "庆典日", "en": "Celebration day"},
+    "customer.last_verified": {"zh": "上次核实", "en": "Last verified"},
     "contact.name": {"zh": "联系人", "en": "Contact"},
     "contact.title": {"zh": "职务", "en": "Title"},
     "contact.department": {"zh": "部门", "en": "Department"},

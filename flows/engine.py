@@ -38,7 +38,7 @@ def current_question(flow: Flow, state: InterviewState) -> Question | None:
         return flow.question(state.editing)
     for question in flow.questions:
         if question.id not in state.answers and applies(question, state) and not (
-                question.known == "skip" and question.id in state.known):
+                _known_and_clear(question, state)):
             return question
     return None
 
@@ -51,8 +51,17 @@ def arrive(flow: Flow, state: InterviewState) -> InterviewState:
     return state
 
 
+def _known_and_clear(question: Question, state: InterviewState) -> bool:
+    """Not asked: the card holds its answer, and the question says to skip it then (or to
+    refine it, and the answer is not vague)."""
+    known = state.known.get(question.id)
+    return known is not None and (question.known == "skip" or (
+        question.known == "refine" and not known.get("vague")))
+
+
 def _arrive_at(state: InterviewState, question: Question | None) -> None:
-    if question is not None and question.known == "confirm" and question.id in state.known:
+    if question is not None and question.id in state.known and (
+            question.known == "confirm" or question.known == "refine"):
         known = state.known[question.id]
         state.pending = Pending(question.id, "known", known.get("value"), known.get("other"))
 

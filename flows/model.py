@@ -75,9 +75,17 @@ class Question(_Strict):
     when: str | None = Field(None, description='Ask only if true, e.g. `budget_known == "no"`')
     maps_to: str | None = Field(None, description="Information-card field, e.g. deal.budget")
     confirm: bool = Field(False, description="Repeat the answer back and ask to confirm it")
-    known: Literal["ask", "confirm", "skip"] = Field(
+    known: Literal["ask", "confirm", "skip", "refine"] = Field(
         "ask", description="When its `maps_to` field is already on the card: ask anyway, "
-        "show the value to keep or change (confirm), or do not ask (skip)")
+        "show the value to keep or change (confirm), do not ask (skip), or show it to keep "
+        "or change only when it is vague and otherwise not ask (refine, the clean-up)")
+    meaning: str | None = Field(
+        None, description="What the answer means, for comparing the customer's word with the "
+        "rep's record: answers to questions of the same `maps_to` and meaning are compared "
+        "(default: the question id)")
+    seed: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[0-9]+$")]] = Field(
+        default_factory=list, description="Items of the seed question bank this question "
+        "carries, e.g. decision.2 (see flows/seed_banks.py)")
 
     _condition: Condition | None = PrivateAttr(None)
 

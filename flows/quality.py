@@ -123,6 +123,9 @@ class Observation:
     shown: str  # how to show it (labels, not ids)
     at: datetime
     interview_id: int | None = None
+    # what the question asked (its `meaning`, or its id): only answers to the same kind of
+    # question are compared ("who else decides" is no answer to "what are the approval steps")
+    meaning: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,21 +141,23 @@ class Conflict:
 
 def conflicts(observations: Iterable[Observation],
               resolved: Mapping[str, datetime] | None = None) -> list[Conflict]:
-    """Fields where the newest customer answer and the newest rep answer disagree.
+    """Fields where the newest customer answer and the newest rep answer to the same kind
+    of question (same field, same meaning) disagree.
 
     A conflict is closed once a newer answer from either side agrees, or once someone
     resolved it (`resolved[field]`) after both answers were given.
     """
-    newest: dict[tuple[str, str], Observation] = {}
+    newest: dict[tuple[str, str, str], Observation] = {}
     for obs in observations:
         if obs.field not in CONFLICT_FIELDS or not has_content(obs.value):
             continue
-        key = (obs.field, obs.source)
+        key = (obs.field, obs.meaning, obs.source)
         if key not in newest or obs.at >= newest[key].at:
             newest[key] = obs
     found = []
-    for field in sorted(CONFLICT_FIELDS):
-        theirs, ours = newest.get((field, "customer")), newest.get((field, "rep"))
+    for field, meaning in sorted({(f, m) for f, m, _ in newest}):
+        theirs = newest.get((field, meaning, "customer"))
+        ours = newest.get((field, meaning, "rep"))
         if theirs is None or ours is None or same(theirs.value, ours.value):
             continue
         conflict = Conflict(field, theirs, ours)

@@ -8,13 +8,20 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from flows.card_fields import CARD_FIELDS, CARD_RANGES, CLOSED_VALUES, RULE_SETTABLE
+from flows.card_fields import (
+    CARD_FIELDS,
+    CARD_RANGES,
+    CLOSED_VALUES,
+    DATE_WORDS,
+    RULE_SETTABLE,
+)
 from flows.conditions import ConditionError, parse_condition
 from flows.errors import ErrorCode, FlowError
 from flows.model import CHOICE_TYPES, NUMERIC_TYPES, OTHER_CHOICE_ID, Flow, Question
 from flows.model import QuestionType as T
 from flows.piping import PlaceholderError, placeholders
 from flows.reachability import check_condition
+from flows.seed_banks import BANK_000
 from flows.values import date_bound
 from flows.yaml_source import Path, YamlDocument
 
@@ -63,6 +70,7 @@ class FlowChecker:
                 self._translations(choice.label, (*path, "choices", c_index, "label"))
             self._options(question, path)
             self._mapping(question, path)
+            self._seed(question, path)
             self._condition(question, index, path)
             self._placeholders(question, index, path)
         for r_index, _rule in enumerate(flow.on_complete):
@@ -158,6 +166,21 @@ class FlowChecker:
         if q.min_length and q.max_length and q.min_length > q.max_length:
             self.add(ErrorCode.BAD_VALUE, (*path, "min_length"), "min_length is above max_length",
                      "min_length ≤ max_length")
+
+    def _seed(self, q: Question, path: Path) -> None:
+        for index, item in enumerate(q.seed):
+            known = BANK_000.get(item)
+            if known is None:
+                close = difflib.get_close_matches(item, list(BANK_000), n=1)
+                hint = f" (did you mean `{close[0]}`?)" if close else ""
+                self.add(ErrorCode.UNKNOWN_REFERENCE, (*path, "seed", index),
+                         f"`{item}` is not an item of the seed question bank{hint}",
+                         "an id from flows/seed_banks.py, such as decision.2")
+            elif known.stage != q.stage.value:
+                self.add(ErrorCode.BAD_VALUE, (*path, "seed", index),
+                         f"seed item `{item}` ({known.gist}) is a {known.stage} question, "
+                         f"and this question is on stage {q.stage.value}",
+                         f"`stage: {known.stage}`, or another seed item")
 
     def _mapping(self, q: Question, path: Path) -> None:
         if q.maps_to is None:
@@ -279,6 +302,10 @@ class FlowChecker:
                 self.add(ErrorCode.BAD_RULE, (*path, "set", key),
                          f"`{value}` is not a value of `{key}`",
                          "one of " + ", ".join(sorted(CLOSED_VALUES[key])))
+            elif T.DATE in CARD_FIELDS.get(key, ()) and value not in DATE_WORDS:
+                self.add(ErrorCode.BAD_RULE, (*path, "set", key),
+                         f"`{value}` is not a date a rule can set",
+                         "one of " + ", ".join(sorted(DATE_WORDS)))
         follow = rule.follow_up
         if follow is not None:
             if (follow.after is None) == (follow.on is None):

@@ -66,7 +66,8 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
         policy = load_policy(settings.reminders.policy_file or POLICY_FILE)
         planner = Planner(policy, settings.interview.timezone,
                           settings.interview.retention_months)
-        service = InterviewService(flows, clock, settings.interview.timezone, planner)
+        service = InterviewService(flows, clock, settings.interview.timezone, planner,
+                                   vague_rules=policy.vague_answers)
         yield App(settings, engine, session_factory(engine), flows, service, planner)
     finally:
         await engine.dispose()

@@ -22,14 +22,17 @@ from chat.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
 from chat.clock import Clock
 from chat.delivery import DeliveryError, Perform, backoff
 from conversation.reminder_texts import buttons, note_text, say
+from flows.card_fields import field_label
 from flows.model import Flow
+from flows.vagueness import rule_label
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
 from scheduler.timing import next_birthday
 from services.chart import figures
+from services.exporting import choice_labels, label_of
 from services.reports import build_report, summary_text
-from storage import accounts, reminders, reporting
+from storage import accounts, card, reminders, reporting
 from storage.models import Contact, Customer, Interview, Reminder, TelegramAccount, User
 
 log = logging.getLogger(__name__)
@@ -214,7 +217,46 @@ class Dispatcher:
                        customers=names)[:4000]
         if kind == "redirected":
             return say(kind, lang, name=payload.get("name", ""), text=payload.get("text", ""))
+        if kind in ("contact_due", "manager_revisit", "celebration", "verify", "clean_up"):
+            return await self._care_text(session, reminder, customer, lang)
         return say(kind, lang)
+
+    async def _care_text(self, session: AsyncSession, reminder: Reminder,
+                         customer: Customer | None, lang: str) -> str:
+        """The seed duties: key-account contacts, a manager's quarterly revisit, a
+        celebration, the quarterly check and the clean-up of vague answers."""
+        name = customer.name if customer else ""
+        payload, kind = reminder.payload, reminder.kind
+        if kind == "contact_due":
+            contact = await session.get(Contact, payload.get("contact_id"))
+            role = choice_labels(dict(self.flows), lang).get(
+                "contact.decision_role", {}).get(payload.get("role", ""), payload.get("role"))
+            return say(kind, lang, customer=name, contact=contact.name if contact else "",
+                       role=role, days=payload.get("days"), last=payload.get("last", ""))
+        if kind == "manager_revisit":
+            return say(kind, lang, customer=name, grade=payload.get("grade", ""),
+                       owner=payload.get("owner") or "—", due_on=payload.get("due_on", ""))
+        if kind == "celebration":
+            return say(kind, lang, customer=name, day=payload.get("day", ""))
+        if kind == "verify":
+            last = payload.get("last")
+            when = say("verify_last", lang, day=last) if last else say("verify_never", lang)
+            return say(kind, lang, customer=name, last=when)
+        labels = choice_labels(dict(self.flows), lang)
+        lines = []
+        for card_field, rule in payload.get("fields", []):
+            _record, column = card.CARD_COLUMNS[card_field]
+            value = getattr(customer, column, None) if customer is not None else None
+            if value is None:
+                continue  # made concrete (or emptied) meanwhile
+            lines.append(say("clean_up_line", lang, field=field_label(card_field, lang),
+                             value=str(label_of(labels, card_field, value)),
+                             rule=rule_label(rule, lang)))
+        by = payload.get("by", "")
+        if by and customer is not None:
+            by = datetime.fromisoformat(by).astimezone(self.planner.zone(None)).strftime(
+                "%Y-%m-%d %H:%M")
+        return say(kind, lang, customer=name, by=by, lines="\n".join(lines) or "—")[:4000]
 
     async def _digest_text(self, session: AsyncSession, payload: dict[str, object],
                            lang: str) -> str:

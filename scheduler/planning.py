@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.steps import Outcome
+from scheduler import key_accounts, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
 from services.interviewing import Scheduled
@@ -51,6 +52,7 @@ class Planner:
         asked = outcome.follow_ups if outcome is not None else ()
         plans = asked if owner is not None else ()
         dues: list[datetime] = []
+        others = await self._co_owners(session, customer, owner)
         for index, plan in enumerate(plans):
             if plan.after is not None:
                 due = add_duration(now, plan.after, zone)
@@ -59,15 +61,45 @@ class Planner:
             else:
                 continue
             dues.append(self.deliverable(due, owner))
+            payload = {"note": plan.note, "interview_id": interview.id,
+                       "flow_id": interview.flow_id}
             await reminders.schedule(
                 session, kind="follow_up", dedupe_key=f"follow_up:{interview.id}:{index}",
                 due_at=dues[-1], now=now, customer_id=customer.id,
-                recipient_id=owner.id if owner is not None else None,
-                payload={"note": plan.note, "interview_id": interview.id,
-                         "flow_id": interview.flow_id})
+                recipient_id=owner.id if owner is not None else None, payload=payload)
+            for other in others:  # every owner hears of it (seed 001: two reps on a prospect)
+                await reminders.schedule(
+                    session, kind="follow_up",
+                    dedupe_key=f"follow_up:{interview.id}:{index}:u{other.id}",
+                    due_at=self.deliverable(due, other), now=now, customer_id=customer.id,
+                    recipient_id=other.id, payload=payload)
         await self.set_revisit(session, customer, now)
+        clean_up = await record_care.clean_up_task(self, session, interview, customer, owner,
+                                                   now)
         return Scheduled(tuple(dues), customer.revisit_due_on if owner is not None else None,
-                         owner.name if owner is not None else None, len(asked), zone.key)
+                         owner.name if owner is not None else None, len(asked), zone.key,
+                         clean_up)
+
+    async def _co_owners(self, session: AsyncSession, customer: Customer,
+                         owner: User | None) -> list[User]:
+        ids = await key_accounts.co_owner_ids(session, customer)
+        users = await self._users(session, set(ids))
+        return [u for i, u in users.items() if u.active and (owner is None or i != owner.id)]
+
+    async def to_owners(self, session: AsyncSession, customer: Customer, *, kind: str,
+                        dedupe_key: str, on: date, now: datetime,
+                        payload: dict[str, object]) -> None:
+        """One reminder for the owner and each co-owner, at 09:00 their time on `on` (or now,
+        when that has passed), outside their quiet hours."""
+        owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+        people = ([owner] if owner is not None else []) + await self._co_owners(
+            session, customer, owner)
+        for person in people:
+            due = max(at_local(on, MORNING, self.zone(person)), now)
+            key = dedupe_key if person is owner else f"{dedupe_key}:u{person.id}"
+            await reminders.schedule(
+                session, kind=kind, dedupe_key=key, due_at=self.deliverable(due, person),
+                now=now, customer_id=customer.id, recipient_id=person.id, payload=payload)
 
     async def set_revisit(self, session: AsyncSession, customer: Customer, now: datetime,
                           owners: dict[int, User] | None = None) -> None:
@@ -110,10 +142,18 @@ class Planner:
         if customer.revisit_due_on is None or owner is None:
             return
         due = at_local(customer.revisit_due_on, MORNING, self.zone(owner))
+        payload = {"due_on": customer.revisit_due_on.isoformat()}
         await reminders.schedule(
             session, kind="revisit", dedupe_key=f"revisit:{customer.id}:{customer.revisit_due_on}",
             due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
-            recipient_id=owner.id, payload={"due_on": customer.revisit_due_on.isoformat()})
+            recipient_id=owner.id, payload=payload)
+        for other in await self._co_owners(session, customer, owner):
+            await reminders.schedule(
+                session, kind="revisit",
+                dedupe_key=f"revisit:{customer.id}:{customer.revisit_due_on}:u{other.id}",
+                due_at=self.deliverable(at_local(customer.revisit_due_on, MORNING,
+                                                 self.zone(other)), other),
+                now=now, customer_id=customer.id, recipient_id=other.id, payload=payload)
 
     async def _owner(self, session: AsyncSession, customer: Customer,
                      interview: Interview) -> User | None:
@@ -132,6 +172,10 @@ class Planner:
         await self._overdue_pings(session, now, today)
         await self._nudges(session, now)
         await self._birthdays(session, now, today)
+        await key_accounts.celebrations(self, session, now, today)
+        await key_accounts.contact_cadences(self, session, now, today)
+        await key_accounts.manager_revisits(self, session, now, today)
+        await record_care.verifications(self, session, now, today)
         await self._invites(session, now)
         await self._digests(session, now)
         await self._weekly_reports(session, now)
@@ -236,15 +280,10 @@ class Planner:
             remind_on = birthday - timedelta(days=ahead)
             if remind_on <= today + timedelta(days=1):
                 soon.append((contact, customer, birthday, remind_on))
-        owners = await self._users(session, {c.owner_id for _, c, _, _ in soon})
         for contact, customer, birthday, remind_on in soon:
-            assert customer.owner_id is not None
-            owner = owners.get(customer.owner_id)
-            due = max(at_local(remind_on, MORNING, self.zone(owner)), now)
-            await reminders.schedule(
-                session, kind="birthday", dedupe_key=f"birthday:{contact.id}:{birthday.year}",
-                due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
-                recipient_id=customer.owner_id,
+            await self.to_owners(
+                session, customer, kind="birthday",
+                dedupe_key=f"birthday:{contact.id}:{birthday.year}", on=remind_on, now=now,
                 payload={"contact_id": contact.id})  # the date itself stays encrypted
 
     async def _invites(self, session: AsyncSession, now: datetime) -> None:

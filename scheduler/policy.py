@@ -52,6 +52,17 @@ class ReminderPolicy(BaseModel):
     follow_up_after_days: dict[str, int] = Field(
         default_factory=lambda: {"high": 3, "medium": 30, "low": 90})
 
+    key_account_grades: list[str] = Field(default_factory=lambda: ["A"])
+    contact_every_days: dict[str, int] = Field(default_factory=lambda: {
+        "decision_maker": 7, "influencer": 15, "user": 30, "other": 30})
+    manager_revisit_grades: list[str] = Field(default_factory=lambda: ["A"])
+    manager_revisit_every_days: int = Field(90, ge=1)
+    celebration_days_before: int = Field(30, ge=0)
+    verify_every_days: int = Field(91, ge=1)
+    clean_up_after_hours: int = Field(2, ge=0)
+    clean_up_within_hours: int = Field(24, ge=1)
+    vague_answers: dict[str, list[str]] = Field(default_factory=dict)
+
     def revisit_days(self, grade: str | None) -> int:
         return self.revisit_every_days.get(grade or "", self.revisit_default_days)
 

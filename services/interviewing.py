@@ -10,7 +10,7 @@ through this service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -21,12 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat.clock import Clock
 from flows import engine
 from flows.answer_checks import InvalidAnswer, parse_answer
-from flows.card_fields import RULE_SETTABLE
+from flows.card_fields import DATE_WORDS, RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
 from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
 from flows.steps import Outcome, Step, Transition
+from flows.vagueness import vague_reason
 from storage import answers, audit, card, customers, interviews
 from storage.models import Contact, Customer, Interview, User
 
@@ -43,6 +44,7 @@ class Scheduled:
     owner: str | None = None  # whom they go to
     asked: int = 0  # follow-ups the flow's rules asked for
     zone: str = "Asia/Shanghai"  # the owner's time zone, to show the times in
+    clean_up: tuple[str, ...] = ()  # card fields left vague: a clean-up task was set
 
     @property
     def no_owner(self) -> bool:
@@ -95,9 +97,11 @@ class Turn:
 
 class InterviewService:
     def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str,
-                 planner: FollowUpPlanner | None = None) -> None:
+                 planner: FollowUpPlanner | None = None,
+                 vague_rules: Mapping[str, Sequence[str]] | None = None) -> None:
         self.flows, self.clock, self.planner = flows, clock, planner
         self.zone = ZoneInfo(timezone)
+        self.vague_rules = vague_rules or {}  # the policy's `vague_answers`
 
     def _flow(self, flow_id: str) -> Flow:
         try:
@@ -182,6 +186,8 @@ class InterviewService:
                 continue  # what the card holds does not fit the question: ask it
             if not parsed.needs_other_text:
                 state.known[question.id] = {"value": parsed.value, "other": parsed.other_text}
+                if question.known == "refine" and vague_reason(value, self.vague_rules):
+                    state.known[question.id]["vague"] = True
         return contact_id
 
     async def answer(self, session: AsyncSession, interview_id: int, text: str, language: str,
@@ -338,6 +344,8 @@ class InterviewService:
             interview.outcome = asdict(outcome)
             customer.tags = list(dict.fromkeys([*customer.tags, *outcome.tags]))
             for field, value in outcome.set.items():
+                if value in DATE_WORDS:  # "today", in the company's time zone
+                    value = now.astimezone(self.zone).date().isoformat()
                 if field in RULE_SETTABLE:
                     await card.apply(session, interview, customer, field, value, None, now)
         customer.last_contact_at = customer.updated_at = now

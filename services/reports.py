@@ -38,6 +38,14 @@ LEAST_COMPLETE = 10
 MAX_REP_LINES = 30
 
 
+def meaning_of(flows: dict[str, Flow], flow_id: str, question_id: str) -> str:
+    """What a question asks, for comparing answers: its `meaning`, else its id."""
+    flow = flows.get(flow_id)
+    question = next((q for q in flow.questions if q.id == question_id), None) \
+        if flow else None
+    return (question.meaning if question is not None else None) or question_id
+
+
 def shown_answer(flows: dict[str, Flow], flow_id: str, answer: Answer, lang: str) -> str:
     """An answer as people read it: choice labels in `lang`, numbers formatted."""
     flow = flows.get(flow_id)
@@ -69,7 +77,8 @@ async def card_quality(session: AsyncSession, flows: dict[str, Flow],
         observations = [
             Observation(a.maps_to or "", "rep" if by_rep else "customer",
                         a.other_text if a.value == "other" and a.other_text else a.value,
-                        shown_answer(flows, flow_id, a, lang), a.answered_at, a.interview_id)
+                        shown_answer(flows, flow_id, a, lang), a.answered_at, a.interview_id,
+                        meaning_of(flows, flow_id, a.question_id))
             for a, flow_id, by_rep in answers.get(customer.id, [])]
         debrief = debriefs.get(customer.id)
         found[customer.id] = CardQuality(

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AuditEntry, Interview, Invite
+from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
 GENESIS = "0" * 64
 
@@ -95,15 +95,19 @@ async def verify_chain(session: AsyncSession) -> int | None:
 async def entries(session: AsyncSession, *, customer_id: int | None = None,
                   actor: str | None = None, user_id: int | None = None,
                   since: datetime | None = None, limit: int = 200) -> list[AuditEntry]:
-    """Entries, newest first. A customer's include those about its interviews and invites;
-    a user's are what they did (`actor`) and what was done to their account (`user_id`)."""
+    """Entries, newest first. A customer's include those about its interviews and invites,
+    and those about the duplicates merged into it; a user's are what they did (`actor`)
+    and what was done to their account (`user_id`)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if customer_id is not None:
         interviews = select(cast(Interview.id, String)).where(
             Interview.customer_id == customer_id)
         invites = select(cast(Invite.id, String)).where(Invite.customer_id == customer_id)
+        merged = select(cast(CustomerMerge.from_id, String)).where(
+            CustomerMerge.into_id == customer_id)
         query = query.where(or_(
             and_(AuditEntry.entity == "customer", AuditEntry.entity_id == str(customer_id)),
+            and_(AuditEntry.entity == "customer", AuditEntry.entity_id.in_(merged)),
             and_(AuditEntry.entity == "interview", AuditEntry.entity_id.in_(interviews)),
             and_(AuditEntry.entity == "invite", AuditEntry.entity_id.in_(invites))))
     if actor is not None or user_id is not None:
@@ -114,6 +118,21 @@ async def entries(session: AsyncSession, *, customer_id: int | None = None,
     if since is not None:
         query = query.where(AuditEntry.at >= since)
     return list(await session.scalars(query))
+
+
+async def record_reason(session: AsyncSession, entry: AuditEntry, reason: str) -> None:
+    """The reason given for an access (seed 001: copying customer data needs a registered
+    reason), tied to its entry; free text, so stored encrypted beside the chain."""
+    await session.flush()
+    session.add(AccessReason(audit_id=entry.id, reason=reason))
+
+
+async def reasons_of(session: AsyncSession, entry_ids: Sequence[int]) -> dict[int, str]:
+    if not entry_ids:
+        return {}
+    rows = await session.execute(select(AccessReason.audit_id, AccessReason.reason)
+                                 .where(AccessReason.audit_id.in_(list(entry_ids))))
+    return dict(rows.tuples().all())
 
 
 def describe(entry: AuditEntry, actor_name: str | None = None) -> str:

@@ -23,6 +23,8 @@ CARD_COLUMNS: dict[str, tuple[str, str]] = {
     "customer.website": ("customer", "website"),
     "customer.grade": ("customer", "grade"),
     "customer.priority": ("customer", "priority"),
+    "customer.celebration": ("customer", "celebration_on"),
+    "customer.last_verified": ("customer", "last_verified"),
     "contact.name": ("contact", "name"),
     "contact.title": ("contact", "title"),
     "contact.department": ("contact", "department"),
@@ -40,7 +42,7 @@ CARD_COLUMNS: dict[str, tuple[str, str]] = {
     "deal.next_step": ("customer", "next_step"),
     "deal.next_contact": ("customer", "next_contact"),
 }
-_DATES = {"birthday", "next_contact"}
+_DATES = {"birthday", "next_contact", "celebration_on", "last_verified"}
 
 
 def card_value(value: Any, other_text: str | None, column: str) -> Any:

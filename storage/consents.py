@@ -11,24 +11,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Consent
 
 
-async def latest(session: AsyncSession, telegram_id: int, customer_id: int) -> str | None:
-    """"accepted", "declined", "withdrawn" or None (never asked)."""
-    return await session.scalar(
-        select(Consent.decision).where(Consent.telegram_id == telegram_id,
-                                       Consent.customer_id == customer_id)
-        .order_by(Consent.id.desc()).limit(1))
+def _standing(decision: str, seen: str, version: str) -> str:
+    """An agreement to an older notice no longer stands: "outdated" (ask again)."""
+    return "outdated" if decision == "accepted" and seen != version else decision
 
 
-async def latest_of(session: AsyncSession, telegram_ids: Iterable[int]
+async def latest(session: AsyncSession, telegram_id: int, customer_id: int,
+                 version: str) -> str | None:
+    """"accepted" (the notice of `version`), "outdated" (an older notice), "declined",
+    "withdrawn" or None (never asked)."""
+    row = (await session.execute(
+        select(Consent.decision, Consent.text_version).where(
+            Consent.telegram_id == telegram_id, Consent.customer_id == customer_id)
+        .order_by(Consent.id.desc()).limit(1))).first()
+    return None if row is None else _standing(row[0], row[1], version)
+
+
+async def latest_of(session: AsyncSession, telegram_ids: Iterable[int], version: str
                     ) -> dict[tuple[int, int], str]:
     """The newest decision per (telegram id, customer id) of these people, one query."""
     ids = set(telegram_ids)
     if not ids:
         return {}
     rows = await session.execute(
-        select(Consent.telegram_id, Consent.customer_id, Consent.decision)
+        select(Consent.telegram_id, Consent.customer_id, Consent.decision, Consent.text_version)
         .where(Consent.telegram_id.in_(ids)).order_by(Consent.id))
-    return {(tid, cid): decision for tid, cid, decision in rows}
+    return {(tid, cid): _standing(decision, seen, version)
+            for tid, cid, decision, seen in rows}
 
 
 async def record(session: AsyncSession, *, telegram_id: int, customer_id: int,

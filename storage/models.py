@@ -112,6 +112,9 @@ class Customer(Base):
     last_contact_at: Mapped[datetime | None]
     # the day the next revisit is due (grade cadence after the last contact)
     revisit_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # a yearly day worth a call 30 days ahead (seed 002), and the last quarterly check (0013)
+    celebration_on: Mapped[date | None] = mapped_column(Date)
+    last_verified: Mapped[date | None] = mapped_column(Date)
     # no longer a customer (lost, ended): retention counts from here
     closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
@@ -389,3 +392,37 @@ class Note(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     text: Mapped[str] = mapped_column(EncryptedText())
     created_at: Mapped[datetime]
+
+
+class CoOwner(Base):
+    """A second (third…) rep on a customer (seed 001: important prospects have two or more
+    reps in contact): reminders go to every owner, and each of them sees the customer."""
+
+    __tablename__ = "customer_owners"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime]
+
+
+class CustomerMerge(Base):
+    """A duplicate folded into another record (seed 002): the merged record is gone, this
+    row keeps its id, so the audit entries about it still lead to the record it became."""
+
+    __tablename__ = "customer_merges"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_id: Mapped[int] = mapped_column(Integer, index=True)  # the record folded in (deleted)
+    into_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    moved: Mapped[dict[str, Any]]  # counts per kind, and the card fields filled / differing
+    at: Mapped[datetime]
+
+
+class AccessReason(Base):
+    """Why someone copied customer data out (seed 001: access needs a registered reason);
+    free text, so encrypted, tied to the audit entry of the export."""
+
+    __tablename__ = "access_reasons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), unique=True)
+    reason: Mapped[str] = mapped_column(EncryptedText())

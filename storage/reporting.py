@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import co_owners
 from storage.card import CARD_COLUMNS
 from storage.models import Answer, Contact, Customer, Interview, User
 
@@ -33,7 +34,8 @@ async def visible_owner_ids(session: AsyncSession, user: User) -> Owners:
 def _scoped(query: _Q, owners: Owners) -> _Q:
     if owners is None:
         return query
-    return cast(_Q, cast(Any, query).where(Customer.owner_id.in_(owners)))
+    return cast(_Q, cast(Any, query).where(Customer.owner_id.in_(owners)
+                                          | Customer.id.in_(co_owners.co_owned_by(owners))))
 
 
 async def customers_in_scope(session: AsyncSession, owners: Owners) -> list[Customer]:

@@ -13,6 +13,7 @@ from interview_bot.cli import (  # noqa: F401 - importing a module registers its
     flow_commands,
     invite_commands,
     key_commands,
+    record_commands,
     reminder_commands,
     report_commands,
     user_commands,

@@ -13,6 +13,7 @@ from flows.errors import FlowLoadError
 from flows.i18n import pick
 from flows.loader import load_paths
 from flows.model import FlowFile, Stage
+from flows.seed_banks import BANK_000, carried
 from interview_bot.cli.command_setup import (
     app,
     fail,
@@ -52,6 +53,15 @@ def list_flows() -> None:
         row = f"{flow.id:<14}{flow.audience:<10}" + "".join(f"{counts[s]:>13}" for s in Stage)
         typer.echo(row + f"{len(flow.questions):>8}  {pick(flow.title, 'en')} / "
                          f"{pick(flow.title, 'zh')}")
+    found = carried(flows.values())
+    typer.echo("\nSeed 000 question bank, by SPIN stage (item: the questions carrying it):")
+    for stage in Stage:
+        items = [i for i, seed in BANK_000.items() if seed.stage == stage.value]
+        done = [i for i in items if found[i]]
+        typer.echo(f"  {stage.value}: {len(done)} of {len(items)} items")
+        for item in items:
+            where = ", ".join(found[item]) or "MISSING"
+            typer.echo(f"    {item:<15} {BANK_000[item].gist}: {where}")
 
 
 

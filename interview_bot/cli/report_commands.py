@@ -42,13 +42,19 @@ def export_command(
     since: Annotated[str | None, typer.Option(help="Only interviews started on or after "
                                                    "this day (YYYY-MM-DD)")] = None,
     lang: Annotated[str, typer.Option(help="Language of headers and answer labels")] = "zh",
+    reason: Annotated[str | None, typer.Option(
+        help="Why the data is copied out (recorded with the export; required)")] = None,
 ) -> None:
     """Interviews (a row each, a column per question), customers and contacts, for Excel."""
     if fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    why = " ".join((reason or "").split())[:500]
+    if len(why) < 2:
+        raise fail("an export copies customer data out, so it needs a reason on record; "
+                   "add --reason \"…\", e.g. --reason \"quarterly review\"")
     settings = load_settings()
     start = _day_start(since, settings) if since else None
-    exported = asyncio.run(_export(settings, fmt, flow, start, normalise_language(lang)))
+    exported = asyncio.run(_export(settings, fmt, flow, start, normalise_language(lang), why))
     target = out or EXPORTS / exported.filename
     write_private(target, exported.content)  # personal data: 0600
     typer.echo(f"wrote {target}: {exported.interviews} interview(s), {exported.customers} "
@@ -64,7 +70,7 @@ def _day_start(text: str, settings: Settings) -> datetime:
 
 
 async def _export(settings: Settings, fmt: str, flow: str | None, since: datetime | None,
-                  lang: str) -> ExportFile:
+                  lang: str, reason: str) -> ExportFile:
     async with open_app(settings) as app_:
         if flow is not None and flow not in app_.flows:
             raise fail(f"there is no flow {flow!r}; known: {', '.join(app_.flows)}")
@@ -74,8 +80,10 @@ async def _export(settings: Settings, fmt: str, flow: str | None, since: datetim
                                           lang=lang, now=now,
                                           timezone=settings.interview.timezone,
                                           flow_id=flow, since=since)
-            await audit.append(session, at=now, actor="cli", action="export", entity="export",
-                               entity_id=None, fields=[fmt], channel="cli")
+            entry = await audit.append(session, at=now, actor="cli", action="export",
+                                       entity="export", entity_id=None, fields=[fmt],
+                                       channel="cli")
+            await audit.record_reason(session, entry, reason)
     return exported
 
 
@@ -140,6 +148,9 @@ async def _audit(settings: Settings, customer: str | None, user: int | None,
         await audit.append(session, at=system_clock(), actor="cli", action="audit.read",
                            entity="customer" if customer_id else "audit",
                            entity_id=customer_id, channel="cli")
-        return [f"{row.id:>7}  {audit.describe(row)}" for row in rows], broken
+        reasons = await audit.reasons_of(session, [row.id for row in rows])
+        return [f"{row.id:>7}  {audit.describe(row)}"
+                + (f"  reason: {reasons[row.id]}" if row.id in reasons else "")
+                for row in rows], broken
 
 

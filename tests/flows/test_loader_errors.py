@@ -155,8 +155,8 @@ def test_flow_ids_must_be_unique_across_files(tmp_path: pytest.TempPathFactory) 
 
 
 def test_shipped_flows_load_and_cover_every_spin_stage(shipped_flows: dict) -> None:
-    assert {"pre_meeting", "post_call", "revisit"} <= set(shipped_flows)
-    for flow in shipped_flows.values():
+    assert {"pre_meeting", "post_call", "revisit", "clean_up", "verify"} <= set(shipped_flows)
+    for flow in (shipped_flows[f] for f in ("pre_meeting", "post_call", "revisit")):
         stages = {q.stage.value for q in flow.questions}
         assert stages == {"background", "pain_point", "implication", "need_payoff"}, flow.id
         assert any(q.when for q in flow.questions), f"{flow.id} has no branching"

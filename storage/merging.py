@@ -1,0 +1,131 @@
+"""Folding a duplicate customer record into another (seed 002: clean duplicates and merge
+records of the same customer). Everything attached moves; the card's empty fields are
+filled from the duplicate and the differences reported; the duplicate's row is deleted,
+and a `customer_merges` row keeps its id for the audit trail (which cannot be edited)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import co_owners
+from storage.card import CARD_COLUMNS
+from storage.models import (
+    Answer,
+    Consent,
+    Contact,
+    CoOwner,
+    Customer,
+    CustomerMerge,
+    ImportChange,
+    Interview,
+    Invite,
+    Note,
+    Reminder,
+)
+
+# customer columns of the card a merge fills (the name stays the kept record's)
+CARD_FIELDS = tuple(f for f, (record, _c) in CARD_COLUMNS.items()
+                    if record == "customer" and f != "customer.name")
+# what is planned from the record itself: planned again for the kept record
+REPLANNED = ("revisit", "overdue", "overdue_team", "escalation", "verify", "manager_revisit",
+             "celebration")
+
+
+@dataclass
+class MergeReport:
+    moved: dict[str, int] = field(default_factory=dict)  # kind -> rows moved
+    filled: list[str] = field(default_factory=list)  # card fields taken from the duplicate
+    differing: list[str] = field(default_factory=list)  # both filled, kept the record's own
+    stopped: int = 0  # the duplicate's open interviews stopped: the same one runs on the kept
+    co_owner: int | None = None  # the duplicate's owner, now a co-owner of the kept record
+
+    def as_json(self) -> dict[str, Any]:
+        return {"moved": self.moved, "filled": self.filled, "differing": self.differing,
+                "stopped": self.stopped, "co_owner": self.co_owner}
+
+
+async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, actor: str,
+                now: datetime) -> MergeReport:
+    """Fold `duplicate` into `kept` inside the caller's transaction."""
+    if duplicate.id == kept.id:
+        raise ValueError("a record cannot be merged into itself")
+    report = MergeReport()
+    old, new = duplicate.id, kept.id
+    # an open interview of the same respondent and flow on both: the kept one goes on
+    running = set((await session.execute(select(Interview.respondent_key, Interview.flow_id)
+                                         .where(Interview.customer_id == new,
+                                                Interview.status == "active"))).all())
+    for interview in await session.scalars(select(Interview).where(
+            Interview.customer_id == old, Interview.status == "active")):
+        if (interview.respondent_key, interview.flow_id) in running:
+            interview.status, interview.updated_at = "cancelled", now
+            report.stopped += 1
+    await session.flush()
+    await session.execute(update(Reminder).where(
+        Reminder.customer_id == old, Reminder.status == "pending",
+        Reminder.kind.in_(REPLANNED)).values(status="cancelled", updated_at=now))
+    for name, model in (("interviews", Interview), ("answers", Answer), ("contacts", Contact),
+                        ("notes", Note), ("reminders", Reminder), ("invites", Invite),
+                        ("consents", Consent)):
+        result = await session.execute(update(model).where(model.customer_id == old)
+                                       .values(customer_id=new))
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            report.moved[name] = count
+    await session.execute(update(ImportChange).where(
+        ImportChange.entity == "customer", ImportChange.entity_id == old).values(entity_id=new))
+    # owners: the duplicate's owner and co-owners keep seeing the customer
+    keep_people = {kept.owner_id, *(u.id for u in await co_owners.of_customer(session, new))}
+    wanted = [duplicate.owner_id, *(u.id for u in await co_owners.of_customer(session, old))]
+    await session.execute(CoOwner.__table__.delete().where(CoOwner.customer_id == old))
+    for person in wanted:
+        if person is not None and person not in keep_people:
+            if kept.owner_id is None:
+                kept.owner_id = person
+            else:
+                await co_owners.add(session, new, person, actor, now)
+                report.co_owner = report.co_owner or person
+            keep_people.add(person)
+    # the card
+    credit = duplicate.credit_code
+    if credit and not kept.credit_code:
+        duplicate.credit_code = None  # unique: free it before the kept record takes it
+        await session.flush()
+    for card_field in CARD_FIELDS:
+        column = CARD_COLUMNS[card_field][1]
+        theirs = credit if column == "credit_code" else getattr(duplicate, column)
+        ours = getattr(kept, column)
+        if not _filled(theirs):
+            continue
+        if not _filled(ours):
+            setattr(kept, column, theirs)
+            report.filled.append(card_field)
+        elif _folded(ours) != _folded(theirs):
+            report.differing.append(card_field)
+    kept.tags = list(dict.fromkeys([*kept.tags, *duplicate.tags]))
+    contacts = [t for t in (kept.last_contact_at, duplicate.last_contact_at) if t is not None]
+    kept.last_contact_at = max(contacts) if contacts else None
+    kept.created_at = min(kept.created_at, duplicate.created_at)
+    kept.updated_at = now
+    session.add(CustomerMerge(from_id=old, into_id=new, actor=actor, moved=report.as_json(),
+                              at=now))
+    await session.delete(duplicate)
+    await session.flush()
+    return report
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
+
+
+def _folded(value: Any) -> Any:
+    """Equal is equal after folding case, width and spacing."""
+    if isinstance(value, str):
+        return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    return value
