@@ -133,8 +133,8 @@ async def test_no_personal_data_in_clear_in_the_database_its_queue_or_the_logs(
                                          respondent=Respondent("tg:5", "telegram"),
                                          language="en")
         # industry, staff, business, name, title, role, then the phone
-        await drive(h, turn.interview_id, ["1", "250", "Widgets", "Li Wei", "CTO", "1",
-                                           "139 1234 5678"])
+        await drive(h, turn.interview_id, ["1", "250", "Widgets", "Li Wei", "CTO", "/skip",
+                                           "1", "yes", "139 1234 5678"])
         async with h.sessions() as s:
             stored = await s.scalar(select(Contact.phone).where(Contact.phone.is_not(None)))
             assert stored == "+86" + CANARY_PHONE  # the application reads it back

@@ -10,18 +10,19 @@ import pytest
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from flows.loader import default_flow_dir, load_paths
 from flows.model import Flow
 from flows.steps import Completed, Prompt
 from services.interviewing import Turn
 from storage import audit
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
+from tests import scripts
 from tests.conftest import FakeClock
 from tests.flows.yaml_snippets import load_flow
+from tests.scripts import script
 from tests.storage.helpers import REP, Harness, harness
 
-PRE_MEETING = ["1", "250", "Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry",
-               "12", "3", "CFO", "2", "no", "Faster", "1", "Year end", "yes", "3", "yes",
-               "Pricing"]
+PRE_MEETING = script(load_paths([default_flow_dir()])["pre_meeting"], scripts.PRE_MEETING)
 
 
 async def drive(h: Harness, interview_id: int, inputs: list[str], lang: str = "en") -> Turn:
@@ -59,7 +60,8 @@ async def test_a_completed_questionnaire_fills_the_card(db_url: str, shipped_flo
             assert card is not None
             assert (card.industry, card.employees, card.timeline, card.budget, card.priority) == (
                 "manufacturing", 250, "within_1_month", "500k_1m", "high")
-            assert card.need_type == "high_cost,manual_work"
+            assert card.need_type == "crm"  # a product or solution (seed 003), not the pains
+            assert card.decision_process == "CFO approves, CEO signs"  # the approval steps
             assert card.tags == ["priority:high", "pain:serious"]
             assert card.last_contact_at == clock.now
             (contact,) = (await s.scalars(select(Contact))).all()
@@ -73,6 +75,7 @@ async def test_a_completed_questionnaire_fills_the_card(db_url: str, shipped_flo
             assert by_question["phone"].value is None and by_question["phone"].raw_text is None
             budget = by_question["budget"]
             assert (budget.raw_text, budget.value) == ("3", "500k_1m")
+            assert by_question["decision_people"].maps_to is None  # participants: no field
             assert by_question["employees"].answered_by == "tg:1001"
             assert await audit.verify_chain(s) is None
 
@@ -95,7 +98,7 @@ async def test_an_interrupted_interview_resumes_where_it_stopped(
         db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         customer, turn = await start(h)
-        await drive(h, turn.interview_id, PRE_MEETING[:5])
+        await drive(h, turn.interview_id, PRE_MEETING[:6])
     async with harness(db_url, shipped_flows, clock) as h:  # a new process
         async with h.sessions.begin() as s:
             again = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
@@ -204,8 +207,8 @@ async def test_times_come_back_timezone_aware_in_utc(db_url: str, shipped_flows:
 def debrief(next_contact: str) -> list[str]:
     """post_call: first visit, met the decision maker, situation only, timeline confirmed,
     send a proposal, medium priority, then the next contact date, confirmed."""
-    return ["1", "Zhang San", "1", "1", "/skip", "/skip", "1", "yes", "/skip", "1", "2",
-            "/skip", next_contact, "yes"]
+    flow = load_paths([default_flow_dir()])["post_call"]
+    return script(flow, {**scripts.POST_CALL, "priority": "2", "next_contact": next_contact})
 
 
 async def test_a_date_answer_fills_a_date_column(db_url: str, shipped_flows: dict,

@@ -11,7 +11,9 @@ from scheduler.policy import load_policy
 from services.interviewing import Respondent
 from storage import audit, consents, customers, invites, personal
 from storage.models import Answer, AuditEntry, Consent, Contact, Customer, Interview, Invite
+from tests import scripts
 from tests.conftest import FakeClock
+from tests.scripts import script, shipped
 from tests.storage.helpers import REP, Harness, harness
 from tests.storage.test_interviews import PRE_MEETING, drive
 
@@ -32,8 +34,7 @@ async def _answered(h: Harness, name: str) -> Customer:
                               now=h.clock())
         turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
                                      respondent=CUSTOMER, language="en")
-    answers = list(PRE_MEETING)
-    answers[6] = "138 0013 8000"  # the phone, instead of skipping it
+    answers = script(shipped()["pre_meeting"], {**scripts.PRE_MEETING, "phone": "138 0013 8000"})
     await drive(h, turn.interview_id, answers)
     return customer
 
@@ -52,7 +53,7 @@ async def test_a_customer_gets_everything_held_and_erasure_leaves_only_the_audit
         assert held["customer"]["name"] == "Acme 华东"
         assert held["contacts"][0]["phone"] == "+8613800138000"  # decrypted for the person
         (interview,) = held["interviews"]
-        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 20
+        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 41  # every question that applied
         assert held["consents"][0]["decision"] == "accepted"
         assert any("interview.complete" in line for line in held["audit"])
 
@@ -60,7 +61,7 @@ async def test_a_customer_gets_everything_held_and_erasure_leaves_only_the_audit
             found = await s.get(Customer, acme.id)
             assert found is not None
             removed = await personal.erase(s, found, actor="cli", channel="cli", now=clock())
-        assert removed["answers"] == 20 and removed["contacts"] == 1
+        assert removed["answers"] == 41 and removed["contacts"] == 1
         assert removed["interviews"] == 1 and removed["consents"] == 1
         async with h.sessions() as s:
             erased = await s.get(Customer, acme.id)
@@ -105,13 +106,14 @@ async def test_one_person_can_be_exported_and_erased_leaving_the_company_record(
             held = await personal.export_contact(s, person)
         assert held["contact"]["phone"] == "+8613800138000"
         assert {r["field"] for r in held["recorded_in_interviews"]} == {
-            "contact.name", "contact.title", "contact.decision_role", "contact.phone"}
+            "contact.name", "contact.title", "contact.decision_role", "contact.phone",
+            "contact.department", "contact.email", "contact.messenger_id"}  # asked, some skipped
         async with h.sessions.begin() as s:
             person = await s.get(Contact, person.id)
             assert person is not None
             removed = await personal.erase_contact(s, person, actor="cli", channel="cli",
                                                    now=clock())
-        assert removed == {"answers": 4, "contacts": 1}
+        assert removed == {"answers": 7, "contacts": 1}
         async with h.sessions() as s:
             assert (await s.scalars(select(Contact))).all() == []
             left = (await s.scalars(select(Answer.maps_to).where(
@@ -132,8 +134,8 @@ async def test_free_text_on_the_card_is_encrypted_at_rest(
             customer = await h.service.create_customer(s, "Clear Text Ltd", REP)
             turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
                                          respondent=REP, language="en")
-        answers = list(PRE_MEETING)
-        answers[8] = "Call Li on 138 0013 8000 or li@example.com"
+        said = "Call Li on 138 0013 8000 or li@example.com"
+        answers = script(shipped()["pre_meeting"], {**scripts.PRE_MEETING, "problem_detail": said})
         await drive(h, turn.interview_id, answers)
         async with h.sessions() as s:
             need, budget, timeline = (await s.execute(text(
@@ -145,7 +147,7 @@ async def test_free_text_on_the_card_is_encrypted_at_rest(
             found = await s.get(Customer, customer.id)
         for stored in (need, budget, timeline, name, title):
             assert stored.startswith("enc:") and "li@example.com" not in stored
-        assert found is not None and found.need_description == answers[8]  # read back
+        assert found is not None and found.need_description == said  # read back
 
 
 async def test_a_skipped_answer_takes_back_what_it_wrote_to_the_card(
@@ -156,7 +158,7 @@ async def test_a_skipped_answer_takes_back_what_it_wrote_to_the_card(
             customer = await h.service.create_customer(s, "Changed Mind", REP)
             turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
                                          respondent=REP, language="en")
-        await drive(h, turn.interview_id, [*PRE_MEETING[:6], "138 0013 8000"])
+        await drive(h, turn.interview_id, [*PRE_MEETING[:8], "138 0013 8000"])  # at the phone
 
         async def phone() -> tuple[str | None, str | None]:
             async with h.sessions() as s:

@@ -1,0 +1,66 @@
+"""What a respondent types to get through a shipped flow, worked out by the engine itself
+from answers given per question id (optional questions not given are skipped, key facts
+confirmed with "yes"), so tests keep up when a flow gains a question."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+
+from flows import engine
+from flows.loader import default_flow_dir, load_paths
+from flows.model import Flow
+
+TODAY = date(2026, 12, 1)
+
+# pre_meeting, the customer: a decision maker at a manufacturer, high intent
+PRE_MEETING = {
+    "industry": "1", "employees": "250", "business_lines": "Widgets", "contact_name": "Li Wei",
+    "job_title": "CTO", "decision_role": "1", "decision_people": "CFO", "decision_time": "2",
+    "vendors_considered": "no", "current_problems": "1,4", "problem_detail": "Manual entry",
+    "hours_lost": "12", "approval_process": "CFO approves, CEO signs", "cost_impact": "3",
+    "distance": "2", "need_type": "1", "key_feature": "Speed", "ideal_outcome": "Faster orders",
+    "timeline": "1", "timeline_reason": "Year end", "budget_known": "yes", "budget": "3",
+    "meeting_focus": "Pricing",
+}
+# post_call, the rep: a first visit, the decision maker met, situation only
+POST_CALL = {
+    "call_type": "1", "met_name": "Zhang San", "met_role": "1", "stages_covered": "1",
+    "timeline": "1", "next_step": "1", "priority": "1",
+    "next_contact": "in 3 days",
+}
+
+
+@cache
+def shipped() -> dict[str, Flow]:
+    return load_paths([default_flow_dir()])
+
+
+def script(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[str]:
+    """The inputs, in order: each question's answer (or /skip), "yes" to each read-back."""
+    state, typed = engine.start(flow), []
+    for _ in range(4 * len(flow.questions) + 4):
+        question = engine.current_question(flow, state)
+        if question is None:
+            return typed
+        pending = state.pending
+        if pending is not None and pending.kind in ("confirm", "known"):
+            raw = "yes"
+        elif pending is not None and pending.kind == "other":
+            raw = answers.get(f"{question.id}:other", "Something else")
+        elif question.id in answers:
+            raw = answers[question.id]
+        elif not question.required:
+            raw = "/skip"
+        else:
+            raise AssertionError(f"{flow.id}: no answer given for required `{question.id}`")
+        typed.append(raw)
+        if raw == "/skip":
+            state = engine.skip(flow, state, "en").state
+        else:
+            step = engine.submit(flow, state, raw, "en", today)
+            if step.state is state or step.state == state:
+                raise AssertionError(f"{flow.id}.{question.id}: {raw!r} was refused")
+            state = step.state
+    raise AssertionError(f"{flow.id} did not finish")
