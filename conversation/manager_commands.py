@@ -40,6 +40,10 @@ async def export(ctx: Ctx, args: str) -> None:
             flow_id = word
         elif _DATE.fullmatch(word) and _valid_day(word):
             since = datetime.combine(date.fromisoformat(word), time(), zone)
+        elif index == len(words) - 1 and word.isascii() and len(word) <= 5:
+            ctx.actions.append(Send(ctx.chat_id, say("export_usage", ctx.lang, word=word[:40],
+                                                     flows=", ".join(ctx.flows))))
+            return  # a lone short word is a mistyped option ("pdf"), not a reason
         else:  # the rest says why (seed 001: copying data out needs a registered reason)
             reason = " ".join(words[index:])[:500]
             break

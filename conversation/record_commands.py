@@ -62,7 +62,7 @@ async def co_owner(ctx: Ctx, args: str) -> None:
     name, rest = split_first(args)
     who = rest.strip()
     removing = who.startswith("-")
-    if not name or not who.lstrip("-").isdecimal():
+    if not name or not who.lstrip("-").isdecimal() or len(who) > 16:
         ctx.actions.append(Send(ctx.chat_id, say("coowner_usage", ctx.lang)))
         return
     customer = await _one(ctx, name)

@@ -132,7 +132,7 @@ async def reasons_of(session: AsyncSession, entry_ids: Sequence[int]) -> dict[in
         return {}
     rows = await session.execute(select(AccessReason.audit_id, AccessReason.reason)
                                  .where(AccessReason.audit_id.in_(list(entry_ids))))
-    return dict(rows.tuples().all())
+    return {audit_id: reason for audit_id, reason in rows}
 
 
 def describe(entry: AuditEntry, actor_name: str | None = None) -> str:

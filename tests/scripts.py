@@ -39,11 +39,20 @@ def shipped() -> dict[str, Flow]:
 
 def script(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[str]:
     """The inputs, in order: each question's answer (or /skip), "yes" to each read-back."""
-    state, typed = engine.start(flow), []
+    return _run(flow, answers, today)[0]
+
+
+def answered(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[str]:
+    """The question ids that get an answer row (skipped ones included), in order."""
+    return _run(flow, answers, today)[1]
+
+
+def _run(flow: Flow, answers: Mapping[str, str], today: date) -> tuple[list[str], list[str]]:
+    state, typed, saved = engine.start(flow), [], []
     for _ in range(4 * len(flow.questions) + 4):
         question = engine.current_question(flow, state)
         if question is None:
-            return typed
+            return typed, saved
         pending = state.pending
         if pending is not None and pending.kind in ("confirm", "known"):
             raw = "yes"
@@ -56,11 +65,11 @@ def script(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[
         else:
             raise AssertionError(f"{flow.id}: no answer given for required `{question.id}`")
         typed.append(raw)
-        if raw == "/skip":
-            state = engine.skip(flow, state, "en").state
-        else:
-            step = engine.submit(flow, state, raw, "en", today)
-            if step.state is state or step.state == state:
-                raise AssertionError(f"{flow.id}.{question.id}: {raw!r} was refused")
-            state = step.state
+        step = engine.skip(flow, state, "en") if raw == "/skip" else engine.submit(
+            flow, state, raw, "en", today)
+        if step.state is state or step.state == state:
+            raise AssertionError(f"{flow.id}.{question.id}: {raw!r} was refused")
+        if step.saved is not None:
+            saved.append(step.saved.question_id)
+        state = step.state
     raise AssertionError(f"{flow.id} did not finish")

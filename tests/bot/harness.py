@@ -76,6 +76,15 @@ class BotUnderTest:
         await self.api.wait_for(lambda: len(self.api.texts(user)) > before)
         return self.api.texts(user)[before]
 
+    async def skip_rest(self, user: int, reply: str, done: str, language: str = "en") -> str:
+        """Skip the optional questions left (a debrief ends asking what the card lacks)
+        until the reply starts with `done`; returns that reply."""
+        for _ in range(20):
+            if reply.startswith(done):
+                return reply
+            reply = await self.say(user, "/skip", language)
+        raise AssertionError(f"never reached {done!r}: {reply}")
+
     async def tap(self, user: int, label_or_data: str, language: str = "en") -> str:
         """Press a button of the newest message (by label or data); return the next message."""
         buttons = self.api.last_buttons(user)

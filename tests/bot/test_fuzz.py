@@ -58,6 +58,9 @@ def test_any_text_at_any_question_is_taken_as_a_typed_value_or_refused(
         if result.step.mode == "confirm":  # or a key fact taken and read back first
             assert result.step.error is None and question.confirm
             return
+        if result.step.mode == "other":  # or "Other" picked: its text is asked next
+            assert result.step.error is None and question.other
+            return
         assert result.step.error and len(result.step.error) < 500
         return
     value = result.saved.value

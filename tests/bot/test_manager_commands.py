@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from interview_bot.app import open_app
 from services.chart import DATA_KEY
-from storage import accounts, customers
+from storage import accounts, audit, customers
 from storage.models import AuditEntry, utcnow
 from tests.bot.harness import REP, BotUnderTest
 
@@ -38,7 +38,10 @@ async def _team(bot: BotUnderTest) -> None:
 
 async def test_a_manager_exports_the_teams_data_as_an_excel_file(bot: BotUnderTest) -> None:
     await _team(bot)
-    caption = await bot.say(MANAGER, "/export", language="zh")
+    asked = await bot.say(MANAGER, "/export", language="zh")
+    assert asked.startswith("导出会把客户资料带出系统，需要登记理由。")  # seed 001
+    assert bot.api.files(MANAGER) == []
+    caption = await bot.say(MANAGER, "/export 季度经营分析", language="zh")
     assert caption == "导出：0 份访谈，1 家客户，0 位联系人。"  # the manager writes in Chinese
     ((method, filename, content),) = bot.api.files(MANAGER)
     assert method == "sendDocument" and filename.endswith(".xlsx")
@@ -49,15 +52,17 @@ async def test_a_manager_exports_the_teams_data_as_an_excel_file(bot: BotUnderTe
     assert rows[1][header.index("预算范围")] == "10万–50万元"  # a label, not the id
     assert rows[1][header.index("负责人")] == "Wang Fang"
 
-    json_caption = await bot.say(MANAGER, "/export json", language="zh")
+    json_caption = await bot.say(MANAGER, "/export json weekly review", language="zh")
     assert json_caption.startswith("导出：")
     _, name, data = bot.api.files(MANAGER)[-1]
     assert name.endswith(".json") and json.loads(data)["customers"][0]["deal.budget"] == "100k_500k"
 
     async with open_app(bot.settings) as app, app.sessions() as s:
         entries = (await s.scalars(select(AuditEntry).where(AuditEntry.action == "export"))).all()
+        reasons = await audit.reasons_of(s, [e.id for e in entries])
     assert [(e.fields, e.outcome, e.channel) for e in entries] == [
         (["xlsx"], "ok", "telegram"), (["json"], "ok", "telegram")]
+    assert sorted(reasons.values()) == ["weekly review", "季度经营分析"]
 
 
 async def test_reps_may_not_export_and_bad_arguments_say_what_is_expected(

@@ -13,6 +13,7 @@ from interview_bot.app import open_app
 from storage import accounts, customers, reminders
 from storage.models import Answer, AuditEntry, Customer, Interview, Reminder, utcnow
 from tests.bot.harness import REP, BotUnderTest
+from tests.bot.test_scenarios import DEBRIEF_TO_TIMELINE
 
 OTHER_REP = 7003
 
@@ -118,12 +119,12 @@ async def test_edit_corrects_one_field_and_a_grade_change_replans_the_revisit(
 async def test_the_end_of_a_debrief_says_what_was_scheduled(bot: BotUnderTest) -> None:
     await _book(bot)
     await bot.say(REP, "/debrief 上海示例阀门")
-    for answer in ["1", "Zhang San", "1", "1", "/skip", "/skip", "1"]:
+    for answer in DEBRIEF_TO_TIMELINE:
         await bot.say(REP, answer)
     await bot.tap(REP, "Yes")  # the timeline, confirmed
     for answer in ["/skip", "1", "1", "/skip", "in 7 days"]:
         await bot.say(REP, answer)
-    saved = await bot.tap(REP, "Yes")
+    saved = await bot.skip_rest(REP, await bot.tap(REP, "Yes"), "Debrief saved.")
     assert saved.startswith("Debrief saved.\n\nFollow-up scheduled: "), saved
     assert saved.count("(reminding Wang Fang)") == 2
     assert "Next revisit: " in saved
@@ -195,12 +196,12 @@ async def test_no_raw_id_reaches_a_chinese_rep(bot: BotUnderTest, shipped_flows:
         famen.grade, famen.priority = "A", "high"
     zh = "zh"
     await bot.say(REP, "/debrief 华东精密", zh)
-    for answer in ["1", "钱经理", "1", "1", "/skip", "/skip", "1"]:
+    for answer in ["1", "钱经理", *DEBRIEF_TO_TIMELINE[2:]]:
         await bot.say(REP, answer, zh)
     await bot.tap(REP, "是", zh)
     for answer in ["/skip", "1", "1", "/skip", "3天后"]:
         await bot.say(REP, answer, zh)
-    await bot.tap(REP, "是", zh)
+    await bot.skip_rest(REP, await bot.tap(REP, "是", zh), "复盘已保存", zh)
     seen = [await bot.say(REP, "/customers", zh), await bot.say(REP, "/card 华东精密", zh),
             await bot.say(9001, "/adduser 5555 manager 赵经理", zh),
             await bot.say(9001, "/history 华东精密", zh)]
@@ -316,7 +317,7 @@ async def test_a_note_is_in_the_managers_export(bot: BotUnderTest) -> None:
     await _book(bot)
     await bot.add_staff(9001, "admin", "Admin")
     await bot.say(REP, "/note 华东精密 quote by Friday")
-    await bot.say(9001, "/export xlsx")
+    await bot.say(9001, "/export xlsx quarterly review")
     await bot.api.wait_for(lambda: bool(bot.api.files(9001)))
     _method, _name, content = bot.api.files(9001)[-1]
     sheet = load_workbook(io.BytesIO(content))["customers"]

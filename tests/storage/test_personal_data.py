@@ -53,7 +53,7 @@ async def test_a_customer_gets_everything_held_and_erasure_leaves_only_the_audit
         assert held["customer"]["name"] == "Acme 华东"
         assert held["contacts"][0]["phone"] == "+8613800138000"  # decrypted for the person
         (interview,) = held["interviews"]
-        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 41  # every question that applied
+        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 41
         assert held["consents"][0]["decision"] == "accepted"
         assert any("interview.complete" in line for line in held["audit"])
 

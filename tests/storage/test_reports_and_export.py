@@ -20,8 +20,8 @@ from storage import accounts
 from storage.models import Customer, User
 from storage.reporting import visible_owner_ids
 from tests.conftest import FakeClock
-from tests.storage.helpers import Harness, harness
 from tests.scripts import script, shipped
+from tests.storage.helpers import Harness, harness
 from tests.storage.test_interviews import PRE_MEETING, drive
 
 CUSTOMER = Respondent("tg:5005", "telegram")
@@ -206,7 +206,7 @@ async def test_the_weekly_report_and_its_chart(db_url: str, shipped_flows: dict,
                                    "need_payoff": 2}
         assert report.grades["B"]["medium"] == 1 and report.customers == 2
         assert report.least_complete[0][0] == "老客户 =SUM(A1)"
-        assert len(report.open_conflicts) == 2  # budget and the decision role: the same questions, answered apart
+        assert len(report.open_conflicts) == 2  # budget, decision role
         text = summary_text(report, "zh")
         assert "完成复盘 2 份，客户问卷 1 份" in text and "销售 Li" in text
         assert "华东精密 Precision · 预算范围：客户「50万–100万元」/ 销售「100万元以上」" in text
