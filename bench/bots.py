@@ -22,8 +22,13 @@ FIRST_USER = 100_000
 
 # Our pre_meeting questionnaire from a deep link: consent, industry by button, then
 # typed answers with two invalid ones (a word where a number is expected, twice).
-REST = ["Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry", "many", "12", "3",
-        "CFO", "2", "no", "Faster orders", "1", "Year end", "yes", "3", "yes", "Pricing"]
+# (issue 15: the questionnaire carries the seed bank in full; the rest of it is skipped, one
+# /skip per optional question, and key facts are confirmed with "yes")
+REST = ["Widgets", "Li Wei", "CTO", "/skip", "1", "yes", "/skip", "/skip", "/skip", "CFO",
+        "/skip", "2", "/skip", "no", "1,4", "Manual entry", "many", "12", "/skip", "/skip",
+        "/skip", "/skip", "CFO approves", "yes", "3", "/skip", "2", "1", "/skip", "Speed",
+        "/skip", "Faster orders", "/skip", "1", "yes", "Year end", "yes", "3", "yes", "/skip",
+        "/skip", "/skip", "/skip", "Pricing"]
 OURS_SCRIPT: list[Step] = [("tap", ".y"), ("tap", "Manufacturing"), ("text", "lots"),
                            ("text", "300"), *(("text", answer) for answer in REST)]
 # The peers' 12 questions (bench/peers/fsm_aiogram.py): two taps, two invalid answers.
@@ -35,8 +40,8 @@ PEER_SCRIPT: list[Step] = [
 # M3: where a burst starts (steps played first), and the ten valid answers sent at once
 BURST_PEER = (PEER_SCRIPT[:2], ["120", "Widgets", "Li Wei", "CTO", "Manual entry", "12",
                                 "CFO", "50000", "Pricing", "None yet"])
-BURST_OURS = (OURS_SCRIPT[:4], ["Widgets", "Li Wei", "CTO", "1", "/skip", "1,4",
-                                "Manual entry", "12", "3", "CFO"])
+BURST_OURS = (OURS_SCRIPT[:4], ["Widgets", "Li Wei", "CTO", "/skip", "1", "yes", "/skip",
+                                "/skip", "/skip", "CFO"])
 
 @dataclass
 class BotProcess:

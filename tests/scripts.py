@@ -39,7 +39,7 @@ def shipped() -> dict[str, Flow]:
 
 def script(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[str]:
     """The inputs, in order: each question's answer (or /skip), "yes" to each read-back."""
-    return _run(flow, answers, today)[0]
+    return _run(flow, answers, today)[0]  # type: ignore[return-value]
 
 
 def answered(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[str]:
@@ -47,12 +47,19 @@ def answered(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> lis
     return _run(flow, answers, today)[1]
 
 
-def _run(flow: Flow, answers: Mapping[str, str], today: date) -> tuple[list[str], list[str]]:
-    state, typed, saved = engine.start(flow), [], []
+def saving(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[bool]:
+    """Per input of `script`: whether it stores an answer (False: a key fact typed, which
+    waits for its "yes"; the "yes" stores it)."""
+    return _run(flow, answers, today)[2]
+
+
+def _run(flow: Flow, answers: Mapping[str, str],
+         today: date) -> tuple[list[str], list[str], list[bool]]:
+    state, typed, saved, stores = engine.start(flow), [], [], []
     for _ in range(4 * len(flow.questions) + 4):
         question = engine.current_question(flow, state)
         if question is None:
-            return typed, saved
+            return typed, saved, stores
         pending = state.pending
         if pending is not None and pending.kind in ("confirm", "known"):
             raw = "yes"
@@ -69,6 +76,7 @@ def _run(flow: Flow, answers: Mapping[str, str], today: date) -> tuple[list[str]
             flow, state, raw, "en", today)
         if step.state is state or step.state == state:
             raise AssertionError(f"{flow.id}.{question.id}: {raw!r} was refused")
+        stores.append(step.saved is not None)
         if step.saved is not None:
             saved.append(step.saved.question_id)
         state = step.state

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from storage import migrate
+from tests import scripts
 from tests.conftest import TEST_CIPHER
+from tests.scripts import answered, script, shipped
 
 BROKEN = """\
 flows:
@@ -32,8 +34,7 @@ flows:
         when: size > "ten"
 """
 
-EN_ANSWERS = ["1", "250", "Widgets", "Li Wei", "CTO", "1", "/skip", "1,4", "Manual entry", "12",
-              "3", "CFO", "2", "no", "Faster", "1", "Year end", "yes", "3", "yes", "Pricing"]
+EN_ANSWERS = script(shipped()["pre_meeting"], scripts.PRE_MEETING)
 
 
 def cli(*args: str, stdin: str = "", cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -68,13 +69,19 @@ def test_validate_reports_every_problem_with_its_position(tmp_path: Path) -> Non
 def test_validate_accepts_the_shipped_flows(tmp_path: Path) -> None:
     result = cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "ok  pre_meeting v1: 24 questions" in result.stdout
+    assert "ok  pre_meeting v2: 48 questions" in result.stdout
 
 
 def test_flows_lists_questions_per_spin_stage(tmp_path: Path) -> None:
     result = cli("flows", cwd=tmp_path)
     row = next(line for line in result.stdout.splitlines() if line.startswith("post_call"))
-    assert row.split()[:7] == ["post_call", "rep", "9", "2", "1", "6", "18"]
+    assert row.split()[:7] == ["post_call", "rep", "21", "2", "1", "7", "31"]
+    # the seed 000 bank, every item carried on its stage (issue 15)
+    for stage, count in (("background", 14), ("pain_point", 8), ("implication", 5),
+                         ("need_payoff", 10)):
+        assert f"  {stage}: {count} of {count} items" in result.stdout
+    assert "MISSING" not in result.stdout
+    assert "decision.2      what they plan to do next: pre_meeting.next_plans" in result.stdout
 
 
 def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path: Path) -> None:
@@ -96,7 +103,8 @@ def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path:
         assert timeline.startswith("enc:")  # free text on the card is encrypted (issue 17)
         assert (employees, priority, TEST_CIPHER.decrypt(timeline)) == (
             250, "high", "within_1_month")
-        assert stored.fetchone()[0] == 20  # one per question asked, the skipped phone included
+        # one per question asked, the skipped ones included
+        assert stored.fetchone()[0] == len(answered(shipped()["pre_meeting"], scripts.PRE_MEETING))
         assert status == "completed"
 
 
@@ -112,7 +120,8 @@ def test_unknown_flow_is_a_clear_error(tmp_path: Path) -> None:
     result = cli("chat", "--flow", "nope", "--customer", "Acme",
                  "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
     assert result.returncode == 2
-    assert "there is no flow `nope` (flows: post_call, pre_meeting, revisit)" in result.stderr
+    assert ("there is no flow `nope` (flows: clean_up, post_call, pre_meeting, revisit, "
+            "verify)") in result.stderr
 
 
 def test_piped_input_needs_a_customer_name(tmp_path: Path) -> None:
@@ -171,7 +180,10 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     run = cli_on(db, tmp_path)
 
-    exported = run("export", "--format", "xlsx", "--out", "team.xlsx", "--lang", "en")
+    refused = run("export", "--format", "xlsx")
+    assert refused.returncode == 2 and "needs a reason on record" in refused.stderr
+    exported = run("export", "--format", "xlsx", "--out", "team.xlsx", "--lang", "en",
+                   "--reason", "quarterly review")
     assert exported.returncode == 0, exported.stderr
     assert "wrote team.xlsx: 1 interview(s), 1 customer(s), 1 contact(s)" in exported.stdout
     book = load_workbook(tmp_path / "team.xlsx")
@@ -187,11 +199,13 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
     assert "interview.start  interview#1" in trail.stdout
     assert trail.stdout.rstrip().endswith("the trail is intact")
     everything = run("audit", "--since", "2000-01-01")
-    assert "export  export [xlsx]  cli  ok" in everything.stdout  # the export above
+    assert "export  export [xlsx]  cli  ok  reason: quarterly review" in everything.stdout
     for bad, message in ((("audit", "--customer", "Nobody"), "there is no customer 'Nobody'"),
                          (("export", "--format", "pdf"), "unknown format 'pdf'"),
-                         (("export", "--since", "last week"), "is not a date"),
-                         (("export", "--flow", "nope"), "there is no flow 'nope'")):
+                         (("export", "--since", "last week", "--reason", "QBR"),
+                          "is not a date"),
+                         (("export", "--flow", "nope", "--reason", "QBR"),
+                          "there is no flow 'nope'")):
         result = run(*bad)
         assert result.returncode == 2 and message in result.stderr, result.stderr
 
@@ -312,7 +326,8 @@ def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) 
     assert refused.returncode == 2 and "add --yes" in refused.stderr
     erased = run("customers", "erase", "#1", "--yes")
     assert erased.returncode == 0, erased.stderr
-    assert erased.stdout.startswith("erased: 20 answers,") and "1 contacts" in erased.stdout
+    asked = len(answered(shipped()["pre_meeting"], scripts.PRE_MEETING))
+    assert erased.stdout.startswith(f"erased: {asked} answers,") and "1 contacts" in erased.stdout
     assert run("customers", "export-personal", "Acme").returncode == 2  # no such name now
     assert "erased #1" in run("customers", "export-personal", "#1").stdout
     assert "personal.export  customer#1" in run("audit", "--customer", "#1").stdout
@@ -333,7 +348,7 @@ def test_files_with_personal_data_are_private(tmp_path: Path) -> None:
         done = run("chat", "--customer", "Private Ltd", "--lang", "en",
                    stdin="\n".join(EN_ANSWERS) + "\n")
         assert done.returncode == 0, done.stderr
-        exported = run("export")
+        exported = run("export", "--reason", "backup")
         assert exported.returncode == 0, exported.stderr
         personal = run("customers", "export-personal", "Private Ltd", "--out", "p.json")
         assert personal.returncode == 0, personal.stderr
@@ -389,8 +404,7 @@ def test_one_company_identity_rule_for_import_and_chat(tmp_path: Path) -> None:
     assert found.stdout.startswith("🗂 上海示例阀门有限公司 (#1)"), found.stderr
 
 
-DEBRIEF = ["1", "Zhang San", "1", "1", "/skip", "/skip", "1", "yes", "/skip", "1", "1", "/skip",
-           "in 7 days", "yes"]
+DEBRIEF = script(shipped()["post_call"], scripts.POST_CALL)
 
 
 def test_a_terminal_debrief_says_what_it_scheduled_or_why_not(tmp_path: Path) -> None:

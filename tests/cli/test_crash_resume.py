@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from tests import scripts
 from tests.cli.test_cli import EN_ANSWERS
+from tests.scripts import saving, shipped
 
 # What a reply to one input ends with: the next question's options or text, or the end.
 READY_TIMEOUT = 30.0
@@ -87,7 +89,11 @@ def current_answers(db: Path) -> list[tuple[str, str | None]]:
                             "WHERE superseded_at IS NULL ORDER BY id").fetchall()
 
 
-@pytest.mark.parametrize("kill_after", [1, 7, 19])  # 19: the budget waits for confirmation
+STORES = saving(shipped()["pre_meeting"], scripts.PRE_MEETING)
+BUDGET = EN_ANSWERS.index("3", EN_ANSWERS.index("Year end")) + 1  # the budget range typed
+
+
+@pytest.mark.parametrize("kill_after", [1, 7, BUDGET])  # 7 and BUDGET wait for a "yes"
 def test_killed_interview_resumes_with_nothing_lost(tmp_path: Path, kill_after: int) -> None:
     db = tmp_path / "crash.db"
     first = Chat(db, tmp_path)
@@ -98,13 +104,13 @@ def test_killed_interview_resumes_with_nothing_lost(tmp_path: Path, kill_after: 
     finally:
         first.kill()
     acknowledged = current_answers(db)
-    assert len(acknowledged) == kill_after - (1 if kill_after == 19 else 0)  # 19 awaits "yes"
+    assert len(acknowledged) == sum(STORES[:kill_after])  # a key fact typed awaits its "yes"
 
     second = Chat(db, tmp_path)
     try:
         resumed = second.wait_for_prompt()
         assert "Picking up where you left off." in resumed
-        if kill_after == 19:
+        if kill_after == BUDGET:
             assert "Let me confirm: Roughly which range is the budget in?" in resumed
         for answer in EN_ANSWERS[kill_after:]:
             reply = second.send(answer)
@@ -114,6 +120,7 @@ def test_killed_interview_resumes_with_nothing_lost(tmp_path: Path, kill_after: 
 
     final = current_answers(db)
     assert final[: len(acknowledged)] == acknowledged
-    assert len(final) == 20 and len({q for q, _ in final}) == 20
+    total = sum(STORES)
+    assert len(final) == total and len({q for q, _ in final}) == total
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM interviews").fetchone()[0] == 1
