@@ -128,8 +128,9 @@ class Conversation:
             await button_presses.press(ctx)
         else:
             interview = await current(ctx)
-            if interview is None and not await customer_entry.ask_again(ctx):
-                help_text(ctx)
+            if interview is None:
+                if not await customer_entry.ask_again(ctx):
+                    help_text(ctx)
             elif kind == "other":  # a photo, a sticker, a voice message
                 ctx.actions.append(Send(ctx.chat_id, say("text_expected", ctx.lang)))
             else:

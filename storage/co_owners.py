@@ -47,6 +47,6 @@ async def by_customer(session: AsyncSession,
     return found
 
 
-def co_owned_by(user_ids: Iterable[int]) -> Select[tuple[int]]:
+def co_owned_by(user_ids: Iterable[int]) -> Select[int]:
     """The ids of customers any of these users co-owns (a subquery for scopes)."""
     return select(CoOwner.customer_id).where(CoOwner.user_id.in_(list(user_ids)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import co_owners
@@ -83,7 +83,7 @@ async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, a
     # owners: the duplicate's owner and co-owners keep seeing the customer
     keep_people = {kept.owner_id, *(u.id for u in await co_owners.of_customer(session, new))}
     wanted = [duplicate.owner_id, *(u.id for u in await co_owners.of_customer(session, old))]
-    await session.execute(CoOwner.__table__.delete().where(CoOwner.customer_id == old))
+    await session.execute(delete(CoOwner).where(CoOwner.customer_id == old))
     for person in wanted:
         if person is not None and person not in keep_people:
             if kept.owner_id is None:
