@@ -40,7 +40,7 @@ async def contact_cadences(planner: Planner, session: AsyncSession, now: datetim
         select(Interview.contact_id, func.max(Interview.completed_at))
         .where(Interview.contact_id.in_(contact_ids), Interview.status == "completed")
         .group_by(Interview.contact_id))).all())
-    done: dict[int, datetime] = {}  # contact id -> when its latest "contact due" reminder was marked done
+    done: dict[int, datetime] = {}  # contact id -> its latest "contact due" marked done
     for key, at in (await session.execute(
             select(Reminder.dedupe_key, Reminder.updated_at).where(
                 Reminder.kind == "contact_due", Reminder.status == "done",
