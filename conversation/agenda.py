@@ -1,5 +1,6 @@
-"""/today and /week: what a rep has to do, overdue first: follow-ups, revisits, birthdays
-(the reminders addressed to them that are not done) and the debriefs they left
+"""/today and /week: what a rep has to do, overdue first: follow-ups, revisits, birthdays,
+key-account contacts, quarterly checks and clean-ups, a manager's own revisits (the
+reminders addressed to them that are not done) and the debriefs they left
 unfinished. Each item comes with its buttons (start, snooze, done; continue). A manager
 sees the team's, grouped by rep; an admin everyone's."""
 
@@ -18,9 +19,12 @@ from conversation.permissions import team_ids
 from conversation.texts import say
 from storage.models import Customer, Interview, Reminder, User
 
-KINDS = ("follow_up", "revisit", "birthday", "escalation")
+KINDS = ("follow_up", "revisit", "birthday", "escalation", "contact_due", "manager_revisit",
+         "celebration", "verify", "clean_up")
 WITH_BUTTONS = 8  # items that get a message of their own, with buttons; the rest are listed
-ICONS = {"follow_up": "⏰", "revisit": "📅", "birthday": "🎂", "escalation": "⚠️"}
+ICONS = {"follow_up": "⏰", "revisit": "📅", "birthday": "🎂", "escalation": "⚠️",
+         "contact_due": "👤", "manager_revisit": "🏅", "celebration": "🎉", "verify": "🔎",
+         "clean_up": "🧹"}
 
 
 async def agenda(ctx: Ctx, days: int) -> None:

@@ -48,6 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
     "channel.engine": {"zh": "系统", "en": "system"},
     "channel.system": {"zh": "系统", "en": "system"},
     "outcome.refused": {"zh": "（被拒绝）", "en": " (refused)"},
+    "duplicate_of": {"zh": "可能与 {other} 重复（同一信用代码，可用 /merge 合并）",
+                     "en": "possibly the same company as {other} (same credit code; /merge)"},
 }
 
 
@@ -75,4 +77,6 @@ def tag(value: str, lang: str) -> str:
     kind, _, rest = value.partition(":")
     if kind == "priority" and f"priority.{rest}" in LABELS:
         return priority(rest, lang)
+    if kind == "duplicate_of":
+        return label("duplicate_of", lang, other=rest)
     return value

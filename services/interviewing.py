@@ -170,6 +170,11 @@ class InterviewService:
             return None
         customer = await customers.get(session, customer_id)
         contact_id = await interviews.last_contact_of(session, respondent.key, customer_id)
+        if contact_id is None and not any(q.maps_to == "contact.name" and q.known == "ask"
+                                          for q in flow.questions):
+            # a check of the card (verify, clean_up) that does not name its person: the
+            # customer's first contact, not a new, empty one
+            contact_id = await customers.first_contact_id(session, customer_id)
         contact = await session.get(Contact, contact_id) if contact_id else None
         today = now.astimezone(self.zone).date()
         for question in wanted:

@@ -67,6 +67,13 @@ async def apply(session: AsyncSession, interview: Interview, customer: Customer,
         return
     record, column = CARD_COLUMNS[field]
     target: Customer | Contact = customer
+    if field == "customer.credit_code" and isinstance(value, str):
+        value = value.strip().upper()
+        holder = await session.scalar(select(Customer.id).where(
+            Customer.credit_code == value, Customer.id != customer.id))
+        if holder is not None:  # the same company on another record: a duplicate to merge
+            customer.tags = list(dict.fromkeys([*customer.tags, f"duplicate_of:#{holder}"]))
+            return
     if record == "contact":
         same = await _same_person(session, interview, value) if field == "contact.name" \
             else None

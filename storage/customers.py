@@ -90,3 +90,9 @@ async def contacts_of(session: AsyncSession, customer_id: int) -> list[Contact]:
     result = await session.scalars(
         select(Contact).where(Contact.customer_id == customer_id).order_by(Contact.id))
     return list(result)
+
+
+async def first_contact_id(session: AsyncSession, customer_id: int) -> int | None:
+    """The customer's first contact (its main one, when nobody said otherwise)."""
+    return await session.scalar(select(Contact.id).where(Contact.customer_id == customer_id)
+                                .order_by(Contact.id).limit(1))

@@ -296,3 +296,45 @@ async def test_agreement_to_an_older_notice_no_longer_stands(
             assert (await consents.latest_of(s, [42], "2027-01"))[(42, customer.id)] \
                 == "outdated"
         assert Reminder  # the table the other tests read
+
+
+async def test_a_credit_code_already_on_record_flags_a_duplicate_and_loses_nothing(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        first, turn = await start(h, name="上海示例科技")
+        await drive(h, turn.interview_id, script(shipped()["pre_meeting"], FULL_PRE_MEETING))
+        second, turn = await start(h, name="示例科技（上海）")
+        done = await drive(h, turn.interview_id, script(shipped()["pre_meeting"],
+                                                        FULL_PRE_MEETING))
+        assert done.status == "completed"  # no unique-key crash: every answer is kept
+        async with h.sessions() as s:
+            card = await s.get(Customer, second.id)
+            assert card is not None and card.credit_code is None
+            assert f"duplicate_of:#{first.id}" in card.tags
+            typed = await s.scalar(select(Answer.value).where(
+                Answer.customer_id == second.id, Answer.question_id == "credit_code"))
+            assert typed == "91310000MA1FL8XQ30"
+
+
+async def test_a_check_by_a_rep_who_never_met_them_reads_the_customers_own_contact(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h)
+        await drive(h, turn.interview_id, script(shipped()["pre_meeting"], FULL_PRE_MEETING))
+        other_rep = type(REP)("tg:2002", "telegram")
+        async with h.sessions.begin() as s:
+            check = await h.service.begin(s, customer_id=customer.id, flow_id="verify",
+                                          respondent=other_rep, language="en")
+        turn = check
+        shown = []
+        for _ in range(40):
+            if turn.status == "completed":
+                break
+            shown.append(turn.step.text)
+            async with h.sessions.begin() as s:
+                turn = await h.service.answer(s, check.interview_id, "1", "en") \
+                    if turn.step.mode == "known" else await h.service.skip(
+                        s, check.interview_id, "en")
+        assert any("We have: Li Wei." in text for text in shown)
+        async with h.sessions() as s:
+            assert len((await s.scalars(select(Contact))).all()) == 1  # no second, empty one
