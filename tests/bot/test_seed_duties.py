@@ -1,0 +1,88 @@
+"""Issue 15 in chat, through both frameworks: /merge and /coowner for managers, consent
+asked again after the notice changed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from interview_bot.app import open_app
+from storage import accounts, customers
+from storage.models import Consent, Customer, Interview, Note, utcnow
+from tests.bot.harness import CUSTOMER, REP, BotUnderTest
+from tests.bot.test_scenarios import invite_link
+
+MANAGER = 8101
+OUTSIDER = 8102
+
+
+async def _team(bot: BotUnderTest) -> tuple[int, int]:
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        now = utcnow()
+        boss = await accounts.add_user(s, telegram_id=MANAGER, name="Zhao", role="manager",
+                                       now=now)
+        rep = await accounts.add_user(s, telegram_id=REP, name="Wang Fang", role="rep",
+                                      now=now, manager_id=boss.id)
+        await accounts.add_user(s, telegram_id=OUTSIDER, name="Stranger", role="rep", now=now)
+        kept = await customers.create(s, "上海示例科技有限公司", now, owner_id=rep.id)
+        dup = await customers.create(s, "示例科技", now, owner_id=rep.id)
+        dup.website = "example.cn"
+        s.add(Note(customer_id=dup.id, text="met at the fair", created_at=now))
+    return kept.id, dup.id
+
+
+async def test_a_manager_merges_a_duplicate_and_hears_what_moved(bot: BotUnderTest) -> None:
+    kept, dup = await _team(bot)
+    refused = await bot.say(REP, f"/merge #{dup} #{kept}")
+    assert refused == "Only managers and admins may use /merge."
+    usage = await bot.say(MANAGER, "/merge")
+    assert usage.startswith("Usage: /merge <duplicate> <record to keep>")
+    done = await bot.say(MANAGER, f"/merge #{dup} #{kept}")
+    assert done.startswith(f"Merged 示例科技 (#{dup}) into 上海示例科技有限公司 (#{kept}).")
+    assert "1 note(s)" in done and "Filled from the duplicate: Website." in done
+    card = await bot.say(REP, f"/card #{kept}")
+    assert "met at the fair" in card and "example.cn" in card
+    gone = await bot.say(REP, f"/card #{dup}")
+    assert gone.startswith("There is no customer")
+
+
+async def test_a_manager_adds_a_co_owner_who_then_sees_the_customer(bot: BotUnderTest) -> None:
+    kept, _ = await _team(bot)
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        boss = await accounts.user_by_telegram(s, MANAGER)
+        assert boss is not None
+        helper = await accounts.add_user(s, telegram_id=8103, name="Zhou", role="rep",
+                                         now=utcnow(), manager_id=boss.id)
+    assert (await bot.say(8103, f"/card #{kept}")) == "You may not see or act on this customer."
+    outside = await bot.say(MANAGER, f"/coowner #{kept} {OUTSIDER}")
+    assert outside == f"Telegram id {OUTSIDER} is not an active member of your team."
+    added = await bot.say(MANAGER, f"/coowner #{kept} 8103")
+    assert added == "Zhou now co-owns 上海示例科技有限公司: its reminders go to both."
+    card = await bot.say(8103, f"/card #{kept}")
+    assert card.startswith("🗂 上海示例科技有限公司") and "Co-owners: Zhou" in card
+    removed = await bot.say(MANAGER, f"/coowner #{kept} -8103")
+    assert removed == "Zhou no longer co-owns 上海示例科技有限公司."
+    assert helper.id  # the co-owner row is gone; the person stays on the team
+
+
+async def test_a_changed_notice_is_agreed_to_again_before_more_answers(
+        bot: BotUnderTest) -> None:
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    await bot.tap(CUSTOMER, "Manufacturing")
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        # the notice changed since: their agreement was to an older version
+        await s.execute(update(Consent).values(text_version="2025-01"))
+    asked = await bot.say(CUSTOMER, "250")
+    assert asked.startswith("📄 Our notice has changed since you agreed to it.")
+    assert "Who sees your answers" in asked
+    assert [a.question_id for a in await bot.answers()] == ["industry"]  # 250 not taken
+    again = await bot.tap(CUSTOMER, "I agree, start")
+    assert "Roughly how many people work at your company?" in again
+    await bot.say(CUSTOMER, "250")
+    assert [a.question_id for a in await bot.answers()] == ["industry", "employees"]
+    async with open_app(bot.settings) as app, app.sessions() as s:
+        versions = (await s.scalars(select(Consent.text_version).order_by(Consent.id))).all()
+        assert versions[-1] != "2025-01"
+        assert (await s.scalars(select(Interview.status))).all() == ["active"]
+        assert (await s.scalars(select(Customer.name))).all()
