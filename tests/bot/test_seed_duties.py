@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from interview_bot.app import open_app
 from storage import accounts, customers
-from storage.models import Consent, Customer, Interview, Note, utcnow
+from storage.models import Consent, Interview, Note, utcnow
 from tests.bot.harness import CUSTOMER, REP, BotUnderTest
 from tests.bot.test_scenarios import invite_link
 
@@ -61,7 +61,8 @@ async def test_a_manager_adds_a_co_owner_who_then_sees_the_customer(bot: BotUnde
     assert card.startswith("🗂 上海示例科技有限公司") and "Co-owners: Zhou" in card
     removed = await bot.say(MANAGER, f"/coowner #{kept} -8103")
     assert removed == "Zhou no longer co-owns 上海示例科技有限公司."
-    assert helper.id  # the co-owner row is gone; the person stays on the team
+    assert (await bot.say(8103, f"/card #{kept}")) == "You may not see or act on this customer."
+    assert helper.active  # off the customer, still on the team
 
 
 async def test_a_changed_notice_is_agreed_to_again_before_more_answers(
@@ -85,4 +86,3 @@ async def test_a_changed_notice_is_agreed_to_again_before_more_answers(
         versions = (await s.scalars(select(Consent.text_version).order_by(Consent.id))).all()
         assert versions[-1] != "2025-01"
         assert (await s.scalars(select(Interview.status))).all() == ["active"]
-        assert (await s.scalars(select(Customer.name))).all()
