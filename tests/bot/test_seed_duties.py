@@ -3,10 +3,12 @@ asked again after the notice changed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, update
 
 from interview_bot.app import open_app
-from storage import accounts, customers
+from storage import accounts, customers, reminders
 from storage.models import Consent, Interview, Note, utcnow
 from tests.bot.harness import CUSTOMER, REP, BotUnderTest
 from tests.bot.test_scenarios import invite_link
@@ -86,3 +88,32 @@ async def test_a_changed_notice_is_agreed_to_again_before_more_answers(
         versions = (await s.scalars(select(Consent.text_version).order_by(Consent.id))).all()
         assert versions[-1] != "2025-01"
         assert (await s.scalars(select(Interview.status))).all() == ["active"]
+
+
+async def test_a_clean_up_task_lists_the_vague_answers_and_starts_the_clean_up(
+        bot: BotUnderTest) -> None:
+    await bot.stop()  # seeded while no dispatcher runs, so the one that starts sends it
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        rep = await accounts.user_by_telegram(s, REP)
+        assert rep is not None
+        rep.quiet_hours, rep.language = "00:00-00:00", "zh"
+        customer = await customers.create(s, "华东精密", utcnow(), owner_id=rep.id)
+        customer.timeline, customer.decision_process = "下季度", "看情况"
+        await reminders.schedule(
+            s, kind="clean_up", dedupe_key="clean_up:test", due_at=utcnow(), now=utcnow(),
+            customer_id=customer.id, recipient_id=rep.id,
+            payload={"fields": [["deal.timeline", "relative_date"],
+                                ["deal.decision_process", "unknown"]],
+                     "by": (utcnow() + timedelta(hours=22)).isoformat()})
+    await bot.start()
+    await bot.api.wait_for(lambda: bool(bot.api.texts(REP)), 20)
+    task = bot.api.texts(REP)[0]
+    assert task.startswith("🧹 请在 ") and "清理 华东精密 的记录" in task
+    assert "• 采购时间：“下季度”（相对时间）" in task
+    assert "• 决策流程：“看情况”（不确定）" in task
+    labels = [label for label, _ in bot.api.last_buttons(REP)]
+    assert labels == ["现在清理", "推迟 1 天", "推迟 1 周", "已完成 ✓"]
+    first = await bot.tap(REP, "现在清理", "zh")
+    assert "下季度" in first  # the vague timeline, shown to keep or change
+    assert [label for label, _ in bot.api.last_buttons(REP)][:2] == ["保持不变", "修改"]
