@@ -24,6 +24,7 @@ class BotConfig:
     invite_valid_for: timedelta = timedelta(days=14)
     invite_flow: str = "pre_meeting"
     debrief_flow: str = "post_call"
+    web_url: str = "http://127.0.0.1:8090"  # the dashboard, for /dashboard's sign-in links
 
 
 @dataclass

@@ -73,6 +73,9 @@ TEXTS: dict[str, dict[str, str]] = {
                             "en": "Follow-up scheduled: {when} (reminding {owner})"},
     "scheduled_revisit": {"zh": "下次回访：{day}", "en": "Next revisit: {day}"},
     "co_owners": {"zh": "共同负责", "en": "Co-owners"},
+    "dashboard_link": {"zh": "🔗 网页看板登录链接（10 分钟内有效，只能用一次，请勿转发）：\n{link}",
+                       "en": "🔗 Your sign-in link to the web dashboard (valid 10 minutes, "
+                             "once; do not forward it):\n{link}"},
     "consent_changed": {"zh": "📄 我们的说明自您上次同意后有了更新，请阅读后重新确认；确认前不会记录您的回答。",
                         "en": "📄 Our notice has changed since you agreed to it. Please read "
                               "it and agree again; no answer is recorded until you do."},

@@ -103,7 +103,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             await client.close()
             raise ValueError(start_problem(exc, tg.api_server)) from exc
         config = BotConfig(bot_username=username,
-                           admin_ids=frozenset(settings.admin.telegram_ids))
+                           admin_ids=frozenset(settings.admin.telegram_ids),
+                           web_url=settings.web.url.rstrip("/"))
         conversation = Conversation(app.interviews, app.flows, clock, config)
         with contextlib.suppress(Exception):
             await set_commands(client, menus(), "zh")

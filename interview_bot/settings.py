@@ -66,6 +66,14 @@ class SecuritySettings(BaseModel):
         return value
 
 
+class WebSettings(BaseModel):
+    """The dashboard (`interview-bot web`)."""
+
+    url: str = "http://127.0.0.1:8090"  # WEB_URL: the address people open (sign-in links)
+    host: str = "127.0.0.1"
+    port: int = 8090
+
+
 class InterviewSettings(BaseModel):
     language: Literal["zh", "en"] = "zh"
     # INTERVIEW_RETENTION_MONTHS: finished interviews of customers closed longer ago than
@@ -96,3 +104,4 @@ class Settings(BaseSettings):
     reminders: ReminderSettings = ReminderSettings()
     interview: InterviewSettings = InterviewSettings()
     security: SecuritySettings = SecuritySettings()
+    web: WebSettings = WebSettings()

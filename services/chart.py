@@ -72,17 +72,27 @@ def figures(report: dict[str, Any]) -> dict[str, Any]:
 def render_png(report: dict[str, Any], lang: str) -> bytes:
     """The chart of a report's figures (`Report.data()` or `figures()`), as PNG bytes.
     CPU-bound (a few hundred ms): call it in a thread."""
+    return _render(report, lang, "png")
+
+
+def render_svg(report: dict[str, Any], lang: str) -> bytes:
+    """The same chart as SVG, for the dashboard: text is drawn as glyph outlines from the
+    bundled CJK font, so Chinese shows right in any browser, whatever fonts it has."""
+    return _render(report, lang, "svg")
+
+
+def _render(report: dict[str, Any], lang: str, fmt: str) -> bytes:
     report = figures(report)
     with _LOCK:
         family = _register_font()
         import matplotlib
 
         with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"],
-                                    "axes.unicode_minus": False}):
-            return _draw(report, lang)
+                                    "axes.unicode_minus": False, "svg.fonttype": "path"}):
+            return _draw(report, lang, fmt)
 
 
-def _draw(report: dict[str, Any], lang: str) -> bytes:
+def _draw(report: dict[str, Any], lang: str, fmt: str = "png") -> bytes:
     start, end = report["period"]
     title = _t("title", lang).format(start=start, end=end)
     from matplotlib.figure import Figure
@@ -99,8 +109,11 @@ def _draw(report: dict[str, Any], lang: str) -> bytes:
     _least(grid[2][0], report["least_complete"], lang)
     _totals(grid[2][1], report, lang)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={
-        "Title": title, DATA_KEY: json.dumps(report, ensure_ascii=False)})
+    if fmt == "svg":
+        figure.savefig(buffer, format="svg", metadata={"Title": title})
+    else:
+        figure.savefig(buffer, format="png", metadata={
+            "Title": title, DATA_KEY: json.dumps(report, ensure_ascii=False)})
     return buffer.getvalue()
 
 

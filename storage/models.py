@@ -426,3 +426,26 @@ class AccessReason(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("audit_log.id"), unique=True)
     reason: Mapped[str] = mapped_column(EncryptedText())
+
+
+class WebLink(Base):
+    """A one-time sign-in link for the dashboard (/dashboard): 256 random bits, kept only
+    as a hash, valid 10 minutes, used at most once."""
+
+    __tablename__ = "web_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, this table only its hash."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

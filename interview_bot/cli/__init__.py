@@ -17,6 +17,7 @@ from interview_bot.cli import (  # noqa: F401 - importing a module registers its
     reminder_commands,
     report_commands,
     user_commands,
+    web_commands,
 )
 from interview_bot.cli.command_setup import app
 from interview_bot.cli.flow_commands import flow_schema_json

@@ -1,0 +1,76 @@
+"""`interview-bot web`: the dashboard's server; `web link`: a sign-in link from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from chat.clock import system_clock
+from interview_bot.app import open_app
+from interview_bot.cli.command_setup import app, fail, load_settings
+from interview_bot.settings import Settings
+from storage import audit, web_access
+from storage.models import User
+
+web_app = typer.Typer(invoke_without_command=True,
+                      help="The web dashboard: serve it, or make a sign-in link.")
+app.add_typer(web_app, name="web")
+
+
+@web_app.callback()
+def web_command(ctx: typer.Context,
+                host: Annotated[str | None, typer.Option(help="Listen here (WEB_HOST)")] = None,
+                port: Annotated[int | None, typer.Option(help="Listen here (WEB_PORT)")] = None,
+                ) -> None:
+    """Serve the dashboard (read-only pages; sign in with a link from /dashboard)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    asyncio.run(serve(settings, host or settings.web.host, port or settings.web.port))
+
+
+async def serve(settings: Settings, host: str, port: int,
+                ready: asyncio.Event | None = None) -> None:
+    from aiohttp import web  # the server's modules load only when it runs
+
+    from web.server import Dashboard, make_app
+
+    async with open_app(settings) as app_:
+        dashboard = Dashboard(app_.sessions, app_.flows, system_clock,
+                              settings.interview.timezone,
+                              secure_cookies=settings.web.url.startswith("https://"))
+        runner = web.AppRunner(make_app(dashboard), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        typer.echo(f"dashboard on http://{host}:{port} (links point to {settings.web.url})")
+        if ready is not None:
+            ready.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+
+@web_app.command("link")
+def web_link(telegram_id: Annotated[int, typer.Option("--telegram-id",
+                                                      help="The staff member to sign in")],
+             ) -> None:
+    """A one-time sign-in link (10 minutes) for a staff member, as /dashboard sends it."""
+    typer.echo(asyncio.run(_link(load_settings(), telegram_id)))
+
+
+async def _link(settings: Settings, telegram_id: int) -> str:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == telegram_id,
+                                                       User.active.is_(True)))
+        if user is None:
+            raise fail(f"nobody active with Telegram id {telegram_id} is on the team; "
+                       "add them with `users add` first")
+        now = system_clock()
+        token = await web_access.make_link(session, user.id, now)
+        await audit.append(session, at=now, actor="cli", action="web.link", entity="user",
+                           entity_id=user.id, channel="cli")
+    return f"{settings.web.url.rstrip('/')}/login?token={token}"

@@ -1,0 +1,277 @@
+"""The web dashboard: read-only pages, rendered on the server, for managers (their team),
+admins (everyone) and reps (their own customers), signed in by a one-time link from the
+bot. Pages work without JavaScript; `static/app.js` only improves them (filters apply on
+change, tables sort by a click on their heading)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from chat.clock import Clock
+from conversation.permissions import can_see
+from flows.card_fields import stage_label
+from flows.model import Flow
+from flows.quality import STAGES
+from services import dashboard
+from services.chart import figures, render_svg
+from services.reports import build_report
+from storage import audit, reporting, web_access
+from storage.models import Customer, User
+from web.texts import say
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "ib_session"
+LANG_COOKIE = "ib_lang"
+# no inline script or style anywhere: the policy forbids them, so injected markup cannot run
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    sessions: async_sessionmaker[AsyncSession]
+    flows: Mapping[str, Flow]
+    clock: Clock
+    timezone: str
+    secure_cookies: bool = False  # served over HTTPS: the cookie says Secure
+
+
+USER = web.RequestKey("user", User)
+CONFIG = web.AppKey("dashboard", Dashboard)
+TEMPLATES = Environment(loader=FileSystemLoader(HERE / "templates"),
+                        autoescape=select_autoescape(["html"]), trim_blocks=True,
+                        lstrip_blocks=True)
+
+
+def make_app(config: Dashboard) -> web.Application:
+    app = web.Application(middlewares=[_headers, _signed_in])
+    app[CONFIG] = config
+    app.router.add_get("/", home)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/team", team)
+    app.router.add_get("/customers", customers)
+    app.router.add_get("/customers/{id:[0-9]+}", customer)
+    app.router.add_get("/reps", reps)
+    app.router.add_get("/report", report)
+    app.router.add_get("/report.svg", report_svg)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_static("/static", HERE / "static", append_version=True)
+    return app
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def home(_request: web.Request) -> web.Response:
+    raise web.HTTPSeeOther("/team")
+
+
+# ------------------------------------------------------------------ middleware
+@web.middleware
+async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _secured(exc, request)
+        raise
+    return _secured(response, request)
+
+
+def _secured(response: web.StreamResponse, request: web.Request) -> web.StreamResponse:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"  # personal data: never cached
+    return response
+
+
+OPEN = ("/login", "/logout", "/healthz", "/static/")
+
+
+@web.middleware
+async def _signed_in(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith(OPEN):
+        return await handler(request)
+    config = request.app[CONFIG]
+    async with config.sessions() as session:
+        user = await web_access.user_of(session, request.cookies.get(COOKIE), config.clock())
+    if user is None:
+        return _page(request, "message.html", 401, None, message=say("need_sign_in",
+                                                                      _lang(request, None)))
+    request[USER] = user
+    return await handler(request)
+
+
+def _lang(request: web.Request, user: User | None) -> str:
+    """The language asked for (?lang=, remembered), else the viewer's own, else the
+    browser's (someone not signed in), else Chinese."""
+    chosen = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
+    if chosen in ("zh", "en"):
+        return chosen
+    if user is not None:
+        return user.language if user.language in ("zh", "en") else "zh"
+    first = request.headers.get("Accept-Language", "").split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "zh"
+
+
+def _page(request: web.Request, template: str, status: int, user: User | None,
+          **context: Any) -> web.Response:
+    lang = _lang(request, user)
+    html = TEMPLATES.get_template(template).render(
+        t=lambda key, **p: say(key, lang, **p), lang=lang, user=user, path=request.path,
+        stage_label=stage_label, **context)
+    response = web.Response(text=html, status=status, content_type="text/html")
+    if request.query.get("lang") in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, request.query["lang"], httponly=True,
+                            samesite="Strict", max_age=365 * 86400,
+                            secure=request.app[CONFIG].secure_cookies)
+    return response
+
+
+def _today(config: Dashboard) -> date:
+    return config.clock().astimezone(ZoneInfo(config.timezone)).date()
+
+
+# ------------------------------------------------------------------ signing in
+async def login_page(request: web.Request) -> web.Response:
+    """A link opened (by a person or a link preview) only shows a button: the token is
+    spent by the POST, so a preview cannot use it up."""
+    token = request.query.get("token", "")
+    return _page(request, "login.html", 200, None, token=token)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    config = request.app[CONFIG]
+    form = await request.post()
+    token = str(form.get("token", ""))
+    now = config.clock()
+    async with config.sessions.begin() as session:
+        user = await web_access.redeem(session, token, now)
+        if user is None:
+            await audit.append(session, at=now, actor="web", action="web.sign_in",
+                               entity="user", entity_id=None, channel="web", outcome="refused")
+            sid = None
+        else:
+            sid = await web_access.open_session(session, user.id, now)
+            await audit.append(session, at=now, actor=f"tg:{user.telegram_id}",
+                               action="web.sign_in", entity="user", entity_id=user.id,
+                               channel="web")
+    if user is None or sid is None:
+        return _page(request, "message.html", 403, None, message=say("bad_link",
+                                                                      _lang(request, None)))
+    redirect = web.HTTPSeeOther("/team")
+    redirect.set_cookie(COOKIE, sid, httponly=True, samesite="Strict",
+                        secure=config.secure_cookies,
+                        max_age=int(web_access.SESSION_VALID.total_seconds()))
+    raise redirect
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    config = request.app[CONFIG]
+    async with config.sessions.begin() as session:
+        await web_access.close_session(session, request.cookies.get(COOKIE))
+    response = _page(request, "message.html", 200, None,
+                     message=say("signed_out", _lang(request, None)))
+    response.del_cookie(COOKIE)
+    return response
+
+
+# ------------------------------------------------------------------ pages
+async def _viewed(session: AsyncSession, user: User, now: datetime, page: str,
+                  customer_id: int | None = None) -> None:
+    """Every page view of personal data is in the audit log, as /card is."""
+    await audit.append(session, at=now, actor=f"tg:{user.telegram_id}",
+                       action="card.read" if customer_id else "web.read",
+                       entity="customer" if customer_id else "page",
+                       entity_id=customer_id if customer_id else page, channel="web")
+
+
+async def team(request: web.Request) -> web.Response:
+    config, user = request.app[CONFIG], request[USER]
+    lang = _lang(request, user)
+    now = config.clock()
+    async with config.sessions.begin() as session:
+        owners = await reporting.visible_owner_ids(session, user)
+        today = await dashboard.team_today(session, owners, now, _today(config),
+                                           dict(config.flows), lang)
+        await _viewed(session, user, now, "team")
+    return _page(request, "team.html", 200, user, today=today)
+
+
+async def customers(request: web.Request) -> web.Response:
+    config, user = request.app[CONFIG], request[USER]
+    query = request.query
+    owner = query.get("owner", "")
+    async with config.sessions.begin() as session:
+        owners = await reporting.visible_owner_ids(session, user)
+        found = await dashboard.customer_list(
+            session, owners, _today(config), query=query.get("q", "")[:100],
+            grade=query.get("grade", ""), priority=query.get("priority", ""),
+            owner=int(owner) if owner.isdecimal() else None, overdue=query.get("overdue") == "1")
+        await _viewed(session, user, config.clock(), "customers")
+    return _page(request, "customers.html", 200, user, found=found, q=query.get("q", ""),
+                 grade=query.get("grade", ""), priority=query.get("priority", ""),
+                 owner=owner, overdue=query.get("overdue") == "1")
+
+
+async def customer(request: web.Request) -> web.Response:
+    config, user = request.app[CONFIG], request[USER]
+    lang = _lang(request, user)
+    async with config.sessions.begin() as session:
+        found = await session.get(Customer, int(request.match_info["id"]))
+        if found is None:
+            return _page(request, "message.html", 404, user, message=say("not_found", lang))
+        if not await can_see(session, user, found):
+            await audit.append(session, at=config.clock(), actor=f"tg:{user.telegram_id}",
+                               action="card.read", entity="customer", entity_id=found.id,
+                               channel="web", outcome="refused")
+            return _page(request, "message.html", 403, user, message=say("not_yours", lang))
+        view = await dashboard.customer_view(session, found, dict(config.flows), lang)
+        await _viewed(session, user, config.clock(), "customer", found.id)
+    return _page(request, "customer.html", 200, user, view=view,
+                 zone=ZoneInfo(config.timezone))
+
+
+async def reps(request: web.Request) -> web.Response:
+    config, user = request.app[CONFIG], request[USER]
+    now = config.clock()
+    async with config.sessions.begin() as session:
+        owners = await reporting.visible_owner_ids(session, user)
+        views = await dashboard.reps_view(session, owners, now, _today(config))
+        await _viewed(session, user, now, "reps")
+    return _page(request, "reps.html", 200, user, reps=views, stages=STAGES)
+
+
+async def report(request: web.Request) -> web.Response:
+    user = request[USER]
+    lang = _lang(request, user)
+    return _page(request, "report.html", 200, user, chart=f"/report.svg?lang={lang}")
+
+
+async def report_svg(request: web.Request) -> web.Response:
+    config, user = request.app[CONFIG], request[USER]
+    lang = _lang(request, user)
+    now = config.clock()
+    async with config.sessions.begin() as session:
+        owners = await reporting.visible_owner_ids(session, user)
+        built = await build_report(session, dict(config.flows), owners, now, config.timezone,
+                                   lang)
+        await _viewed(session, user, now, "report")
+    svg = await asyncio.to_thread(render_svg, figures(built.data()), lang)
+    return web.Response(body=svg, content_type="image/svg+xml")
