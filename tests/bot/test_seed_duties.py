@@ -117,3 +117,11 @@ async def test_a_clean_up_task_lists_the_vague_answers_and_starts_the_clean_up(
     first = await bot.tap(REP, "现在清理", "zh")
     assert "下季度" in first  # the vague timeline, shown to keep or change
     assert [label for label, _ in bot.api.last_buttons(REP)][:2] == ["保持不变", "修改"]
+
+
+async def test_dashboard_sends_a_one_time_sign_in_link_to_staff_only(bot: BotUnderTest) -> None:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    reply = await bot.say(REP, "/dashboard")
+    assert reply.startswith("🔗 Your sign-in link to the web dashboard (valid 10 minutes")
+    assert "/login?token=" in reply
+    assert (await bot.say(CUSTOMER, "/dashboard")).startswith("Hello! This bot serves invited")
