@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat.clock import Clock
 from conversation.permissions import can_see
+from conversation.texts import say as chat_say
 from flows.card_fields import stage_label
 from flows.model import Flow
 from flows.quality import STAGES
@@ -145,13 +146,23 @@ def _page(request: web.Request, template: str, status: int, user: User | None,
     lang = _lang(request, user)
     html = TEMPLATES.get_template(template).render(
         t=lambda key, **p: say(key, lang, **p), lang=lang, user=user, path=request.path,
-        stage_label=stage_label, **context)
+        stage_label=stage_label, kind=lambda k: _kind(k, lang), **context)
     response = web.Response(text=html, status=status, content_type="text/html")
     if request.query.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, request.query["lang"], httponly=True,
                             samesite="Strict", max_age=365 * 86400,
                             secure=request.app[CONFIG].secure_cookies)
     return response
+
+
+def _kind(kind: str, lang: str) -> str:
+    """A reminder's kind as /today names it (the same words in chat and on the web)."""
+    if kind == "overdue":  # /today's "agenda_overdue" is the word "overdue" after an item
+        return say("overdue", lang)
+    try:
+        return chat_say(f"agenda_{kind}", lang)
+    except KeyError:
+        return kind
 
 
 def _today(config: Dashboard) -> date:

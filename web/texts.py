@@ -65,6 +65,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "rep": {"zh": "销售", "en": "rep"}, "manager": {"zh": "主管", "en": "manager"},
     "admin": {"zh": "管理员", "en": "admin"},
     "active": {"zh": "进行中", "en": "in progress"},
+    "status_pending": {"zh": "待发送", "en": "to be sent"},
+    "status_sent": {"zh": "已发送", "en": "sent"},
+    "status_done": {"zh": "已完成", "en": "done"},
+    "status_snoozed": {"zh": "已推迟", "en": "snoozed"},
+    "status_cancelled": {"zh": "已取消", "en": "cancelled"},
+    "status_expired": {"zh": "已过期", "en": "expired"},
+    "status_failed": {"zh": "发送失败", "en": "failed"},
     "completed": {"zh": "已完成", "en": "completed"},
     "cancelled": {"zh": "已停止", "en": "stopped"},
 }

@@ -76,6 +76,8 @@ async def test_each_page_as_a_rep_a_manager_and_an_admin(site: Site) -> None:
     for who in (REP, MANAGER, ADMIN):
         context, page = await _signed_in(site, who, locale="en-US")
         assert await page.locator("h1").inner_text() == "团队今日"  # their language: zh
+        team = await page.locator("#team").inner_text()
+        assert "Wang Fang" in team and "跟进: 1" in team and "follow_up" not in team
         await page.goto(f"{site.base}/customers?lang=en")
         names = await page.locator("#customers tbody td:first-child").all_inner_texts()
         seen[who] = set(names)
