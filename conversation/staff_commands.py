@@ -125,8 +125,10 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
     await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="invite.create",
                        entity="invite", entity_id=invite.id, channel="telegram")
     link = f"https://t.me/{ctx.config.bot_username}?start={token}"
-    ctx.actions.append(Send(ctx.chat_id, say("invite_link", ctx.lang, customer=customer.name,
-                                             days=ctx.config.invite_valid_for.days, link=link)))
+    text = say("invite_link", ctx.lang, customer=customer.name,
+               days=ctx.config.invite_valid_for.days, link=link)
+    web = say("invite_web_link", ctx.lang, link=f"{ctx.config.web_url}/q/{token}")
+    ctx.actions.append(Send(ctx.chat_id, f"{text}\n\n{web}"))
 
 
 CARD_LINES = ("customer.grade", "customer.priority", "customer.industry", "customer.employees",

@@ -42,6 +42,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "already_done": {"zh": "您已经完成了这份问卷，谢谢！", "en": "You have already completed this "
                      "questionnaire. Thank you!"},
+    "withdraw_sentence": {"zh": "您可以随时发送 /forget 撤回同意。",
+                          "en": "You can withdraw at any time with /forget."},
     "consent": {
         "zh": "您好！{inviter} 邀请您在会面前填写“{flow}”。\n\n目的：{purpose}\n"
               "谁能看到：您的回答只保存在本公司的客户系统中，仅负责您的销售代表及其主管可以查看。\n"
@@ -165,6 +167,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "invite_link": {"zh": "请把这个链接发给 {customer} 的联系人（{days} 天内有效，只能由第一个打开的人使用）：\n{link}",
                     "en": "Send this link to your contact at {customer} (valid {days} days; it "
                           "binds to the first person who opens it):\n{link}"},
+    "invite_web_link": {"zh": "对方没有 Telegram（例如用微信）？发这个网页链接，同一份问卷，先打开的一方有效：\n{link}",
+                        "en": "No Telegram on their side (WeChat, say)? The same questionnaire as a "
+                              "web page; whichever link is opened first counts:\n{link}"},
     "customers_none": {"zh": "您还没有客户。", "en": "You have no customers yet."},
     "customers_list": {"zh": "您的客户：", "en": "Your customers:"},
     "user_added": {"zh": "已添加 {name}（{role}）。", "en": "Added {name} ({role})."},

@@ -22,8 +22,12 @@ from chat.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
 from chat.clock import Clock
 from chat.delivery import DeliveryError, Perform, backoff
 from conversation.reminder_texts import buttons, note_text, say
+from conversation.texts import say as chat_say
 from flows.card_fields import field_label
+from flows.i18n import pick
 from flows.model import Flow
+from flows.outcome import summarise
+from flows.state import InterviewState
 from flows.vagueness import rule_label
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
@@ -217,9 +221,24 @@ class Dispatcher:
                        customers=names)[:4000]
         if kind == "redirected":
             return say(kind, lang, name=payload.get("name", ""), text=payload.get("text", ""))
+        if kind == "questionnaire_done":
+            return await self._done_text(session, reminder, customer, lang)
         if kind in ("contact_due", "manager_revisit", "celebration", "verify", "clean_up"):
             return await self._care_text(session, reminder, customer, lang)
         return say(kind, lang)
+
+    async def _done_text(self, session: AsyncSession, reminder: Reminder,
+                         customer: Customer | None, lang: str) -> str:
+        """A questionnaire finished on the web: the summary, as the bot tells it."""
+        interview = await session.get(Interview, reminder.payload.get("interview_id"))
+        flow = self.flows.get(interview.flow_id) if interview is not None else None
+        if interview is None or flow is None:
+            return chat_say("rep_notified", lang, customer=customer.name if customer else "",
+                            flow="", summary="")
+        lines = summarise(flow, InterviewState.from_json(interview.state), lang)
+        summary = "\n".join(f"• {line.question}\n  {line.answer}" for line in lines)
+        return chat_say("rep_notified", lang, customer=customer.name if customer else "",
+                        flow=pick(flow.title, lang), summary=summary)[:4000]
 
     async def _care_text(self, session: AsyncSession, reminder: Reminder,
                          customer: Customer | None, lang: str) -> str:

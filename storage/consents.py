@@ -37,10 +37,19 @@ async def latest_of(session: AsyncSession, telegram_ids: Iterable[int], version:
         select(Consent.telegram_id, Consent.customer_id, Consent.decision, Consent.text_version)
         .where(Consent.telegram_id.in_(ids)).order_by(Consent.id))
     return {(tid, cid): _standing(decision, seen, version)
-            for tid, cid, decision, seen in rows}
+            for tid, cid, decision, seen in rows if tid is not None}
 
 
-async def record(session: AsyncSession, *, telegram_id: int, customer_id: int,
+async def record(session: AsyncSession, *, telegram_id: int | None, customer_id: int,
                  invite_id: int | None, version: str, decision: str, now: datetime) -> None:
     session.add(Consent(telegram_id=telegram_id, customer_id=customer_id, invite_id=invite_id,
                         text_version=version, decision=decision, decided_at=now))
+
+
+async def latest_for_invite(session: AsyncSession, invite_id: int, version: str) -> str | None:
+    """The newest decision given on an invite's web page (no Telegram id there)."""
+    row = (await session.execute(
+        select(Consent.decision, Consent.text_version).where(
+            Consent.invite_id == invite_id, Consent.telegram_id.is_(None))
+        .order_by(Consent.id.desc()).limit(1))).first()
+    return None if row is None else _standing(row[0], row[1], version)

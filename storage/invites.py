@@ -47,6 +47,18 @@ async def revoke_open(session: AsyncSession, customer_id: int, now: datetime) ->
 
 
 def usable_by(invite: Invite, telegram_id: int, now: datetime) -> bool:
-    """Not revoked, not expired, and unbound or bound to this person."""
-    return (invite.revoked_at is None and invite.expires_at > now
+    """Not revoked, not expired, not opened on the web, and unbound or bound to this person."""
+    return (invite.revoked_at is None and invite.expires_at > now and invite.browser_hash is None
             and invite.telegram_id in (None, telegram_id))
+
+
+def browser_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
+
+
+def usable_in_browser(invite: Invite, key: str | None, now: datetime) -> bool:
+    """Not revoked, not expired, not opened in Telegram, and unbound or bound to this
+    browser (its cookie `key`)."""
+    return (invite.revoked_at is None and invite.expires_at > now and invite.telegram_id is None
+            and (invite.browser_hash is None
+                 or (key is not None and invite.browser_hash == browser_hash(key))))

@@ -297,6 +297,8 @@ class Invite(Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # the first who opened it
+    # or the first browser that opened its web page: the hash of that browser's cookie (0015)
+    browser_hash: Mapped[str | None] = mapped_column(String(64))
     opened_at: Mapped[datetime | None]
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))
 
@@ -306,7 +308,7 @@ class Consent(Base):
 
     __tablename__ = "consents"
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: the web
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id"))
     text_version: Mapped[str] = mapped_column(String(20))

@@ -26,6 +26,7 @@ from flows.model import Flow
 from flows.quality import STAGES
 from services import dashboard
 from services.chart import figures, render_svg
+from services.interviewing import InterviewService
 from services.reports import build_report
 from storage import audit, reporting, web_access
 from storage.models import Customer, User
@@ -47,6 +48,7 @@ class Dashboard:
     clock: Clock
     timezone: str
     secure_cookies: bool = False  # served over HTTPS: the cookie says Secure
+    interviews: InterviewService | None = None  # for the customers' web questionnaire
 
 
 USER = web.RequestKey("user", User)
@@ -73,6 +75,10 @@ def make_app(config: Dashboard) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_static("/static", HERE / "static", append_version=True)
     app.on_startup.append(_settled)
+    if config.interviews is not None:  # the customers' questionnaire, on the same server
+        from web import questionnaire
+
+        questionnaire.add_routes(app)
     return app
 
 
@@ -112,7 +118,7 @@ def _secured(response: web.StreamResponse, request: web.Request) -> web.StreamRe
     return response
 
 
-OPEN = ("/login", "/logout", "/healthz", "/static/")
+OPEN = ("/login", "/logout", "/healthz", "/static/", "/q/")  # /q/: the invite is the key
 
 
 @web.middleware

@@ -33,13 +33,17 @@ def invite(
     bot_username: Annotated[str, typer.Option(help="The bot's @username (default: asked of "
                                                    "Telegram with TELEGRAM_BOT_TOKEN)")] = "",
     days: Annotated[int, typer.Option(help="Days the link stays valid")] = 14,
+    web: Annotated[bool, typer.Option("--web", help="A web page link (WEB_URL/q/…), for "
+                                                    "customers without Telegram")] = False,
 ) -> None:
     """Make an invite link for a customer's questionnaire."""
-    asyncio.run(_invite(load_settings(), customer, flow, bot_username, days))
+    asyncio.run(_invite(load_settings(), customer, flow, bot_username, days, web))
 
 
-async def _invite(settings: Settings, name: str, flow_id: str, username: str, days: int) -> None:
-    username = username or await _bot_username(settings)
+async def _invite(settings: Settings, name: str, flow_id: str, username: str, days: int,
+                  web: bool = False) -> None:
+    if not web:
+        username = username or await _bot_username(settings)
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         if flow_id not in app_.flows:
             raise fail(f"there is no flow `{flow_id}`")
@@ -54,7 +58,10 @@ async def _invite(settings: Settings, name: str, flow_id: str, username: str, da
                                               valid_for=timedelta(days=days))
         await audit.append(session, at=now, actor="cli", action="invite.create",
                            entity="invite", entity_id=created.id, channel="cli")
-        typer.echo(f"https://t.me/{username.lstrip('@')}?start={token}")
+        if web:
+            typer.echo(f"{settings.web.url.rstrip('/')}/q/{token}")
+        else:
+            typer.echo(f"https://t.me/{username.lstrip('@')}?start={token}")
 
 
 async def _bot_username(settings: Settings) -> str:

@@ -41,7 +41,8 @@ async def serve(settings: Settings, host: str, port: int,
     async with open_app(settings) as app_:
         dashboard = Dashboard(app_.sessions, app_.flows, system_clock,
                               settings.interview.timezone,
-                              secure_cookies=settings.web.url.startswith("https://"))
+                              secure_cookies=settings.web.url.startswith("https://"),
+                              interviews=app_.interviews)
         runner = web.AppRunner(make_app(dashboard), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()

@@ -65,12 +65,18 @@ class Site:
 
 
 @pytest.fixture
-async def site(db_url: str, shipped_flows: dict, clock: FakeClock,
+def site_flows(shipped_flows: dict) -> dict:
+    return shipped_flows
+
+
+@pytest.fixture
+async def site(db_url: str, site_flows: dict, clock: FakeClock,
                chromium: Path) -> AsyncIterator[Site]:
     from playwright.async_api import async_playwright
 
-    async with harness(db_url, shipped_flows, clock) as h:
-        dashboard = Dashboard(h.sessions, shipped_flows, clock, "Asia/Shanghai")
+    async with harness(db_url, site_flows, clock) as h:
+        dashboard = Dashboard(h.sessions, site_flows, clock, "Asia/Shanghai",
+                              interviews=h.service)
         runner = web.AppRunner(make_app(dashboard), access_log=None)
         await runner.setup()
         port = free_port()

@@ -1,0 +1,183 @@
+"""The customer's questionnaire as web pages (the invite link's web form, for customers
+without Telegram, e.g. in WeChat's browser): consent first, then one question per page,
+each answer saved as it is given, through the same interview service as the bot.
+
+The link is bound to the first browser that opens it (an HttpOnly cookie; another device
+gets the "link used" message). Works without JavaScript: one form per question.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from conversation.texts import CONSENT_VERSION, PURPOSE
+from conversation.texts import say as chat_say
+from flows import engine
+from flows.i18n import pick
+from flows.model import QuestionType
+from flows.steps import Completed, Prompt, Step
+from services.interviewing import Respondent, Turn
+from storage import audit, consents, invites, reminders
+from storage.models import Interview, Invite, User
+from web.server import CONFIG, _lang, _page
+from web.texts import say
+
+BROWSER_COOKIE = "ib_q"  # one random key per browser, kept as a hash on the invite
+Q = "/q/{token:[A-Za-z0-9_-]{20,64}}"
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(Q, show)
+    app.router.add_post(Q, answer)
+    app.router.add_post(Q + "/consent", consent)
+
+
+def _respondent(invite: Invite) -> Respondent:
+    return Respondent(f"web:{invite.id}", "web")
+
+
+async def _invite(request: web.Request, session: Any) -> tuple[Invite | None, str | None]:
+    """The invite of the link, if this browser may use it; and the browser's key (new when
+    this is the first browser)."""
+    config = request.app[CONFIG]
+    found = await invites.find(session, request.match_info["token"])
+    key = request.cookies.get(BROWSER_COOKIE)
+    if found is None or not invites.usable_in_browser(found, key, config.clock()):
+        return None, None
+    if found.browser_hash is None:  # the first browser: bind the link to it
+        key = key or secrets.token_urlsafe(32)
+        found.browser_hash, found.opened_at = invites.browser_hash(key), config.clock()
+        await audit.append(session, at=config.clock(), actor=f"web:{found.id}",
+                           action="invite.open", entity="invite", entity_id=found.id,
+                           channel="web")
+    return found, key
+
+
+def _with_cookie(response: web.Response, request: web.Request, key: str | None) -> web.Response:
+    if key is not None and request.cookies.get(BROWSER_COOKIE) != key:
+        # Lax, not Strict: the customer arrives from a link in another app (WeChat, mail)
+        response.set_cookie(BROWSER_COOKIE, key, httponly=True, samesite="Lax",
+                            secure=request.app[CONFIG].secure_cookies, max_age=30 * 86400)
+    return response
+
+
+def _refused(request: web.Request) -> web.Response:
+    return _page(request, "message.html", 403, None,
+                 message=chat_say("invalid_link", _lang(request, None)))
+
+
+async def show(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    lang = _lang(request, None)
+    async with config.sessions.begin() as session:
+        invite, key = await _invite(request, session)
+        if invite is None:
+            return _refused(request)
+        decision = await consents.latest_for_invite(session, invite.id, CONSENT_VERSION)
+        if decision != "accepted":
+            inviter = await session.get(User, invite.created_by) if invite.created_by else None
+            flow = config.flows[invite.flow_id]
+            notice = chat_say("consent", lang, inviter=inviter.name if inviter else "—",
+                              flow=pick(flow.title, lang), purpose=PURPOSE[lang])
+            notice = notice.replace(chat_say("withdraw_sentence", lang),
+                                    say("q_withdraw", lang))
+            if decision == "outdated":
+                notice = chat_say("consent_changed", lang) + "\n\n" + notice
+            page = _page(request, "q_consent.html", 200, None, notice=notice,
+                         declined=decision in ("declined", "withdrawn"),
+                         token=request.match_info["token"])
+            return _with_cookie(page, request, key)
+        turn = await _begin(request, session, invite, lang)
+    return _with_cookie(_step_page(request, turn), request, key)
+
+
+async def consent(request: web.Request) -> web.StreamResponse:
+    config = request.app[CONFIG]
+    form = await request.post()
+    async with config.sessions.begin() as session:
+        invite, _key = await _invite(request, session)
+        if invite is None:
+            return _refused(request)
+        agreed = form.get("choice") == "agree"
+        await consents.record(session, telegram_id=None, customer_id=invite.customer_id,
+                              invite_id=invite.id, version=CONSENT_VERSION,
+                              decision="accepted" if agreed else "declined",
+                              now=config.clock())
+        await audit.append(session, at=config.clock(), actor=f"web:{invite.id}",
+                           action="consent.accept" if agreed else "consent.decline",
+                           entity="invite", entity_id=invite.id, channel="web")
+    if not agreed:
+        return _page(request, "message.html", 200, None,
+                     message=chat_say("declined", _lang(request, None)))
+    raise web.HTTPSeeOther(request.path.rsplit("/", 1)[0])
+
+
+async def _begin(request: web.Request, session: Any, invite: Invite, lang: str) -> Turn:
+    service = request.app[CONFIG].interviews
+    assert service is not None
+    if invite.interview_id is not None:
+        interview = await session.get(Interview, invite.interview_id)
+        if interview is not None and interview.status != "active":
+            return await service.show(session, interview.id, lang)
+    turn = await service.begin(session, customer_id=invite.customer_id,
+                               flow_id=invite.flow_id, respondent=_respondent(invite),
+                               language=lang)
+    invite.interview_id = turn.interview_id
+    return turn
+
+
+async def answer(request: web.Request) -> web.Response:
+    """One form sent: an answer to the question it showed (`at`), /back or /skip."""
+    config = request.app[CONFIG]
+    lang = _lang(request, None)
+    form = await request.post()
+    async with config.sessions.begin() as session:
+        invite, key = await _invite(request, session)
+        if invite is None:
+            return _refused(request)
+        if await consents.latest_for_invite(session, invite.id, CONSENT_VERSION) != "accepted":
+            raise web.HTTPSeeOther(request.path)
+        turn = await _begin(request, session, invite, lang)
+        service = config.interviews
+        assert service is not None
+        at = str(form.get("at", ""))
+        action = str(form.get("action", "answer"))
+        if action == "back":
+            turn = await service.back(session, turn.interview_id, lang, at=at)
+        elif action == "skip":
+            turn = await service.skip(session, turn.interview_id, lang, at=at)
+        else:
+            values = [str(v) for v in form.getall("value", []) if str(v).strip()]
+            typed = ",".join(values) if len(values) > 1 else (values[0] if values else "")
+            turn = await service.answer(session, turn.interview_id, typed, lang, at=at)
+        if isinstance(turn.step, Completed) and turn.status == "completed":
+            await _tell_inviter(session, invite, turn, config.clock())
+    return _with_cookie(_step_page(request, turn), request, key)
+
+
+async def _tell_inviter(session: Any, invite: Invite, turn: Turn, now: Any) -> None:
+    """The rep hears of it as in Telegram: the bot's dispatcher sends the summary."""
+    if invite.created_by is None:
+        return
+    await reminders.schedule(
+        session, kind="questionnaire_done", dedupe_key=f"questionnaire_done:{turn.interview_id}",
+        due_at=now, now=now, customer_id=invite.customer_id, recipient_id=invite.created_by,
+        payload={"interview_id": turn.interview_id, "flow_id": turn.flow_id})
+
+
+def _step_page(request: web.Request, turn: Turn) -> web.Response:
+    step: Step = turn.step
+    lang = _lang(request, None)
+    if isinstance(step, Completed):
+        return _page(request, "q_done.html", 200, None,
+                     thanks=chat_say("thanks_customer", lang), summary=step.summary)
+    assert isinstance(step, Prompt)
+    multi = step.kind == QuestionType.MULTI_CHOICE and step.mode == "answer"
+    numeric = step.kind in (QuestionType.INTEGER, QuestionType.NUMBER)
+    return _page(request, "q_step.html", 200, None, step=step, at=engine.place_of(step),
+                 multi=multi, buttons=bool(step.options) and not multi,
+                 input_type="tel" if step.kind == QuestionType.PHONE else "text",
+                 inputmode="decimal" if numeric else "text", notice=turn.notice)
