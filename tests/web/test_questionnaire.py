@@ -220,3 +220,20 @@ async def test_a_kill_9_of_the_server_loses_no_answer(site: Site, tmp_path: Path
     async with site.h.sessions() as s:
         card = await s.get(Customer, customer_id)
         assert card is not None and (card.industry, card.employees) == ("manufacturing", 250)
+
+
+def test_a_link_opened_on_the_web_is_used_up_for_telegram_too() -> None:
+    from datetime import UTC, datetime
+
+    from storage.models import Invite
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    invite = Invite(customer_id=1, flow_id="pre_meeting", created_at=now,
+                    expires_at=now + timedelta(days=14))
+    assert invites.usable_by(invite, 42, now) and invites.usable_in_browser(invite, None, now)
+    invite.browser_hash = invites.browser_hash("this browser")
+    assert not invites.usable_by(invite, 42, now)  # Telegram: the link is used
+    assert invites.usable_in_browser(invite, "this browser", now)
+    assert not invites.usable_in_browser(invite, "another browser", now)
+    invite.browser_hash, invite.telegram_id = None, 42
+    assert not invites.usable_in_browser(invite, None, now)  # opened in Telegram first
