@@ -237,3 +237,29 @@ def test_a_link_opened_on_the_web_is_used_up_for_telegram_too() -> None:
     assert not invites.usable_in_browser(invite, "another browser", now)
     invite.browser_hash, invite.telegram_id = None, 42
     assert not invites.usable_in_browser(invite, None, now)  # opened in Telegram first
+
+
+async def test_a_form_sent_twice_is_applied_once(site: Site) -> None:
+    """A double tap, or the browser sending the form again: the second arrives for a
+    question the interview has left, changes nothing and says so."""
+    link, customer_id, _ = await _invite(site)
+    context = await site.browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(link)
+    await page.click("#agree")
+    await page.click("button.option >> text=Manufacturing")
+    at = await page.get_attribute("input[name=at]", "value")
+    assert at == "employees:answer"
+    await _say(page, "250")
+    again = await page.request.post(link, form={"at": at, "action": "answer", "value": "999"})
+    from flows.messages import message
+
+    body = await again.text()
+    assert again.ok and any(message("moved_on", lang) in body for lang in ("zh", "en"))
+    async with site.h.sessions() as s:
+        card = await s.get(Customer, customer_id)
+        assert card is not None and card.employees == 250
+        employees = (await s.scalars(select(Answer.value).where(
+            Answer.question_id == "employees"))).all()
+        assert employees == [250]
+    await context.close()
