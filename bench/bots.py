@@ -40,8 +40,10 @@ PEER_SCRIPT: list[Step] = [
 # M3: where a burst starts (steps played first), and the ten valid answers sent at once
 BURST_PEER = (PEER_SCRIPT[:2], ["120", "Widgets", "Li Wei", "CTO", "Manual entry", "12",
                                 "CFO", "50000", "Pricing", "None yet"])
-BURST_OURS = (OURS_SCRIPT[:4], ["Widgets", "Li Wei", "CTO", "/skip", "1", "yes", "/skip",
-                                "/skip", "/skip", "CFO"])
+# (from after the decision role's read-back: a burst of answers, none of them a read-back,
+# which shows the same question again to confirm it and would count as "re-shown")
+BURST_OURS = (OURS_SCRIPT[:10], ["/skip", "/skip", "/skip", "CFO", "/skip", "2", "/skip",
+                                 "no", "1,4", "Manual entry"])
 
 @dataclass
 class BotProcess:
