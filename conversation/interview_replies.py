@@ -90,11 +90,16 @@ async def _tell_inviter(ctx: Ctx, interview: Interview, flow: Flow) -> None:
         return
     account = await ctx.session.get(TelegramAccount, rep.telegram_id)
     lang = account.language if account is not None else rep.language
+    ctx.actions.append(Send(rep.telegram_id, clip(rep_summary(flow, interview, customer.name,
+                                                              lang))))
+
+
+def rep_summary(flow: Flow, interview: Interview, customer: str, lang: str) -> str:
+    """What the inviting rep is told when a customer finishes (in Telegram or on the web)."""
     lines = summarise(flow, InterviewState.from_json(interview.state), lang)
     summary = "\n".join(f"• {line.question}\n  {line.answer}" for line in lines)
-    ctx.actions.append(Send(rep.telegram_id, clip(say(
-        "rep_notified", lang, customer=customer.name, flow=pick(flow.title, lang),
-        summary=summary))))
+    return say("rep_notified", lang, customer=customer, flow=pick(flow.title, lang),
+               summary=summary)
 
 
 async def current(ctx: Ctx) -> Interview | None:

@@ -21,13 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chat.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
 from chat.clock import Clock
 from chat.delivery import DeliveryError, Perform, backoff
+from conversation.interview_replies import rep_summary
 from conversation.reminder_texts import buttons, note_text, say
 from conversation.texts import say as chat_say
 from flows.card_fields import field_label
-from flows.i18n import pick
 from flows.model import Flow
-from flows.outcome import summarise
-from flows.state import InterviewState
 from flows.vagueness import rule_label
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
@@ -235,10 +233,7 @@ class Dispatcher:
         if interview is None or flow is None:
             return chat_say("rep_notified", lang, customer=customer.name if customer else "",
                             flow="", summary="")
-        lines = summarise(flow, InterviewState.from_json(interview.state), lang)
-        summary = "\n".join(f"• {line.question}\n  {line.answer}" for line in lines)
-        return chat_say("rep_notified", lang, customer=customer.name if customer else "",
-                        flow=pick(flow.title, lang), summary=summary)[:4000]
+        return rep_summary(flow, interview, customer.name if customer else "", lang)[:4000]
 
     async def _care_text(self, session: AsyncSession, reminder: Reminder,
                          customer: Customer | None, lang: str) -> str:

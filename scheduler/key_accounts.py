@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.timing import MORNING, at_local, next_birthday
-from storage import co_owners, reminders
+from storage import reminders
 from storage.models import Contact, Customer, Interview, Reminder, User
 
 if TYPE_CHECKING:
@@ -122,6 +122,3 @@ async def celebrations(planner: Planner, session: AsyncSession, now: datetime,
             dedupe_key=f"celebration:{customer.id}:{day.year}", on=remind_on, now=now,
             payload={"day": day.isoformat()})
 
-
-async def co_owner_ids(session: AsyncSession, customer: Customer) -> list[int]:
-    return (await co_owners.by_customer(session, [customer.id])).get(customer.id, [])

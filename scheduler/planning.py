@@ -17,7 +17,7 @@ from scheduler import key_accounts, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
 from services.interviewing import Scheduled
-from storage import accounts, personal, reminders
+from storage import accounts, co_owners, personal, reminders
 from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 
 
@@ -82,7 +82,7 @@ class Planner:
 
     async def _co_owners(self, session: AsyncSession, customer: Customer,
                          owner: User | None) -> list[User]:
-        ids = await key_accounts.co_owner_ids(session, customer)
+        ids = (await co_owners.by_customer(session, [customer.id])).get(customer.id, [])
         users = await self._users(session, set(ids))
         return [u for i, u in users.items() if u.active and (owner is None or i != owner.id)]
 

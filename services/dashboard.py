@@ -21,6 +21,7 @@ from services import customer_search
 from services.exporting import choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines, shown_answer
 from storage import co_owners, reporting
+from storage.card import CARD_COLUMNS
 from storage.models import (
     Answer,
     Consent,
@@ -40,15 +41,6 @@ CARD_FIELDS = ("customer.grade", "customer.priority", "customer.industry", "cust
                "deal.need_type", "deal.need_description", "deal.budget", "deal.timeline",
                "deal.decision_process", "deal.competitors", "deal.next_step",
                "deal.next_contact")
-COLUMNS = {"customer.grade": "grade", "customer.priority": "priority",
-           "customer.industry": "industry", "customer.employees": "employees",
-           "customer.revenue_band": "revenue_band", "customer.credit_code": "credit_code",
-           "customer.address": "address", "customer.website": "website",
-           "customer.celebration": "celebration_on", "customer.last_verified": "last_verified",
-           "deal.need_type": "need_type", "deal.need_description": "need_description",
-           "deal.budget": "budget", "deal.timeline": "timeline",
-           "deal.decision_process": "decision_process", "deal.competitors": "competitors",
-           "deal.next_step": "next_step", "deal.next_contact": "next_contact"}
 
 
 def _in_scope(owners: Owners) -> Any:
@@ -197,7 +189,7 @@ async def customer_view(session: AsyncSession, customer: Customer, flows: dict[s
     labels = choice_labels(flows, lang)
     fields = []
     for card_field in CARD_FIELDS:
-        value = getattr(customer, COLUMNS[card_field])
+        value = getattr(customer, CARD_COLUMNS[card_field][1])
         if value not in (None, ""):
             fields.append((field_label(card_field, lang), str(label_of(labels, card_field,
                                                                           value))))
