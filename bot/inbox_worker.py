@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.telegram import incoming_of
+from bot.channels import incoming_of
 from chat.actions import Action, from_json, to_json
 from chat.clock import Clock
 from chat.delivery import Perform, Sleep, TryLater, deliver

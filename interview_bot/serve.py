@@ -9,12 +9,15 @@ import gc
 import logging
 import re
 import signal
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels import routed
 from bot.inbox_worker import InboxWorker, poll
 from bot.raw_send import PRODUCTION_API, BotApi, RawSender
 from bot.telegram import ALLOWED_UPDATES, TelegramClient, commands_params
@@ -33,6 +36,9 @@ from scheduler.rate_limit import RateLimiter
 from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
 from storage import inbox
 from storage.database import is_sqlite
+
+if TYPE_CHECKING:
+    from bot.feishu_client import FeishuClient
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -84,30 +90,39 @@ class ClientOnFirstUse:
 
 async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool = False,
                 clock: Clock = system_clock, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or SIGINT/SIGTERM)."""
-    tg = settings.telegram
-    if tg.bot_token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    """Run until `stop` is set (or SIGINT/SIGTERM): Telegram when its token is set, Feishu
+    when its app is, both over one inbox, one conversation and one reminder dispatcher."""
+    tg, fs = settings.telegram, settings.feishu
+    if tg.bot_token is None and not fs.configured:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set (nor FEISHU_APP_ID): the bot has no "
+                         "channel to serve")
     if webhook and (tg.webhook_secret is None or not tg.webhook_url):
         raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
-    token = tg.bot_token.get_secret_value()
-    if not TOKEN_FORM.fullmatch(token):
+    token = None if tg.bot_token is None else tg.bot_token.get_secret_value()
+    if token is not None and not TOKEN_FORM.fullmatch(token):
         raise ValueError("TELEGRAM_BOT_TOKEN is not a bot token: expected the bot's number, a "
                          "colon and its secret (123456789:AAE…), as @BotFather gives it")
+    problem = fs.problem()
+    if problem is not None:
+        raise ValueError(problem)
     stop = stop or _stop_on_signals()
     async with open_app(settings, clock=clock) as app:
-        client = make_client(framework, token, tg.api_server)
-        try:
-            username = await client.start()  # only known once connected
-        except Exception as exc:
-            await client.close()
-            raise ValueError(start_problem(exc, tg.api_server)) from exc
+        client, username = None, ""
+        if token is not None:
+            client = make_client(framework, token, tg.api_server)
+            try:
+                username = await client.start()  # only known once connected
+            except Exception as exc:
+                await client.close()
+                raise ValueError(start_problem(exc, tg.api_server)) from exc
+        lark = await start_feishu(settings, app, clock) if fs.configured else None
         config = BotConfig(bot_username=username,
                            admin_ids=frozenset(settings.admin.telegram_ids),
                            web_url=settings.web.url.rstrip("/"))
         conversation = Conversation(app.interviews, app.flows, clock, config)
-        with contextlib.suppress(Exception):
-            await set_commands(client, menus(), "zh")
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await set_commands(client, menus(), "zh")
         # everything loaded so far (frameworks, models, flows) lives as long as the process:
         # out of the collector's sight, a full collection no longer walks it (bench M2: such
         # pauses were the p99)
@@ -119,24 +134,30 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         # one sending budget for the process: replies first, reminders in what is left
         limiter = RateLimiter(per_second=settings.reminders.per_second)
 
-        send = client.perform
-        worker = InboxWorker(app.sessions, conversation, paced(send, limiter), clock)
+        telegram_send = None if client is None else client.perform
+        feishu_send = None if lark is None else lark.perform
+        worker = InboxWorker(app.sessions, conversation,
+                             paced(routed(telegram_send, feishu_send), limiter), clock)
         working = asyncio.create_task(worker.run_forever(stop))
-        reminders = ReminderRunner(settings, app, send, clock, limiter)
+        reminders = ReminderRunner(settings, app, telegram_send, feishu_send, clock, limiter)
         tasks: list[asyncio.Task[None]] = []
-        site_runner: web.AppRunner | None = None
-        api = BotApi(tg.api_server or PRODUCTION_API, token)
+        site_runners: list[web.AppRunner] = []
+        api = BotApi(tg.api_server or PRODUCTION_API, token or "")
         try:
             try:
                 reminders.start()
             except DispatcherLocked as exc:
                 raise ValueError(str(exc)) from None
-            if webhook:
+            if lark is not None:
+                site_runners += await serve_feishu(settings, app, clock, worker.wake.set)
+            if client is None:
+                pass
+            elif webhook:
                 assert tg.webhook_secret is not None
                 secret = tg.webhook_secret.get_secret_value()
-                site_runner = web.AppRunner(webhook_app(worker, secret))
-                await site_runner.setup()
-                await web.TCPSite(site_runner, tg.webhook_host, tg.webhook_port).start()
+                site_runners.append(web.AppRunner(webhook_app(worker, secret)))
+                await site_runners[-1].setup()
+                await web.TCPSite(site_runners[-1], tg.webhook_host, tg.webhook_port).start()
                 await set_webhook(client, tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
                 log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, client.name)
             else:
@@ -153,12 +174,53 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, working, return_exceptions=True)
-            if site_runner is not None:
-                await site_runner.cleanup()
+            for runner in site_runners:
+                await runner.cleanup()
             await api.close()
             await reminders.stop()
             await reminders.close()
-            await client.close()
+            if client is not None:
+                await client.close()
+
+
+async def start_feishu(settings: Settings, app: App, clock: Clock) -> FeishuClient:
+    """The Feishu client, its tenant token fetched (so a wrong app id or secret says so now)."""
+    from bot.feishu_client import FeishuClient
+
+    fs = settings.feishu
+    assert fs.app_secret is not None
+    lark = FeishuClient(fs.app_id, fs.app_secret.get_secret_value(), fs.domain, app.sessions,
+                        clock)
+    try:
+        await lark.start()
+    except Exception as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"Feishu at {fs.domain} did not accept FEISHU_APP_ID and "
+                         f"FEISHU_APP_SECRET ({text}): check them in the developer console, "
+                         "and FEISHU_DOMAIN (open.larksuite.com for Lark)") from exc
+    return lark
+
+
+async def serve_feishu(settings: Settings, app: App, clock: Clock,
+                       wake: Callable[[], None]) -> list[web.AppRunner]:
+    """Feishu's events into the inbox: the HTTP callback, or the long connection."""
+    from bot.feishu import Keys
+    from bot.feishu_events import FeishuIntake, callback_app, start_long_connection
+
+    fs = settings.feishu
+    intake = FeishuIntake(app.sessions, clock, wake)
+    if fs.mode == "long":
+        assert fs.app_secret is not None
+        start_long_connection(intake, fs.app_id, fs.app_secret.get_secret_value(), fs.domain)
+        log.info("Feishu: long connection to %s", fs.domain)
+        return []
+    assert fs.verification_token is not None and fs.encrypt_key is not None
+    keys = Keys(fs.verification_token.get_secret_value(), fs.encrypt_key.get_secret_value())
+    runner = web.AppRunner(callback_app(intake, keys))
+    await runner.setup()
+    await web.TCPSite(runner, fs.host, fs.port).start()
+    log.info("Feishu: events on %s:%s%s", fs.host, fs.port, "/feishu/events")
+    return [runner]
 
 
 async def set_commands(client: TelegramClient, menus: dict[str, list[tuple[str, str]]],
@@ -186,11 +248,12 @@ def _stop_on_signals() -> asyncio.Event:
 class ReminderRunner:
     """Reminders inside the bot process: the scheduler, and on SQLite the dispatcher lock."""
 
-    def __init__(self, settings: Settings, app: App, perform: Perform, clock: Clock,
-                 limiter: RateLimiter) -> None:
+    def __init__(self, settings: Settings, app: App, telegram: Perform | None,
+                 feishu: Perform | None, clock: Clock, limiter: RateLimiter) -> None:
         self.settings, self.app = settings, app
-        self.sender = raw_sender(settings, perform)
-        self.runtime = reminder_runtime(settings, app, self.sender.perform, clock, limiter)
+        self.sender = None if telegram is None else raw_sender(settings, telegram)
+        perform = routed(None if self.sender is None else self.sender.perform, feishu)
+        self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
         self.lock: DispatcherLock | None = None
         self.scheduler: AsyncIOScheduler | None = None
 
@@ -209,7 +272,8 @@ class ReminderRunner:
             self.lock.release()
 
     async def close(self) -> None:
-        await self.sender.close()
+        if self.sender is not None:
+            await self.sender.close()
 
 
 def raw_sender(settings: Settings, perform: Perform) -> RawSender:

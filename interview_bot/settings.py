@@ -32,6 +32,39 @@ class TelegramSettings(BaseModel):
     poll_seconds: int = 25
 
 
+class FeishuSettings(BaseModel):
+    """Feishu (Lark) for reps and managers: an app from the developer console
+    (open.feishu.cn, or open.larksuite.com for Lark) with its bot enabled."""
+
+    app_id: str = ""  # FEISHU_APP_ID: cli_…; set, and the bot serves Feishu
+    app_secret: SecretStr | None = None
+    verification_token: SecretStr | None = None  # Events & Callbacks → Encryption strategy
+    encrypt_key: SecretStr | None = None
+    domain: str = "https://open.feishu.cn"  # FEISHU_DOMAIN: https://open.larksuite.com for Lark
+    # FEISHU_MODE: "callback" (Feishu posts events to FEISHU_HOST:FEISHU_PORT/feishu/events,
+    # which needs a public address) or "long" (the SDK's long connection: no public address)
+    mode: Literal["callback", "long"] = "callback"
+    host: str = "127.0.0.1"
+    port: int = 8091
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.app_id)
+
+    def problem(self) -> str | None:
+        """What is missing for Feishu to work, in one line (None: nothing)."""
+        if not self.configured:
+            return None
+        if self.app_secret is None:
+            return "FEISHU_APP_ID is set but FEISHU_APP_SECRET is not (the app's secret)"
+        if self.mode == "callback" and (self.verification_token is None
+                                        or self.encrypt_key is None):
+            return ("FEISHU_MODE=callback needs FEISHU_VERIFICATION_TOKEN and FEISHU_ENCRYPT_KEY "
+                    "(Events & Callbacks → Encryption strategy in the developer console), so "
+                    "that only Feishu's signed events are taken; or use FEISHU_MODE=long")
+        return None
+
+
 class ReminderSettings(BaseModel):
     enabled: bool = True  # the bot also plans and sends reminders
     per_second: float = 30.0  # Telegram allows about 30 messages a second per bot
@@ -100,6 +133,7 @@ class Settings(BaseSettings):
     )
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
+    feishu: FeishuSettings = FeishuSettings()
     admin: AdminSettings = AdminSettings()
     reminders: ReminderSettings = ReminderSettings()
     interview: InterviewSettings = InterviewSettings()

@@ -1,4 +1,5 @@
-"""Telegram accounts (anyone who wrote to the bot) and staff users."""
+"""Chat accounts (anyone who wrote to the bot: a Telegram id, or a Feishu account's id from
+storage.feishu) and staff users."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import feishu
 from storage.models import TelegramAccount, User
 
 ROLES = ("rep", "manager", "admin")
@@ -24,8 +26,10 @@ async def load(session: AsyncSession, telegram_ids: Iterable[int]
                                   .where(TelegramAccount.telegram_id.in_(ids)))
     users = await session.scalars(select(User).where(User.telegram_id.in_(ids),
                                                      User.active.is_(True)))
-    return ({a.telegram_id: a for a in found},
-            {u.telegram_id: u for u in users if u.telegram_id is not None})
+    by_id = {u.telegram_id: u for u in users if u.telegram_id is not None}
+    # someone with Telegram and Feishu both: their Feishu account finds them by open id
+    by_id |= await feishu.users_of(session, (i for i in ids if i not in by_id))
+    return {a.telegram_id: a for a in found}, by_id
 
 
 def touch(session: AsyncSession, account: TelegramAccount | None, telegram_id: int,
@@ -52,8 +56,12 @@ async def mark_unreachable(session: AsyncSession, telegram_id: int, now: datetim
 
 
 async def user_by_telegram(session: AsyncSession, telegram_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.telegram_id == telegram_id,
+    """The active staff user behind a chat account id (Telegram's, or a Feishu account's)."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id,
                                                    User.active.is_(True)))
+    if user is None and feishu.is_feishu_account(telegram_id):
+        user = (await feishu.users_of(session, [telegram_id])).get(telegram_id)
+    return user
 
 
 async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str, role: str,
@@ -75,7 +83,7 @@ async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str,
 def telegram_id_of(respondent_key: str) -> int | None:
     """The Telegram id behind a respondent key such as "tg:123" (None for "terminal"…)."""
     prefix, _, rest = respondent_key.partition(":")
-    return int(rest) if prefix == "tg" and rest.isdecimal() else None
+    return int(rest) if prefix == "tg" and rest.lstrip("-").isdecimal() else None
 
 
 async def staff_by_keys(session: AsyncSession, keys: set[str]) -> list[User]:

@@ -24,7 +24,10 @@ TABLE: Table = InboxUpdate.__table__  # type: ignore[assignment]
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:
-    """The chat an update belongs to (updates of one chat are processed in order)."""
+    """The chat an update belongs to (updates of one chat are processed in order). An update
+    of another channel (Feishu) carries its chat account id as it was stored."""
+    if isinstance(payload.get("chat_id"), int):
+        return int(payload["chat_id"])
     for key in ("message", "edited_message", "callback_query", "my_chat_member"):
         part = payload.get(key)
         if not isinstance(part, dict):

@@ -68,7 +68,10 @@ class Base(DeclarativeBase):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
+    # the chat account the person is reached at first: their Telegram id, or for someone
+    # only on Feishu the id of their Feishu account (storage.feishu: a reserved negative range)
     telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    feishu_open_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 0016
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # rep | manager | admin
     language: Mapped[str] = mapped_column(String(8), default="zh")
@@ -451,3 +454,34 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class FeishuAccount(Base):
+    """A Feishu (Lark) user who wrote to the bot, by open id. Its chat account id, what the
+    conversation and the inbox know it by, comes from `id` (storage.feishu.account_id)."""
+
+    __tablename__ = "feishu_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    open_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class FeishuEvent(Base):
+    """A Feishu event stored in the inbox: its event_id, so one sent again is ignored; the
+    inbox's update id comes from `id` (storage.feishu.update_id)."""
+
+    __tablename__ = "feishu_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime]
+
+
+class FeishuMessage(Base):
+    """A card the bot sent on Feishu: the number the conversation edits it by (`id`), its
+    Feishu message id, and its text (shown again when a button of it is pressed)."""
+
+    __tablename__ = "feishu_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

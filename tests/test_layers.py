@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {"flows": 0, "storage": 0, "chat": 1, "services": 2, "conversation": 3,
           "scheduler": 4, "bot": 5, "web": 5, "interview_bot": 6}
-CHANNEL_FRAMEWORKS = ("aiogram", "telegram")
+CHANNEL_FRAMEWORKS = ("aiogram", "telegram", "lark_oapi")
 
 
 def imports_of(path: Path) -> list[tuple[int, str]]:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from datetime import datetime
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
@@ -18,36 +22,101 @@ from interview_bot.settings import Settings
 from storage import (
     accounts,
     audit,
+    feishu,
     staff,
 )
+from storage.models import User
 
 users_app = typer.Typer(no_args_is_help=True, help="Staff who use the bot.")
 app.add_typer(users_app, name="users")
 
 
+TELEGRAM_ID = typer.Option(help="Numeric Telegram user id")
+FEISHU_OPEN_ID = typer.Option(help="Feishu (Lark) open id, ou_… (the developer console's "
+                              "API explorer shows yours; `users feishu-seen` lists who wrote)")
+OPEN_ID_FORM = re.compile(r"ou_[0-9a-zA-Z]{10,60}")
+
+
+def _open_id(value: str | None) -> str | None:
+    if value is not None and not OPEN_ID_FORM.fullmatch(value.strip()):
+        raise fail(f"{value!r} is not a Feishu open id: expected ou_ and letters and digits, "
+                   "such as ou_7d8a6e6df7621556ce0d21922b676706")
+    return None if value is None else value.strip()
+
+
 @users_app.command("add")
 def users_add(
-    telegram_id: Annotated[int, typer.Option(help="Numeric Telegram user id")],
     role: Annotated[str, typer.Option(help="rep, manager or admin")],
     name: Annotated[str, typer.Option(help="Display name")],
+    telegram_id: Annotated[int | None, TELEGRAM_ID] = None,
+    feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
     manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
 ) -> None:
-    """Register a rep, manager or admin (or change an existing one's role)."""
-    asyncio.run(_users_add(load_settings(), telegram_id, role, name, manager_id))
+    """Register a rep, manager or admin on Telegram, Feishu or both (or change an existing
+    one's role, or give them their other channel)."""
+    if telegram_id is None and feishu_open_id is None:
+        raise fail("give --telegram-id, --feishu-open-id or both: where does this person "
+                   "talk to the bot?")
+    asyncio.run(_users_add(load_settings(), telegram_id, _open_id(feishu_open_id), role, name,
+                           manager_id))
 
 
-async def _users_add(settings: Settings, telegram_id: int, role: str, name: str,
-                     manager_id: int | None) -> None:
+async def _users_add(settings: Settings, telegram_id: int | None, open_id: str | None,
+                     role: str, name: str, manager_id: int | None) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         now = system_clock()
         try:
-            user = await accounts.add_user(session, telegram_id=telegram_id, name=name,
-                                           role=role, now=now, manager_id=manager_id)
+            user = await _with_channels(session, telegram_id, open_id, role, name, manager_id,
+                                        now)
         except ValueError as exc:
             raise fail(str(exc)) from None
         await audit.append(session, at=now, actor="cli", action="user.add", entity="user",
                            entity_id=user.id, fields=["role"], channel="cli")
-        typer.echo(f"user {user.id}: {name} ({role}), telegram id {telegram_id}")
+        where = [f"telegram id {telegram_id}"] if telegram_id is not None else []
+        where += [f"feishu {open_id}"] if open_id is not None else []
+        typer.echo(f"user {user.id}: {name} ({role}), {', '.join(where)}")
+
+
+async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id: str | None,
+                         role: str, name: str, manager_id: int | None, now: datetime) -> User:
+    """The user with this Telegram id or Feishu open id (made if neither is known), with both
+    bound."""
+    known = None if open_id is None else await session.scalar(
+        select(User).where(User.feishu_open_id == open_id))
+    if known is None:
+        user = await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
+                                       now=now, manager_id=manager_id)
+    else:
+        if role not in accounts.ROLES:
+            raise ValueError(f"role must be one of {', '.join(accounts.ROLES)}, not {role!r}")
+        user, user.name, user.role, user.active = known, name, role, True
+        if manager_id is not None:
+            user.manager_id = manager_id
+        if telegram_id is not None and user.telegram_id != telegram_id:
+            other = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+            if other is not None:
+                raise ValueError(f"Telegram id {telegram_id} is user #{other.id} ({other.name}) "
+                                 "already")
+            user.telegram_id = telegram_id  # Telegram first, Feishu alongside
+    if open_id is not None:
+        await feishu.bind(session, user, open_id, now)
+    return user
+
+
+@users_app.command("feishu-seen")
+def users_feishu_seen() -> None:
+    """Feishu open ids that wrote to the bot, newest first, and whom each is bound to."""
+    asyncio.run(_feishu_seen(load_settings()))
+
+
+async def _feishu_seen(settings: Settings) -> None:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        rows = await feishu.seen(session)
+        if not rows:
+            typer.echo("nobody has written to the bot on Feishu yet")
+        for open_id, first, user in rows:
+            bound = f"user {user.id} {user.name} ({user.role})" if user else "not bound"
+            typer.echo(f"{open_id}  first {first:%Y-%m-%d %H:%M}Z  {bound}")
 
 
 @users_app.command("list")
@@ -60,38 +129,52 @@ async def _users_list(settings: Settings) -> None:
     async with open_app(settings) as app_, app_.sessions() as session:
         for user, owned in await staff.listing(session):
             state = "active" if user.active else "deactivated"
-            typer.echo(f"{user.id:>5}  {user.telegram_id or '-':>12}  {user.role:<8} "
+            telegram = "-" if user.telegram_id is None or feishu.is_feishu_account(
+                user.telegram_id) else user.telegram_id
+            typer.echo(f"{user.id:>5}  {telegram:>12}  {user.role:<8} "
                        f"{user.name}  manager {user.manager_id or '-'}  {state}  "
-                       f"{owned} customer(s)")
+                       f"{owned} customer(s)"
+                       + (f"  feishu {user.feishu_open_id}" if user.feishu_open_id else ""))
 
 
 @users_app.command("set-role")
 def users_set_role(
-    telegram_id: Annotated[int, typer.Option(help="Numeric Telegram user id")],
     role: Annotated[str, typer.Option(help="rep, manager or admin")],
+    telegram_id: Annotated[int | None, TELEGRAM_ID] = None,
+    feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
     manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
 ) -> None:
     """Change a user's role (and, optionally, their manager)."""
-    asyncio.run(_staff_change(load_settings(), telegram_id, role, manager_id))
+    asyncio.run(_staff_change(load_settings(), telegram_id, _open_id(feishu_open_id), role,
+                              manager_id))
 
 
 @users_app.command("deactivate")
 def users_deactivate(
-    telegram_id: Annotated[int, typer.Option(help="Numeric Telegram user id")],
+    telegram_id: Annotated[int | None, TELEGRAM_ID] = None,
+    feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
 ) -> None:
     """Switch a user off. Refused while they own customers: reassign those first."""
-    asyncio.run(_staff_change(load_settings(), telegram_id, None, None))
+    asyncio.run(_staff_change(load_settings(), telegram_id, _open_id(feishu_open_id), None,
+                              None))
 
 
-async def _staff_change(settings: Settings, telegram_id: int, role: str | None,
-                        manager_id: int | None) -> None:
+async def _staff_change(settings: Settings, telegram_id: int | None, open_id: str | None,
+                        role: str | None, manager_id: int | None) -> None:
+    if telegram_id is None and open_id is None:
+        raise fail("say whom: --telegram-id or --feishu-open-id")
     async with open_app(settings) as app_:
         now = system_clock()
         refused = None
         async with app_.sessions.begin() as session:  # a refusal is audited, so it commits
-            user = await accounts.user_by_telegram(session, telegram_id)
+            user = await (accounts.user_by_telegram(session, telegram_id)
+                          if telegram_id is not None else session.scalar(
+                              select(User).where(User.feishu_open_id == open_id,
+                                                 User.active.is_(True))))
             if user is None:
-                raise fail(f"no active user has Telegram id {telegram_id}")
+                raise fail(f"no active user has Telegram id {telegram_id}"
+                           if telegram_id is not None else
+                           f"no active user has Feishu open id {open_id}")
             try:
                 if role is None:
                     await staff.deactivate(session, user, actor="cli", channel="cli", now=now)

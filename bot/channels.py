@@ -1,0 +1,41 @@
+"""Which channel an update came from and which one a reply goes out on.
+
+The inbox holds Telegram's updates as Telegram sent them and Feishu's as `bot.feishu`
+digested them; the conversation answers both with the same actions, addressed by chat
+account id, and those of a Feishu account (storage.feishu's range) go out through Feishu.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import feishu, telegram
+from chat.actions import Action, AnswerCallback
+from chat.delivery import DeliveryError, Perform
+from chat.incoming import Incoming
+from storage.feishu import is_feishu_account
+
+
+def incoming_of(payload: dict[str, Any]) -> Incoming | None:
+    if "feishu" in payload:
+        return feishu.incoming_of(payload)
+    return telegram.incoming_of(payload)
+
+
+def is_feishu(action: Action) -> bool:
+    if isinstance(action, AnswerCallback):
+        return action.query_id.startswith("feishu:")
+    return is_feishu_account(action.chat_id)
+
+
+def routed(telegram_perform: Perform | None, feishu_perform: Perform | None) -> Perform:
+    """One `Perform` for both channels (either may be missing: not configured)."""
+
+    async def perform(action: Action) -> int | None:
+        chosen, name = (feishu_perform, "Feishu") if is_feishu(action) \
+            else (telegram_perform, "Telegram")
+        if chosen is None:
+            raise DeliveryError("permanent", f"{name} is not configured in this process")
+        return await chosen(action)
+
+    return perform

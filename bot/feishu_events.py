@@ -1,0 +1,120 @@
+"""Feishu events into the inbox: by HTTP callback, or by the SDK's long connection.
+
+Either way an event is answered only once it is stored: one transaction notes its event_id
+(an event Feishu sends again finds it there and is only acknowledged), gives the sender a
+chat account id and the inbox an update id, and stores the update; then the inbox worker,
+the same one that handles Telegram's, takes it. A callback that is not Feishu's (a bad
+signature, a wrong verification token) is refused with 401 and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.feishu import Keys, Refused, challenge_of, event_of, open_callback, stored_payload
+from chat.clock import Clock
+from storage import feishu, inbox
+
+log = logging.getLogger(__name__)
+CALLBACK_PATH = "/feishu/events"
+STORE_TIMEOUT = 2.5  # Feishu waits 3 s for an answer, then sends the event again
+
+
+class FeishuIntake:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
+                 wake: Callable[[], None]) -> None:
+        self.sessions, self.clock, self.wake = sessions, clock, wake
+        # one event at a time: update ids rise in the order events arrive, so a chat's
+        # events are handled in the order Feishu sent them
+        self._lock = asyncio.Lock()
+
+    async def take(self, event: dict[str, Any]) -> str:
+        """Store an event: "stored", "duplicate" (seen before) or "ignored" (not read)."""
+        read = event_of(event)
+        if read is None:
+            return "ignored"
+        async with self._lock:
+            now = self.clock()
+            async with self.sessions.begin() as session:
+                update_id = await feishu.new_event(session, read.event_id, now)
+                if update_id is None:
+                    return "duplicate"
+                chat = await feishu.account_for(session, read.open_id, now)
+                pressed = None
+                if read.card_message_id:
+                    sent = await feishu.card_by_message_id(session, read.card_message_id)
+                    pressed = None if sent is None else (sent.id, sent.text)
+                await inbox.store(session, [stored_payload(update_id, chat, read, pressed)], now)
+        self.wake()
+        return "stored"
+
+
+def callback_app(intake: FeishuIntake, keys: Keys) -> web.Application:
+    """The HTTP callback for events and card buttons (both may use the same address)."""
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            event = open_callback(body, request.headers, keys)
+        except Refused as exc:
+            log.warning("refused a Feishu callback from %s: %s", request.remote, exc)
+            return web.json_response({"msg": str(exc)}, status=401)
+        challenge = challenge_of(event)
+        if challenge is not None:
+            return web.json_response({"challenge": challenge})
+        await intake.take(event)  # raises: 500, and Feishu sends it again
+        return web.json_response({})  # only now may Feishu forget the event
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_post(CALLBACK_PATH, receive)
+    app.router.add_get("/healthz", health)
+    return app
+
+
+class _Handler:
+    """What the SDK's long connection calls with each event's JSON, on its own thread: it
+    returns (and the SDK acknowledges) once the event is stored in our event loop."""
+
+    def __init__(self, intake: FeishuIntake, loop: asyncio.AbstractEventLoop) -> None:
+        self.intake, self.loop = intake, loop
+
+    def _do_without_validation(self, payload: bytes) -> None:
+        event = json.loads(payload)
+        asyncio.run_coroutine_threadsafe(self.intake.take(event), self.loop).result(
+            STORE_TIMEOUT)
+
+
+def start_long_connection(intake: FeishuIntake, app_id: str, app_secret: str, domain: str
+                          ) -> threading.Thread:
+    """The SDK's WebSocket client on a thread of its own (it runs its own event loop, taken
+    when its module is imported), for a bot with no public address. It reconnects by itself;
+    the thread ends with the process."""
+    loop = asyncio.get_running_loop()
+
+    def run() -> None:
+        own = asyncio.new_event_loop()
+        asyncio.set_event_loop(own)
+        import lark_oapi.ws.client as ws_client
+
+        ws_client.loop = own  # the SDK keeps the loop of the thread that imported it
+        client = ws_client.Client(app_id, app_secret, event_handler=_Handler(intake, loop),
+                                  domain=domain.rstrip("/"))
+        with contextlib.suppress(Exception):
+            client.start()
+        log.error("the Feishu long connection ended")
+
+    thread = threading.Thread(target=run, name="feishu-long-connection", daemon=True)
+    thread.start()
+    return thread
