@@ -1,0 +1,259 @@
+"""Feishu (Lark) for reps and managers: the real bot (`serve`, Feishu only) against a local
+Feishu, events signed and encrypted as Feishu sends them, replies through the official SDK.
+Each test runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from interview_bot.app import open_app
+from interview_bot.serve import serve
+from interview_bot.settings import (
+    DatabaseSettings,
+    FeishuSettings,
+    ReminderSettings,
+    Settings,
+)
+from services.interviewing import Respondent
+from storage import accounts, feishu, reminders
+from storage.models import Answer, Customer, FeishuEvent, InboxUpdate, Reminder, User, utcnow
+from tests.bot.harness import quiet_week_policy
+from tests.local_feishu import (
+    APP_ID,
+    APP_SECRET,
+    ENCRYPT_KEY,
+    VERIFICATION_TOKEN,
+    LocalFeishu,
+    card_event,
+    push,
+    text_event,
+)
+from tests.scripts import POST_CALL, answered, script, shipped
+
+REP = "ou_0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+STRANGER = "ou_ffffffffffffffffffffffffffffffff"
+DEBRIEF = {**POST_CALL, "priority": "2", "next_contact": "in 7 days"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class FeishuBot:
+    lark: LocalFeishu
+    settings: Settings
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.feishu.port}/feishu/events"
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        self.task = asyncio.create_task(serve(self.settings, stop=self.stop_event))
+        for _ in range(400):  # until the callback answers
+            if self.task.done():
+                self.task.result()
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.settings.feishu.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the Feishu callback never opened")
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 20)
+
+    async def say(self, open_id: str, text: str) -> str:
+        """Type a message; the bot's next message to that person."""
+        before = len(self.lark.to(open_id))
+        status, _ = await push(self.url, text_event(open_id, text))
+        assert status == 200
+        await self.lark.wait_for(lambda: len(self.lark.to(open_id)) > before)
+        return self.lark.to(open_id)[before].text
+
+    async def tap(self, open_id: str, label: str) -> str:
+        """Press a button of the newest card; the bot's next message."""
+        sent = self.lark.last_card(open_id)
+        data = next(d for text, d in sent.buttons if label in (text, d))
+        before = len(self.lark.to(open_id))
+        status, _ = await push(self.url, card_event(open_id, sent.message_id, data))
+        assert status == 200
+        await self.lark.wait_for(lambda: len(self.lark.to(open_id)) > before)
+        return self.lark.to(open_id)[before].text
+
+
+@contextlib.asynccontextmanager
+async def running(db_url: str) -> AsyncIterator[FeishuBot]:
+    lark = LocalFeishu()
+    await lark.start()
+    settings = Settings(
+        database=DatabaseSettings(url=db_url),
+        reminders=ReminderSettings(policy_file=quiet_week_policy()),
+        feishu=FeishuSettings(app_id=APP_ID, app_secret=APP_SECRET,
+                              verification_token=VERIFICATION_TOKEN, encrypt_key=ENCRYPT_KEY,
+                              domain=lark.base_url, port=free_port()))
+    bot = FeishuBot(lark, settings)
+    try:
+        yield bot
+    finally:
+        with contextlib.suppress(Exception):
+            await bot.stop()
+        await lark.stop()
+
+
+async def rep_on_feishu(settings: Settings) -> int:
+    """A rep who is only on Feishu, owning Acme Ltd; the rep's user id."""
+    async with open_app(settings) as app, app.sessions.begin() as session:
+        rep = await accounts.add_user(session, telegram_id=None, name="Wang Fang", role="rep",
+                                      now=utcnow())
+        await feishu.bind(session, rep, REP, utcnow())
+        rep.quiet_hours = "00:00-00:00"  # never quiet: the test may run at any hour
+        await app.interviews.create_customer(session, "Acme Ltd", Respondent("cli", "cli"),
+                                             rep.id)
+        return rep.id
+
+
+async def test_a_debrief_on_feishu_with_card_buttons(db_url: str) -> None:
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings)
+        await bot.start()
+        first = await bot.say(REP, "/debrief Acme Ltd")
+        assert "kind of contact" in first or "拜访" in first or "联系" in first
+        card = bot.lark.last_card(REP)
+        assert card.text == first and len(card.buttons) >= 2  # a choice, as card buttons
+        # the language follows what the person chooses; Feishu sends none: Chinese first
+        await bot.tap(REP, card.buttons[0][1])  # the first kind of contact, pressed
+        await bot.lark.wait_for(lambda: any(
+            mid == card.message_id and "✓" in str(patched) for mid, patched in bot.lark.patches))
+        flow = shipped()["post_call"]
+        inputs = script(flow, DEBRIEF)
+        assert inputs[0] == "1"  # pressed above
+        for typed in inputs[1:]:
+            reply = await bot.say(REP, typed)
+        assert "复盘已保存" in reply or "Debrief saved" in reply
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            customer = await session.scalar(select(Customer).where(Customer.name == "Acme Ltd"))
+            assert customer is not None and customer.priority == "medium"
+            stored = (await session.scalars(select(Answer.question_id).where(
+                Answer.customer_id == customer.id, Answer.superseded_at.is_(None)))).all()
+            assert set(stored) == set(answered(flow, DEBRIEF))
+
+
+async def test_a_stranger_on_feishu_is_told_to_ask_an_admin_and_can_be_bound(db_url: str
+                                                                              ) -> None:
+    async with running(db_url) as bot:
+        await bot.start()
+        refused = await bot.say(STRANGER, "/today")
+        assert refused.startswith("您好！这个机器人只为受邀客户和已登记的销售团队成员服务")
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            [(open_id, _, user)] = await feishu.seen(session)
+        assert open_id == STRANGER and user is None  # `users feishu-seen` lists them
+
+
+async def test_a_reminder_reaches_a_rep_on_feishu_and_its_card_buttons_work(db_url: str
+                                                                            ) -> None:
+    async with running(db_url) as bot:
+        rep_id = await rep_on_feishu(bot.settings)
+        async with open_app(bot.settings) as app, app.sessions.begin() as session:
+            customer = await session.scalar(select(Customer.id))
+            await reminders.schedule(session, kind="follow_up", dedupe_key="test:1",
+                                     due_at=utcnow() - timedelta(minutes=1), now=utcnow(),
+                                     customer_id=customer, recipient_id=rep_id,
+                                     payload={"note": {"zh": "发方案", "en": "Send it"}})
+        await bot.start()  # the dispatcher sends what is due right at start
+        await bot.lark.wait_for(lambda: bool(bot.lark.to(REP)), 20)
+        reminder = bot.lark.to(REP)[0]
+        assert reminder.text == "⏰ 跟进提醒：Acme Ltd\n发方案"
+        assert [label for label, _ in reminder.buttons] == [
+            "开始复盘", "推迟 1 天", "推迟 1 周", "已完成 ✓"]
+        status, _ = await push(bot.url, card_event(REP, reminder.message_id,
+                                                   dict(reminder.buttons)["推迟 1 天"]))
+        assert status == 200
+        await bot.lark.wait_for(lambda: any(
+            mid == reminder.message_id and "✓ 推迟 1 天" in str(card)
+            for mid, card in bot.lark.patches))
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            rows = (await session.scalars(select(Reminder).order_by(Reminder.id))).all()
+            assert [r.status for r in rows if r.kind == "follow_up"] == ["snoozed", "pending"]
+
+
+async def test_an_event_sent_twice_is_applied_once(db_url: str) -> None:
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings)
+        await bot.start()
+        await bot.say(REP, "/debrief Acme Ltd")
+        await bot.tap(REP, bot.lark.last_card(REP).buttons[0][1])  # the kind of contact
+        event = text_event(REP, "Zhang San", event_id="evt-sent-twice")
+        before = len(bot.lark.to(REP))
+        assert (await push(bot.url, event))[0] == 200
+        await bot.lark.wait_for(lambda: len(bot.lark.to(REP)) > before)
+        assert (await push(bot.url, event))[0] == 200  # Feishu's retry: acknowledged
+        await asyncio.sleep(1.0)  # time enough for a second reply, if there were one
+        assert len(bot.lark.to(REP)) == before + 1
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            names = (await session.scalars(select(Answer.value).where(
+                Answer.question_id == "met_name"))).all()
+            assert names == ["Zhang San"]
+            assert await session.scalar(select(func.count()).select_from(FeishuEvent).where(
+                FeishuEvent.event_id == "evt-sent-twice")) == 1
+
+
+async def test_a_callback_not_from_feishu_is_refused_and_nothing_is_stored(db_url: str
+                                                                           ) -> None:
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings)
+        await bot.start()
+        forged = text_event(REP, "/today")
+        status, body = await push(bot.url, forged, sign_with="not-the-encrypt-key")
+        assert (status, body) == (401, {"msg": "bad signature"})
+        wrong_key = await push(bot.url, text_event(REP, "/today"), encrypt_key="another-key")
+        assert wrong_key[0] == 401 and "FEISHU_ENCRYPT_KEY" in wrong_key[1]["msg"]
+        token = text_event(REP, "/today")
+        token["header"]["token"] = "someone-elses-token"
+        assert await push(bot.url, token) == (401, {"msg": "wrong verification token"})
+        # Feishu's check of the address, answered with its challenge
+        check = {"type": "url_verification", "challenge": "c-123", "token": VERIFICATION_TOKEN}
+        assert await push(bot.url, check) == (200, {"challenge": "c-123"})
+        await asyncio.sleep(0.5)
+        assert bot.lark.messages == []
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
+            assert await session.scalar(select(func.count()).select_from(FeishuEvent)) == 0
+
+
+async def test_a_person_on_telegram_and_feishu_is_one_user(db_url: str) -> None:
+    settings = Settings(database=DatabaseSettings(url=db_url))
+    async with open_app(settings) as app, app.sessions.begin() as session:
+        both = await accounts.add_user(session, telegram_id=7001, name="Li Na", role="manager",
+                                       now=utcnow())
+        chat = await feishu.bind(session, both, REP, utcnow())
+    async with open_app(settings) as app, app.sessions() as session:
+        _, users = await accounts.load(session, [7001, chat])
+        assert users[7001].id == users[chat].id == both.id
+        user = await session.scalar(select(User).where(User.id == both.id))
+        assert user is not None and user.telegram_id == 7001  # reminders: Telegram first
+        assert feishu.is_feishu_account(chat) and not feishu.is_feishu_account(7001)
+
+
+@pytest.mark.parametrize("status,code,kind", [
+    (429, 99991400, "retry_after"), (400, 230013, "forbidden"), (500, 0, "transient"),
+    (400, 230001, "permanent")])
+def test_feishu_refusals_become_our_delivery_kinds(status: int, code: int, kind: str) -> None:
+    from bot.feishu import delivery_error
+
+    assert delivery_error(status, code, "x", 2.0).kind == kind

@@ -1,0 +1,203 @@
+"""A local Feishu (Lark) for tests: the Open API the bot's SDK calls, over real HTTP, and
+events pushed to the bot's callback the way Feishu sends them (encrypted with the app's
+encrypt key, signed, carrying the verification token).
+
+The official lark-oapi client is pointed at this server's address (it accepts http:// on
+the loopback only). It fetches a tenant token, sends text and card messages, patches cards
+and uploads images and files; every call is recorded, and faults can be injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.feishu import encrypt, signature
+
+APP_ID = "cli_a1b2c3d4e5f6"
+APP_SECRET = "local-app-secret"
+VERIFICATION_TOKEN = "local-verification-token"
+ENCRYPT_KEY = "local-encrypt-key"
+TENANT_TOKEN = "t-local-tenant-token"
+
+
+@dataclass
+class Message:
+    open_id: str
+    msg_type: str
+    content: dict[str, Any]
+    message_id: str
+
+    @property
+    def text(self) -> str:
+        """What the person reads: a text, or a card's text."""
+        if self.msg_type == "text":
+            return str(self.content.get("text", ""))
+        return card_text(self.content)
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        return card_buttons(self.content) if self.msg_type == "interactive" else []
+
+
+def card_text(card: dict[str, Any]) -> str:
+    return "\n".join(e["text"]["content"] for e in card.get("elements", [])
+                     if e.get("tag") == "div")
+
+
+def card_buttons(card: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(b["text"]["content"], b["value"]["d"]) for e in card.get("elements", [])
+            if e.get("tag") == "action" for b in e["actions"]]
+
+
+@dataclass
+class LocalFeishu:
+    messages: list[Message] = field(default_factory=list)
+    patches: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # id, card
+    uploads: list[tuple[str, bytes]] = field(default_factory=list)  # kind, bytes
+    faults: list[tuple[int, int, str]] = field(default_factory=list)  # next sends: status, code
+    token_requests: int = 0
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_post("/open-apis/auth/v3/tenant_access_token/internal", self._token)
+        app.router.add_post("/open-apis/im/v1/messages", self._create)
+        app.router.add_patch("/open-apis/im/v1/messages/{message_id}", self._patch)
+        app.router.add_post("/open-apis/im/v1/images", self._image)
+        app.router.add_post("/open-apis/im/v1/files", self._file)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+    # ----------------------------------------------------------------- the Open API
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {TENANT_TOKEN}"
+
+    async def _token(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.token_requests += 1
+        if body.get("app_id") != APP_ID or body.get("app_secret") != APP_SECRET:
+            return web.json_response({"code": 10014, "msg": "app secret invalid"})
+        return web.json_response({"code": 0, "msg": "ok", "tenant_access_token": TENANT_TOKEN,
+                                  "expire": 7200})
+
+    def _fault(self) -> web.Response | None:
+        if not self.faults:
+            return None
+        status, code, msg = self.faults.pop(0)
+        headers = {"x-ogw-ratelimit-reset": "1"} if status == 429 else {}
+        return web.json_response({"code": code, "msg": msg}, status=status, headers=headers)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"code": 99991663, "msg": "invalid token"}, status=400)
+        fault = self._fault()
+        if fault is not None:
+            return fault
+        assert request.query.get("receive_id_type") == "open_id"
+        body = await request.json()
+        message = Message(body["receive_id"], body["msg_type"], json.loads(body["content"]),
+                          f"om_{next(self._ids):032x}")
+        self.messages.append(message)
+        return web.json_response({"code": 0, "msg": "success", "data": {
+            "message_id": message.message_id, "msg_type": message.msg_type,
+            "create_time": str(int(time.time() * 1000))}})
+
+    async def _patch(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"code": 99991663, "msg": "invalid token"}, status=400)
+        body = await request.json()
+        self.patches.append((request.match_info["message_id"], json.loads(body["content"])))
+        return web.json_response({"code": 0, "msg": "success", "data": {}})
+
+    async def _image(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form["image"]
+        assert form["image_type"] == "message" and isinstance(upload, web.FileField)
+        self.uploads.append(("image", upload.file.read()))
+        return web.json_response({"code": 0, "msg": "success",
+                                  "data": {"image_key": f"img_v3_{next(self._ids)}"}})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form["file"]
+        assert isinstance(upload, web.FileField)
+        self.uploads.append(("file", upload.file.read()))
+        return web.json_response({"code": 0, "msg": "success",
+                                  "data": {"file_key": f"file_v3_{next(self._ids)}"}})
+
+    # ------------------------------------------------------------- reading what was sent
+    def to(self, open_id: str) -> list[Message]:
+        return [m for m in self.messages if m.open_id == open_id]
+
+    def texts(self, open_id: str) -> list[str]:
+        return [m.text for m in self.to(open_id)]
+
+    def last_card(self, open_id: str) -> Message:
+        return next(m for m in reversed(self.to(open_id)) if m.msg_type == "interactive")
+
+    async def wait_for(self, condition: Callable[[], bool], seconds: float = 15.0) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; sent so far: "
+                                     f"{[m.text[:80] for m in self.messages][-5:]}")
+            await asyncio.sleep(0.02)
+
+
+# --------------------------------------------------------------------- events, as Feishu
+def text_event(open_id: str, text: str, event_id: str | None = None) -> dict[str, Any]:
+    return {"schema": "2.0", "header": {
+        "event_id": event_id or uuid.uuid4().hex, "token": VERIFICATION_TOKEN,
+        "create_time": str(int(time.time() * 1000)), "event_type": "im.message.receive_v1",
+        "tenant_key": "tenant-local", "app_id": APP_ID},
+        "event": {"sender": {"sender_id": {"open_id": open_id, "union_id": "on_x",
+                                           "user_id": "u_x"},
+                             "sender_type": "user", "tenant_key": "tenant-local"},
+                  "message": {"message_id": f"om_in_{uuid.uuid4().hex}", "chat_id": "oc_p2p",
+                              "chat_type": "p2p", "message_type": "text",
+                              "create_time": str(int(time.time() * 1000)),
+                              "content": json.dumps({"text": text}, ensure_ascii=False)}}}
+
+
+def card_event(open_id: str, message_id: str, data: str,
+               event_id: str | None = None) -> dict[str, Any]:
+    return {"schema": "2.0", "header": {
+        "event_id": event_id or uuid.uuid4().hex, "token": VERIFICATION_TOKEN,
+        "create_time": str(int(time.time() * 1000)), "event_type": "card.action.trigger",
+        "tenant_key": "tenant-local", "app_id": APP_ID},
+        "event": {"operator": {"open_id": open_id, "tenant_key": "tenant-local"},
+                  "token": "c-token", "host": "im_message",
+                  "action": {"tag": "button", "value": {"d": data}},
+                  "context": {"open_message_id": message_id, "open_chat_id": "oc_p2p"}}}
+
+
+async def push(url: str, event: dict[str, Any], *, encrypt_key: str = ENCRYPT_KEY,
+               sign_with: str | None = None) -> tuple[int, dict[str, Any]]:
+    """POST an event to the bot's callback as Feishu does; (status, JSON answer)."""
+    body = json.dumps({"encrypt": encrypt(json.dumps(event, ensure_ascii=False), encrypt_key,
+                                          os.urandom(16))}).encode()
+    stamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    headers = {"Content-Type": "application/json", "X-Lark-Request-Timestamp": stamp,
+               "X-Lark-Request-Nonce": nonce,
+               "X-Lark-Signature": signature(stamp, nonce, sign_with or encrypt_key, body)}
+    async with aiohttp.ClientSession() as http, http.post(url, data=body,
+                                                          headers=headers) as response:
+        return response.status, await response.json(content_type=None)
