@@ -96,25 +96,63 @@ class _Handler:
             STORE_TIMEOUT)
 
 
-def start_long_connection(intake: FeishuIntake, app_id: str, app_secret: str, domain: str
-                          ) -> threading.Thread:
-    """The SDK's WebSocket client on a thread of its own (it runs its own event loop, taken
-    when its module is imported), for a bot with no public address. It reconnects by itself;
-    the thread ends with the process."""
-    loop = asyncio.get_running_loop()
+class LongConnection:
+    """The SDK's WebSocket client on a thread of its own (it runs its own event loop, the one
+    current when its module is imported), for a bot with no public address. It reconnects
+    by itself until `stop`."""
 
-    def run() -> None:
-        own = asyncio.new_event_loop()
-        asyncio.set_event_loop(own)
-        import lark_oapi.ws.client as ws_client
+    def __init__(self, intake: FeishuIntake, app_id: str, app_secret: str,
+                 domain: str) -> None:
+        self.intake, self.app_id, self.app_secret = intake, app_id, app_secret
+        self.domain = domain.rstrip("/")
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.client: Any = None
+        self.thread: threading.Thread | None = None
 
-        ws_client.loop = own  # the SDK keeps the loop of the thread that imported it
-        client = ws_client.Client(app_id, app_secret, event_handler=_Handler(intake, loop),
-                                  domain=domain.rstrip("/"))
+    def start(self) -> None:
+        handler = _Handler(self.intake, asyncio.get_running_loop())
+        ready = threading.Event()
+
+        def run() -> None:
+            own = asyncio.new_event_loop()
+            asyncio.set_event_loop(own)
+            import lark_oapi.ws.client as ws_client
+
+            ws_client.loop = own  # the SDK keeps the loop of the thread that imported it
+            self.loop, self.client = own, ws_client.Client(
+                self.app_id, self.app_secret, event_handler=handler, domain=self.domain)
+            ready.set()
+            try:
+                self.client.start()
+            except BaseException as exc:  # stopped (cancelled), or refused for good
+                if self.client._auto_reconnect:
+                    log.error("the Feishu long connection ended: %s", exc)
+
+        self.thread = threading.Thread(target=run, name="feishu-long-connection", daemon=True)
+        self.thread.start()
+        ready.wait(30)
+
+    async def stop(self) -> None:
+        """Close the connection and end the client's tasks; its thread then ends."""
+        if self.client is None or self.loop is None or self.loop.is_closed():
+            return
+        client = self.client
+
+        async def shut() -> None:
+            client._auto_reconnect = False
+            with contextlib.suppress(Exception):
+                await client._disconnect()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            # the task the client's start() runs until goes last: its end stops the loop
+            main = [t for t in others if getattr(t.get_coro(), "__name__", "") == "_select"]
+            rest = [t for t in others if t not in main]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+            for task in main:
+                task.cancel()
+
         with contextlib.suppress(Exception):
-            client.start()
-        log.error("the Feishu long connection ended")
-
-    thread = threading.Thread(target=run, name="feishu-long-connection", daemon=True)
-    thread.start()
-    return thread
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(shut(), self.loop))
+        if self.thread is not None:
+            await asyncio.to_thread(self.thread.join, 5)

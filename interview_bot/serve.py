@@ -9,7 +9,7 @@ import gc
 import logging
 import re
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -142,6 +142,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         reminders = ReminderRunner(settings, app, telegram_send, feishu_send, clock, limiter)
         tasks: list[asyncio.Task[None]] = []
         site_runners: list[web.AppRunner] = []
+        stoppers: list[Callable[[], Awaitable[None]]] = []
         api = BotApi(tg.api_server or PRODUCTION_API, token or "")
         try:
             try:
@@ -149,7 +150,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             except DispatcherLocked as exc:
                 raise ValueError(str(exc)) from None
             if lark is not None:
-                site_runners += await serve_feishu(settings, app, clock, worker.wake.set)
+                stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set))
             if client is None:
                 pass
             elif webhook:
@@ -176,6 +177,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             await asyncio.gather(*tasks, working, return_exceptions=True)
             for runner in site_runners:
                 await runner.cleanup()
+            for stopping in stoppers:
+                await stopping()
             await api.close()
             await reminders.stop()
             await reminders.close()
@@ -202,25 +205,28 @@ async def start_feishu(settings: Settings, app: App, clock: Clock) -> FeishuClie
 
 
 async def serve_feishu(settings: Settings, app: App, clock: Clock,
-                       wake: Callable[[], None]) -> list[web.AppRunner]:
-    """Feishu's events into the inbox: the HTTP callback, or the long connection."""
+                       wake: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+    """Feishu's events into the inbox: the HTTP callback, or the long connection. Returns
+    what stops it."""
     from bot.feishu import Keys
-    from bot.feishu_events import FeishuIntake, callback_app, start_long_connection
+    from bot.feishu_events import CALLBACK_PATH, FeishuIntake, LongConnection, callback_app
 
     fs = settings.feishu
     intake = FeishuIntake(app.sessions, clock, wake)
     if fs.mode == "long":
         assert fs.app_secret is not None
-        start_long_connection(intake, fs.app_id, fs.app_secret.get_secret_value(), fs.domain)
+        connection = LongConnection(intake, fs.app_id, fs.app_secret.get_secret_value(),
+                                    fs.domain)
+        connection.start()
         log.info("Feishu: long connection to %s", fs.domain)
-        return []
+        return connection.stop
     assert fs.verification_token is not None and fs.encrypt_key is not None
     keys = Keys(fs.verification_token.get_secret_value(), fs.encrypt_key.get_secret_value())
     runner = web.AppRunner(callback_app(intake, keys))
     await runner.setup()
     await web.TCPSite(runner, fs.host, fs.port).start()
-    log.info("Feishu: events on %s:%s%s", fs.host, fs.port, "/feishu/events")
-    return [runner]
+    log.info("Feishu: events on %s:%s%s", fs.host, fs.port, CALLBACK_PATH)
+    return runner.cleanup
 
 
 async def set_commands(client: TelegramClient, menus: dict[str, list[tuple[str, str]]],

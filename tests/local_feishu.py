@@ -67,6 +67,8 @@ class LocalFeishu:
     uploads: list[tuple[str, bytes]] = field(default_factory=list)  # kind, bytes
     faults: list[tuple[int, int, str]] = field(default_factory=list)  # next sends: status, code
     token_requests: int = 0
+    connections: list[web.WebSocketResponse] = field(default_factory=list)
+    _acks: dict[str, asyncio.Future[int]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:
@@ -76,6 +78,8 @@ class LocalFeishu:
         app.router.add_patch("/open-apis/im/v1/messages/{message_id}", self._patch)
         app.router.add_post("/open-apis/im/v1/images", self._image)
         app.router.add_post("/open-apis/im/v1/files", self._file)
+        app.router.add_post("/callback/ws/endpoint", self._endpoint)
+        app.router.add_get("/ws", self._ws)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -84,6 +88,8 @@ class LocalFeishu:
         self.base_url = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
+        for socket in self.connections:
+            await socket.close()
         await self._runner.cleanup()
 
     # ----------------------------------------------------------------- the Open API
@@ -142,6 +148,49 @@ class LocalFeishu:
         self.uploads.append(("file", upload.file.read()))
         return web.json_response({"code": 0, "msg": "success",
                                   "data": {"file_key": f"file_v3_{next(self._ids)}"}})
+
+    # ------------------------------------------------------------ the long connection
+    async def _endpoint(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("AppID") != APP_ID or body.get("AppSecret") != APP_SECRET:
+            return web.json_response({"code": 514, "msg": "auth failed"})
+        return web.json_response({"code": 0, "msg": "ok", "data": {
+            "URL": self.base_url.replace("http://", "ws://") + "/ws?device_id=local&service_id=1",
+            "ClientConfig": {"ReconnectCount": -1, "ReconnectInterval": 1,
+                             "ReconnectNonce": 1, "PingInterval": 120}}})
+
+    async def _ws(self, request: web.Request) -> web.WebSocketResponse:
+        from lark_oapi.ws.pb.pbbp2_pb2 import Frame
+
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.connections.append(socket)
+        async for message in socket:
+            if message.type != aiohttp.WSMsgType.BINARY:
+                continue
+            frame = Frame()
+            frame.ParseFromString(message.data)
+            headers = {h.key: h.value for h in frame.headers}
+            if frame.method == 1 and headers.get("message_id") in self._acks:
+                answer = json.loads(frame.payload)
+                self._acks.pop(headers["message_id"]).set_result(int(answer["code"]))
+        return socket
+
+    async def push_over_connection(self, event: dict[str, Any]) -> int:
+        """Send an event down the long connection as Feishu does; the status the bot's SDK
+        answers with (200: it is stored)."""
+        from lark_oapi.ws.pb.pbbp2_pb2 import Frame
+
+        frame = Frame(SeqID=next(self._ids), LogID=0, service=1, method=1,
+                      payload=json.dumps(event, ensure_ascii=False).encode())
+        message_id = uuid.uuid4().hex
+        for key, value in (("type", "event"), ("message_id", message_id), ("sum", "1"),
+                           ("seq", "0"), ("trace_id", uuid.uuid4().hex)):
+            header = frame.headers.add()
+            header.key, header.value = key, value
+        self._acks[message_id] = asyncio.get_running_loop().create_future()
+        await self.connections[-1].send_bytes(frame.SerializeToString())
+        return await asyncio.wait_for(self._acks[message_id], 10)
 
     # ------------------------------------------------------------- reading what was sent
     def to(self, open_id: str) -> list[Message]:

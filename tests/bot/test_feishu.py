@@ -63,6 +63,12 @@ class FeishuBot:
     async def start(self) -> None:
         self.stop_event = asyncio.Event()
         self.task = asyncio.create_task(serve(self.settings, stop=self.stop_event))
+        if self.settings.feishu.mode == "long":
+            await self.lark.wait_for(lambda: bool(self.lark.connections) or self.task.done()
+                                     if self.task else False, 20)
+            if self.task.done():
+                self.task.result()
+            return
         for _ in range(400):  # until the callback answers
             if self.task.done():
                 self.task.result()
@@ -98,15 +104,16 @@ class FeishuBot:
 
 
 @contextlib.asynccontextmanager
-async def running(db_url: str) -> AsyncIterator[FeishuBot]:
+async def running(db_url: str, mode: str = "callback") -> AsyncIterator[FeishuBot]:
     lark = LocalFeishu()
     await lark.start()
+    keys = {"verification_token": VERIFICATION_TOKEN, "encrypt_key": ENCRYPT_KEY} \
+        if mode == "callback" else {}
     settings = Settings(
         database=DatabaseSettings(url=db_url),
         reminders=ReminderSettings(policy_file=quiet_week_policy()),
-        feishu=FeishuSettings(app_id=APP_ID, app_secret=APP_SECRET,
-                              verification_token=VERIFICATION_TOKEN, encrypt_key=ENCRYPT_KEY,
-                              domain=lark.base_url, port=free_port()))
+        feishu=FeishuSettings(app_id=APP_ID, app_secret=APP_SECRET, domain=lark.base_url,
+                              port=free_port(), mode=mode, **keys))
     bot = FeishuBot(lark, settings)
     try:
         yield bot
@@ -257,3 +264,25 @@ def test_feishu_refusals_become_our_delivery_kinds(status: int, code: int, kind:
     from bot.feishu import delivery_error
 
     assert delivery_error(status, code, "x", 2.0).kind == kind
+
+
+async def test_the_long_connection_needs_no_public_address(db_url: str) -> None:
+    """FEISHU_MODE=long: the SDK's WebSocket client connects out; an event it receives is
+    acknowledged (200) once stored, and one sent again is acknowledged and not applied."""
+    async with running(db_url, mode="long") as bot:
+        await rep_on_feishu(bot.settings)
+        await bot.start()
+        event = text_event(REP, "/debrief Acme Ltd", event_id="evt-over-the-connection")
+        assert await bot.lark.push_over_connection(event) == 200
+        await bot.lark.wait_for(lambda: len(bot.lark.to(REP)) == 1)
+        first = bot.lark.last_card(REP)
+        assert len(first.buttons) >= 2
+        assert await bot.lark.push_over_connection(event) == 200  # sent again
+        pressed = card_event(REP, first.message_id, first.buttons[0][1])
+        assert await bot.lark.push_over_connection(pressed) == 200
+        await bot.lark.wait_for(lambda: len(bot.lark.to(REP)) == 2)
+        await asyncio.sleep(0.5)
+        assert len(bot.lark.to(REP)) == 2  # the repeated /debrief started nothing
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            kinds = (await session.scalars(select(Answer.question_id))).all()
+            assert kinds == ["call_type"]
