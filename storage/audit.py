@@ -14,9 +14,20 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.feishu import is_feishu_account
 from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
 GENESIS = "0" * 64
+
+
+def channel_of(actor: str, channel: str) -> str:
+    """The channel an entry is made on: the conversation says "telegram" for any chat
+    account; one in Feishu's range (storage.feishu) is on Feishu."""
+    if channel == "telegram" and actor.startswith("tg:"):
+        number = actor[3:]
+        if number.lstrip("-").isdecimal() and is_feishu_account(int(number)):
+            return "feishu"
+    return channel
 
 
 def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str,
@@ -50,6 +61,7 @@ async def append(session: AsyncSession, *, at: datetime, actor: str, action: str
     """Add an entry; it is written with the caller's next flush or commit, in order."""
     scope, prev = await _tail(session)
     ident = None if entity_id is None else str(entity_id)
+    channel = channel_of(actor, channel)
     entry = AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_id=ident,
                        fields=list(fields), channel=channel, outcome=outcome, prev_hash=prev,
                        hash=_digest(prev, at, actor, action, entity, ident, fields, channel,
@@ -66,6 +78,7 @@ async def append_many(session: AsyncSession, *, at: datetime, actor: str, channe
     if not entries:
         return
     scope, prev = await _tail(session)
+    channel = channel_of(actor, channel)
     rows = []
     for action, entity, entity_id, fields in entries:
         ident = str(entity_id)

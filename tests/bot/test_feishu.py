@@ -24,7 +24,16 @@ from interview_bot.settings import (
 )
 from services.interviewing import Respondent
 from storage import accounts, feishu, reminders
-from storage.models import Answer, Customer, FeishuEvent, InboxUpdate, Reminder, User, utcnow
+from storage.models import (
+    Answer,
+    AuditEntry,
+    Customer,
+    FeishuEvent,
+    InboxUpdate,
+    Reminder,
+    User,
+    utcnow,
+)
 from tests.bot.harness import quiet_week_policy
 from tests.local_feishu import (
     APP_ID,
@@ -286,3 +295,45 @@ async def test_the_long_connection_needs_no_public_address(db_url: str) -> None:
         async with open_app(bot.settings) as app, app.sessions() as session:
             kinds = (await session.scalars(select(Answer.question_id))).all()
             assert kinds == ["call_type"]
+
+
+MANAGER = "ou_1111aaaa2222bbbb3333cccc4444dddd"
+
+
+async def test_a_manager_on_feishu_gets_the_report_image_the_rep_their_day(db_url: str
+                                                                          ) -> None:
+    async with running(db_url) as bot:
+        rep_id = await rep_on_feishu(bot.settings)
+        async with open_app(bot.settings) as app, app.sessions.begin() as session:
+            manager = await accounts.add_user(session, telegram_id=None, name="Li Na",
+                                              role="manager", now=utcnow())
+            await feishu.bind(session, manager, MANAGER, utcnow())
+            rep = await session.get(User, rep_id)
+            assert rep is not None
+            rep.manager_id = manager.id
+        await bot.start()
+        await bot.say(MANAGER, "/report")
+        await bot.lark.wait_for(lambda: len(bot.lark.to(MANAGER)) >= 2)
+        image, summary = bot.lark.to(MANAGER)[:2]
+        assert bot.lark.uploads and bot.lark.uploads[0][0] == "image"
+        assert bot.lark.uploads[0][1].startswith(b"\x89PNG")  # the chart, drawn
+        assert image.msg_type == "interactive" and image.content["elements"][0]["tag"] == "img"
+        assert summary.text.split("\n", 1)[0] in image.text  # the title under the chart
+        today = await bot.say(REP, "/today")
+        assert today.startswith("今天没有待办")  # the rep's day, in Chinese: Feishu sends no
+        # language, so the default until the rep picks one with /lang
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            entries = (await session.scalars(select(AuditEntry).where(
+                AuditEntry.action == "report"))).all()
+            assert [e.channel for e in entries] == ["feishu"]  # not "telegram"
+
+
+async def test_a_reply_feishu_refuses_for_a_while_still_arrives(db_url: str) -> None:
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings)
+        await bot.start()
+        bot.lark.faults += [(429, 99991400, "request trigger frequency limit"),
+                            (500, 0, "internal error")]
+        first = await bot.say(REP, "/debrief Acme Ltd")
+        assert bot.lark.last_card(REP).text == first and not bot.lark.faults
+        assert len(bot.lark.to(REP)) == 1  # sent once, after the two refusals
