@@ -130,9 +130,10 @@ def run(
     webhook: Annotated[bool, typer.Option(help="Serve a webhook instead of long polling")] = False,
     framework: Annotated[str, typer.Option(help="aiogram or ptb")] = "aiogram",
 ) -> None:
-    """The main job: the Telegram bot when a token is set, else the terminal interview."""
+    """The main job: the bot when a Telegram token or a Feishu app is set (or both), else the
+    terminal interview."""
     settings = load_settings()
-    if settings.telegram.bot_token is not None:
+    if settings.telegram.bot_token is not None or settings.feishu.configured:
         from interview_bot.serve import (
             serve,  # the Telegram frameworks: imported only when they run
         )
@@ -146,8 +147,9 @@ def run(
         except ValueError as exc:
             raise fail(str(exc)) from None
         return
-    typer.echo("No TELEGRAM_BOT_TOKEN set: running the interview here in the terminal.\n"
-               "未设置 TELEGRAM_BOT_TOKEN：在终端中进行访谈。 (/lang en for English)")
+    typer.echo("No TELEGRAM_BOT_TOKEN or FEISHU_APP_ID set: running the interview here in the "
+               "terminal.\n未设置 TELEGRAM_BOT_TOKEN 或 FEISHU_APP_ID：在终端中进行访谈。 "
+               "(/lang en for English)")
     language = normalise_language(settings.interview.language)
     _chat(settings, "pre_meeting", language, None, None, None)
 
