@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import select
 
 from interview_bot.app import open_app
@@ -32,8 +31,6 @@ from tests.local_feishu import (
 )
 from tests.scripts import answered, script, shipped
 
-# the bot's log file handle, open in this process until the child started
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 KILL_AFTER = {2, 6, 11}  # inputs after whose acknowledgement the process is killed
 KILL_DURING = 8  # the input the process is killed while taking
 
@@ -50,12 +47,15 @@ class BotProcess:
         self.cwd, self.process = cwd, None
         self.url = f"http://127.0.0.1:{self.port}/feishu/events"
 
+    def _spawn(self) -> None:
+        with (self.cwd / "bot.log").open("ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "interview_bot", "run"],
+                                            env=self.env, cwd=self.cwd, stdout=log,
+                                            stderr=subprocess.STDOUT)
+
     async def start(self) -> None:
-        log = (self.cwd / "bot.log").open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "interview_bot", "run"],
-                                        env=self.env, cwd=self.cwd, stdout=log,
-                                        stderr=subprocess.STDOUT)
-        log.close()
+        self._spawn()
+        assert self.process is not None
         async with aiohttp.ClientSession() as http:
             for _ in range(600):
                 assert self.process.poll() is None, (self.cwd / "bot.log").read_text()
@@ -109,7 +109,7 @@ async def test_kill_9_loses_nothing_and_applies_nothing_twice(db_url: str,
                 if n in KILL_AFTER:
                     bot.kill()
                     await bot.start()
-            await lark.wait_for(lambda: len(lark.to(REP)) > before, 30)
+            await lark.wait_for(lambda seen=before: len(lark.to(REP)) > seen, 30)
         await lark.wait_for(lambda: any("复盘已保存" in t or "Debrief saved" in t
                                         for t in lark.texts(REP)), 30)
     finally:
