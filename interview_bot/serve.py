@@ -197,11 +197,20 @@ async def start_feishu(settings: Settings, app: App, clock: Clock) -> FeishuClie
     try:
         await lark.start()
     except Exception as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"Feishu at {fs.domain} did not accept FEISHU_APP_ID and "
-                         f"FEISHU_APP_SECRET ({text}): check them in the developer console, "
-                         "and FEISHU_DOMAIN (open.larksuite.com for Lark)") from exc
+        raise ValueError(feishu_start_problem(exc, fs.domain)) from exc
     return lark
+
+
+def feishu_start_problem(exc: Exception, domain: str) -> str:
+    """Why Feishu would not give the bot a token, in one line."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if type(exc).__name__ == "ObtainAccessTokenException":
+        return (f"Feishu at {domain} refused FEISHU_APP_ID and FEISHU_APP_SECRET ({text}): copy "
+                "both from the app's Credentials page in the developer console; a Lark app "
+                "needs FEISHU_DOMAIN=https://open.larksuite.com")
+    return (f"cannot reach Feishu at {domain} ({type(exc).__name__}): check FEISHU_DOMAIN and "
+            "the network (open.feishu.cn is reachable from mainland China, open.larksuite.com "
+            "from elsewhere)")
 
 
 async def serve_feishu(settings: Settings, app: App, clock: Clock,

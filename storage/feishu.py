@@ -132,7 +132,8 @@ async def bind(session: AsyncSession, user: User, open_id: str, now: datetime) -
 
 async def seen(session: AsyncSession, limit: int = 50
                ) -> list[tuple[str, datetime, User | None]]:
-    """Feishu accounts that wrote to the bot, newest first, with the user bound to each."""
+    """Feishu accounts the bot knows (they wrote, or were bound), newest first, with the user
+    bound to each."""
     rows = await session.execute(
         select(FeishuAccount.open_id, FeishuAccount.created_at, User)
         .outerjoin(User, User.feishu_open_id == FeishuAccount.open_id)

@@ -59,27 +59,40 @@ def reminders_tick() -> None:
 
 
 async def _reminders_tick(settings: Settings) -> None:
-    if settings.telegram.bot_token is None:
-        raise fail("reminders are sent through Telegram: set TELEGRAM_BOT_TOKEN")
+    if settings.telegram.bot_token is None and not settings.feishu.configured:
+        raise fail("reminders are sent through Telegram or Feishu: set TELEGRAM_BOT_TOKEN or "
+                   "FEISHU_APP_ID")
+    problem = settings.feishu.problem()
+    if problem is not None and settings.feishu.app_secret is None:
+        raise fail(problem)
+    from bot.channels import routed
     from interview_bot.serve import (
         ClientOnFirstUse,
         raw_sender,
         reminder_runtime,
         sqlite_dispatcher_lock,
+        start_feishu,
     )
 
-    runtime = ClientOnFirstUse("aiogram", settings.telegram.bot_token.get_secret_value(),
-                                settings.telegram.api_server)
-    sender = raw_sender(settings, runtime.perform)
+    token = settings.telegram.bot_token
+    runtime = None if token is None else ClientOnFirstUse(
+        "aiogram", token.get_secret_value(), settings.telegram.api_server)
+    sender = None if runtime is None else raw_sender(settings, runtime.perform)
     try:
         async with open_app(settings) as app_:
+            try:
+                lark = await start_feishu(settings, app_, system_clock) \
+                    if settings.feishu.configured else None
+            except ValueError as exc:
+                raise fail(str(exc)) from None
             try:
                 lock = sqlite_dispatcher_lock(app_.engine)
             except DispatcherLocked as exc:
                 raise fail(str(exc)) from None
+            perform = routed(None if sender is None else sender.perform,
+                             None if lark is None else lark.perform)
             try:
-                stats = await reminder_runtime(settings, app_, sender.perform,
-                                               system_clock).tick()
+                stats = await reminder_runtime(settings, app_, perform, system_clock).tick()
             finally:
                 if lock is not None:
                     lock.release()
@@ -87,7 +100,9 @@ async def _reminders_tick(settings: Settings) -> None:
                        f"expired {stats.expired}, postponed {stats.postponed} (quiet hours), "
                        f"redirected {stats.redirected}")
     finally:
-        await sender.close()
-        await runtime.close()
+        if sender is not None:
+            await sender.close()
+        if runtime is not None:
+            await runtime.close()
 
 

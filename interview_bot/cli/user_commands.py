@@ -105,7 +105,8 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
 
 @users_app.command("feishu-seen")
 def users_feishu_seen() -> None:
-    """Feishu open ids that wrote to the bot, newest first, and whom each is bound to."""
+    """Feishu open ids the bot knows (who wrote to it, or were bound), newest first, and
+    whom each is bound to: how to find a new colleague's open id."""
     asyncio.run(_feishu_seen(load_settings()))
 
 
@@ -113,10 +114,10 @@ async def _feishu_seen(settings: Settings) -> None:
     async with open_app(settings) as app_, app_.sessions() as session:
         rows = await feishu.seen(session)
         if not rows:
-            typer.echo("nobody has written to the bot on Feishu yet")
+            typer.echo("no Feishu account has written to the bot or been bound yet")
         for open_id, first, user in rows:
             bound = f"user {user.id} {user.name} ({user.role})" if user else "not bound"
-            typer.echo(f"{open_id}  first {first:%Y-%m-%d %H:%M}Z  {bound}")
+            typer.echo(f"{open_id}  since {first:%Y-%m-%d %H:%M}Z  {bound}")
 
 
 @users_app.command("list")

@@ -442,3 +442,22 @@ def test_cancel_then_the_same_command_offers_to_go_on(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "c.db") as conn:
         statuses = conn.execute("SELECT id, status FROM interviews ORDER BY id").fetchall()
     assert statuses == [(1, "active"), (2, "cancelled")]  # the old one goes on
+
+
+def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path) -> None:
+    run = cli_on(db_url, tmp_path)
+    open_id = "ou_7d8a6e6df7621556ce0d21922b676706"
+    added = run("users", "add", "--feishu-open-id", open_id, "--role", "rep", "--name", "Wang")
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == f"user 1: Wang (rep), feishu {open_id}"
+    # the same person's Telegram, added later: still one user, now on both
+    both = run("users", "add", "--telegram-id", "55", "--feishu-open-id", open_id,
+               "--role", "manager", "--name", "Wang")
+    assert both.stdout.strip() == f"user 1: Wang (manager), telegram id 55, feishu {open_id}"
+    listed = run("users", "list").stdout.splitlines()
+    assert len(listed) == 1 and " 55  manager" in listed[0] and listed[0].endswith(
+        f"feishu {open_id}")
+    moved = run("users", "set-role", "--feishu-open-id", open_id, "--role", "rep")
+    assert moved.stdout.strip() == "Wang is now rep"
+    [seen] = run("users", "feishu-seen").stdout.splitlines()
+    assert seen.startswith(f"{open_id}  since ") and seen.endswith("user 1 Wang (rep)")

@@ -83,6 +83,26 @@ CASES: list[tuple[str, dict[str, str], list[str], str, int]] = [
      "cannot reach the Telegram Bot API at http://127.0.0.1:1 (HTTP Client says - "
      "ClientConnectorError: Cannot connect to host 127.0.0.1:1 ssl:default [Connect call "
      "failed ('127.0.0.1', 1)]): check TELEGRAM_API_SERVER", 2),
+    ("Feishu without its secret", {"FEISHU_APP_ID": "cli_a1b2"}, ["run"],
+     "FEISHU_APP_ID is set but FEISHU_APP_SECRET is not (the app's secret)", 2),
+    ("Feishu events without their keys", {"FEISHU_APP_ID": "cli_a1b2",
+                                          "FEISHU_APP_SECRET": "s"}, ["run"],
+     "FEISHU_MODE=callback needs FEISHU_VERIFICATION_TOKEN and FEISHU_ENCRYPT_KEY (Events & "
+     "Callbacks → Encryption strategy in the developer console), so that only Feishu's signed "
+     "events are taken; or use FEISHU_MODE=long", 2),
+    ("an unreachable Feishu", {"FEISHU_APP_ID": "cli_a1b2", "FEISHU_APP_SECRET": "s",
+                               "FEISHU_MODE": "long", "FEISHU_DOMAIN": "http://127.0.0.1:1"},
+     ["run"],
+     "cannot reach Feishu at http://127.0.0.1:1 (ConnectionError): check FEISHU_DOMAIN and the "
+     "network (open.feishu.cn is reachable from mainland China, open.larksuite.com from "
+     "elsewhere)", 2),
+    ("a mistyped Feishu open id", {}, ["users", "add", "--feishu-open-id", "12345", "--name",
+                                       "Li", "--role", "rep"],
+     "'12345' is not a Feishu open id: expected ou_ and letters and digits, such as "
+     "ou_7d8a6e6df7621556ce0d21922b676706", 2),
+    ("a user with no channel", {}, ["users", "add", "--name", "Li", "--role", "rep"],
+     "give --telegram-id, --feishu-open-id or both: where does this person talk to the bot?",
+     2),
 ]
 
 
