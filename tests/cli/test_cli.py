@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from storage import migrate
 from tests import scripts
 from tests.conftest import TEST_CIPHER
@@ -444,6 +446,8 @@ def test_cancel_then_the_same_command_offers_to_go_on(tmp_path: Path) -> None:
     assert statuses == [(1, "active"), (2, "cancelled")]  # the old one goes on
 
 
+# SQLite only: binding runs on both databases in tests/bot/test_feishu.py
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path) -> None:
     run = cli_on(db_url, tmp_path)
     open_id = "ou_7d8a6e6df7621556ce0d21922b676706"
