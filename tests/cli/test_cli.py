@@ -446,22 +446,33 @@ def test_cancel_then_the_same_command_offers_to_go_on(tmp_path: Path) -> None:
     assert statuses == [(1, "active"), (2, "cancelled")]  # the old one goes on
 
 
-# SQLite only: binding runs on both databases in tests/bot/test_feishu.py
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path) -> None:
-    run = cli_on(db_url, tmp_path)
+def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process (typer's runner): five commands, without five interpreter starts."""
+    from typer.testing import CliRunner
+
+    from interview_bot.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
     open_id = "ou_7d8a6e6df7621556ce0d21922b676706"
     added = run("users", "add", "--feishu-open-id", open_id, "--role", "rep", "--name", "Wang")
-    assert added.returncode == 0, added.stderr
-    assert added.stdout.strip() == f"user 1: Wang (rep), feishu {open_id}"
+    assert added == f"user 1: Wang (rep), feishu {open_id}"
     # the same person's Telegram, added later: still one user, now on both
     both = run("users", "add", "--telegram-id", "55", "--feishu-open-id", open_id,
                "--role", "manager", "--name", "Wang")
-    assert both.stdout.strip() == f"user 1: Wang (manager), telegram id 55, feishu {open_id}"
-    listed = run("users", "list").stdout.splitlines()
+    assert both == f"user 1: Wang (manager), telegram id 55, feishu {open_id}"
+    listed = run("users", "list").splitlines()
     assert len(listed) == 1 and " 55  manager" in listed[0] and listed[0].endswith(
         f"feishu {open_id}")
-    moved = run("users", "set-role", "--feishu-open-id", open_id, "--role", "rep")
-    assert moved.stdout.strip() == "Wang is now rep"
-    [seen] = run("users", "feishu-seen").stdout.splitlines()
+    assert run("users", "set-role", "--feishu-open-id", open_id, "--role", "rep") == \
+        "Wang is now rep"
+    [seen] = run("users", "feishu-seen").splitlines()
     assert seen.startswith(f"{open_id}  since ") and seen.endswith("user 1 Wang (rep)")
