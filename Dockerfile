@@ -26,8 +26,9 @@ COPY deploy/entrypoint.sh /usr/local/bin/entrypoint.sh
 USER bot
 WORKDIR /app
 EXPOSE 8080
-# /healthz answers once the webhook listens (after migrations and the first connection)
+# /healthz answers once the webhook listens (after migrations and the first connection);
+# HEALTH_PORT picks another listener's (Feishu's callback: FEISHU_PORT)
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('TELEGRAM_WEBHOOK_PORT', '8080') + '/healthz', timeout=2)"
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + (os.environ.get('HEALTH_PORT') or os.environ.get('TELEGRAM_WEBHOOK_PORT', '8080')) + '/healthz', timeout=2)"
 ENTRYPOINT ["entrypoint.sh"]
 CMD ["run", "--webhook"]
