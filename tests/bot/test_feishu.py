@@ -300,8 +300,8 @@ async def test_the_long_connection_needs_no_public_address(db_url: str) -> None:
 MANAGER = "ou_1111aaaa2222bbbb3333cccc4444dddd"
 
 
-async def test_a_manager_on_feishu_gets_the_report_image_the_rep_their_day(db_url: str
-                                                                          ) -> None:
+async def test_a_manager_on_feishu_gets_the_report_image_and_an_export_the_rep_their_day(
+        db_url: str) -> None:
     async with running(db_url) as bot:
         rep_id = await rep_on_feishu(bot.settings)
         async with open_app(bot.settings) as app, app.sessions.begin() as session:
@@ -319,6 +319,14 @@ async def test_a_manager_on_feishu_gets_the_report_image_the_rep_their_day(db_ur
         assert bot.lark.uploads[0][1].startswith(b"\x89PNG")  # the chart, drawn
         assert image.msg_type == "interactive" and image.content["elements"][0]["tag"] == "img"
         assert summary.text.split("\n", 1)[0] in image.text  # the title under the chart
+        exported = len(bot.lark.to(MANAGER))
+        await bot.say(MANAGER, "/export xlsx quarterly review")
+        await bot.lark.wait_for(lambda: len(bot.lark.to(MANAGER)) >= exported + 2)
+        file_message, caption = bot.lark.to(MANAGER)[exported:exported + 2]
+        assert file_message.msg_type == "file" and file_message.content["file_key"]
+        assert bot.lark.uploads[-1][0] == "file"
+        assert bot.lark.uploads[-1][1].startswith(b"PK")  # an Excel workbook (a zip)
+        assert caption.msg_type == "text" and caption.text
         today = await bot.say(REP, "/today")
         assert today.startswith("今天没有待办")  # the rep's day, in Chinese: Feishu sends no
         # language, so the default until the rep picks one with /lang
