@@ -41,6 +41,7 @@ from tests.local_feishu import (
     ENCRYPT_KEY,
     VERIFICATION_TOKEN,
     LocalFeishu,
+    card_buttons,
     card_event,
     push,
     text_event,
@@ -345,3 +346,27 @@ async def test_a_reply_feishu_refuses_for_a_while_still_arrives(db_url: str) -> 
         first = await bot.say(REP, "/debrief Acme Ltd")
         assert bot.lark.last_card(REP).text == first and not bot.lark.faults
         assert len(bot.lark.to(REP)) == 1  # sent once, after the two refusals
+
+
+async def test_a_multiple_choice_card_is_ticked_in_place_then_done(db_url: str) -> None:
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings)
+        await bot.start()
+        await bot.say(REP, "/debrief Acme Ltd")
+        await bot.tap(REP, bot.lark.last_card(REP).buttons[0][1])  # the kind of contact
+        for typed in ("Zhang San", "1", "yes"):  # met, their role, its read-back
+            await bot.say(REP, typed)
+        stages = bot.lark.last_card(REP)
+        first_label, first_data = stages.buttons[0]
+        status, _ = await push(bot.url, card_event(REP, stages.message_id, first_data))
+        assert status == 200
+        await bot.lark.wait_for(lambda: any(mid == stages.message_id for mid, _ in
+                                            bot.lark.patches))
+        patched = next(card for mid, card in bot.lark.patches if mid == stages.message_id)
+        buttons = card_buttons(patched)
+        assert len(buttons) == len(stages.buttons)  # the same card, its buttons kept
+        assert buttons[0][0] != first_label  # the first option now shown ticked
+        assert first_label.lstrip("☐⬜ ") in buttons[0][0]
+        done = next(data for label, data in buttons if "完成" in label)
+        next_question = await bot.tap(REP, done)
+        assert "4/30" not in next_question  # moved on to the next question
