@@ -64,10 +64,14 @@ async def user_by_telegram(session: AsyncSession, telegram_id: int) -> User | No
     return user
 
 
-async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str, role: str,
-                   now: datetime, language: str = "zh", manager_id: int | None = None) -> User:
+def check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+
+
+async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str, role: str,
+                   now: datetime, language: str = "zh", manager_id: int | None = None) -> User:
+    check_role(role)
     existing = None if telegram_id is None else await session.scalar(
         select(User).where(User.telegram_id == telegram_id))
     if existing is not None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import String, and_, cast, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.accounts import telegram_id_of
 from storage.feishu import is_feishu_account
 from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
@@ -23,10 +24,8 @@ GENESIS = "0" * 64
 def channel_of(actor: str, channel: str) -> str:
     """The channel an entry is made on: the conversation says "telegram" for any chat
     account; one in Feishu's range (storage.feishu) is on Feishu."""
-    if channel == "telegram" and actor.startswith("tg:"):
-        number = actor[3:]
-        if number.lstrip("-").isdecimal() and is_feishu_account(int(number)):
-            return "feishu"
+    if channel == "telegram" and is_feishu_account(telegram_id_of(actor)):
+        return "feishu"
     return channel
 
 

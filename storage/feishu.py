@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.insert_new import insert_new_id
 from storage.models import FeishuAccount, FeishuEvent, FeishuMessage, User
 
 ACCOUNTS_BELOW = -(2 ** 60)  # account ids: ACCOUNTS_BELOW - row id
@@ -32,25 +30,16 @@ def is_feishu_account(chat_id: int | None) -> bool:
     return chat_id is not None and UPDATES_FROM // 2 < chat_id < ACCOUNTS_BELOW
 
 
-def _row_of(chat_id: int) -> int:
-    return ACCOUNTS_BELOW - chat_id
-
-
-async def _insert_returning_id(session: AsyncSession, model: Any, values: dict[str, Any],
-                               key: str) -> int | None:
-    """Insert unless `key` is taken; the new row's id, or None when it was taken."""
-    maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (maker(model).values(values).on_conflict_do_nothing(index_elements=[key])
-                 .returning(model.id))
-    result: int | None = await session.scalar(statement)
-    return result
+def _rows(chat_ids: Iterable[int]) -> dict[int, int]:
+    """Row id -> chat account id, for those of the ids that are Feishu accounts."""
+    return {ACCOUNTS_BELOW - c: c for c in chat_ids if is_feishu_account(c)}
 
 
 async def account_for(session: AsyncSession, open_id: str, now: datetime) -> int:
     """The chat account id of a Feishu open id (made on first sight)."""
     row = await session.scalar(select(FeishuAccount.id).where(FeishuAccount.open_id == open_id))
     if row is None:
-        row = await _insert_returning_id(session, FeishuAccount,
+        row = await insert_new_id(session, FeishuAccount,
                                          {"open_id": open_id, "created_at": now}, "open_id")
         if row is None:  # another process made it meanwhile
             row = await session.scalar(select(FeishuAccount.id)
@@ -61,7 +50,7 @@ async def account_for(session: AsyncSession, open_id: str, now: datetime) -> int
 
 async def open_ids(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, str]:
     """The open ids behind Feishu chat account ids."""
-    rows = {_row_of(c): c for c in chat_ids if is_feishu_account(c)}
+    rows = _rows(chat_ids)
     if not rows:
         return {}
     found = await session.execute(select(FeishuAccount.id, FeishuAccount.open_id)
@@ -71,7 +60,7 @@ async def open_ids(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, 
 
 async def users_of(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, User]:
     """The active staff bound (by open id) to these Feishu chat account ids."""
-    rows = {_row_of(c): c for c in chat_ids if is_feishu_account(c)}
+    rows = _rows(chat_ids)
     if not rows:
         return {}
     found = await session.execute(
@@ -83,7 +72,7 @@ async def users_of(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, 
 async def new_event(session: AsyncSession, event_id: str, now: datetime) -> int | None:
     """The inbox update id for an event seen for the first time; None for one seen before
     (Feishu sends an event again when it did not get our answer in time)."""
-    row = await _insert_returning_id(session, FeishuEvent,
+    row = await insert_new_id(session, FeishuEvent,
                                      {"event_id": event_id, "received_at": now}, "event_id")
     return None if row is None else UPDATES_FROM + row
 
@@ -91,7 +80,7 @@ async def new_event(session: AsyncSession, event_id: str, now: datetime) -> int 
 async def remember_card(session: AsyncSession, message_id: str, text: str,
                         now: datetime) -> int:
     """The number a card the bot sent goes by (a message id the conversation can edit)."""
-    row = await _insert_returning_id(session, FeishuMessage, {
+    row = await insert_new_id(session, FeishuMessage, {
         "message_id": message_id, "text": text, "created_at": now}, "message_id")
     if row is None:
         row = await session.scalar(select(FeishuMessage.id)

@@ -87,8 +87,7 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
         user = await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
                                        now=now, manager_id=manager_id)
     else:
-        if role not in accounts.ROLES:
-            raise ValueError(f"role must be one of {', '.join(accounts.ROLES)}, not {role!r}")
+        accounts.check_role(role)
         user, user.name, user.role, user.active = known, name, role, True
         if manager_id is not None:
             user.manager_id = manager_id
