@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feishu import Keys, Refused, challenge_of, event_of, open_callback, stored_payload
+from bot.webhook import health
 from chat.clock import Clock
 from storage import feishu, inbox
 
@@ -73,9 +74,6 @@ def callback_app(intake: FeishuIntake, keys: Keys) -> web.Application:
             return web.json_response({"challenge": challenge})
         await intake.take(event)  # raises: 500, and Feishu sends it again
         return web.json_response({})  # only now may Feishu forget the event
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.Response(text="ok")
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(CALLBACK_PATH, receive)

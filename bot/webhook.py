@@ -20,6 +20,11 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_PATH = "/telegram/webhook"
 
 
+async def health(_request: web.Request) -> web.Response:
+    """/healthz of a listener of the bot (the container's health check asks it)."""
+    return web.Response(text="ok")
+
+
 def webhook_app(worker: InboxWorker, secret: str) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
@@ -32,9 +37,6 @@ def webhook_app(worker: InboxWorker, secret: str) -> web.Application:
             return web.Response(status=400, text="expected a Telegram update as JSON")
         await worker.stored(update)  # with the others that came meanwhile: one commit
         return web.Response(text="ok")  # only now may Telegram forget the update
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.Response(text="ok")
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(WEBHOOK_PATH, receive)

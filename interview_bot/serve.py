@@ -141,8 +141,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         working = asyncio.create_task(worker.run_forever(stop))
         reminders = ReminderRunner(settings, app, telegram_send, feishu_send, clock, limiter)
         tasks: list[asyncio.Task[None]] = []
-        site_runners: list[web.AppRunner] = []
-        stoppers: list[Callable[[], Awaitable[None]]] = []
+        stoppers: list[Callable[[], Awaitable[None]]] = []  # the listeners, closed at the end
         api = BotApi(tg.api_server or PRODUCTION_API, token or "")
         try:
             try:
@@ -151,17 +150,16 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 raise ValueError(str(exc)) from None
             if lark is not None:
                 stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set))
-            if client is None:
-                pass
-            elif webhook:
+            if client is not None and webhook:
                 assert tg.webhook_secret is not None
                 secret = tg.webhook_secret.get_secret_value()
-                site_runners.append(web.AppRunner(webhook_app(worker, secret)))
-                await site_runners[-1].setup()
-                await web.TCPSite(site_runners[-1], tg.webhook_host, tg.webhook_port).start()
+                runner = web.AppRunner(webhook_app(worker, secret))
+                await runner.setup()
+                stoppers.append(runner.cleanup)
+                await web.TCPSite(runner, tg.webhook_host, tg.webhook_port).start()
                 await set_webhook(client, tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
                 log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, client.name)
-            else:
+            elif client is not None:
                 tasks.append(asyncio.create_task(
                     poll(api.get_updates, worker, stop, tg.poll_seconds)))
                 log.info("polling as @%s (%s)", username, client.name)
@@ -175,8 +173,6 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, working, return_exceptions=True)
-            for runner in site_runners:
-                await runner.cleanup()
             for stopping in stoppers:
                 await stopping()
             await api.close()
