@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat.clock import Clock
+from conversation import labels
 from conversation.permissions import can_see
 from conversation.texts import say as chat_say
 from flows.card_fields import stage_label
@@ -152,7 +153,8 @@ def _page(request: web.Request, template: str, status: int, user: User | None,
     lang = _lang(request, user)
     html = TEMPLATES.get_template(template).render(
         t=lambda key, **p: say(key, lang, **p), lang=lang, user=user, path=request.path,
-        stage_label=stage_label, kind=lambda k: _kind(k, lang), **context)
+        stage_label=stage_label, kind=lambda k: _kind(k, lang),
+        role=lambda r: labels.role(r, lang), **context)
     response = web.Response(text=html, status=status, content_type="text/html")
     if request.query.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, request.query["lang"], httponly=True,

@@ -62,8 +62,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "avg_late": {"zh": "平均逾期天数", "en": "Average days late"},
     "high": {"zh": "高", "en": "high"}, "medium": {"zh": "中", "en": "medium"},
     "low": {"zh": "低", "en": "low"},
-    "rep": {"zh": "销售", "en": "rep"}, "manager": {"zh": "主管", "en": "manager"},
-    "admin": {"zh": "管理员", "en": "admin"},
     "active": {"zh": "进行中", "en": "in progress"},
     "q_withdraw": {"zh": "您可以随时联系您的销售代表撤回同意。", "en": "You can withdraw at any time by telling your account manager."},
     "q_agree": {"zh": "同意并开始", "en": "I agree, start"},
