@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -46,17 +45,12 @@ from tests.local_feishu import (
     push,
     text_event,
 )
+from tests.ports import free_port
 from tests.scripts import POST_CALL, answered, script, shipped
 
 REP = "ou_0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 STRANGER = "ou_ffffffffffffffffffffffffffffffff"
 DEBRIEF = {**POST_CALL, "priority": "2", "next_contact": "in 7 days"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

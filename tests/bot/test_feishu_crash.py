@@ -20,7 +20,7 @@ from interview_bot.app import open_app
 from interview_bot.settings import DatabaseSettings, Settings
 from storage.models import Answer, Customer
 from tests.bot.harness import quiet_week_policy
-from tests.bot.test_feishu import DEBRIEF, REP, free_port, rep_on_feishu
+from tests.bot.test_feishu import DEBRIEF, REP, rep_on_feishu
 from tests.local_feishu import (
     APP_ID,
     APP_SECRET,
@@ -30,6 +30,7 @@ from tests.local_feishu import (
     push,
     text_event,
 )
+from tests.ports import free_port
 from tests.scripts import answered, script, shipped
 
 KILL_AFTER = {4}  # the input after whose acknowledgement the process is killed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +13,7 @@ from interview_bot.app import open_app
 from storage.models import Answer, InboxUpdate, TelegramAccount
 from tests.bot.harness import CUSTOMER, REP, BotUnderTest, running_bot
 from tests.bot.test_scenarios import invite_link
+from tests.ports import free_port
 
 TWENTY = "\n".join(
     f"      - {{id: q{i:02d}, stage: background, type: text, text: Q{i:02d}}}"
@@ -136,12 +136,6 @@ async def test_bursts_of_twenty_answers_are_stored_in_order(framework: str, db_u
         mine = [a for a in stored if a.answered_by == f"tg:{rep}"]
         assert [a.question_id for a in mine] == [f"q{i:02d}" for i in range(20)]
         assert [a.value for a in mine] == [f"{rep}-a{i:02d}" for i in range(20)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_webhook_rejects_a_wrong_or_missing_secret(framework: str, tmp_path: Path) -> None:

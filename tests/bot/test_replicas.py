@@ -24,8 +24,8 @@ from storage import accounts, customers
 from storage.models import Answer, InboxUpdate, Interview, utcnow
 from tests import scripts
 from tests.bot.harness import quiet_week_policy
-from tests.bot.test_reliability import free_port
 from tests.local_bot_api import TOKEN, LocalBotApi
+from tests.ports import free_port
 from tests.scripts import answered, script, shipped
 
 REPS = 6

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from tests.conftest import FakeClock
+from tests.ports import free_port
 from tests.storage.helpers import Harness, harness
 from web.server import Dashboard, make_app
 
@@ -49,12 +49,6 @@ def chromium() -> Path:
             pytest.fail(f"CI must run the browser tests: {problem}")
         pytest.skip(problem)
     return CHROMIUM
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

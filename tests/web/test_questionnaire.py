@@ -19,7 +19,8 @@ from flows.loader import default_flow_dir, load_paths
 from storage import accounts, customers, invites
 from storage.models import Answer, Contact, Customer, Reminder
 from tests.flows.yaml_snippets import load_flow
-from tests.web.conftest import Site, free_port
+from tests.ports import free_port
+from tests.web.conftest import Site
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "en-US",
          "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
