@@ -15,6 +15,8 @@ TOKEN_BYTES = 32  # base64url: 43 characters, within Telegram's 64-character sta
 
 
 def token_hash(token: str) -> str:
+    """How a secret handed out (an invite token, a browser's cookie, a sign-in link, a
+    session id) is kept: only its SHA-256."""
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
@@ -52,13 +54,9 @@ def usable_by(invite: Invite, telegram_id: int, now: datetime) -> bool:
             and invite.telegram_id in (None, telegram_id))
 
 
-def browser_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
-
-
 def usable_in_browser(invite: Invite, key: str | None, now: datetime) -> bool:
     """Not revoked, not expired, not opened in Telegram, and unbound or bound to this
     browser (its cookie `key`)."""
     return (invite.revoked_at is None and invite.expires_at > now and invite.telegram_id is None
             and (invite.browser_hash is None
-                 or (key is not None and invite.browser_hash == browser_hash(key))))
+                 or (key is not None and invite.browser_hash == token_hash(key))))

@@ -3,27 +3,23 @@ sessions they open. Tokens and session ids are random; only their hashes are sto
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.invites import token_hash
 from storage.models import User, WebLink, WebSession
 
 LINK_VALID = timedelta(minutes=10)
 SESSION_VALID = timedelta(hours=8)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
 async def make_link(session: AsyncSession, user_id: int, now: datetime) -> str:
     """A new sign-in token (43 URL-safe characters, 256 bits) for this staff member."""
     token = secrets.token_urlsafe(32)
-    session.add(WebLink(token_hash=_hash(token), user_id=user_id, created_at=now,
+    session.add(WebLink(token_hash=token_hash(token), user_id=user_id, created_at=now,
                         expires_at=now + LINK_VALID))
     return token
 
@@ -34,7 +30,7 @@ async def redeem(session: AsyncSession, token: str, now: datetime) -> User | Non
     if not token or len(token) > 100:
         return None
     used = await session.execute(
-        update(WebLink).where(WebLink.token_hash == _hash(token), WebLink.used_at.is_(None),
+        update(WebLink).where(WebLink.token_hash == token_hash(token), WebLink.used_at.is_(None),
                               WebLink.expires_at > now)
         .values(used_at=now).returning(WebLink.user_id))
     user_id = used.scalar_one_or_none()
@@ -46,7 +42,7 @@ async def redeem(session: AsyncSession, token: str, now: datetime) -> User | Non
 
 async def open_session(session: AsyncSession, user_id: int, now: datetime) -> str:
     sid = secrets.token_urlsafe(32)
-    session.add(WebSession(id_hash=_hash(sid), user_id=user_id, created_at=now,
+    session.add(WebSession(id_hash=token_hash(sid), user_id=user_id, created_at=now,
                            expires_at=now + SESSION_VALID))
     return sid
 
@@ -56,14 +52,14 @@ async def user_of(session: AsyncSession, sid: str | None, now: datetime) -> User
         return None
     found = await session.execute(
         select(User).join(WebSession, WebSession.user_id == User.id)
-        .where(WebSession.id_hash == _hash(sid), WebSession.expires_at > now,
+        .where(WebSession.id_hash == token_hash(sid), WebSession.expires_at > now,
                User.active.is_(True)))
     return found.scalar_one_or_none()
 
 
 async def close_session(session: AsyncSession, sid: str | None) -> None:
     if sid:
-        await session.execute(delete(WebSession).where(WebSession.id_hash == _hash(sid)))
+        await session.execute(delete(WebSession).where(WebSession.id_hash == token_hash(sid)))
 
 
 async def purge(session: AsyncSession, now: datetime) -> None:

@@ -49,7 +49,7 @@ async def _invite(request: web.Request, session: Any) -> tuple[Invite | None, st
         return None, None
     if found.browser_hash is None:  # the first browser: bind the link to it
         key = key or secrets.token_urlsafe(32)
-        found.browser_hash, found.opened_at = invites.browser_hash(key), config.clock()
+        found.browser_hash, found.opened_at = invites.token_hash(key), config.clock()
         await audit.append(session, at=config.clock(), actor=f"web:{found.id}",
                            action="invite.open", entity="invite", entity_id=found.id,
                            channel="web")

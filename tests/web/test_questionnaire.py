@@ -232,7 +232,7 @@ def test_a_link_opened_on_the_web_is_used_up_for_telegram_too() -> None:
     invite = Invite(customer_id=1, flow_id="pre_meeting", created_at=now,
                     expires_at=now + timedelta(days=14))
     assert invites.usable_by(invite, 42, now) and invites.usable_in_browser(invite, None, now)
-    invite.browser_hash = invites.browser_hash("this browser")
+    invite.browser_hash = invites.token_hash("this browser")
     assert not invites.usable_by(invite, 42, now)  # Telegram: the link is used
     assert invites.usable_in_browser(invite, "this browser", now)
     assert not invites.usable_in_browser(invite, "another browser", now)
