@@ -9,9 +9,10 @@ gets the "link used" message). Works without JavaScript: one form per question.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from datetime import datetime
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversation.texts import CONSENT_VERSION, PURPOSE
 from conversation.texts import say as chat_say
@@ -39,18 +40,18 @@ def _respondent(invite: Invite) -> Respondent:
     return Respondent(f"web:{invite.id}", "web")
 
 
-async def _invite(request: web.Request, session: Any) -> tuple[Invite | None, str | None]:
+async def _invite(request: web.Request, session: AsyncSession) -> tuple[Invite | None, str | None]:
     """The invite of the link, if this browser may use it; and the browser's key (new when
     this is the first browser)."""
-    config = request.app[CONFIG]
+    now = request.app[CONFIG].clock()
     found = await invites.find(session, request.match_info["token"])
     key = request.cookies.get(BROWSER_COOKIE)
-    if found is None or not invites.usable_in_browser(found, key, config.clock()):
+    if found is None or not invites.usable_in_browser(found, key, now):
         return None, None
     if found.browser_hash is None:  # the first browser: bind the link to it
         key = key or secrets.token_urlsafe(32)
-        found.browser_hash, found.opened_at = invites.token_hash(key), config.clock()
-        await audit.append(session, at=config.clock(), actor=f"web:{found.id}",
+        found.browser_hash, found.opened_at = invites.token_hash(key), now
+        await audit.append(session, at=now, actor=f"web:{found.id}",
                            action="invite.open", entity="invite", entity_id=found.id,
                            channel="web")
     return found, key
@@ -115,7 +116,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(request.path.rsplit("/", 1)[0])
 
 
-async def _begin(request: web.Request, session: Any, invite: Invite, lang: str) -> Turn:
+async def _begin(request: web.Request, session: AsyncSession, invite: Invite, lang: str) -> Turn:
     service = request.app[CONFIG].interviews
     assert service is not None
     if invite.interview_id is not None:
@@ -158,7 +159,8 @@ async def answer(request: web.Request) -> web.Response:
     return _with_cookie(_step_page(request, turn), request, key)
 
 
-async def _tell_inviter(session: Any, invite: Invite, turn: Turn, now: Any) -> None:
+async def _tell_inviter(session: AsyncSession, invite: Invite, turn: Turn,
+                        now: datetime) -> None:
     """The rep hears of it as in Telegram: the bot's dispatcher sends the summary."""
     if invite.created_by is None:
         return
