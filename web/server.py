@@ -198,7 +198,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             sid = None
         else:
             sid = await web_access.open_session(session, user.id, now)
-            await audit.append(session, at=now, actor=f"tg:{user.telegram_id}",
+            await audit.append(session, at=now, actor=_actor(user),
                                action="web.sign_in", entity="user", entity_id=user.id,
                                channel="web")
     if user is None or sid is None:
@@ -222,13 +222,20 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 # ------------------------------------------------------------------ pages
+def _actor(user: User) -> str:
+    """The signed-in person as the audit log names them (as the bot does)."""
+    return f"tg:{user.telegram_id}"
+
+
 async def _viewed(session: AsyncSession, user: User, now: datetime, page: str,
-                  customer_id: int | None = None) -> None:
-    """Every page view of personal data is in the audit log, as /card is."""
-    await audit.append(session, at=now, actor=f"tg:{user.telegram_id}",
+                  customer_id: int | None = None, outcome: str = "ok") -> None:
+    """Every page view of personal data is in the audit log, as /card is (a refused one
+    too)."""
+    await audit.append(session, at=now, actor=_actor(user),
                        action="card.read" if customer_id else "web.read",
                        entity="customer" if customer_id else "page",
-                       entity_id=customer_id if customer_id else page, channel="web")
+                       entity_id=customer_id if customer_id else page, channel="web",
+                       outcome=outcome)
 
 
 async def team(request: web.Request) -> web.Response:
@@ -262,17 +269,16 @@ async def customers(request: web.Request) -> web.Response:
 async def customer(request: web.Request) -> web.Response:
     config, user = request.app[CONFIG], request[USER]
     lang = _lang(request, user)
+    now = config.clock()
     async with config.sessions.begin() as session:
         found = await session.get(Customer, int(request.match_info["id"]))
         if found is None:
             return _page(request, "message.html", 404, user, message=say("not_found", lang))
         if not await can_see(session, user, found):
-            await audit.append(session, at=config.clock(), actor=f"tg:{user.telegram_id}",
-                               action="card.read", entity="customer", entity_id=found.id,
-                               channel="web", outcome="refused")
+            await _viewed(session, user, now, "customer", found.id, outcome="refused")
             return _page(request, "message.html", 403, user, message=say("not_yours", lang))
         view = await dashboard.customer_view(session, found, dict(config.flows), lang)
-        await _viewed(session, user, config.clock(), "customer", found.id)
+        await _viewed(session, user, now, "customer", found.id)
     return _page(request, "customer.html", 200, user, view=view,
                  zone=ZoneInfo(config.timezone))
 
