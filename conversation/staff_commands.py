@@ -20,10 +20,9 @@ from flows.answer_checks import display
 from flows.card_fields import field_label
 from flows.model import Flow
 from services import card_editing, customer_search
-from services.exporting import choice_labels, header_text, label_of
+from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines
 from storage import accounts, audit, co_owners, customers, invites
-from storage.card import CARD_COLUMNS
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
@@ -131,14 +130,6 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
     ctx.actions.append(Send(ctx.chat_id, f"{text}\n\n{web}"))
 
 
-CARD_LINES = ("customer.grade", "customer.priority", "customer.industry", "customer.employees",
-              "customer.revenue_band", "customer.credit_code", "customer.address",
-              "customer.website", "customer.celebration", "customer.last_verified",
-              "deal.need_type",
-              "deal.need_description", "deal.budget", "deal.timeline", "deal.decision_process",
-              "deal.competitors", "deal.next_step", "deal.next_contact")
-
-
 async def _card(ctx: Ctx, customer: Customer) -> None:
     """The information card: its fields, contacts, record quality, and the latest answers."""
     await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="card.read",
@@ -152,10 +143,7 @@ async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer:
     """The card as lines of text, for a chat message or a terminal (the caller audits)."""
     choices = choice_labels(dict(flows), lang)
     lines = [f"🗂 {customer.name} (#{customer.id})"]
-    for field in CARD_LINES:
-        value = label_of(choices, field, getattr(customer, CARD_COLUMNS[field][1]))
-        if value not in (None, ""):
-            lines.append(f"{field_label(field, lang)}: {value}")
+    lines += [f"{label}: {value}" for label, value in card_values(customer, choices, lang)]
     if customer.last_contact_at is not None:
         lines.append(f"{say('last_contact', lang)}: {customer.last_contact_at.date()}")
     if customer.tags:

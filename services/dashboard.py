@@ -13,15 +13,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.card_fields import field_label, stage_label
+from flows.card_fields import stage_label
 from flows.i18n import pick
 from flows.model import Flow
 from flows.quality import STAGES, spin_coverage
 from services import customer_search
-from services.exporting import choice_labels, header_text, label_of
+from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines, shown_answer
 from storage import co_owners, reporting
-from storage.card import CARD_COLUMNS
 from storage.models import (
     Answer,
     Consent,
@@ -35,12 +34,6 @@ from storage.models import (
 from storage.reporting import Owners
 
 PAGE = 200  # customers listed at once (the count says how many matched)
-CARD_FIELDS = ("customer.grade", "customer.priority", "customer.industry", "customer.employees",
-               "customer.revenue_band", "customer.credit_code", "customer.address",
-               "customer.website", "customer.celebration", "customer.last_verified",
-               "deal.need_type", "deal.need_description", "deal.budget", "deal.timeline",
-               "deal.decision_process", "deal.competitors", "deal.next_step",
-               "deal.next_contact")
 
 
 def _in_scope(owners: Owners) -> Any:
@@ -187,12 +180,7 @@ class CustomerView:
 async def customer_view(session: AsyncSession, customer: Customer, flows: dict[str, Flow],
                         lang: str) -> CustomerView:
     labels = choice_labels(flows, lang)
-    fields = []
-    for card_field in CARD_FIELDS:
-        value = getattr(customer, CARD_COLUMNS[card_field][1])
-        if value not in (None, ""):
-            fields.append((field_label(card_field, lang), str(label_of(labels, card_field,
-                                                                          value))))
+    fields = card_values(customer, labels, lang)
     contacts = []
     for contact in await session.scalars(select(Contact).where(
             Contact.customer_id == customer.id).order_by(Contact.id)):

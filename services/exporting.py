@@ -33,7 +33,7 @@ from flows.quality import STAGES, spin_coverage
 from services.reports import card_quality, shown_answer
 from storage import reporting
 from storage.card import CARD_COLUMNS
-from storage.models import Note
+from storage.models import Customer, Note
 from storage.reporting import Owners
 
 Format = Literal["xlsx", "csv", "json"]
@@ -239,6 +239,26 @@ def choice_labels(flows: dict[str, Flow], lang: str) -> dict[str, dict[str, str]
                 for choice in question.choices:
                     known.setdefault(choice.id, pick(choice.label, lang))
     return labels
+
+
+# the fields a customer's card shows, in order (/card, the terminal, the dashboard)
+CARD_SHOWN = ("customer.grade", "customer.priority", "customer.industry", "customer.employees",
+              "customer.revenue_band", "customer.credit_code", "customer.address",
+              "customer.website", "customer.celebration", "customer.last_verified",
+              "deal.need_type", "deal.need_description", "deal.budget", "deal.timeline",
+              "deal.decision_process", "deal.competitors", "deal.next_step",
+              "deal.next_contact")
+
+
+def card_values(customer: Customer, labels: dict[str, dict[str, str]],
+                lang: str) -> list[tuple[str, str]]:
+    """The card's filled fields as (label, value) a person reads, in `CARD_SHOWN` order."""
+    shown = []
+    for field in CARD_SHOWN:
+        value = label_of(labels, field, getattr(customer, CARD_COLUMNS[field][1]))
+        if value not in (None, ""):
+            shown.append((field_label(field, lang), str(value)))
+    return shown
 
 
 def label_of(labels: dict[str, dict[str, str]], field: str, value: Any) -> Cell:
