@@ -6,14 +6,12 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import app, fail, load_settings
 from interview_bot.settings import Settings
-from storage import audit, web_access
-from storage.models import User
+from storage import accounts, audit, web_access
 
 web_app = typer.Typer(invoke_without_command=True,
                       help="The web dashboard: serve it, or make a sign-in link.")
@@ -65,8 +63,7 @@ def web_link(telegram_id: Annotated[int, typer.Option("--telegram-id",
 
 async def _link(settings: Settings, telegram_id: int) -> str:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        user = await session.scalar(select(User).where(User.telegram_id == telegram_id,
-                                                       User.active.is_(True)))
+        user = await accounts.user_by_telegram(session, telegram_id)
         if user is None:
             raise fail(f"nobody active with Telegram id {telegram_id} is on the team; "
                        "add them with `users add` first")
