@@ -27,7 +27,8 @@ from interview_bot.settings import (
 )
 from scheduler.policy import load_policy
 from storage import accounts
-from storage.models import Answer, utcnow
+from storage.models import Answer
+from tests.clock import RunningClock
 from tests.local_bot_api import TOKEN, LocalBotApi
 
 ADMIN = 9001
@@ -41,13 +42,15 @@ class BotUnderTest:
     framework: str
     settings: Settings
     webhook: bool = False
+    clock: RunningClock = field(default_factory=RunningClock)  # never the time of day
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def start(self) -> None:
         self.stop_event = asyncio.Event()
         self.task = asyncio.create_task(serve(self.settings, framework=self.framework,
-                                              webhook=self.webhook, stop=self.stop_event))
+                                              webhook=self.webhook, clock=self.clock,
+                                              stop=self.stop_event))
         connected = asyncio.ensure_future(self.api.wait_for(
             lambda: any(c.method == "getMe" for c in self.api.calls), 20))
         done, _ = await asyncio.wait({self.task, connected},
@@ -117,16 +120,17 @@ class BotUnderTest:
     async def add_staff(self, telegram_id: int, role: str, name: str) -> None:
         async with open_app(self.settings) as app, app.sessions.begin() as session:
             await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
-                                    now=utcnow())
+                                    now=self.clock())
 
 
-def quiet_week_policy() -> Path:
+def quiet_week_policy(now: datetime | None = None) -> Path:
     """The shipped reminder policy, with the managers' weekly report moved to a weekday
     that is not due while a test runs (it would interleave with the replies tests read),
     and no quiet hours: a notice a test waits for must not wait for the morning when the
-    suite runs in the evening in Shanghai (quiet hours have tests of their own)."""
+    suite runs in the evening in Shanghai (quiet hours have tests of their own). `now`: the
+    clock of the bot that reads it (a real process: the real one)."""
     policy = load_policy()
-    weekday = (datetime.now(UTC).isoweekday() + 3) % 7 + 1  # four days ahead
+    weekday = ((now or datetime.now(UTC)).isoweekday() + 3) % 7 + 1  # four days ahead
     path = Path(tempfile.mkdtemp(prefix="policy-")) / "reminders.yaml"
     path.write_text(yaml.safe_dump({**policy.model_dump(mode="json"),
                                     "weekly_report_weekday": weekday,
@@ -136,10 +140,10 @@ def quiet_week_policy() -> Path:
 
 
 def bot_settings(db_url: str, api: LocalBotApi, flows: list[Path] | None = None,
-                 **telegram: Any) -> Settings:
+                 now: datetime | None = None, **telegram: Any) -> Settings:
     interview = InterviewSettings(flows=flows) if flows else InterviewSettings()
     return Settings(
-        reminders=ReminderSettings(policy_file=quiet_week_policy()),
+        reminders=ReminderSettings(policy_file=quiet_week_policy(now)),
         database=DatabaseSettings(url=db_url),
         telegram=TelegramSettings(bot_token=TOKEN, api_server=api.base_url, poll_seconds=1,
                                   **telegram),
@@ -153,7 +157,9 @@ async def running_bot(framework: str, db_url: str, flows: list[Path] | None = No
                       webhook: bool = False, **telegram: Any) -> AsyncIterator[BotUnderTest]:
     api = LocalBotApi()
     await api.start()
-    bot = BotUnderTest(api, framework, bot_settings(db_url, api, flows, **telegram), webhook)
+    clock = RunningClock()
+    bot = BotUnderTest(api, framework, bot_settings(db_url, api, flows, clock(), **telegram),
+                       webhook, clock)
     try:
         await bot.start()
         yield bot

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -31,9 +31,9 @@ from storage.models import (
     InboxUpdate,
     Reminder,
     User,
-    utcnow,
 )
 from tests.bot.harness import quiet_week_policy
+from tests.clock import RunningClock
 from tests.local_feishu import (
     APP_ID,
     APP_SECRET,
@@ -57,6 +57,7 @@ DEBRIEF = {**POST_CALL, "priority": "2", "next_contact": "in 7 days"}
 class FeishuBot:
     lark: LocalFeishu
     settings: Settings
+    clock: RunningClock = field(default_factory=RunningClock)  # never the time of day
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -66,7 +67,8 @@ class FeishuBot:
 
     async def start(self) -> None:
         self.stop_event = asyncio.Event()
-        self.task = asyncio.create_task(serve(self.settings, stop=self.stop_event))
+        self.task = asyncio.create_task(serve(self.settings, clock=self.clock,
+                                              stop=self.stop_event))
         if self.settings.feishu.mode == "long":
             await self.lark.wait_for(lambda: bool(self.lark.connections) or self.task.done()
                                      if self.task else False, 20)
@@ -113,12 +115,13 @@ async def running(db_url: str, mode: str = "callback") -> AsyncIterator[FeishuBo
     await lark.start()
     keys = {"verification_token": VERIFICATION_TOKEN, "encrypt_key": ENCRYPT_KEY} \
         if mode == "callback" else {}
+    clock = RunningClock()
     settings = Settings(
         database=DatabaseSettings(url=db_url),
-        reminders=ReminderSettings(policy_file=quiet_week_policy()),
+        reminders=ReminderSettings(policy_file=quiet_week_policy(clock())),
         feishu=FeishuSettings(app_id=APP_ID, app_secret=APP_SECRET, domain=lark.base_url,
                               port=free_port(), mode=mode, **keys))
-    bot = FeishuBot(lark, settings)
+    bot = FeishuBot(lark, settings, clock)
     try:
         yield bot
     finally:
@@ -127,12 +130,12 @@ async def running(db_url: str, mode: str = "callback") -> AsyncIterator[FeishuBo
         await lark.stop()
 
 
-async def rep_on_feishu(settings: Settings) -> int:
+async def rep_on_feishu(settings: Settings, now: datetime) -> int:
     """A rep who is only on Feishu, owning Acme Ltd; the rep's user id."""
     async with open_app(settings) as app, app.sessions.begin() as session:
         rep = await accounts.add_user(session, telegram_id=None, name="Wang Fang", role="rep",
-                                      now=utcnow())
-        await feishu.bind(session, rep, REP, utcnow())
+                                      now=now)
+        await feishu.bind(session, rep, REP, now)
         rep.quiet_hours = "00:00-00:00"  # never quiet: the test may run at any hour
         await app.interviews.create_customer(session, "Acme Ltd", Respondent("cli", "cli"),
                                              rep.id)
@@ -141,7 +144,7 @@ async def rep_on_feishu(settings: Settings) -> int:
 
 async def test_a_debrief_on_feishu_with_card_buttons(db_url: str) -> None:
     async with running(db_url) as bot:
-        await rep_on_feishu(bot.settings)
+        await rep_on_feishu(bot.settings, bot.clock())
         await bot.start()
         first = await bot.say(REP, "/debrief Acme Ltd")
         assert "kind of contact" in first or "拜访" in first or "联系" in first
@@ -179,11 +182,11 @@ async def test_a_stranger_on_feishu_is_told_to_ask_an_admin_and_can_be_bound(db_
 async def test_a_reminder_reaches_a_rep_on_feishu_and_its_card_buttons_work(db_url: str
                                                                             ) -> None:
     async with running(db_url) as bot:
-        rep_id = await rep_on_feishu(bot.settings)
+        rep_id = await rep_on_feishu(bot.settings, bot.clock())
         async with open_app(bot.settings) as app, app.sessions.begin() as session:
             customer = await session.scalar(select(Customer.id))
             await reminders.schedule(session, kind="follow_up", dedupe_key="test:1",
-                                     due_at=utcnow() - timedelta(minutes=1), now=utcnow(),
+                                     due_at=bot.clock() - timedelta(minutes=1), now=bot.clock(),
                                      customer_id=customer, recipient_id=rep_id,
                                      payload={"note": {"zh": "发方案", "en": "Send it"}})
         await bot.start()  # the dispatcher sends what is due right at start
@@ -205,7 +208,7 @@ async def test_a_reminder_reaches_a_rep_on_feishu_and_its_card_buttons_work(db_u
 
 async def test_an_event_sent_twice_is_applied_once(db_url: str) -> None:
     async with running(db_url) as bot:
-        await rep_on_feishu(bot.settings)
+        await rep_on_feishu(bot.settings, bot.clock())
         await bot.start()
         await bot.say(REP, "/debrief Acme Ltd")
         await bot.tap(REP, bot.lark.last_card(REP).buttons[0][1])  # the kind of contact
@@ -227,7 +230,7 @@ async def test_an_event_sent_twice_is_applied_once(db_url: str) -> None:
 async def test_a_callback_not_from_feishu_is_refused_and_nothing_is_stored(db_url: str
                                                                            ) -> None:
     async with running(db_url) as bot:
-        await rep_on_feishu(bot.settings)
+        await rep_on_feishu(bot.settings, bot.clock())
         await bot.start()
         forged = text_event(REP, "/today")
         status, body = await push(bot.url, forged, sign_with="not-the-encrypt-key")
@@ -248,11 +251,11 @@ async def test_a_callback_not_from_feishu_is_refused_and_nothing_is_stored(db_ur
 
 
 async def test_a_person_on_telegram_and_feishu_is_one_user(db_url: str) -> None:
-    settings = Settings(database=DatabaseSettings(url=db_url))
+    settings, now = Settings(database=DatabaseSettings(url=db_url)), RunningClock()()
     async with open_app(settings) as app, app.sessions.begin() as session:
         both = await accounts.add_user(session, telegram_id=7001, name="Li Na", role="manager",
-                                       now=utcnow())
-        chat = await feishu.bind(session, both, REP, utcnow())
+                                       now=now)
+        chat = await feishu.bind(session, both, REP, now)
     async with open_app(settings) as app, app.sessions() as session:
         _, users = await accounts.load(session, [7001, chat])
         assert users[7001].id == users[chat].id == both.id
@@ -274,7 +277,7 @@ async def test_the_long_connection_needs_no_public_address(db_url: str) -> None:
     """FEISHU_MODE=long: the SDK's WebSocket client connects out; an event it receives is
     acknowledged (200) once stored, and one sent again is acknowledged and not applied."""
     async with running(db_url, mode="long") as bot:
-        await rep_on_feishu(bot.settings)
+        await rep_on_feishu(bot.settings, bot.clock())
         await bot.start()
         event = text_event(REP, "/debrief Acme Ltd", event_id="evt-over-the-connection")
         assert await bot.lark.push_over_connection(event) == 200
@@ -298,11 +301,11 @@ MANAGER = "ou_1111aaaa2222bbbb3333cccc4444dddd"
 async def test_a_manager_on_feishu_gets_the_report_image_and_an_export_the_rep_their_day(
         db_url: str) -> None:
     async with running(db_url) as bot:
-        rep_id = await rep_on_feishu(bot.settings)
+        rep_id = await rep_on_feishu(bot.settings, bot.clock())
         async with open_app(bot.settings) as app, app.sessions.begin() as session:
             manager = await accounts.add_user(session, telegram_id=None, name="Li Na",
-                                              role="manager", now=utcnow())
-            await feishu.bind(session, manager, MANAGER, utcnow())
+                                              role="manager", now=bot.clock())
+            await feishu.bind(session, manager, MANAGER, bot.clock())
             rep = await session.get(User, rep_id)
             assert rep is not None
             rep.manager_id = manager.id
@@ -333,7 +336,7 @@ async def test_a_manager_on_feishu_gets_the_report_image_and_an_export_the_rep_t
 
 async def test_a_reply_feishu_refuses_for_a_while_still_arrives(db_url: str) -> None:
     async with running(db_url) as bot:
-        await rep_on_feishu(bot.settings)
+        await rep_on_feishu(bot.settings, bot.clock())
         await bot.start()
         bot.lark.faults += [(429, 99991400, "request trigger frequency limit"),
                             (500, 0, "internal error")]
@@ -344,7 +347,7 @@ async def test_a_reply_feishu_refuses_for_a_while_still_arrives(db_url: str) -> 
 
 async def test_a_multiple_choice_card_is_ticked_in_place_then_done(db_url: str) -> None:
     async with running(db_url) as bot:
-        await rep_on_feishu(bot.settings)
+        await rep_on_feishu(bot.settings, bot.clock())
         await bot.start()
         await bot.say(REP, "/debrief Acme Ltd")
         await bot.tap(REP, bot.lark.last_card(REP).buttons[0][1])  # the kind of contact

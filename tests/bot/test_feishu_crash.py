@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from interview_bot.app import open_app
 from interview_bot.settings import DatabaseSettings, Settings
-from storage.models import Answer, Customer
+from storage.models import Answer, Customer, utcnow
 from tests.bot.harness import quiet_week_policy
 from tests.bot.test_feishu import DEBRIEF, REP, rep_on_feishu
 from tests.local_feishu import (
@@ -91,7 +91,7 @@ async def test_kill_9_loses_nothing_and_applies_nothing_twice(db_url: str,
     await lark.start()
     bot = BotProcess(db_url, lark, tmp_path)
     try:
-        await rep_on_feishu(settings)
+        await rep_on_feishu(settings, utcnow())
         await bot.start()
         flow = shipped()["post_call"]
         inputs = ["/debrief Acme Ltd", *script(flow, DEBRIEF)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from interview_bot.app import open_app
 from services.chart import DATA_KEY
 from storage import accounts, audit, customers
-from storage.models import AuditEntry, utcnow
+from storage.models import AuditEntry
 from tests.bot.harness import REP, BotUnderTest
 
 MANAGER = 8001
@@ -23,7 +23,7 @@ OUTSIDER = 7002
 async def _team(bot: BotUnderTest) -> None:
     """Manager Zhao leads rep Wang, who owns 华东精密; another rep owns Other Co."""
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        now = utcnow()
+        now = bot.clock()
         manager = await accounts.add_user(s, telegram_id=MANAGER, name="赵经理", role="manager",
                                           now=now)
         rep = await accounts.add_user(s, telegram_id=REP, name="Wang Fang", role="rep",
@@ -109,7 +109,7 @@ async def test_every_command_refuses_every_role_it_is_not_for(bot: BotUnderTest)
     await _team(bot)
     people = {"rep": REP, "manager": MANAGER}
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        await accounts.add_user(s, telegram_id=9101, name="Root", role="admin", now=utcnow())
+        await accounts.add_user(s, telegram_id=9101, name="Root", role="admin", now=bot.clock())
     people["admin"] = 9101
     stranger = 4242
     refused = 0
@@ -144,7 +144,7 @@ async def test_a_manager_sees_who_accessed_a_customer(bot: BotUnderTest) -> None
 async def test_customers_are_handed_over_before_a_rep_is_deactivated(bot: BotUnderTest) -> None:
     await _team(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        await accounts.add_user(s, telegram_id=9101, name="Root", role="admin", now=utcnow())
+        await accounts.add_user(s, telegram_id=9101, name="Root", role="admin", now=bot.clock())
     assert await bot.say(MANAGER, f"/reassign {REP} {OUTSIDER}") == (
         "Both people must be in your team.")
     owns = await bot.say(9101, f"/deactivate {REP}")

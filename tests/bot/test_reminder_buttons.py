@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_bot.app import open_app
 from storage import reminders
-from storage.models import Reminder, User, utcnow
+from storage.models import Reminder, User
 from tests.bot.harness import REP, BotUnderTest
 
 
@@ -21,7 +21,7 @@ async def due_follow_up(bot: BotUnderTest) -> None:
         rep.quiet_hours = "00:00-00:00"  # never quiet: the test may run at any hour
         customer = await app.interviews.create_customer(session, "Acme", _respondent(), rep.id)
         await reminders.schedule(session, kind="follow_up", dedupe_key="test:1",
-                                 due_at=utcnow() - timedelta(minutes=1), now=utcnow(),
+                                 due_at=bot.clock() - timedelta(minutes=1), now=bot.clock(),
                                  customer_id=customer.id, recipient_id=rep.id,
                                  payload={"note": {"zh": "发方案", "en": "Send the proposal"}})
 
@@ -50,7 +50,7 @@ async def test_snoozing_a_reminder_brings_it_back_a_day_later(bot: BotUnderTest)
         rows = (await session.scalars(select(Reminder).where(Reminder.kind == "follow_up")
                                       .order_by(Reminder.id))).all()
         return [r.status for r in rows] == ["snoozed", "pending"] and (
-            rows[1].due_at - utcnow() > timedelta(hours=23))
+            rows[1].due_at - bot.clock() > timedelta(hours=23))
 
     await bot.eventually(snoozed)
 

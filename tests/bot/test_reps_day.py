@@ -3,7 +3,7 @@ frameworks, over HTTP to the local Bot API server."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,7 @@ from sqlalchemy import select, text, update
 
 from interview_bot.app import open_app
 from storage import accounts, customers, reminders
-from storage.models import Answer, AuditEntry, Customer, Interview, Reminder, utcnow
+from storage.models import Answer, AuditEntry, Customer, Interview, Reminder
 from tests.bot.harness import REP, BotUnderTest
 from tests.bot.test_scenarios import DEBRIEF_TO_TIMELINE
 
@@ -22,7 +22,7 @@ async def _book(bot: BotUnderTest) -> None:
     """Rep Wang owns 华东精密机械有限公司 (contact 钱经理, a phone and an email) and
     上海示例阀门有限公司; rep Chen owns 北方重工."""
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        now = utcnow()
+        now = bot.clock()
         rep = await accounts.add_user(s, telegram_id=REP, name="Wang Fang", role="rep", now=now)
         other = await accounts.add_user(s, telegram_id=OTHER_REP, name="Chen", role="rep",
                                         now=now)
@@ -131,8 +131,11 @@ async def test_the_end_of_a_debrief_says_what_was_scheduled(bot: BotUnderTest) -
 
 
 async def test_today_lists_what_is_due_overdue_first_with_buttons(bot: BotUnderTest) -> None:
+    """Regression: run after 09:00 in Shanghai, the revisit planned below fell due while the
+    test ran and the bot sent it between the replies the test reads. The bot's clock now
+    reads 07:30 there: the revisit is due today, at 09:00, and not yet sent."""
+    now = bot.clock.forward_to(time(7, 30))
     await _book(bot)
-    now = utcnow()
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
         wang = await accounts.user_by_telegram(s, REP)
         manager = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
@@ -191,7 +194,7 @@ async def test_no_raw_id_reaches_a_chinese_rep(bot: BotUnderTest, shipped_flows:
 
     await _book(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        await accounts.add_user(s, telegram_id=9001, name="管理员", role="admin", now=utcnow())
+        await accounts.add_user(s, telegram_id=9001, name="管理员", role="admin", now=bot.clock())
         famen = (await s.scalars(select(Customer).where(Customer.name.like("上海%")))).one()
         famen.grade, famen.priority = "A", "high"
     zh = "zh"
@@ -275,7 +278,7 @@ async def test_a_nudge_and_an_overdue_ping_reach_the_rep_through_the_bot(
 
     await bot.stop()  # seeded while no planner runs; the one that starts plans and sends
     await _book(bot)
-    now = utcnow()
+    now = bot.clock()
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
         wang = await accounts.user_by_telegram(s, REP)
         manager = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",

@@ -92,7 +92,7 @@ async def test_declining_consent_stores_nothing_but_the_refusal(bot: BotUnderTes
 async def test_withdrawing_consent_stops_questions_reminders_and_storing(
         bot: BotUnderTest) -> None:
     from storage import reminders
-    from storage.models import Reminder, utcnow
+    from storage.models import Reminder
 
     token = await invite_link(bot)
     await bot.say(CUSTOMER, f"/start {token}")
@@ -100,7 +100,7 @@ async def test_withdrawing_consent_stops_questions_reminders_and_storing(
     await bot.tap(CUSTOMER, "Manufacturing")
     async with open_app(bot.settings) as app, app.sessions.begin() as session:
         await reminders.schedule(session, kind="invite_nudge", dedupe_key="nudge:test",
-                                 due_at=utcnow().replace(year=2030), now=utcnow(),
+                                 due_at=bot.clock().replace(year=2030), now=bot.clock(),
                                  recipient_chat=CUSTOMER)
     assert (await bot.say(CUSTOMER, "/forget")).startswith("Consent withdrawn.")
     reply = await bot.say(CUSTOMER, "250")  # typed after withdrawing: not an answer
@@ -180,17 +180,17 @@ async def test_revoked_and_expired_links_are_refused(bot: BotUnderTest) -> None:
     from sqlalchemy import update
 
     from storage import invites
-    from storage.models import Invite, utcnow
+    from storage.models import Invite
 
     revoked = await invite_link(bot, "Acme")
     async with open_app(bot.settings) as app, app.sessions.begin() as session:
         customer = await session.scalar(select(Customer).where(Customer.name == "Acme"))
         assert customer is not None
-        assert await invites.revoke_open(session, customer.id, utcnow()) == 1
+        assert await invites.revoke_open(session, customer.id, bot.clock()) == 1
     expired = await invite_link(bot, "Acme")
     async with open_app(bot.settings) as app, app.sessions.begin() as session:
         await session.execute(update(Invite).where(Invite.revoked_at.is_(None))
-                              .values(expires_at=utcnow() - timedelta(seconds=1)))
+                              .values(expires_at=bot.clock() - timedelta(seconds=1)))
     for token in (revoked, expired):
         reply = await bot.say(CUSTOMER, f"/start {token}")
         assert reply.startswith("This link is not valid or has expired.")
@@ -227,11 +227,10 @@ async def test_same_named_customers_get_buttons_and_card_shows_the_record(
     await bot.add_staff(REP, "rep", "Wang Fang")
     async with open_app(bot.settings) as app, app.sessions.begin() as session:
         from storage import customers
-        from storage.models import utcnow
 
         rep = await accounts_user(session)
         for _ in range(2):
-            twin = await customers.create(session, "Twin Co", utcnow(), owner_id=rep)
+            twin = await customers.create(session, "Twin Co", bot.clock(), owner_id=rep)
             twin.industry = "retail"
     pick = await bot.say(REP, "/card twin co")
     assert pick == "Several customers match “twin co”; pick one:"

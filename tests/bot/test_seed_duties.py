@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from interview_bot.app import open_app
 from storage import accounts, customers, reminders
-from storage.models import Consent, Interview, Note, utcnow
+from storage.models import Consent, Interview, Note
 from tests.bot.harness import CUSTOMER, REP, BotUnderTest
 from tests.bot.test_scenarios import invite_link
 
@@ -19,7 +19,7 @@ OUTSIDER = 8102
 
 async def _team(bot: BotUnderTest) -> tuple[int, int]:
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        now = utcnow()
+        now = bot.clock()
         boss = await accounts.add_user(s, telegram_id=MANAGER, name="Zhao", role="manager",
                                        now=now)
         rep = await accounts.add_user(s, telegram_id=REP, name="Wang Fang", role="rep",
@@ -53,7 +53,7 @@ async def test_a_manager_adds_a_co_owner_who_then_sees_the_customer(bot: BotUnde
         boss = await accounts.user_by_telegram(s, MANAGER)
         assert boss is not None
         helper = await accounts.add_user(s, telegram_id=8103, name="Zhou", role="rep",
-                                         now=utcnow(), manager_id=boss.id)
+                                         now=bot.clock(), manager_id=boss.id)
     assert (await bot.say(8103, f"/card #{kept}")) == "You may not see or act on this customer."
     outside = await bot.say(MANAGER, f"/coowner #{kept} {OUTSIDER}")
     assert outside == f"Telegram id {OUTSIDER} is not an active member of your team."
@@ -98,14 +98,14 @@ async def test_a_clean_up_task_lists_the_vague_answers_and_starts_the_clean_up(
         rep = await accounts.user_by_telegram(s, REP)
         assert rep is not None
         rep.quiet_hours, rep.language = "00:00-00:00", "zh"
-        customer = await customers.create(s, "华东精密", utcnow(), owner_id=rep.id)
+        customer = await customers.create(s, "华东精密", bot.clock(), owner_id=rep.id)
         customer.timeline, customer.decision_process = "下季度", "看情况"
         await reminders.schedule(
-            s, kind="clean_up", dedupe_key="clean_up:test", due_at=utcnow(), now=utcnow(),
+            s, kind="clean_up", dedupe_key="clean_up:test", due_at=bot.clock(), now=bot.clock(),
             customer_id=customer.id, recipient_id=rep.id,
             payload={"fields": [["deal.timeline", "relative_date"],
                                 ["deal.decision_process", "unknown"]],
-                     "by": (utcnow() + timedelta(hours=22)).isoformat()})
+                     "by": (bot.clock() + timedelta(hours=22)).isoformat()})
     await bot.start()
     await bot.api.wait_for(lambda: bool(bot.api.texts(REP)), 20)
     task = bot.api.texts(REP)[0]
