@@ -485,3 +485,17 @@ class FeishuMessage(Base):
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+def _ids_never_reused() -> None:
+    """SQLite hands a deleted row's id to the next insert unless the table says
+    AUTOINCREMENT; a merged or erased customer's id would then name someone else in the
+    audit trail and in exports. Every table with a plain integer id keeps its ids (0017);
+    PostgreSQL's sequences never go back anyway."""
+    for table in Base.metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and type(key[0].type) is Integer and key[0].autoincrement is not False:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+_ids_never_reused()
