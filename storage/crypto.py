@@ -114,7 +114,10 @@ def blind_index(dialect: Dialect, kind: str, value: str | None) -> str | None:
     return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:52]
 
 
-class _Encrypted(TypeDecorator[Any]):
+class Encrypted(TypeDecorator[Any]):
+    """A column of this type holds personal data: it is the one declaration that rotation,
+    `keys rotate --check`, exports and erasure read (storage.rotation.encrypted_columns)."""
+
     impl = Text
     cache_ok = True
 
@@ -144,7 +147,7 @@ class _Encrypted(TypeDecorator[Any]):
         return self.load(value)
 
 
-class EncryptedText(_Encrypted):
+class EncryptedText(Encrypted):
     cache_ok = True
 
     def dump(self, value: Any) -> str:
@@ -154,7 +157,7 @@ class EncryptedText(_Encrypted):
         return text
 
 
-class EncryptedDate(_Encrypted):
+class EncryptedDate(Encrypted):
     cache_ok = True
 
     def dump(self, value: Any) -> str:
@@ -164,7 +167,7 @@ class EncryptedDate(_Encrypted):
         return date.fromisoformat(text[:10])
 
 
-class EncryptedJSON(_Encrypted):
+class EncryptedJSON(Encrypted):
     cache_ok = True
 
     def dump(self, value: Any) -> str:

@@ -281,8 +281,9 @@ class TelegramAccount(Base):
     language: Mapped[str] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[datetime | None]
-    # a command waiting for a button: {"command": "debrief", "name": "Acme"}
-    pending: Mapped[dict[str, Any] | None]
+    # a command waiting for a button: {"command": "edit", "name": "Acme", "rest": "phone …"}
+    # (what was typed after the name can be a phone: encrypted, 0018)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON(), nullable=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -483,7 +484,7 @@ class FeishuMessage(Base):
     __tablename__ = "feishu_messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(64), unique=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())  # a card can show a phone or a name
     created_at: Mapped[datetime]
 
 

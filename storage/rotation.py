@@ -1,23 +1,34 @@
-"""Key rotation: re-encrypt, batch by batch, every value not under the current key."""
+"""Key rotation: re-encrypt, batch by batch, every value not under the current key.
+
+Which columns hold encrypted values is read from the tables themselves (a column whose type
+is `storage.crypto.Encrypted`), never listed here: a new personal column is rotated, checked
+and erased the day it is declared.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Table, Text, bindparam, select
+from dataclasses import dataclass, field
+
+from sqlalchemy import Column, Table, Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.crypto import PREFIX, Cipher
-from storage.models import Answer, Contact, Customer, InboxUpdate, Interview, person_key
+from storage.crypto import PREFIX, Cipher, Encrypted
+from storage.models import Base, Contact, person_key
 
-ENCRYPTED: dict[Table, tuple[str, ...]] = {
-    Customer.__table__: ("address", "need_type", "need_description", "budget", "timeline",  # type: ignore[dict-item]
-                         "decision_process", "competitors", "next_step"),
-    Contact.__table__: ("name", "title", "department", "phone", "email", "messenger_id",  # type: ignore[dict-item]
-                        "birthday", "notes"),
-    Answer.__table__: ("raw_text", "value", "other_text"),  # type: ignore[dict-item]
-    Interview.__table__: ("state",),  # type: ignore[dict-item]
-    InboxUpdate.__table__: ("payload", "reply"),  # type: ignore[dict-item]
-}
+
+def encrypted_columns() -> dict[Table, tuple[str, ...]]:
+    """Every table with encrypted columns, and their names, as the models declare them."""
+    found: dict[Table, tuple[str, ...]] = {}
+    for table in Base.metadata.sorted_tables:
+        names = tuple(c.name for c in table.columns if isinstance(c.type, Encrypted))
+        if names:
+            found[table] = names
+    return found
+
+
+def _raw(column: Column[object]) -> ColumnElement[str]:
+    return column.cast(column.type.impl)  # type: ignore[attr-defined]
 
 
 async def rotate(sessions: async_sessionmaker[AsyncSession], cipher: Cipher,
@@ -26,11 +37,11 @@ async def rotate(sessions: async_sessionmaker[AsyncSession], cipher: Cipher,
     committed, and done values are not picked again."""
     counts: dict[str, int] = {}
     current = f"{PREFIX}{cipher.current_id}:%"
-    for table, columns in ENCRYPTED.items():
+    for table, columns in encrypted_columns().items():
         key = next(iter(table.primary_key.columns))
         for name in columns:
             column = table.c[name]
-            raw = column.cast(column.type.impl)  # type: ignore[attr-defined]
+            raw = _raw(column)
             stale: ColumnElement[bool] = column.is_not(None) & raw.not_like(current)
             done = 0
             while True:
@@ -49,6 +60,45 @@ async def rotate(sessions: async_sessionmaker[AsyncSession], cipher: Cipher,
             counts[f"{table.name}.{name}"] = done
     counts["contacts.indexes"] = await reindex(sessions, cipher, batch)
     return counts
+
+
+@dataclass
+class KeyCheck:
+    """What is still not under the current key, per column: values under another key that
+    is configured (`keys rotate` fixes them), under a key that is not (they cannot be read),
+    and in plain text (written before encryption was on)."""
+
+    older: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> key id -> n
+    plain: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.older or self.unknown or self.plain)
+
+
+async def check(session: AsyncSession, cipher: Cipher) -> KeyCheck:
+    """One grouped query per encrypted column: which key wrote its values."""
+    result = KeyCheck()
+    for table, columns in encrypted_columns().items():
+        for name in columns:
+            raw = _raw(table.c[name])
+            written_by = func.substr(raw, len(PREFIX) + 1, 8)
+            rows = (await session.execute(
+                select(raw.like(f"{PREFIX}%"), written_by, func.count())
+                .where(table.c[name].is_not(None)).group_by(raw.like(f"{PREFIX}%"), written_by)
+            )).all()
+            where = f"{table.name}.{name}"
+            for encrypted, key, count in rows:
+                if not encrypted:
+                    result.plain[where] = result.plain.get(where, 0) + count
+                elif key == cipher.current_id:
+                    continue
+                elif key in cipher.key_ids:
+                    result.older[where] = result.older.get(where, 0) + count
+                else:
+                    result.unknown.setdefault(where, {})[key] = count
+    return result
 
 
 async def reindex(sessions: async_sessionmaker[AsyncSession], cipher: Cipher,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from interview_bot.app import open_app
+from interview_bot.app import App, open_app
 from interview_bot.cli.command_setup import (
     app,
     fail,
@@ -58,20 +58,47 @@ def keys_new() -> None:
 @keys_app.command("rotate")
 def keys_rotate(
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction")] = 500,
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Change nothing: say whether any value is still under another key "
+                        "(exit 1 if so); run it before dropping an old key")] = False,
 ) -> None:
     """Re-encrypt every value not written with the current (first) key, and rebuild the
     blind indexes. Each batch commits: after a crash, run it again to finish."""
-    counts = asyncio.run(_rotate(load_settings(), batch))
-    for column, count in counts.items():
-        typer.echo(f"{column}: {count} re-encrypted")
-    typer.echo("every value is now under the current key")
+    settings = load_settings()
+    if not check_only:
+        counts = asyncio.run(_rotate(settings, batch))
+        for column, count in counts.items():
+            typer.echo(f"{column}: {count} re-encrypted")
+    left = asyncio.run(_check(settings))
+    if left.clean:
+        typer.echo("every value is now under the current key: older keys may be dropped "
+                   "from SECURITY_ENCRYPTION_KEYS")
+        return
+    for column, count in left.older.items():
+        typer.echo(f"{column}: {count} under an older key (`interview-bot keys rotate`)")
+    for column, count in left.plain.items():
+        typer.echo(f"{column}: {count} not encrypted yet (`interview-bot keys rotate`)")
+    for column, by_key in left.unknown.items():
+        for key, count in by_key.items():
+            typer.echo(f"{column}: {count} under key {key}, which is not configured: add it "
+                       "to SECURITY_ENCRYPTION_KEYS, after the current one")
+    typer.echo("keep every key in SECURITY_ENCRYPTION_KEYS until this says nothing is left",
+               err=True)
+    raise typer.Exit(1)
+
+
+async def _cipher(app_: App) -> crypto.Cipher:
+    cipher = crypto.cipher_of(app_.engine.sync_engine.dialect)
+    if cipher is None:
+        raise fail("SECURITY_DEMO is on and no keys are set: nothing to rotate to")
+    return cipher
 
 
 async def _rotate(settings: Settings, batch: int) -> dict[str, int]:
     async with open_app(settings) as app_:
-        cipher = crypto.cipher_of(app_.engine.sync_engine.dialect)
-        if cipher is None:
-            raise fail("SECURITY_DEMO is on and no keys are set: nothing to rotate to")
-        return await rotation.rotate(app_.sessions, cipher, batch)
+        return await rotation.rotate(app_.sessions, await _cipher(app_), batch)
 
 
+async def _check(settings: Settings) -> rotation.KeyCheck:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        return await rotation.check(session, await _cipher(app_))

@@ -157,3 +157,70 @@ def _read_raw(folder: Path) -> tuple[bytes, str]:
     raw = b"".join(p.read_bytes() for p in folder.glob("canary.db*"))
     with sqlite3.connect(folder / "canary.db") as conn:
         return raw, "\n".join(conn.iterdump())
+
+
+# Text columns kept in clear on purpose. A new text or JSON column fails the test below until
+# it is declared encrypted (a storage.crypto.Encrypted type) or listed here with its reason.
+IN_CLEAR = {
+    "audit_log": "names records, fields and actors, never their contents",
+    "import_runs": "a file name, who ran it and its status",
+    "import_changes": "column names of a change",
+    "customer_merges": "counts and card field names",
+    "reminders": "kinds, keys, statuses; payloads hold flow texts and ids",
+    "interviews": "flow ids, status, language; the answers are in the encrypted state",
+    "answers": "question ids, stages and sources; the answer itself is encrypted",
+    "invites": "hashes of tokens and browsers",
+    "consents": "a notice version and a decision",
+    "web_links": "a token hash",
+    "web_sessions": "a session hash",
+    "feishu_accounts": "Feishu's open id, an account id like a Telegram id",
+    "feishu_events": "Feishu's event id",
+    "feishu_messages.message_id": "Feishu's message id",
+    "inbox_updates.status": "a status word",
+    "inbox_updates.error": "our error kind and message, never the update's text",
+    "telegram_accounts.language": "a language code",
+    "users": "staff: names, roles and chat ids are the team's own directory",
+    "customers.name": "company names are public and searched (README: data map)",
+    "customers.name_key": "the searchable form of the name",
+    "customers.search_key": "pinyin and initials of the name",
+    "customers.credit_code": "a company's public registration number",
+    "customers.industry": "public company facts",
+    "customers.revenue_band": "public company facts",
+    "customers.website": "public company facts",
+    "customers.grade": "a letter",
+    "customers.priority": "a word",
+    "customers.tags": "tag ids",
+    "contacts.decision_role": "a role id",
+    "contacts.phone_index": "a keyed hash",
+    "contacts.email_index": "a keyed hash",
+    "contacts.name_index": "a keyed hash",
+    "customer_owners": "who added a co-owner",
+}
+
+
+def test_every_text_column_is_encrypted_or_kept_in_clear_for_a_stated_reason() -> None:
+    from sqlalchemy import JSON, String
+
+    from storage.crypto import Encrypted
+    from storage.models import Base
+    from storage.rotation import encrypted_columns
+
+    undeclared = [
+        f"{table.name}.{column.name}" for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, String | JSON) or "JSON" in repr(column.type)
+        if not isinstance(column.type, Encrypted)
+        and table.name not in IN_CLEAR and f"{table.name}.{column.name}" not in IN_CLEAR]
+    assert undeclared == [], "encrypt these (storage.crypto.Encrypted) or list them in IN_CLEAR"
+    rotated = {f"{t.name}.{c}" for t, names in encrypted_columns().items() for c in names}
+    assert {"notes.text", "access_reasons.reason", "contacts.phone", "answers.value",
+            "telegram_accounts.pending", "feishu_messages.text"} <= rotated
+
+
+def test_exports_and_erasure_cover_every_encrypted_field_of_the_card() -> None:
+    from storage import personal
+    from storage.rotation import encrypted_columns
+
+    by_table = {t.name: set(names) for t, names in encrypted_columns().items()}
+    assert by_table["customers"] <= set(personal.CUSTOMER_FIELDS)
+    assert by_table["contacts"] <= set(personal.CONTACT_FIELDS)

@@ -44,7 +44,7 @@ def upgrade() -> None:
                            "AND entity_id GLOB '[0-9]*')")
         if table == "customers":
             highest.append("(SELECT MAX(from_id) FROM customer_merges)")
-        top = bind.execute(sa.text(f"SELECT MAX(COALESCE(v, 0)) FROM (SELECT "
+        top = bind.execute(sa.text("SELECT MAX(COALESCE(v, 0)) FROM (SELECT "
                                    + " AS v UNION ALL SELECT ".join(highest) + " AS v)"))
         seq = top.scalar() or 0
         bind.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
