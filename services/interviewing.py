@@ -71,6 +71,10 @@ class FollowUpPlanner(Protocol):
                            now: datetime) -> None:
         """Pending follow-ups moved to the cadence of the customer's (new) priority."""
 
+    async def one_follow_up_a_day(self, session: AsyncSession, customer: Customer,
+                                  now: datetime) -> int:
+        """At most one pending follow-up per person and day (after a merge)."""
+
 
 class InterviewError(Exception):
     """A request that cannot be carried out; the message says why."""
@@ -347,7 +351,7 @@ class InterviewService:
         interview.status, interview.completed_at = "completed", now
         if outcome is not None:
             interview.outcome = asdict(outcome)
-            customer.tags = list(dict.fromkeys([*customer.tags, *outcome.tags]))
+            customer.tags = customers.add_tags(customer.tags, list(outcome.tags))
             for field, value in outcome.set.items():
                 if value in DATE_WORDS:  # "today", in the company's time zone
                     value = now.astimezone(self.zone).date().isoformat()

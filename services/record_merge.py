@@ -56,6 +56,7 @@ async def merge_records(session: AsyncSession, duplicate: Customer, kept: Custom
                            fields=report.filled)
     if planner is not None:
         await planner.set_revisit(session, kept, now)
+        await planner.one_follow_up_a_day(session, kept, now)
     return report
 
 

@@ -41,6 +41,17 @@ def search_key(name: str) -> str:
     return "|".join(dict.fromkeys(k for k in (whole, key, full, initials) if k))
 
 
+# tag families a customer has one of: a new priority tag replaces the old one
+EXCLUSIVE_TAGS = ("priority:",)
+
+
+def add_tags(existing: list[str], new: list[str]) -> list[str]:
+    """`existing` with `new` added; a tag of an exclusive family replaces its sibling."""
+    families = {f for tag in new for f in EXCLUSIVE_TAGS if tag.startswith(f)}
+    kept = [t for t in existing if not any(t.startswith(f) for f in families)]
+    return list(dict.fromkeys([*kept, *new]))
+
+
 def set_name(customer: Customer, name: str) -> None:
     """Name a customer and keep its identity and search keys with the name."""
     customer.name = " ".join(name.split())

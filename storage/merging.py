@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import co_owners
+from storage import co_owners, customers
 from storage.card import CARD_COLUMNS
 from storage.models import (
     Answer,
@@ -108,7 +108,7 @@ async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, a
             report.filled.append(card_field)
         elif _folded(ours) != _folded(theirs):
             report.differing.append(card_field)
-    kept.tags = list(dict.fromkeys([*kept.tags, *duplicate.tags]))
+    kept.tags = customers.add_tags(duplicate.tags, kept.tags)  # the kept record's win
     contacts = [t for t in (kept.last_contact_at, duplicate.last_contact_at) if t is not None]
     kept.last_contact_at = max(contacts) if contacts else None
     kept.created_at = min(kept.created_at, duplicate.created_at)

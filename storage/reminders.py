@@ -43,10 +43,15 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int,
 
 
 async def cancel_pending(session: AsyncSession, customer_id: int, kinds: Iterable[str],
-                         now: datetime) -> None:
-    await session.execute(update(Reminder).where(
+                         now: datetime, keep_prefix: str | None = None) -> None:
+    """Cancel the customer's pending reminders of these kinds (but those whose dedupe key
+    starts with `keep_prefix`: what the same step planned before, when it runs again)."""
+    query = update(Reminder).where(
         Reminder.customer_id == customer_id, Reminder.kind.in_(list(kinds)),
-        Reminder.status == "pending").values(status="cancelled", updated_at=now))
+        Reminder.status == "pending")
+    if keep_prefix is not None:
+        query = query.where(Reminder.dedupe_key.not_like(f"{keep_prefix}%"))
+    await session.execute(query.values(status="cancelled", updated_at=now))
 
 
 async def move_pending(session: AsyncSession, customer_ids: Sequence[int],

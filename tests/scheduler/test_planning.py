@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from services.interviewing import Respondent
 from storage import accounts, invites, reminders
 from storage.models import Contact, Customer, Reminder, User
 from tests.conftest import FakeClock
+from tests.storage.helpers import REP as REP_KEY
 from tests.storage.helpers import Harness, harness
 from tests.storage.test_interviews import PRE_MEETING, debrief, drive, start
 
@@ -366,3 +368,50 @@ async def test_an_unfinished_interview_gets_a_nudge_then_at_most_two_more(
         clock.advance(hours=5)
         await plan(h)
         assert await nudges() == ["0", "1", "2", "0"]
+
+
+async def test_one_follow_up_a_day_across_two_debriefs_and_a_merge(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 24 (5): priority 高 and "in 3 days" gave two follow-ups on one day; a later
+    debrief added to an earlier one's; a merge made three; tags piled up (中优先级, 低优先级)."""
+    from services.record_merge import merge_records
+    from tests import scripts
+    from tests.scripts import script, shipped
+
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        customer, turn = await start(h, "post_call")
+        await owned(h, customer.id, rep)
+        await drive(h, turn.interview_id, script(shipped()["post_call"], scripts.POST_CALL))
+        (first,) = await pending(h, "follow_up")  # high: 3 days; agreed: in 3 days — one
+        assert first.due_at == at_local(date(2026, 11, 26), time(9), SHANGHAI)
+        assert first.payload["note"]["en"].startswith("Contact the customer on the date")
+
+        clock.advance(days=1)
+        _, again = await start_on(h, customer.id)
+        await drive(h, again.interview_id, debrief("2026-12-10"))  # medium, 10 December
+        later = await pending(h, "follow_up")
+        assert sorted(r.due_at.astimezone(SHANGHAI).date() for r in later) == [
+            date(2026, 12, 10), date(2026, 12, 24)]  # the first debrief's plan gave way
+        async with h.sessions() as s:
+            card = await s.get(Customer, customer.id)
+            assert card is not None
+            assert [t for t in card.tags if t.startswith("priority:")] == ["priority:medium"]
+
+        twin, twin_turn = await start(h, "post_call", "Acme")
+        await owned(h, twin.id, rep)
+        await drive(h, twin_turn.interview_id, debrief("2026-12-10"))
+        async with h.sessions.begin() as s:
+            kept, duplicate = await s.get(Customer, customer.id), await s.get(Customer, twin.id)
+            assert kept is not None and duplicate is not None
+            await merge_records(s, duplicate, kept, actor="cli", channel="cli", now=clock(),
+                                planner=h.planner)
+        days = [r.due_at.astimezone(SHANGHAI).date() for r in await pending(h, "follow_up")]
+        assert sorted(days) == [date(2026, 12, 10), date(2026, 12, 24)]  # one a day
+
+
+async def start_on(h: Harness, customer_id: int) -> tuple[int, Any]:
+    async with h.sessions.begin() as s:
+        turn = await h.service.begin(s, customer_id=customer_id, flow_id="post_call",
+                                     respondent=REP_KEY, language="en")
+    return customer_id, turn

@@ -33,9 +33,14 @@ def upgrade() -> None:
     if bind.dialect.name != "sqlite":
         return
     for table in TABLES:
+        # a rebuilt table loses its triggers (audit_log's append-only ones): put them back
+        triggers = bind.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+                                        "AND tbl_name = :t"), {"t": table}).scalars().all()
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": True}):
             pass
+        for sql in triggers:
+            op.execute(sql)
     for table in TABLES:
         highest = [f"(SELECT MAX(id) FROM {table})"]
         if table in NAMED_IN_AUDIT:
