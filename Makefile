@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-clocks lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+# the tests whose outcome depends on the date, under a Sunday evening in Shanghai, the last
+# day of a month and New Year's Eve (tests/clock.py); then the whole suite on today's clock
+CLOCKS := 2026-12-06T19:30:00+08:00 2027-02-28T16:00:00+08:00 2026-12-31T23:30:00+08:00
+
+test: lint test-clocks
 	$(BIN)/pytest -q
+
+test-clocks: $(STAMP)
+	for clock in $(CLOCKS); do \
+	  echo "the tests that read the date, with the bot's clock at $$clock:"; \
+	  TEST_CLOCK=$$clock $(BIN)/pytest -q -m wall_clock -o addopts="-n 2 --dist loadfile" \
+	    -p no:cacheprovider || exit 1; \
+	done
 
 # Not part of `make test`: about 45 minutes, writes bench/RESULTS.md (bench/README.md)
 bench: $(STAMP)

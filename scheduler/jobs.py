@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,13 +74,17 @@ async def dispatch_job(runtime: ReminderRuntime) -> None:
 
 
 def start_scheduler(runtime: ReminderRuntime) -> AsyncIOScheduler:
+    """APScheduler wakes the jobs on real time (its own timer); what is due is decided by
+    `runtime.clock`. The first run is now, on APScheduler's clock: a clock that reads
+    another moment (a test's) must not postpone it to that moment."""
     scheduler = AsyncIOScheduler(timezone="UTC")
+    first = datetime.now(UTC)
     common = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     scheduler.add_job(plan_job, "interval", seconds=PLAN_EVERY_SECONDS, args=[runtime],
                       id="reminders.plan", misfire_grace_time=PLAN_EVERY_SECONDS,
-                      next_run_time=runtime.clock(), **common)
+                      next_run_time=first, **common)
     scheduler.add_job(dispatch_job, "interval", seconds=DISPATCH_EVERY_SECONDS, args=[runtime],
                       id="reminders.dispatch", misfire_grace_time=DISPATCH_EVERY_SECONDS * 6,
-                      next_run_time=runtime.clock(), **common)
+                      next_run_time=first, **common)
     scheduler.start()
     return scheduler

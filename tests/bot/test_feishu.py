@@ -179,6 +179,7 @@ async def test_a_stranger_on_feishu_is_told_to_ask_an_admin_and_can_be_bound(db_
         assert open_id == STRANGER and user is None  # `users feishu-seen` lists them
 
 
+@pytest.mark.wall_clock
 async def test_a_reminder_reaches_a_rep_on_feishu_and_its_card_buttons_work(db_url: str
                                                                             ) -> None:
     async with running(db_url) as bot:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
@@ -78,6 +79,7 @@ async def test_reps_may_not_export_and_bad_arguments_say_what_is_expected(
     assert bot.api.files(REP) == [] and bot.api.files(MANAGER) == []
 
 
+@pytest.mark.wall_clock
 async def test_report_sends_the_chart_then_the_summary(bot: BotUnderTest) -> None:
     await _team(bot)
     title = await bot.say(MANAGER, "/report 30", language="zh")
@@ -141,6 +143,7 @@ async def test_a_manager_sees_who_accessed_a_customer(bot: BotUnderTest) -> None
     assert str(REP) not in history  # staff by name, not by Telegram id
 
 
+@pytest.mark.wall_clock
 async def test_customers_are_handed_over_before_a_rep_is_deactivated(bot: BotUnderTest) -> None:
     await _team(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:

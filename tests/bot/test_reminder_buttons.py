@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +13,7 @@ from storage import reminders
 from storage.models import Reminder, User
 from tests.bot.harness import REP, BotUnderTest
 
+pytestmark = pytest.mark.wall_clock  # reminders fall due by the bot's clock
 
 async def due_follow_up(bot: BotUnderTest) -> None:
     await bot.add_staff(REP, "rep", "Wang Fang")

@@ -80,6 +80,7 @@ async def test_a_note_goes_on_the_card_encrypted_and_audited(bot: BotUnderTest) 
     assert usage.startswith("Write it as: /note customer your note")
 
 
+@pytest.mark.wall_clock
 async def test_edit_corrects_one_field_and_a_grade_change_replans_the_revisit(
         bot: BotUnderTest) -> None:
     await _book(bot)
@@ -116,6 +117,7 @@ async def test_edit_corrects_one_field_and_a_grade_change_replans_the_revisit(
     assert len(follow_ups) == 1
 
 
+@pytest.mark.wall_clock
 async def test_the_end_of_a_debrief_says_what_was_scheduled(bot: BotUnderTest) -> None:
     await _book(bot)
     await bot.say(REP, "/debrief 上海示例阀门")
@@ -130,6 +132,7 @@ async def test_the_end_of_a_debrief_says_what_was_scheduled(bot: BotUnderTest) -
     assert "Next revisit: " in saved
 
 
+@pytest.mark.wall_clock
 async def test_today_lists_what_is_due_overdue_first_with_buttons(bot: BotUnderTest) -> None:
     """Regression: run after 09:00 in Shanghai, the revisit planned below fell due while the
     test ran and the bot sent it between the replies the test reads. The bot's clock now
@@ -269,6 +272,7 @@ async def test_a_returning_customer_confirms_what_the_card_knows(bot: BotUnderTe
     assert [tuple(r) for r in sources] == [("industry", "kept")]
 
 
+@pytest.mark.wall_clock
 async def test_a_nudge_and_an_overdue_ping_reach_the_rep_through_the_bot(
         bot: BotUnderTest) -> None:
     """Issue 14, end to end: the planner (under the clock the database holds: an interview

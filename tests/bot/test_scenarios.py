@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from interview_bot.app import open_app
@@ -89,6 +90,7 @@ async def test_declining_consent_stores_nothing_but_the_refusal(bot: BotUnderTes
     assert await bot.answers() == []
 
 
+@pytest.mark.wall_clock
 async def test_withdrawing_consent_stops_questions_reminders_and_storing(
         bot: BotUnderTest) -> None:
     from storage import reminders
@@ -174,6 +176,7 @@ async def test_commands_check_the_role(bot: BotUnderTest) -> None:
     assert (await bot.say(7002, "/customers")) == "You have no customers yet."
 
 
+@pytest.mark.wall_clock
 async def test_revoked_and_expired_links_are_refused(bot: BotUnderTest) -> None:
     from datetime import timedelta
 

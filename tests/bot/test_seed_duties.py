@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from interview_bot.app import open_app
@@ -32,6 +33,7 @@ async def _team(bot: BotUnderTest) -> tuple[int, int]:
     return kept.id, dup.id
 
 
+@pytest.mark.wall_clock
 async def test_a_manager_merges_a_duplicate_and_hears_what_moved(bot: BotUnderTest) -> None:
     kept, dup = await _team(bot)
     refused = await bot.say(REP, f"/merge #{dup} #{kept}")
@@ -90,6 +92,7 @@ async def test_a_changed_notice_is_agreed_to_again_before_more_answers(
         assert (await s.scalars(select(Interview.status))).all() == ["active"]
 
 
+@pytest.mark.wall_clock
 async def test_a_clean_up_task_lists_the_vague_answers_and_starts_the_clean_up(
         bot: BotUnderTest) -> None:
     await bot.stop()  # seeded while no dispatcher runs, so the one that starts sends it
