@@ -12,16 +12,13 @@ from chat.actions import MAX_CAPTION, Send, SendFile
 from conversation.context import Ctx
 from conversation.texts import say
 from services.chart import figures
-from services.exporting import FORMATS, Format, build_export
+from services.exporting import FORMATS, MIN_REASON, Format, build_export, export_reason
 from services.reports import build_report, summary_text
 from storage import audit
 from storage.reporting import visible_owner_ids
 
 MAX_UPLOAD_MB = 50  # what the Bot API accepts from a bot
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-MIN_REASON = 2  # characters: "季度复盘", "QBR"
 
 
 async def export(ctx: Ctx, args: str) -> None:
@@ -45,11 +42,13 @@ async def export(ctx: Ctx, args: str) -> None:
                                                      flows=", ".join(ctx.flows))))
             return  # a lone short word is a mistyped option ("pdf"), not a reason
         else:  # the rest says why (seed 001: copying data out needs a registered reason)
-            reason = " ".join(words[index:])[:500]
+            reason = " ".join(words[index:])
             break
-    if len(reason) < MIN_REASON:
-        ctx.actions.append(Send(ctx.chat_id, say("export_reason", ctx.lang,
-                                                 flows=", ".join(ctx.flows))))
+    reason, problem = export_reason(reason)
+    if problem is not None:
+        key = "export_reason" if problem == "missing" else "export_reason_short"
+        ctx.actions.append(Send(ctx.chat_id, say(key, ctx.lang, flows=", ".join(ctx.flows),
+                                                 reason=reason, least=MIN_REASON)))
         return
     owners = await visible_owner_ids(ctx.session, ctx.user)
     exported = await build_export(ctx.session, dict(ctx.flows), owners, fmt=fmt, lang=ctx.lang,

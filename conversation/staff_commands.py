@@ -51,8 +51,11 @@ async def with_customer(ctx: Ctx, command: str, name: str, rest: str = "") -> No
         ctx.actions.append(Send(ctx.chat_id, say("name_too_long", ctx.lang, limit=MAX_NAME,
                                                  length=len(name))))
         return
-    matches = await customer_search.search(ctx.session, name)
-    found = [c for c in matches if await can_see(ctx.session, ctx.user, c)]
+    user = ctx.user
+    named = await customer_search.name_customer(
+        ctx.session, name, lambda c: can_see(ctx.session, user, c),
+        lambda: visible_customers(ctx.session, user, limit=2000))
+    found = named.found
     if len(found) == 1:
         await run_on_customer(ctx, command, found[0], rest)
         return
@@ -61,11 +64,10 @@ async def with_customer(ctx: Ctx, command: str, name: str, rest: str = "") -> No
         buttons = tuple((Button(clip_label(f"{c.name} (#{c.id})"), f"pick:{c.id}"),)
                         for c in found[:10])
         ctx.actions.append(Send(ctx.chat_id, say("pick_customer", ctx.lang, name=name), buttons))
-    elif matches:  # it exists, and is someone else's
+    elif named.elsewhere:  # it exists, and is someone else's
         ctx.actions.append(Send(ctx.chat_id, say("not_yours", ctx.lang)))
     else:
-        near = await customer_search.closest(
-            ctx.session, name, await visible_customers(ctx.session, ctx.user, limit=2000))
+        near = named.closest
         hint = say("closest", ctx.lang, names="、".join(near) if ctx.lang == "zh"
                    else ", ".join(near)) if near else ""
         if command in CREATES:

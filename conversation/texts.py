@@ -193,6 +193,10 @@ TEXTS: dict[str, dict[str, str]] = {
                             "reason on record. Add it after the options: /export [xlsx|csv|json] "
                             "[flow id: {flows}] [since YYYY-MM-DD] <reason>, for example "
                             "/export xlsx quarterly business review"},
+    "export_reason_short": {"zh": "理由“{reason}”太短：请用几个字说明为什么导出（至少 {least} 个字），例如 /export xlsx 季度经营分析",
+                            "en": "The reason “{reason}” is too short: say in a few words why "
+                                  "the data is copied out (at least {least} characters), for "
+                                  "example /export xlsx quarterly business review"},
     "export_caption": {"zh": "导出：{interviews} 份访谈，{customers} 家客户，{contacts} 位联系人。",
                        "en": "Export: {interviews} interview(s), {customers} customer(s), "
                              "{contacts} contact(s)."},

@@ -80,7 +80,11 @@ class AdminSettings(BaseModel):
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
-            return [int(v) for v in value.replace(",", " ").split()]
+            parts = value.replace(",", " ").split()
+            if bad := [v for v in parts if not v.lstrip("-").isdecimal()]:
+                raise ValueError(f"{bad[0]!r} is not a Telegram user id: expected whole "
+                                 "numbers separated by commas, e.g. 111,222")
+            return [int(v) for v in parts]
         return value
 
 

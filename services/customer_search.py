@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,3 +67,27 @@ async def closest(session: AsyncSession, query: str, among: list[Customer] | Non
              if not c.name.startswith("erased #")}
     keys = difflib.get_close_matches(customers.name_key(query), list(names), n=n, cutoff=0.3)
     return [names[k] for k in keys]
+
+
+@dataclass(frozen=True)
+class Naming:
+    """What a name typed by one person comes to, by the one rule every door follows: one
+    customer (use it), several (ask which, or take `#id`), or none (say which names look
+    like it; a new customer only on an explicit choice)."""
+
+    found: list[Customer]  # those the person may act on, best first
+    elsewhere: bool  # it names customers the person may not see
+    closest: list[str]  # when nothing matched: names that look like it
+
+
+async def name_customer(session: AsyncSession, typed: str,
+                        may_see: Callable[[Customer], Awaitable[bool]] | None = None,
+                        visible: Callable[[], Awaitable[Sequence[Customer]]] | None = None
+                        ) -> Naming:
+    """`may_see` filters what the person may act on (everyone when None); `visible` loads
+    the customers offered as close names, only when nothing matched (everyone when None)."""
+    matches = await search(session, typed)
+    found = [c for c in matches if may_see is None or await may_see(c)]
+    near = [] if matches else await closest(
+        session, typed, None if visible is None else list(await visible()))
+    return Naming(found, bool(matches) and not found, near)

@@ -38,6 +38,16 @@ from storage.reporting import Owners
 
 Format = Literal["xlsx", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("xlsx", "csv", "json")
+MIN_REASON, MAX_REASON = 2, 500  # characters: "QBR", "季度复盘"
+
+
+def export_reason(raw: str | None) -> tuple[str, str | None]:
+    """The reason for copying data out (seed 001), tidied, and what is wrong with it:
+    None, "missing" or "too_short" — the rule every door applies."""
+    reason = " ".join((raw or "").split())[:MAX_REASON]
+    if not reason:
+        return reason, "missing"
+    return reason, "too_short" if len(reason) < MIN_REASON else None
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "csv": "application/zip", "json": "application/json"}
 Cell = str | int | float | date | datetime | None

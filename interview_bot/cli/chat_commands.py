@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,9 +17,11 @@ from flows.i18n import SUPPORTED_LANGUAGES, normalise_language
 from interview_bot.app import App, open_app
 from interview_bot.cli.command_setup import (
     app,
+    customer_or_new,
     fail,
     load_settings,
 )
+from interview_bot.cli.project_files import PathProblem, placed
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat, say
 from services.interviewing import InterviewError, Respondent, Turn
@@ -34,29 +37,39 @@ def chat_command(
     lang: Annotated[str | None, typer.Option(help="zh or en")] = None,
     customer: Annotated[str | None, typer.Option(help="Customer (company) name")] = None,
     customer_id: Annotated[int | None, typer.Option(help="Customer id, when names clash")] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start a new customer of that name (without "
+                                                    "it, the name must find one)")] = False,
     db: Annotated[str | None, typer.Option(help="Database URL (default: settings)")] = None,
     rep: Annotated[int | None, typer.Option(help="Telegram id of the staff member answering "
                                                  "(a debrief): follow-ups go to them")] = None,
 ) -> None:
     """Run an interview in the terminal (resumes an unfinished one for the same customer)."""
-    settings = load_settings()
+    settings = load_settings(uses_database=db is None, creates_database=True)
     if lang is not None and lang.strip().lower() not in SUPPORTED_LANGUAGES:
         raise fail(f"--lang {lang!r} is not a language of this bot: use zh or en")
     language = normalise_language(lang or settings.interview.language)
-    _chat(settings, flow, language, customer, customer_id, db, rep)
+    if db is not None:
+        try:
+            db = placed(db, Path.cwd(), explicit=True)
+        except PathProblem as exc:
+            raise fail(str(exc).replace("DATABASE_URL", "--db")) from None
+    _chat(settings, flow, language, customer, customer_id, db, rep, new)
 
 
 def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
-          customer_id: int | None, db: str | None, rep: int | None = None) -> None:
+          customer_id: int | None, db: str | None, rep: int | None = None,
+          new: bool = False) -> None:
     """The terminal interview. Input is read on the main thread and each line runs as one
     transaction on a loop kept for the whole interview, so Ctrl-C stops at once: what was
     answered is saved, the process exits 130 without a traceback."""
     name = None if customer_id is not None else customer or _ask_customer_name()
+    creating = new if customer is not None else None  # a name typed when asked: see below
     with asyncio.Runner() as runner:
         stack = AsyncExitStack()
         try:
             app_ = runner.run(stack.enter_async_context(open_app(settings, database_url=db)))
-            turn, respondent = runner.run(_begin(app_, flow_id, lang, name, customer_id, rep))
+            turn, respondent = runner.run(_begin(app_, flow_id, lang, name, customer_id, rep,
+                                                     creating))
             staff = respondent.user_id is not None or app_.flows[flow_id].audience == "rep"
             status = chat(runner.run, app_.sessions, app_.interviews, turn, lang,
                           respondent=respondent, staff=staff)
@@ -74,7 +87,8 @@ def _chat(settings: Settings, flow_id: str, lang: str, customer: str | None,
 
 
 async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
-                 customer_id: int | None, rep: int | None) -> tuple[Turn, Respondent]:
+                 customer_id: int | None, rep: int | None,
+                 new: bool | None) -> tuple[Turn, Respondent]:
     service = app_.interviews
     async with app_.sessions.begin() as session:
         respondent = TERMINAL
@@ -85,13 +99,9 @@ async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
                            "(`users list` shows them)")
             respondent = Respondent("terminal", "terminal", user.id)
         if name is not None:
-            matches = await customers.find_by_name(session, name)
-            if len(matches) > 1:
-                ids = ", ".join(str(c.id) for c in matches)
-                raise fail(f"several customers are called {name!r} (ids {ids}); "
-                           "choose one with --customer-id")
-            named = matches[0] if matches else await service.create_customer(
-                session, name, TERMINAL)
+            named = await customer_or_new(
+                session, name, new, lambda typed: service.create_customer(session, typed,
+                                                                          TERMINAL))
             customer_id = named.id
         assert customer_id is not None
         found = await customers.get(session, customer_id)
@@ -132,7 +142,7 @@ def run(
 ) -> None:
     """The main job: the bot when a Telegram token or a Feishu app is set (or both), else the
     terminal interview."""
-    settings = load_settings()
+    settings = load_settings(creates_database=True)
     if settings.telegram.bot_token is not None or settings.feishu.configured:
         from interview_bot.serve import (
             serve,  # the Telegram frameworks: imported only when they run

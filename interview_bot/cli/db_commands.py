@@ -20,7 +20,8 @@ from storage.database import create_engine
 @db_app.command("upgrade")
 def db_upgrade(db: Annotated[str | None, typer.Option(help="Database URL")] = None) -> None:
     """Apply database migrations (also done automatically on start)."""
-    settings = load_settings(needs_keys=False)
+    settings = load_settings(needs_keys=False, uses_database=db is None,
+                             creates_database=True)
     asyncio.run(_upgrade(db or settings.database.url))
 
 

@@ -14,6 +14,8 @@ from chat.delivery import DeliveryError
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import (
     app,
+    customer_of,
+    customer_or_new,
     fail,
     load_settings,
 )
@@ -21,7 +23,6 @@ from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL
 from storage import (
     audit,
-    customers,
     invites,
 )
 
@@ -35,24 +36,25 @@ def invite(
     days: Annotated[int, typer.Option(help="Days the link stays valid")] = 14,
     web: Annotated[bool, typer.Option("--web", help="A web page link (WEB_URL/q/…), for "
                                                     "customers without Telegram")] = False,
+    new: Annotated[bool, typer.Option(
+        "--new", help="Start a new customer of that name (without it, the name must find "
+                      "one)")] = False,
 ) -> None:
     """Make an invite link for a customer's questionnaire."""
-    asyncio.run(_invite(load_settings(), customer, flow, bot_username, days, web))
+    asyncio.run(_invite(load_settings(), customer, flow, bot_username, days, web, new))
 
 
 async def _invite(settings: Settings, name: str, flow_id: str, username: str, days: int,
-                  web: bool = False) -> None:
+                  web: bool = False, new: bool = False) -> None:
     if not web:
         username = username or await _bot_username(settings)
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         if flow_id not in app_.flows:
             raise fail(f"there is no flow `{flow_id}`")
         now = system_clock()
-        matches = await customers.find_by_name(session, name)
-        if len(matches) > 1:
-            raise fail(f"several customers are called {name!r}; rename one first")
-        found = matches[0] if matches else await app_.interviews.create_customer(
-            session, name, TERMINAL)
+        found = await customer_or_new(
+            session, name, new,
+            lambda typed: app_.interviews.create_customer(session, typed, TERMINAL))
         created, token = await invites.create(session, customer_id=found.id, flow_id=flow_id,
                                               created_by=None, now=now,
                                               valid_for=timedelta(days=days))
@@ -90,14 +92,10 @@ def revoke_invites(customer: Annotated[str, typer.Option(help="Customer (company
 async def _revoke(settings: Settings, name: str) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         now = system_clock()
-        found = await customers.find_by_name(session, name)
-        if not found:
-            raise fail(f"there is no customer {name!r}")
-        revoked = 0
-        for customer in found:
-            revoked += await invites.revoke_open(session, customer.id, now)
-            await audit.append(session, at=now, actor="cli", action="invite.revoke",
-                               entity="customer", entity_id=customer.id, channel="cli")
-        typer.echo(f"revoked {revoked} invite link(s)")
+        customer = await customer_of(session, name)  # the one look-up every door uses
+        revoked = await invites.revoke_open(session, customer.id, now)
+        await audit.append(session, at=now, actor="cli", action="invite.revoke",
+                           entity="customer", entity_id=customer.id, channel="cli")
+        typer.echo(f"revoked {revoked} invite link(s) of {customer.name}")
 
 

@@ -21,7 +21,7 @@ from interview_bot.cli.command_setup import (
 )
 from interview_bot.settings import Settings
 from services.chart import render_png
-from services.exporting import FORMATS, ExportFile, build_export
+from services.exporting import FORMATS, MIN_REASON, ExportFile, build_export, export_reason
 from services.reports import build_report, summary_text
 from storage import (
     accounts,
@@ -48,10 +48,14 @@ def export_command(
     """Interviews (a row each, a column per question), customers and contacts, for Excel."""
     if fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    why = " ".join((reason or "").split())[:500]
-    if len(why) < 2:
+    why, problem = export_reason(reason)
+    if problem == "missing":
         raise fail("an export copies customer data out, so it needs a reason on record; "
                    "add --reason \"…\", e.g. --reason \"quarterly review\"")
+    if problem == "too_short":
+        raise fail(f"--reason {why!r} is too short: say in a few words why the data is "
+                   f"copied out (at least {MIN_REASON} characters), e.g. --reason "
+                   "\"quarterly review\"")
     settings = load_settings()
     start = _day_start(since, settings) if since else None
     exported = asyncio.run(_export(settings, fmt, flow, start, normalise_language(lang), why))

@@ -57,7 +57,8 @@ def users_add(
     if telegram_id is None and feishu_open_id is None:
         raise fail("give --telegram-id, --feishu-open-id or both: where does this person "
                    "talk to the bot?")
-    asyncio.run(_users_add(load_settings(), telegram_id, _open_id(feishu_open_id), role, name,
+    open_id = _open_id(feishu_open_id)  # the arguments first, then the settings
+    asyncio.run(_users_add(load_settings(), telegram_id, open_id, role, name,
                            manager_id))
 
 
@@ -145,7 +146,8 @@ def users_set_role(
     manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
 ) -> None:
     """Change a user's role (and, optionally, their manager)."""
-    asyncio.run(_staff_change(load_settings(), telegram_id, _open_id(feishu_open_id), role,
+    open_id = _open_id(feishu_open_id)
+    asyncio.run(_staff_change(load_settings(), telegram_id, open_id, role,
                               manager_id))
 
 
@@ -155,7 +157,8 @@ def users_deactivate(
     feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
 ) -> None:
     """Switch a user off. Refused while they own customers: reassign those first."""
-    asyncio.run(_staff_change(load_settings(), telegram_id, _open_id(feishu_open_id), None,
+    open_id = _open_id(feishu_open_id)
+    asyncio.run(_staff_change(load_settings(), telegram_id, open_id, None,
                               None))
 
 

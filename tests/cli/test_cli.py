@@ -89,7 +89,7 @@ def test_flows_lists_questions_per_spin_stage(tmp_path: Path) -> None:
 def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path: Path) -> None:
     answers = [*EN_ANSWERS[:1], "lots", *EN_ANSWERS[1:]]
     db = tmp_path / "chat.db"
-    result = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
+    result = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme", "--new",
                  "--db", f"sqlite:///{db}", stdin="\n".join(answers) + "\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -111,7 +111,7 @@ def test_piped_interview_completes_with_one_invalid_answer_asked_again(tmp_path:
 
 
 def test_chinese_is_the_default_language(tmp_path: Path) -> None:
-    result = cli("chat", "--customer", "某公司", "--db", f"sqlite:///{tmp_path / 'zh.db'}",
+    result = cli("chat", "--customer", "某公司", "--new", "--db", f"sqlite:///{tmp_path / 'zh.db'}",
                  stdin="1\n", cwd=tmp_path)
     assert "贵公司主要属于哪个行业？" in result.stdout
     assert "公司目前大约有多少名员工？" in result.stdout
@@ -119,7 +119,7 @@ def test_chinese_is_the_default_language(tmp_path: Path) -> None:
 
 
 def test_unknown_flow_is_a_clear_error(tmp_path: Path) -> None:
-    result = cli("chat", "--flow", "nope", "--customer", "Acme",
+    result = cli("chat", "--flow", "nope", "--customer", "Acme", "--new",
                  "--db", f"sqlite:///{tmp_path / 'x.db'}", cwd=tmp_path)
     assert result.returncode == 2
     assert ("there is no flow `nope` (flows: clean_up, post_call, pre_meeting, revisit, "
@@ -177,7 +177,7 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
     from PIL import Image
 
     db = f"sqlite:///{tmp_path / 'x.db'}"
-    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme 华东",
+    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme 华东", "--new",
                "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     run = cli_on(db, tmp_path)
@@ -315,7 +315,7 @@ def test_no_keys_no_start_unless_a_demo_and_keys_init_writes_them(tmp_path: Path
 
 def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'p.db'}"
-    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
+    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme", "--new",
                "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     run = cli_on(db, tmp_path)
@@ -347,7 +347,7 @@ def test_files_with_personal_data_are_private(tmp_path: Path) -> None:
                                   timeout=60, check=False)
 
         assert run("keys", "init").returncode == 0
-        done = run("chat", "--customer", "Private Ltd", "--lang", "en",
+        done = run("chat", "--customer", "Private Ltd", "--new", "--lang", "en",
                    stdin="\n".join(EN_ANSWERS) + "\n")
         assert done.returncode == 0, done.stderr
         exported = run("export", "--reason", "backup")
@@ -377,7 +377,7 @@ async def test_invite_asks_telegram_for_the_bot_username(tmp_path: Path) -> None
                "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_SERVER": api.base_url,
                "DATABASE_URL": f"sqlite:///{tmp_path / 'i.db'}"}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "interview_bot", "invite", "--customer", "Acme",
+            sys.executable, "-m", "interview_bot", "invite", "--customer", "Acme", "--new",
             cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -414,7 +414,7 @@ def test_a_terminal_debrief_says_what_it_scheduled_or_why_not(tmp_path: Path) ->
     nothing and said nothing; `--rep` attributes the debrief, and its end lists the dates."""
     db = f"sqlite:///{tmp_path / 'd.db'}"
     run = cli_on(db, tmp_path)
-    alone = cli("chat", "--flow", "post_call", "--lang", "en", "--customer", "Solo Ltd",
+    alone = cli("chat", "--flow", "post_call", "--lang", "en", "--customer", "Solo Ltd", "--new",
                 "--db", db, stdin="\n".join(DEBRIEF) + "\n", cwd=tmp_path)
     assert alone.returncode == 0, alone.stderr
     assert "No follow-up could be scheduled: nobody owns this customer yet." in alone.stdout
@@ -426,16 +426,18 @@ def test_a_terminal_debrief_says_what_it_scheduled_or_why_not(tmp_path: Path) ->
     assert owned.returncode == 0, owned.stderr
     scheduled = [line for line in owned.stdout.splitlines()
                  if line.startswith("Follow-up scheduled: ")]
-    assert len(scheduled) == 2 and all("(reminding Wang)" in line for line in scheduled)
+    # high priority (in 3 days) and the agreed "in 3 days" fall on one day: one follow-up,
+    # at 09:00 on the agreed day (issue 24, point 5)
+    assert len(scheduled) == 1 and scheduled[0].endswith("09:00 (reminding Wang)")
     assert re.search(r"^Next revisit: \d{4}-\d\d-\d\d$", owned.stdout, re.M)
     pending = run("reminders", "list").stdout
-    assert pending.count("follow_up") == 2
+    assert pending.count("follow_up") == 1
 
 
 def test_cancel_then_the_same_command_offers_to_go_on(tmp_path: Path) -> None:
     """Issue 14: /cancel, then the same command, started at question 1 with no offer."""
     db = f"sqlite:///{tmp_path / 'c.db'}"
-    args = ("chat", "--customer", "Again Ltd", "--lang", "en", "--db", db)
+    args = ("chat", "--customer", "Again Ltd", "--new", "--lang", "en", "--db", db)
     stopped = cli(*args, stdin="1\n250\n/cancel\n", cwd=tmp_path)
     assert "Stopped. The answers you gave are kept." in stopped.stdout
     again = cli(*args, stdin="/continue\n", cwd=tmp_path)
@@ -476,3 +478,34 @@ def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path,
         "Wang is now rep"
     [seen] = run("users", "feishu-seen").splitlines()
     assert seen.startswith(f"{open_id}  since ") and seen.endswith("user 1 Wang (rep)")
+
+
+def test_a_partial_name_finds_the_customer_and_a_new_one_needs_new(tmp_path: Path) -> None:
+    """Issue 24 (4): `chat --customer 华东精密` and `invite --customer 上海示例` created empty
+    duplicates beside 华东精密机械有限公司 and 上海示例阀门有限公司."""
+    run = cli_on(f"sqlite:///{tmp_path / 'n.db'}", tmp_path)
+    (tmp_path / "list.csv").write_text("客户名称\n华东精密机械有限公司\n上海示例阀门有限公司\n",
+                                       encoding="utf-8")
+    assert run("customers", "import", "list.csv").returncode == 0
+    debrief = subprocess.run(
+        [sys.executable, "-m", "interview_bot", "chat", "--flow", "post_call", "--customer",
+         "华东精密", "--lang", "en", "--db", f"sqlite:///{tmp_path / 'n.db'}"],
+        input="1\n", capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False)
+    assert debrief.returncode == 0, debrief.stderr
+    invited = run("invite", "--customer", "上海示例", "--web")
+    assert invited.returncode == 0, invited.stderr
+    unknown = run("invite", "--customer", "北方重工", "--web")
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip() == ("there is no customer '北方重工'. To start a new customer "
+                                      "with this name, add --new")
+    several = run("invite", "--customer", "有限公司", "--web")
+    assert several.returncode == 2 and "上海示例阀门有限公司 (#2), 华东精密机械有限公司 (#1)" in (
+        several.stderr) and "give --customer '#id'" in several.stderr
+    listed = run("customers", "list").stdout
+    assert "华东精密机械有限公司" in listed and "上海示例阀门有限公司" in listed
+    assert "北方重工" not in listed and listed.count("\n") == 2  # no duplicate, nothing new
+    made = run("invite", "--customer", "北方重工", "--web", "--new")
+    assert made.returncode == 0 and "北方重工" in run("customers", "list").stdout
+    again = run("invite", "--customer", "北方重工", "--web", "--new")  # no second record
+    assert again.returncode == 0 and "exists already: using it" in again.stderr
+    assert run("customers", "list").stdout.count("北方重工") == 1

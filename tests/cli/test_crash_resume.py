@@ -28,7 +28,7 @@ class Chat:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "interview_bot", "chat", "--flow", "pre_meeting", "--lang",
-             "en", "--customer", customer, "--db", f"sqlite:///{db}"],
+             "en", "--customer", customer, "--new", "--db", f"sqlite:///{db}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
             env={**env, "PYTHONUNBUFFERED": "1"})
         self.buffer = b""

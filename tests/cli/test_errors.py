@@ -32,7 +32,7 @@ def run(*args: str, cwd: Path, stdin: str = "", **env: str) -> subprocess.Comple
 
 def sqlite_with_an_interview(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'keyed.db'}"
-    made = run("chat", "--customer", "Keyed", "--lang", "en", cwd=tmp_path, stdin="1\n",
+    made = run("chat", "--customer", "Keyed", "--new", "--lang", "en", cwd=tmp_path, stdin="1\n",
                DATABASE_URL=url)
     assert made.returncode == 0, made.stderr
     return url
@@ -103,6 +103,27 @@ CASES: list[tuple[str, dict[str, str], list[str], str, int]] = [
     ("a user with no channel", {}, ["users", "add", "--name", "Li", "--role", "rep"],
      "give --telegram-id, --feishu-open-id or both: where does this person talk to the bot?",
      2),
+    # issue 24, point 6: settings and paths
+    ("admin ids that are not numbers", {"ADMIN_TELEGRAM_IDS": "111,abc"}, ["users", "list"],
+     "ADMIN_TELEGRAM_IDS='111,abc' cannot be used: 'abc' is not a Telegram user id: expected "
+     "whole numbers separated by commas, e.g. 111,222", 2),
+    ("a flow list that is not JSON", {"INTERVIEW_FLOWS": "flows/a.yaml"}, ["users", "list"],
+     "INTERVIEW_FLOWS='flows/a.yaml' cannot be used: expected a JSON list, e.g. "
+     "INTERVIEW_FLOWS='[\"flows/questions.yaml\"]'", 2),
+    ("a port that is not a number", {"WEB_PORT": "eighty"}, ["users", "list"],
+     "WEB_PORT='eighty' cannot be used: expected a whole number", 2),
+    ("a mistyped SQLite folder", {"DATABASE_URL": "sqlite:///{tmp}/dta/interviews.db"},
+     ["users", "list"],
+     "DATABASE_URL: the folder {tmp}/dta of the SQLite database does not exist: fix the path, "
+     "or create the folder first (a mistyped path would start a new, empty database)", 2),
+    ("another folder, no .env", {}, ["customers", "list"],
+     "no database here: DATABASE_URL is not set and there is no .env in {tmp} or a folder "
+     "above it. Run this from the project's folder (where `make run` wrote .env), or set "
+     "DATABASE_URL", 2),
+    ("a reason too short", {"DATABASE_URL": "sqlite:///{tmp}/keyed.db"},
+     ["export", "--reason", "t"],
+     "--reason 't' is too short: say in a few words why the data is copied out (at least 2 "
+     "characters), e.g. --reason \"quarterly review\"", 2),
 ]
 
 
@@ -125,6 +146,8 @@ def test_an_operational_error_is_one_line(
     result = run(*args, cwd=tmp_path, **{k: v.format(**values) for k, v in env.items()})
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines and lines[0] == first_line.format(**values), result.stderr
+    if args[0] not in ("run", "chat"):  # those start a database; the rest only read
+        assert not (tmp_path / "dta").exists() and not (tmp_path / "data").exists()
     assert result.returncode == code
     assert "Traceback" not in result.stderr and len(lines) <= 2, result.stderr
     if case == "PostgreSQL not running":  # the traceback, when asked for

@@ -27,7 +27,7 @@ def test_after_rotation_the_old_key_can_go_and_every_command_still_works(
                               timeout=60, check=False)
 
     assert run([old], "chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
-               stdin="\n".join(EN_ANSWERS) + "\n").returncode == 0
+               "--new", stdin="\n".join(EN_ANSWERS) + "\n").returncode == 0
     assert run([old], "customers", "note", "Acme", "钱经理说下周三给预算").returncode == 0
     assert run([old], "export", "--format", "json", "--out", "before.json",
                "--reason", "quarterly review").returncode == 0
