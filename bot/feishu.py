@@ -72,9 +72,14 @@ def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
     return hashlib.sha256((timestamp + nonce + encrypt_key).encode() + body).hexdigest()
 
 
-def open_callback(body: bytes, headers: Mapping[str, str], keys: Keys) -> dict[str, Any]:
+FRESH_SECONDS = 300  # a signed callback older (or newer) than this is a replay
+
+
+def open_callback(body: bytes, headers: Mapping[str, str], keys: Keys,
+                  now: float) -> dict[str, Any]:
     """A callback's event as plain JSON, once it is shown to be Feishu's: signed with the
-    encrypt key (when one is set) and carrying the verification token. Raises `Refused`."""
+    encrypt key (when one is set) within FRESH_SECONDS of `now` (Unix time: Feishu stamps
+    each delivery, a retry too) and carrying the verification token. Raises `Refused`."""
     try:
         outer = json.loads(body)
     except ValueError as exc:
@@ -102,6 +107,8 @@ def open_callback(body: bytes, headers: Mapping[str, str], keys: Keys) -> dict[s
         if stamp is None or nonce is None or not hmac.compare_digest(
                 given, signature(stamp, nonce, keys.encrypt_key, body)):
             raise Refused("bad signature")
+        if not stamp.isdecimal() or abs(now - int(stamp)) > FRESH_SECONDS:
+            raise Refused(f"signed at {stamp}, more than {FRESH_SECONDS} s from now: a replay")
     return event
 
 

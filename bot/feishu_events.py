@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -65,7 +66,8 @@ def callback_app(intake: FeishuIntake, keys: Keys) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         body = await request.read()
         try:
-            event = open_callback(body, request.headers, keys)
+            # the signature's age is a matter of real time, like a certificate's
+            event = open_callback(body, request.headers, keys, time.time())
         except Refused as exc:
             log.warning("refused a Feishu callback from %s: %s", request.remote, exc)
             return web.json_response({"msg": str(exc)}, status=401)

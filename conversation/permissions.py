@@ -38,10 +38,13 @@ async def team_ids(session: AsyncSession, manager: User) -> set[int]:
 
 async def can_see(session: AsyncSession, user: User, customer: Customer) -> bool:
     """Least privilege: reps their own customers, managers their team's, admins all.
-    A customer nobody owns yet is visible to staff, so it can be claimed.
+    A customer nobody owns yet is seen by managers and admins, who give it an owner
+    (`/reassign`, `customers assign`); not by every rep (its contacts are personal data).
     A co-owner sees the customer as its owner does."""
-    if user.role == "admin" or customer.owner_id is None:
+    if user.role == "admin":
         return True
+    if customer.owner_id is None:
+        return user.role == "manager"
     people = await team_ids(session, user) if user.role == "manager" else {user.id}
     if customer.owner_id in people:
         return True

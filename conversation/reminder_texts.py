@@ -27,6 +27,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "reassigned_in": {"zh": "📥 {other} 的 {count} 个客户已转给您：{customers}。相关提醒和未完成的邀请也一并转来。",
                       "en": "📥 {count} customer(s) of {other} are yours now: {customers}. Their "
                             "reminders and open invites came with them."},
+    "reassigned_assigned": {"zh": "📥 {count} 个尚无负责人的客户已分配给您：{customers}。",
+                            "en": "📥 {count} customer(s) nobody owned are yours now: "
+                                  "{customers}."},
     "reassigned_out": {"zh": "📤 您的 {count} 个客户已转给 {other}：{customers}。",
                        "en": "📤 {count} of your customers now belong to {other}: {customers}."},
     "weekly_report": {"zh": "📊 本周团队报告已生成（/report 可随时查看）。",

@@ -19,6 +19,7 @@ from conversation.texts import say
 from flows.answer_checks import display
 from flows.card_fields import field_label
 from flows.model import Flow
+from flows.values import BIDI_CONTROLS
 from services import card_editing, customer_search
 from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines
@@ -28,7 +29,7 @@ from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
 CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
 MAX_NAME = 200  # customers.name
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(f"[\x00-\x1f\x7f{BIDI_CONTROLS}]")
 
 
 def customer_name(text: str) -> str:
@@ -100,8 +101,6 @@ async def picked(ctx: Ctx, kind: str, argument: str) -> bool:
 
 async def run_on_customer(ctx: Ctx, command: str, customer: Customer, rest: str = "") -> None:
     assert ctx.user is not None
-    if customer.owner_id is None and ctx.user.role == "rep" and command in CREATES:
-        customer.owner_id = ctx.user.id  # a rep who debriefs or invites an unowned customer owns it
     if command in ("note", "edit"):
         await card_commands.on_customer(ctx, command, customer, rest)
         return

@@ -27,6 +27,7 @@ from flows.values import (
 )
 
 DEFAULT_MAX_LENGTH = 2000
+MAX_OTHERS = 5  # things named under "Other" in one multiple-choice answer
 DEFAULT_SCALE = (1, 5)
 _SPLIT = re.compile(r"\s*[,，、;；\n]\s*")
 
@@ -66,6 +67,9 @@ def parse_answer(question: Question, raw: str, lang: str, today: date) -> Parsed
     if not text:
         raise InvalidAnswer(message("empty" if question.required else "empty_optional", lang))
     kind = question.type
+    if kind != QuestionType.TEXT and len(text) > DEFAULT_MAX_LENGTH:  # an "Other", a list
+        raise InvalidAnswer(message("too_long", lang, max=f"{DEFAULT_MAX_LENGTH:,}",
+                                    got=f"{len(text):,}"))
     if kind == QuestionType.TEXT:
         return Parsed(_text(question, text, lang))
     if kind in (QuestionType.NUMBER, QuestionType.INTEGER):
@@ -208,6 +212,9 @@ def _multi_choice(question: Question, text: str, lang: str) -> Parsed:
         raise InvalidAnswer(_choice_hint(question, unmatched[0], lang))
     if unmatched and any(fold(t).isdecimal() for t in unmatched):
         raise InvalidAnswer(_choice_hint(question, unmatched[0], lang))
+    if len(unmatched) > MAX_OTHERS:  # a list of made-up options, not an "Other"
+        raise InvalidAnswer(message("too_many_others", lang, max=MAX_OTHERS,
+                                    got=len(unmatched)))
     other_text = "、".join(unmatched) if unmatched else None
     if other_text:
         picked.add(OTHER_CHOICE_ID)

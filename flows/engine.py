@@ -18,7 +18,7 @@ from flows.outcome import decide_outcome, piped_answer, summarise
 from flows.piping import fill
 from flows.state import InterviewState, Pending
 from flows.steps import AnswerRecord, Completed, Prompt, Step, Transition
-from flows.values import clean_text, parse_yes_no
+from flows.values import clean_text, masked, parse_yes_no
 
 
 def start(flow: Flow) -> InterviewState:
@@ -110,6 +110,8 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
         opts = [("yes", message("yes", lang)), ("no", message("no", lang))]
     elif pending is not None and pending.kind == "known":
         answer = display(question, pending.value, pending.other_text, lang)
+        if flow.audience == "customer" and (question.maps_to or "").startswith("contact."):
+            answer = masked(answer)  # whoever opened the link may not be that person
         mode, text = "known", message("known", lang, question=text, answer=answer)
         opts = [("keep", message("keep", lang)), ("change", message("change", lang))]
     elif pending is not None:

@@ -21,6 +21,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "回答太长：最多 {max} 个字（现在是 {got} 个），请精简后再发。",
         "en": "That is too long: please keep it to {max} characters (you wrote {got}).",
     },
+    "too_many_others": {
+        "zh": "“其他”里最多写 {max} 项（现在是 {got} 项），请选列出的选项，或把其余的合成一句话。",
+        "en": "Please name at most {max} things under “Other” (you named {got}): pick the "
+              "listed options, or put the rest in one phrase.",
+    },
     "pattern": {"zh": "格式不对，请检查后重新输入。", "en": "That is not in the expected format."},
     "number": {
         "zh": "请输入一个数字，例如 120 或 3.5（也可以写 50万）。",

@@ -11,7 +11,10 @@ import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# direction overrides and isolates (U+202A–202E, U+2066–2069) and the invisible direction
+# marks: kept, they make one name read as another ("‮moc.liame" shown as "email.com")
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 _NUMBER_LEAD = re.compile(r"^(?:约|大约|大概|差不多|将近|接近|近|about|approx\.?|around|roughly|"
                           r"nearly|~|≈)\s*")
 _NUMBER_TAIL = re.compile(r"\s*(?:左右|上下|多|以上|or so|ish)$")
@@ -190,3 +193,22 @@ def parse_email(raw: str) -> str | None:
         return None
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+def masked(shown: str) -> str:
+    """A stored personal fact as it may be shown to whoever holds an invite link: enough to
+    recognise, not to learn ("+86 138****8005", "q***@hd.cn", "钱**")."""
+    if "@" in shown:
+        local, _, domain = shown.partition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = sum(c.isdigit() for c in shown)
+    if digits >= 7:
+        seen, out = 0, []
+        for c in shown:
+            if c.isdigit():
+                seen += 1
+                out.append(c if seen <= digits - 8 or seen > digits - 4 else "*")
+            else:
+                out.append(c)
+        return "".join(out)
+    return shown[:1] + "*" * max(len(shown) - 1, 1)

@@ -36,6 +36,7 @@ from scheduler.rate_limit import RateLimiter
 from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
 from storage import inbox
 from storage.database import is_sqlite
+from web.runner import Runner
 
 if TYPE_CHECKING:
     from bot.feishu_client import FeishuClient
@@ -153,7 +154,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             if client is not None and webhook:
                 assert tg.webhook_secret is not None
                 secret = tg.webhook_secret.get_secret_value()
-                runner = web.AppRunner(webhook_app(worker, secret))
+                runner = Runner(webhook_app(worker, secret))
                 await runner.setup()
                 stoppers.append(runner.cleanup)
                 await web.TCPSite(runner, tg.webhook_host, tg.webhook_port).start()
@@ -227,7 +228,7 @@ async def serve_feishu(settings: Settings, app: App, clock: Clock,
         return connection.stop
     assert fs.verification_token is not None and fs.encrypt_key is not None
     keys = Keys(fs.verification_token.get_secret_value(), fs.encrypt_key.get_secret_value())
-    runner = web.AppRunner(callback_app(intake, keys))
+    runner = Runner(callback_app(intake, keys))
     await runner.setup()
     await web.TCPSite(runner, fs.host, fs.port).start()
     log.info("Feishu: events on %s:%s%s", fs.host, fs.port, CALLBACK_PATH)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.card_fields import CARD_RANGES, CLOSED_VALUES
-from flows.values import parse_date, parse_email, parse_number, parse_phone
+from flows.values import BIDI_CONTROLS, parse_date, parse_email, parse_number, parse_phone
 
 # header (normalised) -> card field; "owner" names the rep who owns the customer
 HEADERS: dict[str, str] = {}
@@ -307,7 +307,7 @@ def _value(name: str, text: str, today: date) -> Any:
     return text
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{BIDI_CONTROLS}]")
 
 
 def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:

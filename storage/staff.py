@@ -111,3 +111,28 @@ async def reassign(session: AsyncSession, source: User, target: User, *, actor: 
                 payload={"direction": direction, "other": other.name, "count": len(ids),
                          "customers": names})
     return moved
+
+
+async def assign(session: AsyncSession, customers: list[Customer], target: User, *,
+                 actor: str, channel: str, now: datetime) -> list[Customer]:
+    """Give customers nobody owns an owner (reps cannot see them until then); their
+    pending reminders go to the new owner, who is told. Returns those assigned; one that
+    has an owner already is refused (that is `reassign`)."""
+    if not target.active:
+        raise StaffError(f"{target.name} is deactivated; choose an active colleague")
+    if owned := [c for c in customers if c.owner_id is not None]:
+        raise StaffError(f"{owned[0].name} (#{owned[0].id}) has an owner already: move it "
+                         "with `customers reassign`")
+    for customer in customers:
+        customer.owner_id, customer.updated_at = target.id, now
+        await audit.append(session, at=now, actor=actor, action="customer.assign",
+                           entity="customer", entity_id=customer.id, fields=["owner"],
+                           channel=channel)
+    await reminders.move_pending(session, [c.id for c in customers], target.id, now)
+    await reminders.schedule(
+        session, kind="reassigned",
+        dedupe_key=f"reassigned:{target.id}:{now.strftime('%Y%m%d%H%M%S%f')}", due_at=now,
+        now=now, recipient_id=target.id,
+        payload={"direction": "assigned", "other": actor, "count": len(customers),
+                 "customers": [c.name for c in customers[:20]]})
+    return customers

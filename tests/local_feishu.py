@@ -239,11 +239,13 @@ def card_event(open_id: str, message_id: str, data: str,
 
 
 async def push(url: str, event: dict[str, Any], *, encrypt_key: str = ENCRYPT_KEY,
-               sign_with: str | None = None) -> tuple[int, dict[str, Any]]:
-    """POST an event to the bot's callback as Feishu does; (status, JSON answer)."""
+               sign_with: str | None = None, signed_at: float | None = None
+               ) -> tuple[int, dict[str, Any]]:
+    """POST an event to the bot's callback as Feishu does (signed now, or at `signed_at`);
+    (status, JSON answer)."""
     body = json.dumps({"encrypt": encrypt(json.dumps(event, ensure_ascii=False), encrypt_key,
                                           os.urandom(16))}).encode()
-    stamp, nonce = str(int(time.time())), uuid.uuid4().hex
+    stamp, nonce = str(int(time.time() if signed_at is None else signed_at)), uuid.uuid4().hex
     headers = {"Content-Type": "application/json", "X-Lark-Request-Timestamp": stamp,
                "X-Lark-Request-Nonce": nonce,
                "X-Lark-Signature": signature(stamp, nonce, sign_with or encrypt_key, body)}

@@ -99,7 +99,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     form = await request.post()
     async with config.sessions.begin() as session:
-        invite, _key = await _invite(request, session)
+        invite, key = await _invite(request, session)
         if invite is None:
             return _refused(request)
         agreed = form.get("choice") == "agree"
@@ -110,10 +110,15 @@ async def consent(request: web.Request) -> web.StreamResponse:
         await audit.append(session, at=config.clock(), actor=f"web:{invite.id}",
                            action="consent.accept" if agreed else "consent.decline",
                            entity="invite", entity_id=invite.id, channel="web")
+    # the link is bound to the browser that decides: it keeps the key (a form posted
+    # without the cookie must not bind the link to nobody and lock the customer out)
     if not agreed:
-        return _page(request, "message.html", 200, None,
-                     message=chat_say("declined", _lang(request, None)))
-    raise web.HTTPSeeOther(request.path.rsplit("/", 1)[0])
+        return _with_cookie(_page(request, "message.html", 200, None,
+                                  message=chat_say("declined", _lang(request, None))),
+                            request, key)
+    onwards = web.HTTPSeeOther(request.path.rsplit("/", 1)[0])
+    _with_cookie(onwards, request, key)
+    raise onwards
 
 
 async def _begin(request: web.Request, session: AsyncSession, invite: Invite, lang: str) -> Turn:

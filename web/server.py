@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,8 +32,10 @@ from services.interviewing import InterviewService
 from services.reports import build_report
 from storage import audit, reporting, web_access
 from storage.models import Customer, User
+from web.runner import SERVER_NAME
 from web.texts import say
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 COOKIE = "ib_session"
 LANG_COOKIE = "ib_lang"
@@ -101,15 +104,22 @@ async def home(_request: web.Request) -> web.Response:
 # ------------------------------------------------------------------ middleware
 @web.middleware
 async def _headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every answer carries the security headers, an error page too; a failure is a plain
+    500 page, never a traceback or the server's default page."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         _secured(exc, request)
         raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        response = _page(request, "message.html", 500, None,
+                         message=say("server_error", _lang(request, None)))
     return _secured(response, request)
 
 
 def _secured(response: web.StreamResponse, request: web.Request) -> web.StreamResponse:
+    response.headers["Server"] = SERVER_NAME  # no versions for a scanner to look up
     response.headers["Content-Security-Policy"] = CSP
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -185,8 +195,21 @@ async def login_page(request: web.Request) -> web.Response:
     return _page(request, "login.html", 200, None, token=token)
 
 
+def cross_site(request: web.Request) -> bool:
+    """A form posted from another site (login CSRF: an attacker's page signing the victim
+    in as the attacker). Browsers say where a POST comes from: Sec-Fetch-Site, Origin."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("Origin")
+    return origin is not None and origin != "null" and origin.split("://", 1)[-1] != request.host
+
+
 async def login(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
+    if cross_site(request):
+        return _page(request, "message.html", 403, None,
+                     message=say("cross_site", _lang(request, None)))
     form = await request.post()
     token = str(form.get("token", ""))
     now = config.clock()
@@ -270,8 +293,9 @@ async def customer(request: web.Request) -> web.Response:
     config, user = request.app[CONFIG], request[USER]
     lang = _lang(request, user)
     now = config.clock()
+    number = int(request.match_info["id"])
     async with config.sessions.begin() as session:
-        found = await session.get(Customer, int(request.match_info["id"]))
+        found = await session.get(Customer, number) if number < 2**63 else None
         if found is None:
             return _page(request, "message.html", 404, user, message=say("not_found", lang))
         if not await can_see(session, user, found):

@@ -27,6 +27,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "signed_out": {"zh": "已退出。", "en": "You are signed out."},
     "not_yours": {"zh": "您无权查看这个客户。", "en": "You may not see this customer."},
     "not_found": {"zh": "没有这个页面。", "en": "There is no such page."},
+    "server_error": {"zh": "出了点问题，这个页面暂时打不开。请稍后再试；问题已记录。",
+                     "en": "Something went wrong and this page could not be shown. Please try "
+                           "again later; the problem has been logged."},
+    "cross_site": {"zh": "这个登录请求来自其他网站，已拒绝。请直接打开机器人发给你的登录链接。",
+                   "en": "This sign-in came from another website and was refused. Open the "
+                         "sign-in link the bot sent you directly."},
     "overdue": {"zh": "逾期回访", "en": "Overdue revisits"},
     "days_late": {"zh": "逾期 {days} 天", "en": "{days} days late"},
     "due_week": {"zh": "本周待办", "en": "Due this week"},

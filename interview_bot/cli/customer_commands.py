@@ -164,6 +164,34 @@ async def _reassign(settings: Settings, source_id: int, target_id: int,
                    "open invite(s)")
 
 
+@customers_app.command("assign")
+def customers_assign(
+    customer: Annotated[list[str], typer.Argument(help="Customers nobody owns (name or #id)")],
+    target: Annotated[int, typer.Option("--to", help="Telegram id of the new owner")],
+) -> None:
+    """Give customers nobody owns yet an owner (reps see them only then); the owner is
+    told, their pending reminders follow."""
+    asyncio.run(_assign(load_settings(), customer, target))
+
+
+async def _assign(settings: Settings, names: list[str], target_id: int) -> None:
+    async with open_app(settings) as app_:
+        now = system_clock()
+        try:
+            async with app_.sessions.begin() as session:
+                target = await accounts.user_by_telegram(session, target_id)
+                if target is None:
+                    raise fail(f"no active user has Telegram id {target_id}")
+                found = [await customer_of(session, n) for n in names]
+                done = await staff.assign(session, found, target, actor="cli", channel="cli",
+                                          now=now)
+                for assigned in done:
+                    await app_.planner.set_revisit(session, assigned, now)
+        except staff.StaffError as exc:
+            raise fail(str(exc)) from None
+        typer.echo(f"{target.name} now owns: " + ", ".join(f"{c.name} (#{c.id})" for c in done))
+
+
 @customers_app.command("export-personal")
 def customers_export_personal(
     customer: Annotated[str, typer.Argument(help="The customer's name or #id")],

@@ -12,6 +12,7 @@ from interview_bot.app import open_app
 from interview_bot.cli.command_setup import app, fail, load_settings
 from interview_bot.settings import Settings
 from storage import accounts, audit, web_access
+from web.runner import Runner
 
 web_app = typer.Typer(invoke_without_command=True,
                       help="The web dashboard: serve it, or make a sign-in link.")
@@ -41,7 +42,7 @@ async def serve(settings: Settings, host: str, port: int,
                               settings.interview.timezone,
                               secure_cookies=settings.web.url.startswith("https://"),
                               interviews=app_.interviews)
-        runner = web.AppRunner(make_app(dashboard), access_log=None)
+        runner = Runner(make_app(dashboard), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         typer.echo(f"dashboard on http://{host}:{port} (links point to {settings.web.url})")

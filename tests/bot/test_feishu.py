@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -241,6 +242,10 @@ async def test_a_callback_not_from_feishu_is_refused_and_nothing_is_stored(db_ur
         token = text_event(REP, "/today")
         token["header"]["token"] = "someone-elses-token"
         assert await push(bot.url, token) == (401, {"msg": "wrong verification token"})
+        # issue 24 (9): a correctly signed event three days old is a replay
+        old = time.time() - 3 * 86400
+        stale = await push(bot.url, text_event(REP, "/today"), signed_at=old)
+        assert stale[0] == 401 and "a replay" in stale[1]["msg"]
         # Feishu's check of the address, answered with its challenge
         check = {"type": "url_verification", "challenge": "c-123", "token": VERIFICATION_TOKEN}
         assert await push(bot.url, check) == (200, {"challenge": "c-123"})
