@@ -61,20 +61,24 @@ async def server(db_url: str, shipped_flows: dict, clock: FakeClock) -> AsyncIte
             await runner.cleanup()
 
 
+def as_rep(server: Server) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(cookie_jar=jar(), cookies={"ib_session": server.rep_cookie})
+
+
 async def test_a_rep_cannot_read_a_card_nobody_owns(server: Server) -> None:
-    async with aiohttp.ClientSession(cookie_jar=jar(), cookies={"ib_session": server.rep_cookie}) as http:
-        async with http.get(f"{server.base}/customers/{server.unowned_id}") as response:
-            page = await response.text()
-            assert response.status == 403
+    async with as_rep(server) as http, http.get(
+            f"{server.base}/customers/{server.unowned_id}") as response:
+        page = await response.text()
+        assert response.status == 403
     assert "+8613800138007" not in page and "Carol" not in page
 
 
 async def test_an_id_past_64_bits_is_a_404_with_every_security_header(server: Server) -> None:
-    async with aiohttp.ClientSession(cookie_jar=jar(), cookies={"ib_session": server.rep_cookie}) as http:
-        async with http.get(f"{server.base}/customers/9223372036854775808") as response:
-            assert response.status == 404
-            assert all(h in response.headers for h in HEADERS)
-            assert response.headers["Server"] == "interview-bot"  # no versions
+    async with as_rep(server) as http, http.get(
+            f"{server.base}/customers/9223372036854775808") as response:
+        assert response.status == 404
+        assert all(h in response.headers for h in HEADERS)
+        assert response.headers["Server"] == "interview-bot"  # no versions
 
 
 async def test_a_malformed_request_echoes_nothing_and_names_no_version(server: Server) -> None:
@@ -130,7 +134,7 @@ async def _answer_until(http: aiohttp.ClientSession, link: str, marker: str) -> 
 
 async def test_consent_binds_the_browser_that_gives_it(server: Server) -> None:
     link = await _invite(server)
-    async with aiohttp.ClientSession(cookie_jar=jar(), headers=EN) as http:  # a form posted with no cookie at all
+    async with aiohttp.ClientSession(cookie_jar=jar(), headers=EN) as http:  # no cookie yet
         async with http.post(f"{link}/consent", data={"choice": "agree"},
                              allow_redirects=False) as response:
             assert response.status == 303 and "ib_q" in response.cookies
