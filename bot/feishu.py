@@ -125,6 +125,7 @@ class Event:
     open_id: str
     digest: dict[str, Any]  # kind, text or data, the card's Feishu message id
     card_message_id: str | None = None  # a pressed card: to be told its number
+    card_number: int | None = None  # the number the card's buttons carry (cards since 0019)
 
 
 def event_of(event: dict[str, Any]) -> Event | None:
@@ -154,8 +155,10 @@ def event_of(event: dict[str, Any]) -> Event | None:
     message_id = (body.get("context") or {}).get("open_message_id")
     if not operator or not isinstance(value, dict):
         return None
+    number = value.get("n")
     return Event(event_id, str(operator), {"kind": "callback", "data": str(value.get("d", ""))},
-                 str(message_id) if message_id else None)
+                 str(message_id) if message_id else None,
+                 number if isinstance(number, int) and not isinstance(number, bool) else None)
 
 
 def stored_payload(update_id: int, chat_id: int, event: Event,
@@ -191,9 +194,12 @@ def incoming_of(payload: dict[str, Any]) -> Incoming | None:
     return Incoming(update_id, chat, chat, None, "other")
 
 
-def card(text: str, buttons: Keyboard = (), image_key: str | None = None) -> str:
+def card(text: str, buttons: Keyboard = (), image_key: str | None = None,
+         number: int | None = None) -> str:
     """An interactive card: the text as plain text (never read as markup), a row of buttons
-    per keyboard row, each carrying our callback data; an image above, for the report."""
+    per keyboard row, each carrying our callback data and the card's number (so a press
+    finds its card even before Feishu's message id is recorded); an image above, for the
+    report."""
     elements: list[dict[str, Any]] = []
     if image_key:
         elements.append({"tag": "img", "img_key": image_key,
@@ -203,7 +209,8 @@ def card(text: str, buttons: Keyboard = (), image_key: str | None = None) -> str
     for row in buttons:
         elements.append({"tag": "action", "actions": [
             {"tag": "button", "text": {"tag": "plain_text", "content": b.label},
-             "type": "default", "value": {"d": b.data}} for b in row]})
+             "type": "default", "value": {"d": b.data} if number is None
+             else {"d": b.data, "n": number}} for b in row]})
     return json.dumps({"config": {"wide_screen_mode": True, "update_multi": True},
                        "elements": elements}, ensure_ascii=False)
 

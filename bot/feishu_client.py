@@ -58,12 +58,14 @@ class FeishuClient:
         open_id = await self._open_id(action.chat_id)
         if isinstance(action, SendFile):
             return await self._send_file(open_id, action)
-        if action.buttons:
-            message_id = await self._create(open_id, "interactive",
-                                            card(action.text, action.buttons))
+        if action.buttons:  # numbered first: a press may come back before the send returns
             async with self.sessions.begin() as session:
-                return await feishu.remember_card(session, message_id, action.text,
-                                                  self.clock())
+                number = await feishu.reserve_card(session, action.text, self.clock())
+            message_id = await self._create(open_id, "interactive",
+                                            card(action.text, action.buttons, number=number))
+            async with self.sessions.begin() as session:
+                await feishu.card_sent(session, number, message_id)
+            return number
         await self._create(open_id, "text", text_content(action.text))
         return None
 
@@ -92,10 +94,13 @@ class FeishuClient:
             sent = await feishu.card(session, action.message_id)
             if sent is None:
                 raise DeliveryError("permanent", f"no Feishu card {action.message_id}")
+            if sent.message_id.startswith(feishu.PENDING):  # its send has not returned yet
+                raise DeliveryError("transient", f"card {sent.id} is still being sent")
             message_id, sent.text = sent.message_id, action.text
         request = (PatchMessageRequest.builder().message_id(message_id)
                    .request_body(PatchMessageRequestBody.builder()
-                                 .content(card(action.text, action.buttons)).build()).build())
+                                 .content(card(action.text, action.buttons,
+                                               number=action.message_id)).build()).build())
         await self._call(self.client.im.v1.message.apatch(request))
 
     async def _send_file(self, open_id: str, action: SendFile) -> int | None:

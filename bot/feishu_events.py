@@ -52,8 +52,9 @@ class FeishuIntake:
                     return "duplicate"
                 chat = await feishu.account_for(session, read.open_id, now)
                 pressed = None
-                if read.card_message_id:
-                    sent = await feishu.card_by_message_id(session, read.card_message_id)
+                if read.card_message_id or read.card_number is not None:
+                    sent = await feishu.pressed_card(session, read.card_message_id,
+                                                     read.card_number)
                     pressed = None if sent is None else (sent.id, sent.text)
                 await inbox.store(session, [stored_payload(update_id, chat, read, pressed)], now)
         self.wake()

@@ -9,10 +9,11 @@ order; a card the bot sent gets a small number the conversation edits it by.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.insert_new import insert_new_id
@@ -77,16 +78,34 @@ async def new_event(session: AsyncSession, event_id: str, now: datetime) -> int 
     return None if row is None else UPDATES_FROM + row
 
 
-async def remember_card(session: AsyncSession, message_id: str, text: str,
-                        now: datetime) -> int:
-    """The number a card the bot sent goes by (a message id the conversation can edit)."""
+PENDING = "pending:"  # a card's message id until Feishu has given it one
+
+
+async def reserve_card(session: AsyncSession, text: str, now: datetime) -> int:
+    """A number for a card about to be sent: its buttons carry it, so a press that comes
+    back before the send is recorded still finds the card (issue 24, point 10)."""
     row = await insert_new_id(session, FeishuMessage, {
-        "message_id": message_id, "text": text, "created_at": now}, "message_id")
-    if row is None:
-        row = await session.scalar(select(FeishuMessage.id)
-                                   .where(FeishuMessage.message_id == message_id))
+        "message_id": f"{PENDING}{uuid.uuid4().hex}", "text": text, "created_at": now},
+        "message_id")
     assert row is not None
     return row
+
+
+async def card_sent(session: AsyncSession, number: int, message_id: str) -> None:
+    await session.execute(update(FeishuMessage).where(FeishuMessage.id == number)
+                          .values(message_id=message_id))
+
+
+async def pressed_card(session: AsyncSession, message_id: str | None,
+                       number: int | None) -> FeishuMessage | None:
+    """The card a press came from: by the number its button carried (checked against the
+    message id once that is known), else by Feishu's message id (older cards)."""
+    if number is not None:
+        found = await session.get(FeishuMessage, number)
+        if found is not None and (found.message_id.startswith(PENDING)
+                                  or message_id is None or found.message_id == message_id):
+            return found
+    return await card_by_message_id(session, message_id) if message_id else None
 
 
 async def card_by_message_id(session: AsyncSession, message_id: str) -> FeishuMessage | None:

@@ -70,6 +70,9 @@ class LocalFeishu:
     connections: list[web.WebSocketResponse] = field(default_factory=list)
     _acks: dict[str, asyncio.Future[int]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # set: the answer to the next card sent waits until it is set again (a press can then
+    # arrive between Feishu taking the card and the bot hearing its message id)
+    hold_next_card: asyncio.Event | None = None
 
     async def start(self) -> None:
         app = web.Application(client_max_size=20 * 1024 * 1024)
@@ -122,6 +125,10 @@ class LocalFeishu:
         message = Message(body["receive_id"], body["msg_type"], json.loads(body["content"]),
                           f"om_{next(self._ids):032x}")
         self.messages.append(message)
+        if self.hold_next_card is not None and message.msg_type == "interactive":
+            held, self.hold_next_card = self.hold_next_card, None
+            held.clear()
+            await held.wait()
         return web.json_response({"code": 0, "msg": "success", "data": {
             "message_id": message.message_id, "msg_type": message.msg_type,
             "create_time": str(int(time.time() * 1000))}})
@@ -226,15 +233,22 @@ def text_event(open_id: str, text: str, event_id: str | None = None) -> dict[str
                               "content": json.dumps({"text": text}, ensure_ascii=False)}}}
 
 
-def card_event(open_id: str, message_id: str, data: str,
-               event_id: str | None = None) -> dict[str, Any]:
+def card_number(card: dict[str, Any]) -> int | None:
+    """The number the bot gave the card, as its buttons carry it."""
+    return next((b["value"].get("n") for e in card.get("elements", [])
+                 if e.get("tag") == "action" for b in e["actions"]), None)
+
+
+def card_event(open_id: str, message_id: str, data: str, event_id: str | None = None,
+               number: int | None = None) -> dict[str, Any]:
     return {"schema": "2.0", "header": {
         "event_id": event_id or uuid.uuid4().hex, "token": VERIFICATION_TOKEN,
         "create_time": str(int(time.time() * 1000)), "event_type": "card.action.trigger",
         "tenant_key": "tenant-local", "app_id": APP_ID},
         "event": {"operator": {"open_id": open_id, "tenant_key": "tenant-local"},
                   "token": "c-token", "host": "im_message",
-                  "action": {"tag": "button", "value": {"d": data}},
+                  "action": {"tag": "button", "value": {"d": data} if number is None
+                             else {"d": data, "n": number}},
                   "context": {"open_message_id": message_id, "open_chat_id": "oc_p2p"}}}
 
 

@@ -43,6 +43,7 @@ from tests.local_feishu import (
     LocalFeishu,
     card_buttons,
     card_event,
+    card_number,
     push,
     text_event,
 )
@@ -373,3 +374,34 @@ async def test_a_multiple_choice_card_is_ticked_in_place_then_done(db_url: str) 
         done = next(data for label, data in buttons if "完成" in label)
         next_question = await bot.tap(REP, done)
         assert "4/30" not in next_question  # moved on to the next question
+
+
+async def test_a_press_between_the_send_and_its_record_finds_its_card(db_url: str) -> None:
+    """Issue 24 (10): under load a press came back before the bot had recorded which card
+    it sent, was stored without it, and a multiple-choice tick then did nothing. The card's
+    buttons now carry its number, so the press finds it whenever it arrives."""
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings, bot.clock())
+        await bot.start()
+        await bot.say(REP, "/debrief Acme Ltd")
+        await bot.tap(REP, bot.lark.last_card(REP).buttons[0][1])
+        for typed in ("Zhang San", "1"):  # met, their role; the read-back card is held
+            await bot.say(REP, typed)
+        release = asyncio.Event()
+        bot.lark.hold_next_card = release
+        await bot.say(REP, "yes")  # the read-back confirmed: the stages card goes out, held
+        held = bot.lark.last_card(REP)
+        label, data = held.buttons[0]
+        number = card_number(held.content)
+        assert number is not None
+        status, _ = await push(bot.url, card_event(REP, held.message_id, data, number=number))
+        assert status == 200  # stored while Feishu has not answered the send
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            stored = (await session.scalars(select(InboxUpdate.payload).order_by(
+                InboxUpdate.received_at.desc()))).first()
+        assert stored is not None and stored["feishu"].get("message_id") == number, stored
+        release.set()
+        await bot.lark.wait_for(lambda: any(mid == held.message_id for mid, _ in
+                                            bot.lark.patches))
+        patched = next(card for mid, card in bot.lark.patches if mid == held.message_id)
+        assert card_buttons(patched)[0][0] != label  # ticked in place
