@@ -5,6 +5,7 @@ reader's language; tests/bot/test_reps_day.py fails on a raw id reaching a messa
 from __future__ import annotations
 
 from flows.i18n import from_catalog
+from flows.tag_labels import tag_label
 
 LABELS: dict[str, dict[str, str]] = {
     "grade": {"zh": "{grade}级", "en": "grade {grade}"},
@@ -77,10 +78,8 @@ def role(value: str, lang: str) -> str:
 
 
 def tag(value: str, lang: str) -> str:
-    """A customer tag: the ones the shipped rules set (priority:high) in words."""
+    """A customer tag in words (flows.tag_labels), a possible duplicate with its name."""
     kind, _, rest = value.partition(":")
-    if kind == "priority" and f"priority.{rest}" in LABELS:
-        return priority(rest, lang)
     if kind == "duplicate_of":
         return label("duplicate_of", lang, other=rest)
-    return value
+    return tag_label(value, lang)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from flows.model import QuestionType as T
 
 _TEXTUAL = frozenset({T.TEXT, T.CHOICE})
@@ -106,3 +109,60 @@ def field_label(field: str, lang: str) -> str:
 def stage_label(stage: str, lang: str) -> str:
     names = STAGE_LABELS.get(stage)
     return names.get(lang, names["en"]) if names else stage
+
+
+# what people call a field, besides its label and id: spreadsheet headers, /edit, the CLI
+FIELD_ALIASES: dict[str, list[str]] = {
+    "customer.name": ["公司名称", "客户名称", "企业名称", "单位名称", "公司", "客户", "company",
+                      "companyname", "customer", "customername", "name"],
+    "customer.credit_code": ["统一社会信用代码", "信用代码", "社会信用代码", "creditcode", "uscc"],
+    "customer.industry": ["行业", "所属行业", "industry"],
+    "customer.employees": ["员工人数", "人数", "员工数", "employees", "staff", "headcount"],
+    "customer.revenue_band": ["营收规模", "年营业额", "营业额", "营收", "revenue", "revenueband"],
+    "customer.address": ["地址", "公司地址", "办公地址", "address"],
+    "customer.website": ["网站", "网址", "官网", "website", "web"],
+    "customer.grade": ["客户等级", "等级", "级别", "grade"],
+    "customer.priority": ["优先级", "priority"],
+    "contact.name": ["联系人", "联系人姓名", "姓名", "contact", "contactname"],
+    "contact.title": ["职务", "职位", "title", "position"],
+    "contact.department": ["部门", "department"],
+    "contact.phone": ["电话", "手机", "手机号", "手机号码", "联系电话", "phone", "mobile", "tel"],
+    "contact.email": ["邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "mail"],
+    "contact.messenger_id": ["微信", "微信号", "微信号码", "wechat", "messenger", "messengerid"],
+    "contact.decision_role": ["决策角色", "角色", "decisionrole", "role"],
+    "contact.birthday": ["生日", "birthday"],
+    "deal.need_type": ["需求类型", "needtype"],
+    "deal.need_description": ["需求描述", "需求", "痛点", "need", "needdescription"],
+    "deal.budget": ["预算", "预算范围", "budget"],
+    "deal.timeline": ["采购时间", "采购时间表", "timeline"],
+    "deal.decision_process": ["决策流程", "decisionprocess"],
+    "deal.competitors": ["竞争对手", "竞品", "competitors"],
+    "deal.next_step": ["下一步", "nextstep"],
+    "contact.notes": ["备注", "notes", "note", "remarks"],
+}
+
+
+def name_key(name: str) -> str:
+    """A field name or header as compared: width- and case-folded, without spaces,
+    punctuation or a bracketed remark ("电话（必填）" is 电话)."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = re.sub(r"[（(][^）)]*[）)]", "", text)
+    return re.sub(r"[\s_:：*＊.·/\\-]", "", text)
+
+
+def _names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for field in [*CARD_FIELDS, *FIELD_ALIASES]:
+        for name in (field, field.split(".", 1)[1], *FIELD_LABELS.get(field, {}).values(),
+                     *FIELD_ALIASES.get(field, [])):
+            names.setdefault(name_key(name), field)
+    return names
+
+
+FIELD_NAMES = _names()
+
+
+def field_named(name: str) -> str | None:
+    """The card field a person means: its id (`contact.phone`, `phone`), its label in
+    either language (电话, Phone) or a common alias (手机, 等级, 预算, mobile)."""
+    return FIELD_NAMES.get(name_key(name))

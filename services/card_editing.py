@@ -8,7 +8,6 @@ of the field's own type. Audit entries name the field, never a value.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.answer_checks import InvalidAnswer, display, parse_answer
-from flows.card_fields import CARD_FIELDS, FIELD_LABELS, field_label
+from flows.card_fields import CARD_FIELDS, FIELD_LABELS, field_label, field_named
 from flows.model import Flow, Question, QuestionType
 from services.interviewing import FollowUpPlanner
 from storage import audit, card
@@ -40,14 +39,9 @@ class Edited:
 
 
 def field_of(name: str) -> str | None:
-    """A card field from what a person types: `contact.phone`, `phone`, 电话, Phone."""
-    key = unicodedata.normalize("NFKC", name).casefold().strip()
-    for field in CARD_FIELDS:
-        labels = FIELD_LABELS.get(field, {})
-        names = {field, field.split(".", 1)[1], *(v.casefold() for v in labels.values())}
-        if key in names:
-            return field
-    return None
+    """A card field from what a person types (flows.card_fields.field_named)."""
+    field = field_named(name)
+    return field if field in CARD_FIELDS else None
 
 
 def question_for(flows: Mapping[str, Flow], field: str) -> Question:
@@ -68,7 +62,8 @@ async def edit(session: AsyncSession, flows: Mapping[str, Flow], customer: Custo
     pending follow-ups) in the same transaction."""
     field = field_of(field_name)
     if field is None:
-        known = ", ".join(sorted(f.split(".", 1)[1] for f in CARD_FIELDS))
+        known = ("、" if lang == "zh" else ", ").join(
+            field_label(f, lang) for f in CARD_FIELDS if f in FIELD_LABELS)
         raise EditError(f"“{field_name}” is not a field of the card; one of: {known}"
                         if lang == "en" else f"“{field_name}”不是信息卡的字段；可用：{known}")
     question = question_for(flows, field)

@@ -30,6 +30,7 @@ from flows.i18n import pick
 from flows.model import Flow
 from flows.piping import fill
 from flows.quality import STAGES, spin_coverage
+from flows.tag_labels import tag_label
 from services.reports import card_quality, shown_answer
 from storage import reporting
 from storage.card import CARD_COLUMNS
@@ -206,7 +207,8 @@ async def _card_sheets(session: AsyncSession, flows: dict[str, Flow], owners: Ow
         owner = users.get(customer.owner_id or 0)
         values = {f: getattr(customer, CARD_COLUMNS[f][1]) for f in CUSTOMER_FIELDS}
         rows.append([customer.id, *(label_of(labels, f, values[f]) for f in CUSTOMER_FIELDS),
-                     owner.name if owner else None, ", ".join(customer.tags) or None,
+                     owner.name if owner else None,
+                     ", ".join(tag_label(t, lang) for t in customer.tags) or None,
                      _local(customer.last_contact_at, zone), customer.revisit_due_on,
                      q.completeness.percent,
                      ", ".join(field_label(f, lang) for f in q.completeness.missing) or None,

@@ -20,55 +20,27 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from flows.card_fields import CARD_RANGES, CLOSED_VALUES
+from flows.card_fields import CARD_RANGES, CLOSED_VALUES, FIELD_NAMES, name_key
 from flows.values import BIDI_CONTROLS, parse_date, parse_email, parse_number, parse_phone
 
-# header (normalised) -> card field; "owner" names the rep who owns the customer
-HEADERS: dict[str, str] = {}
-_SYNONYMS = {
-    "customer.name": ["公司名称", "客户名称", "企业名称", "单位名称", "公司", "客户", "company",
-                      "companyname", "customer", "customername", "name"],
-    "customer.credit_code": ["统一社会信用代码", "信用代码", "社会信用代码", "creditcode", "uscc"],
-    "customer.industry": ["行业", "所属行业", "industry"],
-    "customer.employees": ["员工人数", "人数", "员工数", "employees", "staff", "headcount"],
-    "customer.revenue_band": ["营收规模", "年营业额", "营业额", "营收", "revenue", "revenueband"],
-    "customer.address": ["地址", "公司地址", "办公地址", "address"],
-    "customer.website": ["网站", "网址", "官网", "website", "web"],
-    "customer.grade": ["客户等级", "等级", "grade"],
-    "customer.priority": ["优先级", "priority"],
-    "contact.name": ["联系人", "联系人姓名", "姓名", "contact", "contactname"],
-    "contact.title": ["职务", "职位", "title", "position"],
-    "contact.department": ["部门", "department"],
-    "contact.phone": ["电话", "手机", "手机号", "手机号码", "联系电话", "phone", "mobile", "tel"],
-    "contact.email": ["邮箱", "电子邮件", "电子邮箱", "email", "e-mail", "mail"],
-    "contact.messenger_id": ["微信", "微信号", "微信号码", "wechat", "messenger", "messengerid"],
-    "contact.decision_role": ["决策角色", "角色", "decisionrole", "role"],
-    "contact.birthday": ["生日", "birthday"],
-    "deal.need_type": ["需求类型", "needtype"],
-    "deal.need_description": ["需求描述", "需求", "痛点", "need", "needdescription"],
-    "deal.budget": ["预算", "预算范围", "budget"],
-    "deal.timeline": ["采购时间", "采购时间表", "timeline"],
-    "deal.decision_process": ["决策流程", "decisionprocess"],
-    "deal.competitors": ["竞争对手", "竞品", "competitors"],
-    "deal.next_step": ["下一步", "nextstep"],
-    "owner": ["负责人", "销售", "业务员", "owner", "rep"],
-    "contact.notes": ["备注", "notes", "note", "remarks"],
-}
-
-
-def _key(header: str) -> str:
-    text = unicodedata.normalize("NFKC", header).casefold()
-    text = re.sub(r"[（(][^）)]*[）)]", "", text)  # "电话（必填）"
-    return re.sub(r"[\s_:：*＊.·/\\-]", "", text)
-
-
-for _field, _names in _SYNONYMS.items():
-    for _name in _names:
-        HEADERS[_key(_name)] = _field
+# header (normalised) -> card field (flows.card_fields names them all); "owner" names
+# the rep who owns the customer
+HEADERS: dict[str, str] = {**FIELD_NAMES, **{name_key(n): "owner" for n in (
+    "负责人", "销售", "业务员", "owner", "rep")}}
+_key = name_key
 
 _CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-_ROLES = {"决策人": "decision_maker", "决策者": "decision_maker", "影响者": "influencer",
-          "使用者": "user", "用户": "user", "decision maker": "decision_maker"}
+# how spreadsheets name a contact's part in the decision; what is not here is reported
+_ROLE_WORDS = {
+    "decision_maker": ["决策人", "决策者", "拍板人", "老板", "老总", "总经理", "董事长", "总裁",
+                       "一把手", "ceo", "gm", "boss", "decision maker", "decisionmaker"],
+    "influencer": ["影响者", "影响人", "技术", "技术负责人", "技术总监", "工程师", "采购",
+                   "采购经理", "财务", "顾问", "cto", "cio", "it", "engineer", "purchasing",
+                   "procurement", "finance", "influencer"],
+    "user": ["使用者", "使用人", "用户", "最终用户", "操作员", "员工", "user", "end user"],
+    "other": ["其他", "其它", "other"],
+}
+_ROLES = {word: role for role, words in _ROLE_WORDS.items() for word in words}
 _PRIORITIES = {"高": "high", "中": "medium", "低": "low"}
 MAX_ROWS = 50_000
 
@@ -302,24 +274,13 @@ def _value(name: str, text: str, today: date) -> Any:
             raise ValueError(f"priority {text!r} is not high/medium/low (高/中/低)")
         return value
     if name == "contact.decision_role":
-        value = _ROLES.get(text.lower(), _ROLES.get(text, text.lower().replace(" ", "_")))
-        return value if value in CLOSED_VALUES["contact.decision_role"] else "other"
+        word = unicodedata.normalize("NFKC", text).casefold().strip()
+        value = _ROLES.get(word, word.replace(" ", "_"))
+        if value not in CLOSED_VALUES["contact.decision_role"]:
+            raise ValueError(f"decision role {text!r} is not one the card knows: write 决策人 "
+                             "(老板, 总经理…), 影响者 (技术, 采购…), 使用者 or 其他")
+        return value
     return text
 
 
 _CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{BIDI_CONTROLS}]")
-
-
-def summary(outcome: Outcome, dry_run: bool) -> Iterable[str]:
-    yield from outcome.undone
-    verb = "would be" if dry_run or not outcome.applied else "were"
-    yield f"{outcome.count('created')} new customer(s) {verb} created"
-    yield from (f"  + {line}" for line in outcome.created[:200])
-    yield f"{outcome.count('merged')} row(s) {verb} merged into a customer already known"
-    yield from (f"  = {line}" for line in outcome.merged[:200])
-    if outcome.kept:
-        yield (f"{outcome.count('kept')} value(s) differ from what is on record (kept as "
-               "recorded)")
-        yield from (f"  ! {line}" for line in outcome.kept[:200])
-    if outcome.ignored_columns:
-        yield "columns not recognised (ignored): " + ", ".join(outcome.ignored_columns)

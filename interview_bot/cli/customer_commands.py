@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import system_clock
+from conversation import labels
 from conversation.staff_commands import card_lines
 from flows.card_fields import field_label
-from flows.i18n import normalise_language
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import (
     app,
@@ -26,6 +27,7 @@ from interview_bot.cli.command_setup import (
     fail,
     load_settings,
 )
+from interview_bot.cli.wording import cli_language, say
 from interview_bot.settings import Settings
 from services import card_editing, import_writing, importing
 from storage import (
@@ -39,6 +41,7 @@ from storage.database import is_sqlite
 from storage.models import Contact, Customer, User
 from storage.private_files import write_private
 
+LANG_HELP = "zh or en (default: INTERVIEW_LANGUAGE)"
 customers_app = typer.Typer(no_args_is_help=True, help="Customers and their records.")
 app.add_typer(customers_app, name="customers")
 
@@ -46,11 +49,12 @@ app.add_typer(customers_app, name="customers")
 @customers_app.command("show")
 def customers_show(
     customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
-    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """A customer's information card: its fields, contacts, completeness and latest answers
     (as /card shows it in the bot; the read is audited)."""
-    for line in asyncio.run(_show(load_settings(), customer, normalise_language(lang))):
+    settings = load_settings()
+    for line in asyncio.run(_show(settings, customer, _lang(lang, settings))):
         typer.echo(line)
 
 
@@ -67,12 +71,12 @@ def customers_edit(
     customer: Annotated[str, typer.Argument(help="The customer: name, part of it, pinyin, #id")],
     field: Annotated[str, typer.Argument(help="A card field: phone, grade, budget, 电话, 等级…")],
     value: Annotated[str, typer.Argument(help="The new value, as an interview would take it")],
-    lang: Annotated[str, typer.Option(help="zh or en (messages and choice labels)")] = "zh",
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Correct one card field; a grade or priority change re-plans the revisit and
     follow-ups (as /edit in the bot)."""
     settings = load_settings()
-    for line in asyncio.run(_edit(settings, customer, field, value, normalise_language(lang))):
+    for line in asyncio.run(_edit(settings, customer, field, value, _lang(lang, settings))):
         typer.echo(line)
 
 
@@ -90,7 +94,7 @@ async def _edit(settings: Settings, name_or_id: str, field: str, value: str,
             raise fail(str(exc)) from None
         lines = [f"{found.name}: {field_label(edited.field, lang)} = {edited.shown}"]
         if edited.replanned:
-            lines.append(f"next revisit: {found.revisit_due_on}")
+            lines.append(say("next_revisit", lang, day=found.revisit_due_on))
         return lines
 
 
@@ -98,13 +102,15 @@ async def _edit(settings: Settings, name_or_id: str, field: str, value: str,
 def customers_note(
     customer: Annotated[str, typer.Argument(help="The customer: name, part of it, pinyin, #id")],
     text: Annotated[str, typer.Argument(help="The note")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """A dated note on the customer's timeline (as /note in the bot): encrypted, audited."""
-    asyncio.run(_note(load_settings(), customer, text))
-    typer.echo("note saved")
+    settings = load_settings()
+    name = asyncio.run(_note(settings, customer, text))
+    typer.echo(say("note_saved", _lang(lang, settings), customer=name))
 
 
-async def _note(settings: Settings, name_or_id: str, text: str) -> None:
+async def _note(settings: Settings, name_or_id: str, text: str) -> str:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name_or_id)
         try:
@@ -112,23 +118,30 @@ async def _note(settings: Settings, name_or_id: str, text: str) -> None:
                                         channel="cli", now=system_clock())
         except card_editing.EditError as exc:
             raise fail(str(exc)) from None
+        return found.name
 
 
 @customers_app.command("list")
-def customers_list() -> None:
-    """Every customer: id, name, grade, priority, owner, last contact."""
-    for line in asyncio.run(_list(load_settings())):
+def customers_list(
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
+) -> None:
+    """Every customer: id, name, grade, priority, owner, last contact (tab-separated, with a
+    header line: pastes into a spreadsheet)."""
+    settings = load_settings()
+    for line in asyncio.run(_list(settings, _lang(lang, settings))):
         typer.echo(line)
 
 
-async def _list(settings: Settings) -> list[str]:
+async def _list(settings: Settings, lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions() as session:
         owners = {u.id: u.name for u in await session.scalars(select(User))}
         rows = (await session.scalars(select(Customer).order_by(Customer.id))).all()
-        lines = [f"#{c.id:<6} {c.name}  {c.grade or '-'} · {c.priority or '-'} · "
-                 f"{owners.get(c.owner_id or 0, '-')} · "
-                 f"{c.last_contact_at.date() if c.last_contact_at else '-'}" for c in rows]
-        return lines or ["no customers yet"]
+        if not rows:
+            return [say("no_customers", lang)]
+        return [say("list_header", lang), *(
+            f"#{c.id}\t{c.name}\t{c.grade or '—'}\t{labels.priority(c.priority, lang)}\t"
+            f"{owners.get(c.owner_id or 0, '—')}\t"
+            f"{c.last_contact_at.date() if c.last_contact_at else '—'}" for c in rows)]
 
 
 @customers_app.command("reassign")
@@ -168,13 +181,15 @@ async def _reassign(settings: Settings, source_id: int, target_id: int,
 def customers_assign(
     customer: Annotated[list[str], typer.Argument(help="Customers nobody owns (name or #id)")],
     target: Annotated[int, typer.Option("--to", help="Telegram id of the new owner")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Give customers nobody owns yet an owner (reps see them only then); the owner is
     told, their pending reminders follow."""
-    asyncio.run(_assign(load_settings(), customer, target))
+    settings = load_settings()
+    asyncio.run(_assign(settings, customer, target, _lang(lang, settings)))
 
 
-async def _assign(settings: Settings, names: list[str], target_id: int) -> None:
+async def _assign(settings: Settings, names: list[str], target_id: int, lang: str) -> None:
     async with open_app(settings) as app_:
         now = system_clock()
         try:
@@ -189,7 +204,8 @@ async def _assign(settings: Settings, names: list[str], target_id: int) -> None:
                     await app_.planner.set_revisit(session, assigned, now)
         except staff.StaffError as exc:
             raise fail(str(exc)) from None
-        typer.echo(f"{target.name} now owns: " + ", ".join(f"{c.name} (#{c.id})" for c in done))
+        typer.echo(say("assigned", lang, owner=target.name,
+                       customers=", ".join(f"{c.name} (#{c.id})" for c in done)))
 
 
 @customers_app.command("export-personal")
@@ -248,15 +264,20 @@ def customers_erase(
     = False,
     contact: Annotated[int | None, typer.Option(help="Erase only this contact (person)")]
     = None,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Erase a customer's personal data (contacts, answers, interviews, consents, invites,
     what its people sent the bot) and anonymise the record; the audit entry stays."""
     if not yes:
         raise fail("erasing cannot be undone: add --yes (and consider `customers "
                     "export-personal` first)")
-    counts = asyncio.run(_erase(load_settings(), customer, contact))
-    removed = ", ".join(f"{n} {what}" for what, n in counts.items() if n) or "nothing else"
-    typer.echo(f"erased: {removed}" + ("" if contact else "; the record is now anonymous"))
+    settings = load_settings()
+    counts = asyncio.run(_erase(settings, customer, contact))
+    words = _lang(lang, settings)
+    removed = ("、" if words == "zh" else ", ").join(
+        say(f"removed.{what}", words, n=n) for what, n in counts.items() if n) \
+        or say("erased_nothing", words)
+    typer.echo(say("erased", words, items=removed) + ("" if contact else say("anonymous", words)))
 
 
 async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[str, int]:
@@ -273,13 +294,15 @@ async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[
 @customers_app.command("close")
 def customers_close(
     customer: Annotated[str, typer.Argument(help="The customer's name or #id")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Mark a customer closed (lost or ended): no more revisits; the retention period
     (INTERVIEW_RETENTION_MONTHS) starts."""
-    asyncio.run(_close(load_settings(), customer))
+    settings = load_settings()
+    asyncio.run(_close(settings, customer, _lang(lang, settings)))
 
 
-async def _close(settings: Settings, name: str) -> None:
+async def _close(settings: Settings, name: str, lang: str) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name)
         now = system_clock()
@@ -288,7 +311,7 @@ async def _close(settings: Settings, name: str) -> None:
         await audit.append(session, at=now, actor="cli", action="customer.close",
                            entity="customer", entity_id=found.id, fields=["closed_at"],
                            channel="cli")
-        typer.echo(f"{found.name} is closed")
+        typer.echo(say("closed", lang, customer=found.name))
 
 
 @customers_app.command("import")
@@ -300,12 +323,14 @@ def customers_import(
     = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; "
                                                             "change nothing")] = False,
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
 ) -> None:
     """Bring a rep's spreadsheet into the central record: map its columns to the card,
     merge duplicates (credit code, company name, phone), all rows or none."""
     settings = load_settings()
     outcome = asyncio.run(_import(settings, file, owner, dry_run))
-    for line in importing.summary(outcome, dry_run):
+    words = _lang(lang, settings)
+    for line in import_summary(outcome, dry_run, words):
         typer.echo(line)
     if outcome.problems:
         for problem in outcome.problems:
@@ -315,7 +340,7 @@ def customers_import(
             typer.echo(f"{file}: … and {total - len(outcome.problems)} more", err=True)
         raise fail(f"{total} problem(s): nothing was imported; fix the rows above and run it "
                    "again", 1)
-    typer.echo("dry run: nothing was changed" if dry_run else "imported")
+    typer.echo(say("dry_run" if dry_run else "imported", words))
 
 
 async def _import(settings: Settings, file: Path, owner_id: int | None,
@@ -363,3 +388,22 @@ class ProgressBar:
     def close(self) -> None:
         if self.shown:
             sys.stderr.write("\n")
+
+
+def import_summary(outcome: importing.Outcome, dry_run: bool, lang: str) -> Iterable[str]:
+    """What an import did (or would do), in the reader's language."""
+    yield from outcome.undone
+    would = dry_run or not outcome.applied
+    yield say("would_create" if would else "created", lang, n=outcome.count("created"))
+    yield from (f"  + {line}" for line in outcome.created[:200])
+    yield say("would_merge" if would else "merged", lang, n=outcome.count("merged"))
+    yield from (f"  = {line}" for line in outcome.merged[:200])
+    if outcome.kept:
+        yield say("kept", lang, n=outcome.count("kept"))
+        yield from (f"  ! {line}" for line in outcome.kept[:200])
+    if outcome.ignored_columns:
+        yield say("ignored_columns", lang, columns=", ".join(outcome.ignored_columns))
+
+
+def _lang(chosen: str | None, settings: Settings) -> str:
+    return cli_language(chosen, settings.interview.language)

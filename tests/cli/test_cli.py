@@ -261,14 +261,15 @@ def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
                "--name", "Wang").returncode == 0
     preview = run("customers", "import", "reps.csv", "--dry-run")
     assert preview.returncode == 0, preview.stderr
-    assert preview.stdout.splitlines() == [
-        "1 new customer(s) would be created", "  + row 2: 华东精密",
-        "1 row(s) would be merged into a customer already known",
+    assert preview.stdout.splitlines() == [  # in Chinese: the default setting (issue 24, 7)
+        "将新建客户 1 家", "  + row 2: 华东精密", "将合并到已有客户的行 1 行",
         "  = row 3 → 华东精密 (new, row 2), same company name",
-        "columns not recognised (ignored): 客户来源", "dry run: nothing was changed"]
+        "未识别的列（已忽略）：客户来源", "试运行：没有做任何修改。"]
+    english = run("customers", "import", "reps.csv", "--dry-run", "--lang", "en")
+    assert english.stdout.splitlines()[0] == "1 new customer(s) would be created"
     done = run("customers", "import", "reps.csv")
-    assert done.stdout.splitlines()[0] == "1 new customer(s) were created"
-    assert done.stdout.rstrip().endswith("imported")
+    assert done.stdout.splitlines()[0] == "新建客户 1 家"
+    assert done.stdout.rstrip().endswith("已导入。")
     with sqlite3.connect(tmp_path / "i.db") as conn:
         ((company, owner, phone),) = conn.execute(
             "SELECT c.name, u.name, k.phone FROM customers c JOIN users u ON u.id = c.owner_id "
@@ -326,10 +327,10 @@ def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) 
     assert held["customer"]["name"] == "Acme" and held["contacts"][0]["name"] == "Li Wei"
     refused = run("customers", "erase", "Acme")
     assert refused.returncode == 2 and "add --yes" in refused.stderr
-    erased = run("customers", "erase", "#1", "--yes")
+    erased = run("customers", "erase", "#1", "--yes", "--lang", "en")
     assert erased.returncode == 0, erased.stderr
     asked = len(answered(shipped()["pre_meeting"], scripts.PRE_MEETING))
-    assert erased.stdout.startswith(f"erased: {asked} answers,") and "1 contacts" in erased.stdout
+    assert erased.stdout.startswith(f"Erased: {asked} answers,") and "1 contacts" in erased.stdout
     assert run("customers", "export-personal", "Acme").returncode == 2  # no such name now
     assert "erased #1" in run("customers", "export-personal", "#1").stdout
     assert "personal.export  customer#1" in run("audit", "--customer", "#1").stdout
@@ -401,7 +402,7 @@ def test_one_company_identity_rule_for_import_and_chat(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=60, check=False)
         assert chat.returncode == 0, chat.stderr
     listed = run("customers", "list").stdout.splitlines()
-    assert len(listed) == 1 and "上海示例阀门有限公司" in listed[0]
+    assert len(listed) == 2 and "上海示例阀门有限公司" in listed[1]  # a header, one customer
     found = run("customers", "show", "slfm", "--lang", "en")  # pinyin initials
     assert found.stdout.startswith("🗂 上海示例阀门有限公司 (#1)"), found.stderr
 
@@ -503,9 +504,43 @@ def test_a_partial_name_finds_the_customer_and_a_new_one_needs_new(tmp_path: Pat
         several.stderr) and "give --customer '#id'" in several.stderr
     listed = run("customers", "list").stdout
     assert "华东精密机械有限公司" in listed and "上海示例阀门有限公司" in listed
-    assert "北方重工" not in listed and listed.count("\n") == 2  # no duplicate, nothing new
+    assert "北方重工" not in listed and listed.count("\n") == 3  # header, no duplicate, no new
     made = run("invite", "--customer", "北方重工", "--web", "--new")
     assert made.returncode == 0 and "北方重工" in run("customers", "list").stdout
     again = run("invite", "--customer", "北方重工", "--web", "--new")  # no second record
     assert again.returncode == 0 and "exists already: using it" in again.stderr
     assert run("customers", "list").stdout.count("北方重工") == 1
+
+
+def test_the_command_line_speaks_chinese_to_a_chinese_team(tmp_path: Path) -> None:
+    """Issue 24 (7): `next revisit: …`, `note saved`, a list without headers showing
+    "medium", raw tags on the card, `等级`, `预算` and `手机` refused by edit."""
+    run = cli_on(f"sqlite:///{tmp_path / 'zh.db'}", tmp_path)
+    (tmp_path / "c.csv").write_text("客户名称,优先级,决策角色,联系人\n华东精密,中,老板,钱经理\n"
+                                    "上海示例,低,技术,李工\n", encoding="utf-8")
+    assert run("customers", "import", "c.csv").returncode == 0
+    listed = run("customers", "list").stdout.splitlines()
+    assert listed[0].split("\t") == ["编号", "名称", "等级", "优先级", "负责人", "最近联系"]
+    assert listed[1].split("\t")[:4] == ["#1", "华东精密", "—", "中优先级"]
+    assert run("customers", "note", "华东精密", "下周三给预算").stdout.strip() == (
+        "备注已保存到 华东精密。")
+    graded = run("customers", "edit", "华东精密", "等级", "A")
+    assert graded.returncode == 0, graded.stderr
+    first, second = graded.stdout.splitlines()
+    assert first.startswith("华东精密: 客户等级 = A") and second.startswith("下次回访：")
+    for field, value in (("预算", "50万"), ("手机", "139 1234 5678"), ("电话", "139 1234 5678"),
+                         ("邮箱", "qian@hd.cn")):
+        edited = run("customers", "edit", "华东精密", field, value)
+        assert edited.returncode == 0, (field, edited.stderr)
+    unknown = run("customers", "edit", "华东精密", "颜色", "红")
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1
+    assert "“颜色”不是信息卡的字段；可用：" in unknown.stderr and "name" not in unknown.stderr
+    card = run("customers", "show", "华东精密").stdout
+    assert "priority:" not in card and "needs:" not in card
+    with sqlite3.connect(tmp_path / "zh.db") as conn:
+        roles = [r for (r,) in conn.execute(
+            "SELECT decision_role FROM contacts ORDER BY id")]
+    assert roles == ["decision_maker", "influencer"]  # 老板, 技术: not "other"
+    (tmp_path / "odd.csv").write_text("客户名称,决策角色\n北方重工,吉祥物\n", encoding="utf-8")
+    odd = run("customers", "import", "odd.csv", "--lang", "en")
+    assert odd.returncode == 1 and "decision role '吉祥物' is not one the card knows" in odd.stderr
