@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import feishu, telegram
+from chat import metrics
 from chat.actions import Action, AnswerCallback
 from chat.delivery import DeliveryError, Perform
 from chat.incoming import Incoming
@@ -36,6 +37,12 @@ def routed(telegram_perform: Perform | None, feishu_perform: Perform | None) -> 
             else (telegram_perform, "Telegram")
         if chosen is None:
             raise DeliveryError("permanent", f"{name} is not configured in this process")
-        return await chosen(action)
+        try:
+            sent = await chosen(action)
+        except DeliveryError as error:
+            metrics.refused(name.lower(), error.kind)
+            raise
+        metrics.delivered(name.lower())
+        return sent
 
     return perform

@@ -36,6 +36,7 @@ from scheduler.rate_limit import RateLimiter
 from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
 from storage import inbox
 from storage.database import is_sqlite
+from web.metrics import METRICS_PATH, metrics_app
 from web.runner import Runner
 
 if TYPE_CHECKING:
@@ -149,6 +150,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 reminders.start()
             except DispatcherLocked as exc:
                 raise ValueError(str(exc)) from None
+            if settings.metrics.port is not None:
+                stoppers.append(await serve_metrics(settings, app, clock))
             if lark is not None:
                 stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set))
             if client is not None and webhook:
@@ -181,6 +184,16 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
             await reminders.close()
             if client is not None:
                 await client.close()
+
+
+async def serve_metrics(settings: Settings, app: App,
+                        clock: Clock) -> Callable[[], Awaitable[None]]:
+    """/metrics (and /healthz) for Prometheus, on METRICS_HOST:METRICS_PORT."""
+    runner = Runner(metrics_app(app.sessions, clock), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.metrics.host, settings.metrics.port).start()
+    log.info("metrics on %s:%s%s", settings.metrics.host, settings.metrics.port, METRICS_PATH)
+    return runner.cleanup
 
 
 async def start_feishu(settings: Settings, app: App, clock: Clock) -> FeishuClient:

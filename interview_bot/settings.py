@@ -103,6 +103,14 @@ class SecuritySettings(BaseModel):
         return value
 
 
+class MetricsSettings(BaseModel):
+    """The bot's Prometheus listener (`METRICS_PORT`; off when unset). The web server serves
+    /metrics on its own port."""
+
+    host: str = "127.0.0.1"
+    port: int | None = Field(None, ge=1, le=65535)
+
+
 class WebSettings(BaseModel):
     """The dashboard (`interview-bot web`)."""
 
@@ -143,3 +151,4 @@ class Settings(BaseSettings):
     interview: InterviewSettings = InterviewSettings()
     security: SecuritySettings = SecuritySettings()
     web: WebSettings = WebSettings()
+    metrics: MetricsSettings = MetricsSettings()

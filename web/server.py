@@ -32,6 +32,7 @@ from services.interviewing import InterviewService
 from services.reports import build_report
 from storage import audit, reporting, web_access
 from storage.models import Customer, User
+from web.metrics import METRICS_PATH, metrics_handler
 from web.runner import SERVER_NAME
 from web.texts import say
 
@@ -77,6 +78,7 @@ def make_app(config: Dashboard) -> web.Application:
     app.router.add_get("/report", report)
     app.router.add_get("/report.svg", report_svg)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(METRICS_PATH, metrics_handler(config.sessions, config.clock))
     app.router.add_static("/static", HERE / "static", append_version=True)
     app.on_startup.append(_settled)
     if config.interviews is not None:  # the customers' questionnaire, on the same server
@@ -129,7 +131,8 @@ def _secured(response: web.StreamResponse, request: web.Request) -> web.StreamRe
     return response
 
 
-OPEN = ("/login", "/logout", "/healthz", "/static/", "/q/")  # /q/: the invite is the key
+# /q/: the invite is the key; /metrics: counts only (the proxy keeps it inside, deploy/)
+OPEN = ("/login", "/logout", "/healthz", METRICS_PATH, "/static/", "/q/")
 
 
 @web.middleware

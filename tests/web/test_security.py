@@ -177,3 +177,10 @@ async def test_the_unowned_customers_contact_is_untouched_by_the_probe(server: S
         person = await s.scalar(select(Contact).where(Contact.customer_id == server.unowned_id))
         invite_count = await s.scalar(select(func.count()).select_from(Invite))
     assert person is not None and person.phone == "+8613800138007" and invite_count == 0
+
+
+async def test_the_web_server_serves_metrics_for_prometheus(server: Server) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{server.base}/metrics") as response:
+        text = await response.text()
+        assert response.status == 200
+    assert "interview_reminders_late 0.0" in text and "interview_inbox_pending 0.0" in text
