@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +21,8 @@ from interview_bot.cli.command_setup import (
     load_settings,
 )
 from interview_bot.settings import Settings
+from services.importing import ImportFileError, read_table
+from services.staff_sheet import StaffRow, read_staff
 from storage import (
     accounts,
     audit,
@@ -101,6 +105,75 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
     if open_id is not None:
         await feishu.bind(session, user, open_id, now)
     return user
+
+
+@users_app.command("import")
+def users_import(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX: 姓名/name, 角色/role, "
+                                              "Telegram, 飞书/Feishu open id, 主管/manager",
+                                         exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; change nothing")]
+    = False,
+) -> None:
+    """Register a team in one go; a person already known (by either id) is updated. Every
+    row is checked first: any problem, and nothing is stored."""
+    try:
+        rows, problems = read_staff(read_table(file))
+    except ImportFileError as exc:
+        raise fail(f"{file}: {exc}") from None
+    for problem in problems:
+        typer.echo(f"{file}: {problem}", err=True)
+    if problems:
+        raise fail(f"{len(problems)} problem(s): nobody was added; fix the rows above", 1)
+    added = asyncio.run(_users_import(load_settings(), rows, dry_run))
+    for line in added:
+        typer.echo(line)
+    typer.echo("dry run: nothing was changed" if dry_run else f"{len(rows)} staff imported")
+
+
+class _DryRun(Exception):
+    """Leaves the transaction without a commit: a dry run stores nothing."""
+
+
+async def _users_import(settings: Settings, rows: list[StaffRow], dry_run: bool) -> list[str]:
+    lines = [f"{row.name} ({row.role})" + (f", manager {row.manager}" if row.manager else "")
+             for row in rows]
+    with contextlib.suppress(_DryRun):
+        await _store_staff(settings, rows, dry_run)
+    return lines
+
+
+async def _store_staff(settings: Settings, rows: list[StaffRow], dry_run: bool) -> None:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        now = system_clock()
+        made: dict[str, User] = {}
+        try:
+            for row in rows:
+                user = await _with_channels(session, row.telegram_id, row.feishu_open_id,
+                                            row.role, row.name, None, now)
+                made[row.name] = user
+                await audit.append(session, at=now, actor="cli", action="user.add",
+                                   entity="user", entity_id=user.id, fields=["role"],
+                                   channel="cli")
+            for row in rows:
+                if row.manager:
+                    made[row.name].manager_id = (await _manager(session, made, row)).id
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        if dry_run:
+            raise _DryRun
+
+
+async def _manager(session: AsyncSession, made: dict[str, User], row: StaffRow) -> User:
+    named = made.get(row.manager or "")
+    if named is None and (row.manager or "").isdecimal():
+        named = await accounts.user_by_telegram(session, int(row.manager or 0))
+    if named is None:
+        named = await session.scalar(select(User).where(User.name == row.manager))
+    if named is None or named.role not in ("manager", "admin"):
+        raise ValueError(f"row {row.number}: manager {row.manager!r} is not a manager in the "
+                         "sheet or already registered")
+    return named
 
 
 @users_app.command("feishu-seen")

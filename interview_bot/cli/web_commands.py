@@ -6,12 +6,14 @@ import asyncio
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import app, fail, load_settings
 from interview_bot.settings import Settings
 from storage import accounts, audit, web_access
+from storage.models import User
 from web.runner import Runner
 
 web_app = typer.Typer(invoke_without_command=True,
@@ -55,19 +57,34 @@ async def serve(settings: Settings, host: str, port: int,
 
 
 @web_app.command("link")
-def web_link(telegram_id: Annotated[int, typer.Option("--telegram-id",
-                                                      help="The staff member to sign in")],
-             ) -> None:
-    """A one-time sign-in link (10 minutes) for a staff member, as /dashboard sends it."""
-    typer.echo(asyncio.run(_link(load_settings(), telegram_id)))
+def web_link(
+    telegram_id: Annotated[int | None, typer.Option("--telegram-id", help="The staff member "
+                                                    "to sign in, by Telegram id")] = None,
+    feishu_open_id: Annotated[str | None, typer.Option(
+        "--feishu-open-id", help="… or by Feishu open id (ou_…)")] = None,
+    user_id: Annotated[int | None, typer.Option("--user", help="… or by user number "
+                                                               "(`users list`)")] = None,
+) -> None:
+    """A one-time sign-in link (10 minutes) for a staff member on any channel, as
+    /dashboard sends it."""
+    if [telegram_id, feishu_open_id, user_id].count(None) != 2:
+        raise fail("name the staff member once: --telegram-id, --feishu-open-id or --user")
+    typer.echo(asyncio.run(_link(load_settings(), telegram_id, feishu_open_id, user_id)))
 
 
-async def _link(settings: Settings, telegram_id: int) -> str:
+async def _link(settings: Settings, telegram_id: int | None, open_id: str | None,
+                user_id: int | None) -> str:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        user = await accounts.user_by_telegram(session, telegram_id)
-        if user is None:
-            raise fail(f"nobody active with Telegram id {telegram_id} is on the team; "
-                       "add them with `users add` first")
+        if telegram_id is not None:
+            user = await accounts.user_by_telegram(session, telegram_id)
+        else:
+            user = await session.scalar(select(User).where(
+                User.id == user_id if user_id is not None
+                else User.feishu_open_id == (open_id or "").strip()))
+        if user is None or not user.active:
+            given = telegram_id or open_id or f"#{user_id}"
+            raise fail(f"nobody active on the team is {given}; add them with `users add` "
+                       "first (`users list` shows the team)")
         now = system_clock()
         token = await web_access.make_link(session, user.id, now)
         await audit.append(session, at=now, actor="cli", action="web.link", entity="user",
