@@ -6,41 +6,19 @@ after a restart, an answer processed again) changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.steps import FollowUpPlan, Outcome
-from scheduler import key_accounts, record_care
+from flows.steps import Outcome
+from scheduler import follow_ups, key_accounts, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
-from scheduler.timing import MORNING, add_duration, at_local, next_birthday, outside_quiet_hours
+from scheduler.timing import MORNING, at_local, next_birthday, outside_quiet_hours
 from services.interviewing import Scheduled
 from storage import accounts, co_owners, personal, reminders
-from storage.models import Contact, Customer, DigestSent, Interview, Invite, Reminder, User
-
-
-def one_a_day(plans: Sequence[FollowUpPlan], now: datetime, zone: ZoneInfo,
-              place: Callable[[datetime], datetime]) -> list[tuple[int, FollowUpPlan, datetime]]:
-    """The follow-ups an interview asked for, at most one per local day: a dated one (the
-    day agreed with the customer, at 09:00) wins over a rule's "in 3 days" (at the time of
-    day it was counted from), each moved out of quiet hours by `place` before its day is
-    known: a follow-up pushed to the next morning counts on that day."""
-    chosen: dict[date, tuple[int, FollowUpPlan, datetime]] = {}
-    for index, plan in enumerate(plans):
-        if plan.on is not None:
-            due = at_local(date.fromisoformat(plan.on), MORNING, zone)
-        elif plan.after is not None:
-            due = add_duration(now, plan.after, zone)
-        else:
-            continue
-        due = place(due)
-        day = due.astimezone(zone).date()
-        if day not in chosen or (plan.on is not None and chosen[day][1].on is None):
-            chosen[day] = (index, plan, due)
-    return sorted(chosen.values(), key=lambda item: item[0])
+from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 
 
 class Planner:
@@ -72,7 +50,7 @@ class Planner:
         owner = await self._owner(session, customer, interview)
         zone = self.zone(owner)
         asked = outcome.follow_ups if outcome is not None else ()
-        plans = one_a_day(asked, now, zone, lambda due: self.deliverable(due, owner)) \
+        plans = follow_ups.one_a_day(asked, now, zone, lambda due: self.deliverable(due, owner)) \
             if owner is not None else []
         dues: list[datetime] = []
         others = await self._co_owners(session, customer, owner)
@@ -102,24 +80,12 @@ class Planner:
 
     async def one_follow_up_a_day(self, session: AsyncSession, customer: Customer,
                                   now: datetime) -> int:
-        """After records were merged: at most one pending follow-up per person and local
-        day, the dated one (a day the rep agreed with the customer) kept, else the newest.
-        Returns how many gave way."""
-        pending = list(await session.scalars(select(Reminder).where(
-            Reminder.customer_id == customer.id, Reminder.kind == "follow_up",
-            Reminder.status == "pending").order_by(Reminder.id.desc())))
+        """After records were merged: at most one pending follow-up per person and day."""
+        pending = await reminders.pending_follow_ups(session, customer.id)
         people = await self._users(session, {r.recipient_id for r in pending
                                              if r.recipient_id is not None})
-        seen: set[tuple[int | None, date]] = set()
-        dropped = 0
-        for reminder in sorted(pending, key=lambda r: not (r.payload or {}).get("dated")):
-            zone = self.zone(people.get(reminder.recipient_id or 0))
-            day = (reminder.recipient_id, reminder.due_at.astimezone(zone).date())
-            if day in seen:
-                reminder.status, reminder.updated_at = "cancelled", now
-                dropped += 1
-            seen.add(day)
-        return dropped
+        return follow_ups.cancel_second_ones(
+            pending, lambda r: self.zone(people.get(r.recipient_id or 0)), now)
 
     async def _co_owners(self, session: AsyncSession, customer: Customer,
                          owner: User | None) -> list[User]:

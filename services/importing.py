@@ -274,13 +274,17 @@ def _value(name: str, text: str, today: date) -> Any:
             raise ValueError(f"priority {text!r} is not high/medium/low (高/中/低)")
         return value
     if name == "contact.decision_role":
-        word = unicodedata.normalize("NFKC", text).casefold().strip()
-        value = _ROLES.get(word, word.replace(" ", "_"))
-        if value not in CLOSED_VALUES["contact.decision_role"]:
-            raise ValueError(f"decision role {text!r} is not one the card knows: write 决策人 "
-                             "(老板, 总经理…), 影响者 (技术, 采购…), 使用者 or 其他")
-        return value
+        return _role(text)
     return text
+
+
+def _role(text: str) -> str:
+    word = unicodedata.normalize("NFKC", text).casefold().strip()
+    value = _ROLES.get(word, word.replace(" ", "_"))
+    if value not in CLOSED_VALUES["contact.decision_role"]:
+        raise ValueError(f"decision role {text!r} is not one the card knows: write 决策人 "
+                         "(老板, 总经理…), 影响者 (技术, 采购…), 使用者 or 其他")
+    return value
 
 
 _CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f{BIDI_CONTROLS}]")

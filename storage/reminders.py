@@ -114,3 +114,10 @@ async def claim_digest_day(session: AsyncSession, manager_id: int, day: date,
     """True for the one caller that records the manager's digest for `day` first."""
     row = {"manager_id": manager_id, "day": day, "created_at": now}
     return await insert_new(session, DigestSent, [row], ["manager_id", "day"]) == 1
+
+
+async def pending_follow_ups(session: AsyncSession, customer_id: int) -> list[Reminder]:
+    """The customer's pending follow-ups, newest first."""
+    return list(await session.scalars(select(Reminder).where(
+        Reminder.customer_id == customer_id, Reminder.kind == "follow_up",
+        Reminder.status == "pending").order_by(Reminder.id.desc())))

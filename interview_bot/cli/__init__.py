@@ -10,6 +10,7 @@ from interview_bot.cli import (  # noqa: F401 - importing a module registers its
     backup_commands,
     chat_commands,
     customer_commands,
+    customer_import_commands,
     db_commands,
     flow_commands,
     invite_commands,

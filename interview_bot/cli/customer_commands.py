@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -29,7 +27,7 @@ from interview_bot.cli.command_setup import (
 )
 from interview_bot.cli.wording import cli_language, say
 from interview_bot.settings import Settings
-from services import card_editing, import_writing, importing
+from services import card_editing
 from storage import (
     accounts,
     audit,
@@ -37,7 +35,6 @@ from storage import (
     reminders,
     staff,
 )
-from storage.database import is_sqlite
 from storage.models import Contact, Customer, User
 from storage.private_files import write_private
 
@@ -54,7 +51,7 @@ def customers_show(
     """A customer's information card: its fields, contacts, completeness and latest answers
     (as /card shows it in the bot; the read is audited)."""
     settings = load_settings()
-    for line in asyncio.run(_show(settings, customer, _lang(lang, settings))):
+    for line in asyncio.run(_show(settings, customer, lang_of(lang, settings))):
         typer.echo(line)
 
 
@@ -76,7 +73,7 @@ def customers_edit(
     """Correct one card field; a grade or priority change re-plans the revisit and
     follow-ups (as /edit in the bot)."""
     settings = load_settings()
-    for line in asyncio.run(_edit(settings, customer, field, value, _lang(lang, settings))):
+    for line in asyncio.run(_edit(settings, customer, field, value, lang_of(lang, settings))):
         typer.echo(line)
 
 
@@ -107,7 +104,7 @@ def customers_note(
     """A dated note on the customer's timeline (as /note in the bot): encrypted, audited."""
     settings = load_settings()
     name = asyncio.run(_note(settings, customer, text))
-    typer.echo(say("note_saved", _lang(lang, settings), customer=name))
+    typer.echo(say("note_saved", lang_of(lang, settings), customer=name))
 
 
 async def _note(settings: Settings, name_or_id: str, text: str) -> str:
@@ -128,7 +125,7 @@ def customers_list(
     """Every customer: id, name, grade, priority, owner, last contact (tab-separated, with a
     header line: pastes into a spreadsheet)."""
     settings = load_settings()
-    for line in asyncio.run(_list(settings, _lang(lang, settings))):
+    for line in asyncio.run(_list(settings, lang_of(lang, settings))):
         typer.echo(line)
 
 
@@ -186,7 +183,7 @@ def customers_assign(
     """Give customers nobody owns yet an owner (reps see them only then); the owner is
     told, their pending reminders follow."""
     settings = load_settings()
-    asyncio.run(_assign(settings, customer, target, _lang(lang, settings)))
+    asyncio.run(_assign(settings, customer, target, lang_of(lang, settings)))
 
 
 async def _assign(settings: Settings, names: list[str], target_id: int, lang: str) -> None:
@@ -273,7 +270,7 @@ def customers_erase(
                     "export-personal` first)")
     settings = load_settings()
     counts = asyncio.run(_erase(settings, customer, contact))
-    words = _lang(lang, settings)
+    words = lang_of(lang, settings)
     removed = ("、" if words == "zh" else ", ").join(
         say(f"removed.{what}", words, n=n) for what, n in counts.items() if n) \
         or say("erased_nothing", words)
@@ -299,7 +296,7 @@ def customers_close(
     """Mark a customer closed (lost or ended): no more revisits; the retention period
     (INTERVIEW_RETENTION_MONTHS) starts."""
     settings = load_settings()
-    asyncio.run(_close(settings, customer, _lang(lang, settings)))
+    asyncio.run(_close(settings, customer, lang_of(lang, settings)))
 
 
 async def _close(settings: Settings, name: str, lang: str) -> None:
@@ -314,96 +311,6 @@ async def _close(settings: Settings, name: str, lang: str) -> None:
         typer.echo(say("closed", lang, customer=found.name))
 
 
-@customers_app.command("import")
-def customers_import(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-16 or GBK) or XLSX", exists=True,
-                                         dir_okay=False, readable=True)],
-    owner: Annotated[int | None, typer.Option(help="Telegram id of the rep who owns new "
-                                                   "customers (else a 负责人/Owner column)")]
-    = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; "
-                                                            "change nothing")] = False,
-    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
-) -> None:
-    """Bring a rep's spreadsheet into the central record: map its columns to the card,
-    merge duplicates (credit code, company name, phone), all rows or none."""
-    settings = load_settings()
-    outcome = asyncio.run(_import(settings, file, owner, dry_run))
-    words = _lang(lang, settings)
-    for line in import_summary(outcome, dry_run, words):
-        typer.echo(line)
-    if outcome.problems:
-        for problem in outcome.problems:
-            typer.echo(f"{file}: {problem}", err=True)
-        total = outcome.count("problems")
-        if total > len(outcome.problems):
-            typer.echo(f"{file}: … and {total - len(outcome.problems)} more", err=True)
-        raise fail(f"{total} problem(s): nothing was imported; fix the rows above and run it "
-                   "again", 1)
-    typer.echo(say("dry_run" if dry_run else "imported", words))
-
-
-async def _import(settings: Settings, file: Path, owner_id: int | None,
-                  dry_run: bool) -> importing.Outcome:
-    async with open_app(settings) as app_:
-        now = system_clock()
-        today = now.astimezone(ZoneInfo(settings.interview.timezone)).date()
-        owner = None
-        if owner_id is not None:
-            async with app_.sessions.begin() as session:
-                owner = await accounts.user_by_telegram(session, owner_id)
-            if owner is None:
-                raise fail(f"no active staff member has Telegram id {owner_id}")
-        bar = ProgressBar(file.name) if sys.stderr.isatty() and not dry_run else None
-        try:
-            return await import_writing.import_table(
-                app_.sessions, lambda: importing.stream_table(file), source=file.name,
-                today=today, owner=owner, actor="cli", channel="cli", now=now,
-                dry_run=dry_run, sqlite=is_sqlite(app_.engine),
-                progress=bar.show if bar else None, clock=system_clock, planner=app_.planner)
-        except importing.ImportFileError as exc:
-            raise fail(f"{file}: {exc}") from None
-        except OSError as exc:
-            raise fail(f"{file}: cannot read it ({exc.strerror})") from None
-        finally:
-            if bar is not None:
-                bar.close()
-
-
-class ProgressBar:
-    """Rows written so far, on one line of the terminal."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.shown = False
-
-    def show(self, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{done}/{total} rows")
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-
-
-def import_summary(outcome: importing.Outcome, dry_run: bool, lang: str) -> Iterable[str]:
-    """What an import did (or would do), in the reader's language."""
-    yield from outcome.undone
-    would = dry_run or not outcome.applied
-    yield say("would_create" if would else "created", lang, n=outcome.count("created"))
-    yield from (f"  + {line}" for line in outcome.created[:200])
-    yield say("would_merge" if would else "merged", lang, n=outcome.count("merged"))
-    yield from (f"  = {line}" for line in outcome.merged[:200])
-    if outcome.kept:
-        yield say("kept", lang, n=outcome.count("kept"))
-        yield from (f"  ! {line}" for line in outcome.kept[:200])
-    if outcome.ignored_columns:
-        yield say("ignored_columns", lang, columns=", ".join(outcome.ignored_columns))
-
-
-def _lang(chosen: str | None, settings: Settings) -> str:
+def lang_of(chosen: str | None, settings: Settings) -> str:
+    """`--lang`, else the INTERVIEW_LANGUAGE setting."""
     return cli_language(chosen, settings.interview.language)
