@@ -9,9 +9,6 @@ from flows.tag_labels import tag_label
 
 LABELS: dict[str, dict[str, str]] = {
     "grade": {"zh": "{grade}级", "en": "grade {grade}"},
-    "priority.high": {"zh": "高优先级", "en": "high priority"},
-    "priority.medium": {"zh": "中优先级", "en": "medium priority"},
-    "priority.low": {"zh": "低优先级", "en": "low priority"},
     "role.rep": {"zh": "销售", "en": "rep"},
     "role.manager": {"zh": "主管", "en": "manager"},
     "role.admin": {"zh": "管理员", "en": "admin"},
@@ -70,7 +67,7 @@ def grade(value: str | None, lang: str) -> str:
 
 
 def priority(value: str | None, lang: str) -> str:
-    return label(f"priority.{value}", lang) if value else "—"
+    return tag_label(f"priority:{value}", lang) if value else "—"  # as its tag reads
 
 
 def role(value: str, lang: str) -> str:

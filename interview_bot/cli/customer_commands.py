@@ -25,7 +25,7 @@ from interview_bot.cli.command_setup import (
     fail,
     load_settings,
 )
-from interview_bot.cli.wording import cli_language, say
+from interview_bot.cli.wording import cli_language, removed, say
 from interview_bot.settings import Settings
 from services import card_editing
 from storage import (
@@ -271,10 +271,10 @@ def customers_erase(
     settings = load_settings()
     counts = asyncio.run(_erase(settings, customer, contact))
     words = lang_of(lang, settings)
-    removed = ("、" if words == "zh" else ", ").join(
-        say(f"removed.{what}", words, n=n) for what, n in counts.items() if n) \
+    items = ("、" if words == "zh" else ", ").join(
+        removed(what, n, words) for what, n in counts.items() if n) \
         or say("erased_nothing", words)
-    typer.echo(say("erased", words, items=removed) + ("" if contact else say("anonymous", words)))
+    typer.echo(say("erased", words, items=items) + ("" if contact else say("anonymous", words)))
 
 
 async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[str, int]:

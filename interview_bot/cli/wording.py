@@ -4,6 +4,7 @@ INTERVIEW_LANGUAGE setting (zh by default). Errors for operators stay in English
 from __future__ import annotations
 
 from flows.i18n import from_catalog, normalise_language
+from services import record_merge as merge_words
 
 WORDS: dict[str, dict[str, str]] = {
     "note_saved": {"zh": "备注已保存到 {customer}。", "en": "Note saved on {customer}."},
@@ -27,13 +28,6 @@ WORDS: dict[str, dict[str, str]] = {
              "en": "{n} value(s) differ from what is on record (kept as recorded)"},
     "ignored_columns": {"zh": "未识别的列（已忽略）：{columns}",
                         "en": "columns not recognised (ignored): {columns}"},
-    "removed.answers": {"zh": "{n} 条回答", "en": "{n} answers"},
-    "removed.reminders": {"zh": "{n} 条提醒", "en": "{n} reminders"},
-    "removed.consents": {"zh": "{n} 条同意记录", "en": "{n} consents"},
-    "removed.invites": {"zh": "{n} 个邀请链接", "en": "{n} invites"},
-    "removed.interviews": {"zh": "{n} 次访谈", "en": "{n} interviews"},
-    "removed.contacts": {"zh": "{n} 位联系人", "en": "{n} contacts"},
-    "removed.notes": {"zh": "{n} 条备注", "en": "{n} notes"},
     "removed.inbox": {"zh": "{n} 条收到的消息", "en": "{n} messages received"},
     "removed.telegram_accounts": {"zh": "{n} 个 Telegram 账号", "en": "{n} Telegram accounts"},
 }
@@ -41,6 +35,13 @@ WORDS: dict[str, dict[str, str]] = {
 
 def say(key: str, lang: str, **params: object) -> str:
     return from_catalog(WORDS, key, lang, **params)
+
+
+def removed(kind: str, count: int, lang: str) -> str:
+    """"3 answers", "3 条回答": the words a merge report uses for the same kinds of rows."""
+    if kind in merge_words.TEXTS:
+        return merge_words.say(kind, lang, n=count)
+    return say(f"removed.{kind}", lang, n=count)
 
 
 def cli_language(chosen: str | None, setting: str) -> str:

@@ -330,7 +330,8 @@ def test_personal_data_export_and_erasure_from_the_command_line(tmp_path: Path) 
     erased = run("customers", "erase", "#1", "--yes", "--lang", "en")
     assert erased.returncode == 0, erased.stderr
     asked = len(answered(shipped()["pre_meeting"], scripts.PRE_MEETING))
-    assert erased.stdout.startswith(f"Erased: {asked} answers,") and "1 contacts" in erased.stdout
+    assert erased.stdout.startswith(f"Erased: {asked} answer(s),") and "1 contact(s)" in (
+        erased.stdout)
     assert run("customers", "export-personal", "Acme").returncode == 2  # no such name now
     assert "erased #1" in run("customers", "export-personal", "#1").stdout
     assert "personal.export  customer#1" in run("audit", "--customer", "#1").stdout
