@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 from chat.actions import Button, Send
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
-from conversation.texts import CONSENT_VERSION, PURPOSE, say
+from conversation.texts import CONSENT_VERSION, consent_notice, say
 from flows.i18n import pick
 from storage import audit, consents, invites
 from storage.models import Consent, Interview, Invite, Reminder, User
@@ -39,10 +39,8 @@ async def _notice(ctx: Ctx, invite: Invite, changed: bool) -> None:
     wording changed since the customer agreed (they must agree to the new one)."""
     inviter = await ctx.session.get(User, invite.created_by) if invite.created_by else None
     flow = ctx.flows[invite.flow_id]
-    text = say("consent", ctx.lang, inviter=inviter.name if inviter else "—",
-               flow=pick(flow.title, ctx.lang), purpose=PURPOSE[ctx.lang])
-    if changed:
-        text = say("consent_changed", ctx.lang) + "\n\n" + text
+    text = consent_notice(ctx.lang, inviter.name if inviter else None,
+                          pick(flow.title, ctx.lang), changed)
     buttons = ((Button(say("agree", ctx.lang), f"consent:{invite.id}.y"),
                 Button(say("decline", ctx.lang), f"consent:{invite.id}.n")),)
     ctx.actions.append(Send(ctx.chat_id, text, buttons))

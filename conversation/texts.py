@@ -44,6 +44,7 @@ TEXTS: dict[str, dict[str, str]] = {
                      "questionnaire. Thank you!"},
     "withdraw_sentence": {"zh": "您可以随时发送 /forget 撤回同意。",
                           "en": "You can withdraw at any time with /forget."},
+    "our_team": {"zh": "我们的销售团队", "en": "Our sales team"},
     "consent": {
         "zh": "您好！{inviter} 邀请您在会面前填写“{flow}”。\n\n目的：{purpose}\n"
               "谁能看到：您的回答只保存在本公司的客户系统中，仅负责您的销售代表及其主管可以查看。\n"
@@ -236,6 +237,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "saved_answer": {"zh": "✓ {answer}", "en": "✓ {answer}"},
     "summary_title": {"zh": "您的回答：", "en": "Your answers:"},
 }
+
+def consent_notice(lang: str, inviter: str | None, flow_title: str, changed: bool) -> str:
+    """The notice a customer agrees to, the same in chat and on the web page: who invites
+    (our sales team, for a link made on the command line), why, who sees the answers."""
+    text = say("consent", lang, inviter=inviter or say("our_team", lang), flow=flow_title,
+               purpose=PURPOSE[lang])
+    return say("consent_changed", lang) + "\n\n" + text if changed else text
+
 
 # The consent notice's version: change it whenever the notice ("consent" and PURPOSE) says
 # something new; everyone who agreed to an older one is asked again before answering more.

@@ -69,9 +69,23 @@ def check_role(role: str) -> None:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
 
 
+async def check_manager(session: AsyncSession, manager_id: int) -> None:
+    """Someone's manager is an active manager or admin: a rep as one would send the team's
+    digests and escalations to the wrong person."""
+    manager = await session.get(User, manager_id)
+    if manager is None or not manager.active:
+        raise ValueError(f"there is no active user #{manager_id} to be the manager "
+                         "(`users list` shows the team)")
+    if manager.role not in ("manager", "admin"):
+        raise ValueError(f"{manager.name} (#{manager_id}) is a {manager.role}, not a manager: "
+                         "make them one first (`users set-role … --role manager`)")
+
+
 async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str, role: str,
                    now: datetime, language: str = "zh", manager_id: int | None = None) -> User:
     check_role(role)
+    if manager_id is not None:
+        await check_manager(session, manager_id)
     existing = None if telegram_id is None else await session.scalar(
         select(User).where(User.telegram_id == telegram_id))
     if existing is not None:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, reminders
+from storage import accounts, audit, reminders
 from storage.accounts import ROLES
 from storage.models import Customer, Invite, User
 
@@ -47,6 +47,10 @@ async def set_role(session: AsyncSession, user: User, role: str, *, actor: str, 
     if manager_id is not None and manager_id != user.manager_id:
         if manager_id == user.id:
             raise StaffError("a user cannot be their own manager")
+        try:
+            await accounts.check_manager(session, manager_id)
+        except ValueError as exc:
+            raise StaffError(str(exc)) from None
         user.manager_id = manager_id
         fields.append("manager")
     await audit.append(session, at=now, actor=actor, action="user.change", entity="user",

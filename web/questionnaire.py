@@ -14,7 +14,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversation.texts import CONSENT_VERSION, PURPOSE
+from conversation.texts import CONSENT_VERSION, consent_notice
 from conversation.texts import say as chat_say
 from flows import engine
 from flows.i18n import pick
@@ -81,12 +81,10 @@ async def show(request: web.Request) -> web.Response:
         if decision != "accepted":
             inviter = await session.get(User, invite.created_by) if invite.created_by else None
             flow = config.flows[invite.flow_id]
-            notice = chat_say("consent", lang, inviter=inviter.name if inviter else "—",
-                              flow=pick(flow.title, lang), purpose=PURPOSE[lang])
+            notice = consent_notice(lang, inviter.name if inviter else None,
+                                    pick(flow.title, lang), decision == "outdated")
             notice = notice.replace(chat_say("withdraw_sentence", lang),
                                     say("q_withdraw", lang))
-            if decision == "outdated":
-                notice = chat_say("consent_changed", lang) + "\n\n" + notice
             page = _page(request, "q_consent.html", 200, None, notice=notice,
                          declined=decision in ("declined", "withdrawn"),
                          token=request.match_info["token"])

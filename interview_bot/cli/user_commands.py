@@ -95,6 +95,7 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
         accounts.check_role(role)
         user, user.name, user.role, user.active = known, name, role, True
         if manager_id is not None:
+            await accounts.check_manager(session, manager_id)
             user.manager_id = manager_id
         if telegram_id is not None and user.telegram_id != telegram_id:
             other = await session.scalar(select(User).where(User.telegram_id == telegram_id))

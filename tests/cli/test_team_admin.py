@@ -73,3 +73,16 @@ def test_customers_nobody_owns_are_assigned(run: Run, tmp_path: Path) -> None:
     assert code == 2 and "has an owner already: move it with `customers reassign`" in err
     listed = run("customers", "list")[1].splitlines()
     assert all("\t王芳\t" in line for line in listed[1:])
+
+
+def test_a_rep_cannot_be_someones_manager(run: Run) -> None:
+    """Issue 26: `users add --manager-id` took a rep as someone's manager without a word."""
+    assert run("users", "add", "--telegram-id", "7001", "--role", "rep", "--name", "王芳")[0] == 0
+    code, _, err = run("users", "add", "--telegram-id", "7002", "--role", "rep",
+                       "--name", "陈", "--manager-id", "1")
+    assert code == 2
+    assert err.strip() == ("王芳 (#1) is a rep, not a manager: make them one first "
+                           "(`users set-role … --role manager`)")
+    code, _, err = run("users", "set-role", "--telegram-id", "7001", "--role", "rep",
+                       "--manager-id", "99")
+    assert code == 2 and "there is no active user #99 to be the manager" in err

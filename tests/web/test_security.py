@@ -184,3 +184,11 @@ async def test_the_web_server_serves_metrics_for_prometheus(server: Server) -> N
         text = await response.text()
         assert response.status == 200
     assert "interview_reminders_late 0.0" in text and "interview_inbox_pending 0.0" in text
+
+
+async def test_an_invite_made_on_the_command_line_names_our_team(server: Server) -> None:
+    """Issue 26: a CLI-made invite greeted "您好！— 邀请您…" (no inviter: a bare dash)."""
+    link = await _invite(server)
+    async with aiohttp.ClientSession(cookie_jar=jar(), headers={"Accept-Language": "zh"}) as http:
+        page = await (await http.get(link)).text()
+    assert "您好！我们的销售团队 邀请您" in page and "— 邀请" not in page
