@@ -95,7 +95,10 @@ async def team_today(session: AsyncSession, owners: Owners, now: datetime, today
         .join(Customer, Customer.id == Consent.customer_id)
         .where(Consent.decision.in_(("declined", "withdrawn")), _in_scope(owners))
         .order_by(Consent.decided_at.desc()).limit(200))
-    return TeamToday(sorted(reps.values(), key=lambda r: (-len(r.overdue), r.name)),
+    roles = {u.id: u.role for u in people}
+    shown = [r for r in reps.values()  # a manager is listed only for work of their own
+             if roles.get(r.user_id) == "rep" or r.overdue or r.due_week or r.open_interviews]
+    return TeamToday(sorted(shown, key=lambda r: (-len(r.overdue), r.name)),
                      [(cid, name, decision, at.date()) for cid, name, decision, at in refused])
 
 

@@ -66,7 +66,8 @@ def _with_cookie(response: web.Response, request: web.Request, key: str | None) 
 
 
 def _refused(request: web.Request) -> web.Response:
-    return _page(request, "message.html", 403, None,
+    """In the questionnaire's own page (a customer, not the staff's dashboard header)."""
+    return _page(request, "q_message.html", 403, None,
                  message=chat_say("invalid_link", _lang(request, None)))
 
 
@@ -111,7 +112,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
     # the link is bound to the browser that decides: it keeps the key (a form posted
     # without the cookie must not bind the link to nobody and lock the customer out)
     if not agreed:
-        return _with_cookie(_page(request, "message.html", 200, None,
+        return _with_cookie(_page(request, "q_message.html", 200, None,
                                   message=chat_say("declined", _lang(request, None))),
                             request, key)
     onwards = web.HTTPSeeOther(request.path.rsplit("/", 1)[0])

@@ -78,6 +78,7 @@ def make_app(config: Dashboard) -> web.Application:
     app.router.add_get("/report", report)
     app.router.add_get("/report.svg", report_svg)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get(METRICS_PATH, metrics_handler(config.sessions, config.clock))
     app.router.add_static("/static", HERE / "static", append_version=True)
     app.on_startup.append(_settled)
@@ -97,6 +98,13 @@ async def _settled(_app: web.Application) -> None:
 
 async def healthz(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
+
+
+async def favicon(_request: web.Request) -> web.FileResponse:
+    """Asked for by every browser before anyone signs in: served to all."""
+    return web.FileResponse(HERE / "static" / "favicon.svg",
+                            headers={"Content-Type": "image/svg+xml",
+                                     "Cache-Control": "public, max-age=86400"})
 
 
 async def home(_request: web.Request) -> web.Response:
@@ -126,13 +134,13 @@ def _secured(response: web.StreamResponse, request: web.Request) -> web.StreamRe
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    if not request.path.startswith("/static/"):
+    if not request.path.startswith("/static/") and request.path != "/favicon.ico":
         response.headers["Cache-Control"] = "no-store"  # personal data: never cached
     return response
 
 
 # /q/: the invite is the key; /metrics: counts only (the proxy keeps it inside, deploy/)
-OPEN = ("/login", "/logout", "/healthz", METRICS_PATH, "/static/", "/q/")
+OPEN = ("/login", "/logout", "/healthz", "/favicon.ico", METRICS_PATH, "/static/", "/q/")
 
 
 @web.middleware

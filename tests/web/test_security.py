@@ -192,3 +192,31 @@ async def test_an_invite_made_on_the_command_line_names_our_team(server: Server)
     async with aiohttp.ClientSession(cookie_jar=jar(), headers={"Accept-Language": "zh"}) as http:
         page = await (await http.get(link)).text()
     assert "您好！我们的销售团队 邀请您" in page and "— 邀请" not in page
+
+
+async def test_the_favicon_and_a_customers_refusal_need_no_staff(server: Server) -> None:
+    """Issue 26: /favicon.ico answered 401 before sign-in (a console error on every page);
+    the "link not valid" page carried the staff's dashboard header."""
+    async with aiohttp.ClientSession(cookie_jar=jar()) as http:
+        async with http.get(f"{server.base}/favicon.ico") as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"] == "image/svg+xml"
+            assert (await response.read()).startswith(b"<svg")
+        async with http.get(f"{server.base}/q/{'x' * 43}") as response:
+            page = await response.text()
+            assert response.status == 403
+    assert "客户访谈看板" not in page and "questionnaire.css" in page
+
+
+async def test_the_team_page_lists_a_manager_only_for_work_of_their_own(server: Server) -> None:
+    async with server.h.sessions.begin() as s:
+        boss = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
+                                       now=server.h.clock())
+        rep = await accounts.user_by_telegram(s, 7001)
+        assert rep is not None
+        rep.manager_id = boss.id
+        sid = await web_access.open_session(s, boss.id, server.h.clock())
+    async with aiohttp.ClientSession(cookie_jar=jar(), cookies={"ib_session": sid}) as http:
+        page = await (await http.get(f"{server.base}/team?lang=en")).text()
+    table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]  # the header names the viewer
+    assert "Wang" in table and "赵经理" not in table
