@@ -213,15 +213,16 @@ async def customer_view(session: AsyncSession, customer: Customer, flows: dict[s
     for interview in rows:
         flow = flows.get(interview.flow_id)
         by_stage: dict[str, list[tuple[str, str]]] = {s: [] for s in STAGES}
+        given = {a.question_id: shown_answer(flows, interview.flow_id, a, lang)
+                 for a in answers[interview.id] if a.value is not None}
         for answer in answers[interview.id]:
             if answer.value is None or flow is None:
                 continue
-            try:
-                question = header_text(flow, answer.question_id, lang)
+            try:  # "{met_name}'s role" reads with the name this interview was given
+                question = header_text(flow, answer.question_id, lang, given)
             except KeyError:
                 question = answer.question_id
-            by_stage.setdefault(answer.stage, []).append(
-                (question, shown_answer(flows, interview.flow_id, answer, lang)))
+            by_stage.setdefault(answer.stage, []).append((question, given[answer.question_id]))
         by = staff[interview.respondent_user_id].name \
             if interview.respondent_user_id in staff else "customer"
         interviews.append(InterviewView(

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -98,10 +99,14 @@ class ExportFile:
     contacts: int
 
 
-def header_text(flow: Flow, question_id: str, lang: str) -> str:
+def header_text(flow: Flow, question_id: str, lang: str,
+                given: Mapping[str, str] | None = None) -> str:
     """A question's text as a column header: an answer piped into it ("{contact_name}，
-    您的职位是什么？") is shown as what it stands for (［联系人］，您的职位是什么？)."""
+    您的职位是什么？") is shown as what it stands for (［联系人］，您的职位是什么？), or, for
+    one interview, as what was answered (`given`: question id -> the answer in words)."""
     def stands_for(name: str) -> str:
+        if given and given.get(name):
+            return given[name]
         try:
             piped = flow.question(name)
         except KeyError:

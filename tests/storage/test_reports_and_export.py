@@ -272,3 +272,23 @@ def test_export_headers_show_what_a_placeholder_stands_for(shipped_flows: dict) 
     flow = shipped_flows["pre_meeting"]
     assert header_text(flow, "job_title", "zh").startswith("［联系人］，您的职位是什么？")
     assert header_text(flow, "job_title", "en").startswith("［Contact］, what is your role")
+
+
+async def test_a_customer_page_reads_a_question_with_the_name_it_was_given(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    """Issue 26: on a customer's page the role question read "［联系人］在这次采购中是什么
+    角色？" — the placeholder, where the debrief had the name."""
+    from services.dashboard import customer_view
+    from tests import scripts
+    from tests.storage.test_interviews import start
+
+    async with harness(db_url, shipped_flows, clock) as h:
+        customer, turn = await start(h, "post_call")
+        await drive(h, turn.interview_id, script(shipped()["post_call"], scripts.POST_CALL))
+        async with h.sessions() as s:
+            found = await s.get(Customer, customer.id)
+            assert found is not None
+            view = await customer_view(s, found, shipped_flows, "zh")
+    questions = [q for i in view.interviews for _, pairs in i.stages for q, _ in pairs]
+    assert "Zhang San在这次采购中是什么角色？" in questions
+    assert not any("［" in q for q in questions)
