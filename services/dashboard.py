@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -246,6 +247,14 @@ class RepView:
     coverage: dict[str, float]  # stage -> share of debriefs covering it
     late_follow_ups: int
     late_days: float  # average days past due of those
+
+
+def week_starts(now: datetime, zone: str, weeks: int = 4) -> list[date]:
+    """The first day of each of the weeks `reps_view` counts, oldest first (a week is the
+    7 days up to now, then the 7 before…), for the columns' headings."""
+    local = now.astimezone(ZoneInfo(zone))
+    return [(local - timedelta(days=7 * (weeks - i)) + timedelta(days=1)).date()
+            for i in range(weeks)]
 
 
 async def reps_view(session: AsyncSession, owners: Owners, now: datetime, today: date,

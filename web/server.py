@@ -325,7 +325,8 @@ async def reps(request: web.Request) -> web.Response:
         owners = await reporting.visible_owner_ids(session, user)
         views = await dashboard.reps_view(session, owners, now, _today(config))
         await _viewed(session, user, now, "reps")
-    return _page(request, "reps.html", 200, user, reps=views, stages=STAGES)
+    return _page(request, "reps.html", 200, user, reps=views, stages=STAGES,
+                 weeks=dashboard.week_starts(now, config.timezone))
 
 
 async def report(request: web.Request) -> web.Response:

@@ -62,7 +62,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "interviews": {"zh": "访谈", "en": "Interviews"},
     "by": {"zh": "回答人", "en": "By"},
     "the_customer": {"zh": "客户本人", "en": "the customer"},
-    "debriefs_per_week": {"zh": "每周复盘（近 4 周）", "en": "Debriefs a week (last 4)"},
+    "debriefs_week_of": {"zh": "复盘 {day} 起一周", "en": "Debriefs, week from {day}"},
     "coverage": {"zh": "SPIN 覆盖", "en": "SPIN coverage"},
     "late_follow_ups": {"zh": "逾期跟进", "en": "Late follow-ups"},
     "avg_late": {"zh": "平均逾期天数", "en": "Average days late"},

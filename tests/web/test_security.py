@@ -218,5 +218,7 @@ async def test_the_team_page_lists_a_manager_only_for_work_of_their_own(server: 
         sid = await web_access.open_session(s, boss.id, server.h.clock())
     async with aiohttp.ClientSession(cookie_jar=jar(), cookies={"ib_session": sid}) as http:
         page = await (await http.get(f"{server.base}/team?lang=en")).text()
+        reps = await (await http.get(f"{server.base}/reps?lang=en")).text()
     table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]  # the header names the viewer
     assert "Wang" in table and "赵经理" not in table
+    assert reps.count("Debriefs, week from ") == 4 and " · " not in reps  # each week named
