@@ -15,6 +15,7 @@ import pytest
 
 from storage import migrate
 from tests import scripts
+from tests.cli.conftest import Cli
 from tests.conftest import TEST_CIPHER
 from tests.scripts import answered, script, shipped
 
@@ -171,16 +172,16 @@ def test_reminders_list_shows_overdue_customers(tmp_path: Path) -> None:
     assert "Late Ltd  due 2020-01-01" in result.stdout and "days overdue" in result.stdout
 
 
-def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
+def test_export_and_report_from_the_command_line(
+        tmp_path: Path, in_process: Callable[[str], Cli]) -> None:
     """A terminal interview, then the manager's two files: Excel and the chart."""
     from openpyxl import load_workbook
     from PIL import Image
 
-    db = f"sqlite:///{tmp_path / 'x.db'}"
-    done = cli("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme 华东", "--new",
-               "--db", db, stdin="\n".join(EN_ANSWERS) + "\n", cwd=tmp_path)
+    run = in_process(f"sqlite:///{tmp_path / 'x.db'}")
+    done = run("chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme 华东",
+               "--new", stdin="\n".join(EN_ANSWERS) + "\n")
     assert done.returncode == 0, done.stderr
-    run = cli_on(db, tmp_path)
 
     refused = run("export", "--format", "xlsx")
     assert refused.returncode == 2 and "needs a reason on record" in refused.stderr
@@ -212,8 +213,9 @@ def test_export_and_report_from_the_command_line(tmp_path: Path) -> None:
         assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
-def test_staff_changes_and_reassignment_from_the_command_line(tmp_path: Path) -> None:
-    run = cli_on(f"sqlite:///{tmp_path / 's.db'}", tmp_path)
+def test_staff_changes_and_reassignment_from_the_command_line(
+        tmp_path: Path, in_process: Callable[[str], Cli]) -> None:
+    run = in_process(f"sqlite:///{tmp_path / 's.db'}")
 
     for tg, role, name in ((11, "rep", "Wang"), (12, "rep", "Chen")):
         assert run("users", "add", "--telegram-id", str(tg), "--role", role,
@@ -251,8 +253,9 @@ def test_staff_changes_and_reassignment_from_the_command_line(tmp_path: Path) ->
     assert "the trail is intact" in trail
 
 
-def test_import_a_gbk_spreadsheet_with_a_dry_run_first(tmp_path: Path) -> None:
-    run = cli_on(f"sqlite:///{tmp_path / 'i.db'}", tmp_path)
+def test_import_a_gbk_spreadsheet_with_a_dry_run_first(
+        tmp_path: Path, in_process: Callable[[str], Cli]) -> None:
+    run = in_process(f"sqlite:///{tmp_path / 'i.db'}")
 
     sheet = ("客户名称,联系电话,负责人,客户来源\r\n华东精密,138 0013 8000,Wang,wx1\r\n"
              "华东精密有限公司,,,\r\n")
@@ -482,17 +485,16 @@ def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path,
     assert seen.startswith(f"{open_id}  since ") and seen.endswith("user 1 Wang (rep)")
 
 
-def test_a_partial_name_finds_the_customer_and_a_new_one_needs_new(tmp_path: Path) -> None:
+def test_a_partial_name_finds_the_customer_and_a_new_one_needs_new(
+        tmp_path: Path, in_process: Callable[[str], Cli]) -> None:
     """Issue 24 (4): `chat --customer 华东精密` and `invite --customer 上海示例` created empty
     duplicates beside 华东精密机械有限公司 and 上海示例阀门有限公司."""
-    run = cli_on(f"sqlite:///{tmp_path / 'n.db'}", tmp_path)
+    run = in_process(f"sqlite:///{tmp_path / 'n.db'}")
     (tmp_path / "list.csv").write_text("客户名称\n华东精密机械有限公司\n上海示例阀门有限公司\n",
                                        encoding="utf-8")
     assert run("customers", "import", "list.csv").returncode == 0
-    debrief = subprocess.run(
-        [sys.executable, "-m", "interview_bot", "chat", "--flow", "post_call", "--customer",
-         "华东精密", "--lang", "en", "--db", f"sqlite:///{tmp_path / 'n.db'}"],
-        input="1\n", capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False)
+    debrief = run("chat", "--flow", "post_call", "--customer", "华东精密", "--lang", "en",
+                  stdin="1\n")
     assert debrief.returncode == 0, debrief.stderr
     invited = run("invite", "--customer", "上海示例", "--web")
     assert invited.returncode == 0, invited.stderr
@@ -513,10 +515,11 @@ def test_a_partial_name_finds_the_customer_and_a_new_one_needs_new(tmp_path: Pat
     assert run("customers", "list").stdout.count("北方重工") == 1
 
 
-def test_the_command_line_speaks_chinese_to_a_chinese_team(tmp_path: Path) -> None:
+def test_the_command_line_speaks_chinese_to_a_chinese_team(
+        tmp_path: Path, in_process: Callable[[str], Cli]) -> None:
     """Issue 24 (7): `next revisit: …`, `note saved`, a list without headers showing
     "medium", raw tags on the card, `等级`, `预算` and `手机` refused by edit."""
-    run = cli_on(f"sqlite:///{tmp_path / 'zh.db'}", tmp_path)
+    run = in_process(f"sqlite:///{tmp_path / 'zh.db'}")
     (tmp_path / "c.csv").write_text("客户名称,优先级,决策角色,联系人\n华东精密,中,老板,钱经理\n"
                                     "上海示例,低,技术,李工\n", encoding="utf-8")
     assert run("customers", "import", "c.csv").returncode == 0

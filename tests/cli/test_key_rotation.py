@@ -5,26 +5,23 @@ still reads everything, notes and export reasons included."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from tests.cli.conftest import Cli, Ran
 from tests.cli.test_cli import EN_ANSWERS
 
 
 def test_after_rotation_the_old_key_can_go_and_every_command_still_works(
-        tmp_path: Path) -> None:
+        tmp_path: Path, in_process: Callable[[str], Cli]) -> None:
     old = os.environ["SECURITY_ENCRYPTION_KEYS"].split(",")[0]
     new = Fernet.generate_key().decode()
-    db = f"sqlite:///{tmp_path / 'r.db'}"
+    cli = in_process(f"sqlite:///{tmp_path / 'r.db'}")
 
-    def run(keys: list[str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DATABASE_URL": db, "SECURITY_ENCRYPTION_KEYS": ",".join(keys)}
-        return subprocess.run([sys.executable, "-m", "interview_bot", *args], env=env,
-                              input=stdin, capture_output=True, text=True, cwd=tmp_path,
-                              timeout=60, check=False)
+    def run(keys: list[str], *args: str, stdin: str = "") -> Ran:
+        return cli(*args, stdin=stdin, SECURITY_ENCRYPTION_KEYS=",".join(keys))
 
     assert run([old], "chat", "--flow", "pre_meeting", "--lang", "en", "--customer", "Acme",
                "--new", stdin="\n".join(EN_ANSWERS) + "\n").returncode == 0
