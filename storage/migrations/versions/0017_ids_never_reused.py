@@ -20,9 +20,11 @@ down_revision: str | None = '0016'
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
-TABLES = ("users", "customers", "contacts", "interviews", "answers", "audit_log", "invites",
-          "consents", "reminders", "import_runs", "import_changes", "notes", "customer_merges",
-          "access_reasons", "web_links", "feishu_accounts", "feishu_events", "feishu_messages")
+# every table with an integer id that something names (not answers, the audit log and import
+# changes: storage.models.IDS_NAMED_NOWHERE)
+TABLES = ("users", "customers", "contacts", "interviews", "invites", "consents", "reminders",
+          "import_runs", "notes", "customer_merges", "access_reasons", "web_links",
+          "feishu_accounts", "feishu_events", "feishu_messages")
 # ids that outlive their rows: the audit trail names them, the merge log keeps merged ones
 NAMED_IN_AUDIT = {"users": "user", "customers": "customer", "contacts": "contact",
                   "interviews": "interview", "invites": "invite"}
