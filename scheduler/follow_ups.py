@@ -16,18 +16,21 @@ from storage.models import Reminder
 def one_a_day(plans: Sequence[FollowUpPlan], now: datetime, zone: ZoneInfo,
               place: Callable[[datetime], datetime]) -> list[tuple[int, FollowUpPlan, datetime]]:
     """The follow-ups an interview asked for, at most one per local day: a dated one (the
-    day agreed with the customer, at 09:00) wins over a rule's "in 3 days" (at the time of
-    day it was counted from), each moved out of quiet hours by `place` before its day is
-    known: a follow-up pushed to the next morning counts on that day."""
+    day agreed with the customer, at 09:00) wins over a rule's "in 3 days". The rule gives
+    the day, working hours the time: the time of day it was counted from when that is
+    outside quiet hours (`place`), else 09:00 that day — a debrief at 22:30 must not make
+    "in 3 days" ring on the fourth."""
     chosen: dict[date, tuple[int, FollowUpPlan, datetime]] = {}
     for index, plan in enumerate(plans):
         if plan.on is not None:
-            due = at_local(date.fromisoformat(plan.on), MORNING, zone)
+            due = place(at_local(date.fromisoformat(plan.on), MORNING, zone))
         elif plan.after is not None:
-            due = add_duration(now, plan.after, zone)
+            counted = add_duration(now, plan.after, zone)
+            due = place(counted)
+            if due.astimezone(zone).date() != counted.astimezone(zone).date():
+                due = place(at_local(counted.astimezone(zone).date(), MORNING, zone))
         else:
             continue
-        due = place(due)
         day = due.astimezone(zone).date()
         if day not in chosen or (plan.on is not None and chosen[day][1].on is None):
             chosen[day] = (index, plan, due)

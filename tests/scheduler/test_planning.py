@@ -82,8 +82,11 @@ async def test_the_reps_next_contact_date_becomes_a_follow_up_on_that_day(
                         datetime(2026, 12, 23, 2, 0, tzinfo=UTC)]
 
 
-async def test_a_follow_up_that_would_land_at_night_moves_to_the_morning(
+async def test_a_follow_up_that_would_land_at_night_comes_that_days_morning(
         db_url: str, shipped_flows: dict) -> None:
+    """"In 3 days" from a debrief at 22:30 is the third day, at the start of its working
+    day — not 22:30 (quiet), and not the fourth day's morning (issue 24: the rule gives the
+    day, working hours the time)."""
     late = FakeClock(datetime(2026, 11, 23, 14, 30, tzinfo=UTC))  # 22:30 in Shanghai
     async with harness(db_url, shipped_flows, late) as h:
         rep, _, _ = await team(h)
@@ -91,7 +94,7 @@ async def test_a_follow_up_that_would_land_at_night_moves_to_the_morning(
         await owned(h, customer.id, rep)
         await drive(h, turn.interview_id, PRE_MEETING)
         (follow_up,) = await pending(h, "follow_up")
-        assert follow_up.due_at == at_local(date(2026, 11, 27), time(8, 30), SHANGHAI)
+        assert follow_up.due_at == at_local(date(2026, 11, 26), time(9), SHANGHAI)
 
 
 async def test_grade_a_customers_are_revisited_monthly_and_planning_twice_adds_nothing(
