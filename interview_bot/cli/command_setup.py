@@ -73,9 +73,13 @@ async def customer_of(session: AsyncSession, name_or_id: str) -> Customer:
             if named.closest else ""
         raise fail(f"there is no customer {name_or_id!r}{hint}")
     if len(named.found) > 1:
-        listed = ", ".join(f"{c.name} (#{c.id})" for c in named.found[:10])
-        raise fail(f"several customers match {name_or_id!r}: {listed}; give the #id")
+        raise fail(f"several customers match {name_or_id!r}: {_listed(named.found)}; "
+                   "give the #id")
     return named.found[0]
+
+
+def _listed(found: list[Customer]) -> str:
+    return ", ".join(f"{c.name} (#{c.id})" for c in found[:10])
 
 
 async def customer_or_new(session: AsyncSession, name: str, new: bool | None,
@@ -100,8 +104,8 @@ async def customer_or_new(session: AsyncSession, name: str, new: bool | None,
     if new is None and not named.found:
         return await create(name)
     if named.found:
-        listed = ", ".join(f"{c.name} (#{c.id})" for c in named.found[:10])
-        raise fail(f"several customers match {name!r}: {listed}; give --customer '#id'")
+        raise fail(f"several customers match {name!r}: {_listed(named.found)}; "
+                   "give --customer '#id'")
     hint = f"Did you mean {', '.join(repr(n) for n in named.closest)}? " \
         if named.closest else ""
     raise fail(f"there is no customer {name!r}. {hint}To start a new customer with this "

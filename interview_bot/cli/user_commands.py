@@ -171,9 +171,13 @@ async def _manager(session: AsyncSession, made: dict[str, User], row: StaffRow) 
         named = await accounts.user_by_telegram(session, int(row.manager or 0))
     if named is None:
         named = await session.scalar(select(User).where(User.name == row.manager))
-    if named is None or named.role not in ("manager", "admin"):
+    if named is None:
         raise ValueError(f"row {row.number}: manager {row.manager!r} is not a manager in the "
                          "sheet or already registered")
+    try:
+        await accounts.check_manager(session, named.id)  # the rule `users add` applies
+    except ValueError as exc:
+        raise ValueError(f"row {row.number}: {exc}") from None
     return named
 
 
