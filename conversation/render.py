@@ -6,6 +6,7 @@ from chat.actions import Button, Keyboard, clip
 from conversation.callback_data import question_button
 from conversation.texts import say
 from flows.i18n import pick
+from flows.messages import progress
 from flows.model import Flow, QuestionType
 from flows.steps import Completed, Prompt
 
@@ -16,7 +17,7 @@ BUTTON_TYPES = {QuestionType.CHOICE, QuestionType.YES_NO, QuestionType.SCALE,
 
 def prompt_text(flow: Flow, step: Prompt, lang: str, lead: str | None = None) -> str:
     head = f"{STAGE_ICONS.get(step.stage.value, '•')} {pick(flow.title, lang)} · " \
-           f"{step.number}/{step.total}"
+           f"{progress(step.number, step.total, step.exact, lang, short=True)}"
     parts = [p for p in (lead, f"⚠️ {step.error}" if step.error else None, step.notice, head)
              if p]
     if step.why:

@@ -89,14 +89,7 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     question = current_question(flow, state)
     if question is None:
         return Completed(summarise(flow, state, lang), decide_outcome(flow, state))
-    position = flow.index_of(question.id)
-    applying = [applies(q, state) for q in flow.questions]
-    number = 1 + sum(applying[:position])
-    # about how many in all: those that apply, and those still undecided (their condition
-    # waits on a question not answered yet), so the count only shrinks as answers come
-    undecided = sum(1 for q, ok in zip(flow.questions, applying, strict=True) if not ok
-                    and q.condition is not None and q.id not in state.answers
-                    and any(name not in state.answers for name in q.condition.names))
+    number, total, exact = _progress(flow, state, question)
     text = fill(pick(question.text, lang), lambda name: piped_answer(flow, state, name, lang))
     why = fill(pick(question.why, lang), lambda name: piped_answer(flow, state, name, lang)) or None
     mode, opts = "answer", options(question, lang)
@@ -120,13 +113,33 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     if question.id in state.answers and pending is None:
         current = display(question, state.answers[question.id], state.other.get(question.id), lang)
     return Prompt(
-        question_id=question.id, number=number, total=max(sum(applying) + undecided, number),
+        question_id=question.id, number=number, total=total, exact=exact,
         stage=question.stage, section=question.section, kind=question.type, text=text, why=why,
         options=opts, required=question.required, can_back=_previous(flow, state) is not None,
         mode=mode, current=current, error=error, notice=notice,
         min_label=pick(question.min_label, lang) or None,
         max_label=pick(question.max_label, lang) or None, selected=selected,
     )
+
+
+def _progress(flow: Flow, state: InterviewState, question: Question) -> tuple[int, int, bool]:
+    """The question's number among those asked, how many are asked in all, and whether that
+    count is exact. Not counted: questions the card answers (`known: skip`), and those of an
+    optional part not opened. Counted while undecided (their condition waits on a question
+    not answered yet), so the count is then an upper bound that only shrinks."""
+    closed = {q.opens for q in flow.questions
+              if q.opens is not None and state.answers.get(q.id) != "yes"}
+    position = flow.index_of(question.id)
+    number = total = undecided = 0
+    for index, q in enumerate(flow.questions):
+        if applies(q, state):
+            if not _known_and_clear(q, state):
+                total += 1
+                number += index < position
+        elif (q.condition is not None and q.id not in state.answers and q.part not in closed
+              and any(name not in state.answers for name in q.condition.names)):
+            undecided += 1
+    return number + 1, max(total + undecided, number + 1), undecided == 0
 
 
 def submit(flow: Flow, state: InterviewState, raw: str, lang: str, today: date) -> Transition:
@@ -292,6 +305,33 @@ def _copy(state: InterviewState) -> InterviewState:
                    other=dict(state.other), known=dict(state.known),
                    pending=None if state.pending is None else replace(
                        state.pending, value=copy.deepcopy(state.pending.value)))
+
+
+def correctable(flow: Flow, state: InterviewState) -> list[str]:
+    """The answers a respondent may correct after finishing, in flow order: those given (not
+    skipped) to questions no other question depends on (a `when` or an opened part: a change
+    there would change which questions apply)."""
+    deciding = {name for q in flow.questions if q.condition is not None
+                for name in q.condition.names}
+    return [q.id for q in flow.questions if state.answers.get(q.id) is not None
+            and q.id not in deciding and applies(q, state)]
+
+
+def correct(flow: Flow, state: InterviewState, question_id: str, raw: str, lang: str,
+            today: date) -> Transition:
+    """A finished interview with one answer changed (its record has source "revised").
+    Raises InvalidAnswer, saying why, for an answer the question would not take."""
+    question = flow.question(question_id)
+    parsed = parse_answer(question, raw, lang, today)
+    if parsed.needs_other_text:
+        raise InvalidAnswer(message("other_inline", lang))
+    new = _copy(state)
+    new.answers[question.id] = parsed.value
+    new.other.pop(question.id, None)
+    if parsed.other_text:
+        new.other[question.id] = parsed.other_text
+    record = AnswerRecord(question.id, parsed.value, parsed.other_text, raw, "revised")
+    return Transition(new, view(flow, new, lang), record)
 
 
 def is_option(question: Question, option_id: str) -> bool:

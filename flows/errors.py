@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     OPTION_MISMATCH = "F401"
     BAD_MAPPING = "F402"
     BAD_RULE = "F403"
+    BAD_PART = "F404"
     # warnings: the flow loads, but something will go wrong for some answers
     FIELD_RANGE = "W501"
 

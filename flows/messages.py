@@ -119,8 +119,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This interview moved on in another window, so that input was not saved. "
         "Here is where it stands:",
     },
+    "other_inline": {"zh": "请把内容一起写上，例如“其他：自建系统”。",
+                     "en": "Please write what it is as well, e.g. \"Other: our own system\"."},
+    "correct_closed": {
+        "zh": "更正的期限（完成后 24 小时，至 {until}）已过，回答没有修改。"
+        "如需更正，请直接联系您的对接人。",
+        "en": "The time for corrections (24 hours after finishing, until {until}) has passed, "
+        "so nothing was changed. To correct an answer now, please tell your contact directly.",
+    },
+    "correct_which": {
+        "zh": "这个回答不能在这里更正（只能更正已回答、且不影响后续问题的回答）。",
+        "en": "That answer cannot be corrected here (only answers given that no later "
+        "question depends on).",
+    },
+    "correct_not_finished": {"zh": "问卷还没有完成：请直接在问卷里修改（/back 返回上一题）。",
+                             "en": "The questionnaire is not finished yet: change the answer "
+                             "in it (/back goes to the previous question)."},
+    "progress": {"zh": "第 {n} 题，共 {m} 题", "en": "Question {n} of {m}"},
+    "progress_at_most": {"zh": "第 {n} 题，最多 {m} 题", "en": "Question {n} of at most {m}"},
 }
 
 
 def message(key: str, lang: str, **params: Any) -> str:
     return from_catalog(MESSAGES, key, lang, **params)
+
+
+def progress(number: int, total: int, exact: bool, lang: str, short: bool = False) -> str:
+    """"Question 3 of 12" (or "of at most 14" while later questions depend on answers);
+    `short`: "3/12", "3/≤14"."""
+    if short:
+        return f"{number}/{total}" if exact else f"{number}/≤{total}"
+    return message("progress" if exact else "progress_at_most", lang, n=number, m=total)

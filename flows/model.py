@@ -83,6 +83,12 @@ class Question(_Strict):
         None, description="What the answer means, for comparing the customer's word with the "
         "rep's record: answers to questions of the same `maps_to` and meaning are compared "
         "(default: the question id)")
+    part: QuestionId | None = Field(
+        None, description="The optional part this question belongs to: asked only after a "
+        "yes to the question that `opens` it (a respondent who wants to say more opts in)")
+    opens: QuestionId | None = Field(
+        None, description="On a yes_no question: a yes opens the optional part of this name "
+        "(its questions come after this one)")
     seed: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[0-9]+$")]] = Field(
         default_factory=list, description="Items of the seed question bank this question "
         "carries, e.g. decision.2 (see flows/seed_banks.py)")

@@ -15,7 +15,7 @@ class Prompt:
 
     question_id: str
     number: int  # 1-based position among the questions that apply
-    total: int  # about how many questions apply, given the answers so far
+    total: int  # how many questions are asked in all, given the answers so far
     stage: Stage
     section: str | None
     kind: QuestionType
@@ -31,6 +31,7 @@ class Prompt:
     min_label: str | None = None
     max_label: str | None = None
     selected: tuple[str, ...] = ()  # multi-choice options ticked so far (buttons)
+    exact: bool = True  # False: `total` is an upper bound (some questions depend on answers)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,7 @@ class FlowChecker:
                      "at least one question")
         for key in ("title", "description"):
             self._translations(getattr(flow, key), (key,))
+        self.openers = self._parts()
         seen: dict[str, int] = {}
         for index, question in enumerate(flow.questions):
             path: Path = ("questions", self.question_rows[index])
@@ -243,10 +244,60 @@ class FlowChecker:
                      "the id of an earlier question")
         return None
 
+    def _parts(self) -> dict[str, str]:
+        """Each optional part's opener (a yes_no question before all of the part's
+        questions), by part name; every misuse reported."""
+        openers: dict[str, str] = {}
+        for index, q in enumerate(self.flow.questions):
+            path: Path = ("questions", self.question_rows[index])
+            if q.opens is None:
+                continue
+            if q.type != T.YES_NO:
+                self.add(ErrorCode.BAD_PART, (*path, "opens"),
+                         f"`opens` is on a {q.type.value} question",
+                         "`opens` only on a yes_no question (a yes opens the part)")
+                openers.setdefault(q.opens, q.id)  # its part's questions: not reported again
+            elif q.opens in openers:
+                self.add(ErrorCode.BAD_PART, (*path, "opens"),
+                         f"part `{q.opens}` is opened by `{openers[q.opens]}` already",
+                         "one question that opens each part")
+            elif q.part == q.opens:
+                self.add(ErrorCode.BAD_PART, (*path, "opens"),
+                         f"`{q.id}` opens part `{q.opens}`, which it belongs to itself",
+                         "the opening question outside the part it opens")
+            else:
+                openers[q.opens] = q.id
+        opened_at = {part: self.flow.index_of(i) for part, i in openers.items()}
+        members = {q.part for q in self.flow.questions if q.part is not None}
+        for index, q in enumerate(self.flow.questions):
+            path = ("questions", self.question_rows[index])
+            if q.part is None:
+                continue
+            if q.part not in openers:
+                self.add(ErrorCode.BAD_PART, (*path, "part"),
+                         f"no question opens part `{q.part}`",
+                         f"a yes_no question before it with `opens: {q.part}`")
+            elif index < opened_at[q.part]:
+                self.add(ErrorCode.BAD_PART, (*path, "part"),
+                         f"`{q.id}` comes before `{openers[q.part]}`, which opens its part",
+                         "the questions of a part after the question that opens it")
+        for part, opener in openers.items():
+            if part not in members:
+                index = self.flow.index_of(opener)
+                self.add(ErrorCode.BAD_PART, ("questions", self.question_rows[index], "opens"),
+                         f"part `{part}` has no questions",
+                         f"questions with `part: {part}` after `{opener}`")
+        return openers
+
     def _condition(self, q: Question, index: int, path: Path) -> None:
-        if q.when is None:
+        opener = self.openers.get(q.part) if q.part is not None else None
+        if q.when is None and opener is None:
             return
-        compiled = self._compile(q.when, (*path, "when"), index)
+        compiled = None if q.when is None else self._compile(q.when, (*path, "when"), index)
+        if opener is not None and (q.when is None or compiled is not None):
+            # a question of an optional part is asked only after a yes to its opener
+            source = f'{opener} == "yes"' + ("" if q.when is None else f" and ({q.when})")
+            compiled = parse_condition(source)
         if compiled is not None:
             q._condition = compiled
 

@@ -13,6 +13,7 @@ from conversation import texts
 from conversation.interview_replies import scheduled_lines
 from flows import engine
 from flows.i18n import SUPPORTED_LANGUAGES, from_catalog
+from flows.messages import progress
 from flows.model import QuestionType, Stage
 from flows.steps import Completed, Prompt, Step
 from services.interviewing import InterviewService, Respondent, Turn
@@ -92,7 +93,7 @@ def render(step: Step, lang: str, notice: str | None = None) -> str:
 
 def _heading(step: Prompt, lang: str) -> str:
     stage = STAGE_NAMES[step.stage].get(lang, step.stage.value)
-    return f"\n[{step.number}/{step.total} · {stage}]"
+    return f"\n[{progress(step.number, step.total, step.exact, lang, short=True)} · {stage}]"
 
 
 def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: InterviewService,

@@ -22,7 +22,7 @@ PRE_MEETING = {
     "hours_lost": "12", "approval_process": "CFO approves, CEO signs", "cost_impact": "3",
     "distance": "2", "need_type": "1", "key_feature": "Speed", "ideal_outcome": "Faster orders",
     "timeline": "1", "timeline_reason": "Year end", "budget_known": "yes", "budget": "3",
-    "meeting_focus": "Pricing",
+    "meeting_focus": "Pricing", "say_more": "yes",  # the whole bank: its second part too
 }
 # post_call, the rep: a first visit, the decision maker met, situation only
 POST_CALL = {
@@ -53,12 +53,18 @@ def saving(flow: Flow, answers: Mapping[str, str], today: date = TODAY) -> list[
     return _run(flow, answers, today)[2]
 
 
-def _run(flow: Flow, answers: Mapping[str, str],
-         today: date) -> tuple[list[str], list[str], list[bool]]:
+def script_to(flow: Flow, answers: Mapping[str, str], question_id: str,
+              today: date = TODAY) -> list[str]:
+    """The inputs of `script` that lead up to question `question_id` (it is asked next)."""
+    return _run(flow, answers, today, until=question_id)[0]  # type: ignore[return-value]
+
+
+def _run(flow: Flow, answers: Mapping[str, str], today: date,
+         until: str | None = None) -> tuple[list[str], list[str], list[bool]]:
     state, typed, saved, stores = engine.start(flow), [], [], []
     for _ in range(4 * len(flow.questions) + 4):
         question = engine.current_question(flow, state)
-        if question is None:
+        if question is None or (question.id == until and state.pending is None):
             return typed, saved, stores
         pending = state.pending
         if pending is not None and pending.kind in ("confirm", "known"):

@@ -108,8 +108,8 @@ async def test_two_webhook_replicas_store_every_answer_once_in_order(
             assert answers[1].value == "Zhang San"
     for n in range(REPS):  # and each rep saw a reply to every message, in order
         texts = api.texts(7000 + n)
-        assert re.search(r" 1/\d+\n\nWhat kind of contact was this\?", texts[0]), texts[:2]
-        assert re.search(r" 2/\d+\n\nWho was your main contact", texts[1]), texts[:2]
+        assert re.search(r" 1/≤?\d+\n\nWhat kind of contact was this\?", texts[0]), texts[:2]
+        assert re.search(r" 2/≤?\d+\n\nWho was your main contact", texts[1]), texts[:2]
         assert texts[-1].startswith("Debrief saved."), texts[-1]
 
 

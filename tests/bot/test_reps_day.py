@@ -261,15 +261,21 @@ async def test_a_returning_customer_confirms_what_the_card_knows(bot: BotUnderTe
                     await app.interviews.answer(s, turn.interview_id, answer, "en")
     await bot.say(CUSTOMER, f"/start {token}")
     first = await bot.tap(CUSTOMER, "I agree, start")
-    assert "Which industry is your company mainly in?\nWe have: Manufacturing." in first
+    # the name is shown to keep (masked: whoever holds the link may not be that person)
+    assert "How should we address you?\nWe have: L*****. Is that still right?" in first
     assert [label for label, _ in bot.api.last_buttons(CUSTOMER)][:2] == ["Keep it",
                                                                           "Change it"]
     second = await bot.tap(CUSTOMER, "Keep it")
-    assert "We have: 250." in second
+    # a contact's fact, masked too
+    assert "In a purchase like this, which role do you usually play?\nWe have: " in second
+    third = await bot.tap(CUSTOMER, "Keep it")
+    # what the card knows of the company (industry, head count) is not asked again
+    assert "Which problems come up most often in your work?" in third
+    assert "Which industry" not in first + second + third
     async with open_app(bot.settings) as app, app.sessions() as s:
         sources = (await s.execute(select(Answer.question_id, Answer.source).where(
-            Answer.source == "kept"))).all()
-    assert [tuple(r) for r in sources] == [("industry", "kept")]
+            Answer.source == "kept").order_by(Answer.id))).all()
+    assert [tuple(r) for r in sources] == [("contact_name", "kept"), ("decision_role", "kept")]
 
 
 @pytest.mark.wall_clock

@@ -72,7 +72,7 @@ def test_validate_reports_every_problem_with_its_position(tmp_path: Path) -> Non
 def test_validate_accepts_the_shipped_flows(tmp_path: Path) -> None:
     result = cli("validate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "ok  pre_meeting v2: 48 questions" in result.stdout
+    assert "ok  pre_meeting v3: 49 questions" in result.stdout
 
 
 def test_flows_lists_questions_per_spin_stage(tmp_path: Path) -> None:
@@ -447,7 +447,7 @@ def test_cancel_then_the_same_command_offers_to_go_on(tmp_path: Path) -> None:
     assert "Stopped. The answers you gave are kept." in stopped.stdout
     again = cli(*args, stdin="/continue\n", cwd=tmp_path)
     assert "You stopped this interview before, with 2 answered: type /continue" in again.stdout
-    assert "[3/" in again.stdout and "main lines of business" in again.stdout
+    assert "[3/" in again.stdout and "How should we address you?" in again.stdout
     with sqlite3.connect(tmp_path / "c.db") as conn:
         statuses = conn.execute("SELECT id, status FROM interviews ORDER BY id").fetchall()
     assert statuses == [(1, "active"), (2, "cancelled")]  # the old one goes on

@@ -24,15 +24,15 @@ def test_answers_from_a_stale_window_are_refused_not_misfiled(tmp_path: Path) ->
             refused = b.send("3")  # typed at question 1, which A already answered
             assert MOVED_ON in refused and "how many people" in refused
             assert MOVED_ON not in a.send("250")
-            refused = b.send("Widgets")  # typed at the head count, answered by A meanwhile
+            refused = b.send("Li Wei")  # typed at the head count, answered by A meanwhile
             assert MOVED_ON in refused and "[3/" in refused
-            assert MOVED_ON not in b.send("Widgets")  # now at the question it shows: taken
+            assert MOVED_ON not in b.send("Li Wei")  # now at the question it shows: taken
         finally:
             b.close()
     finally:
         a.close()
     answers = {q: TEST_CIPHER.decrypt(raw or "") for q, raw in current_answers(db)}
-    assert answers == {"industry": "1", "employees": "250", "business_lines": "Widgets"}
+    assert answers == {"industry": "1", "employees": "250", "contact_name": "Li Wei"}
     with sqlite3.connect(db) as conn:
         employees = conn.execute("SELECT employees FROM customers WHERE name = 'Dual'").fetchone()
     assert employees == (250,)

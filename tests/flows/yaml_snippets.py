@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from flows.errors import FlowError, FlowLoadError
 from flows.loader import load_text
 from flows.model import Flow
 
@@ -28,3 +29,12 @@ def flow_yaml(questions: str, rules: str = "") -> str:
 
 def load_flow(questions: str, rules: str = "") -> Flow:
     return load_text(flow_yaml(questions, rules), "demo.yaml")[0]
+
+
+def flow_errors(questions: str, rules: str = "") -> list[FlowError]:
+    """Every problem of a flow that must not load."""
+    try:
+        load_text(flow_yaml(questions, rules), "demo.yaml")
+    except FlowLoadError as exc:
+        return list(exc.errors)
+    raise AssertionError("the flow loaded")

@@ -16,7 +16,9 @@ from storage import customers, rotation
 from storage.crypto import Cipher, DecryptionError, key_id
 from storage.database import create_engine, session_factory
 from storage.models import Contact, InboxUpdate, Reminder, utcnow
+from tests import scripts
 from tests.conftest import FakeClock
+from tests.scripts import script_to, shipped
 from tests.storage.helpers import harness
 from tests.storage.test_interviews import drive
 
@@ -132,9 +134,9 @@ async def test_no_personal_data_in_clear_in_the_database_its_queue_or_the_logs(
             turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
                                          respondent=Respondent("tg:5", "telegram"),
                                          language="en")
-        # industry, staff, business, name, title, role, then the phone
-        await drive(h, turn.interview_id, ["1", "250", "Widgets", "Li Wei", "CTO", "/skip",
-                                           "1", "yes", "139 1234 5678"])
+        # the short part, "yes" to say more, then up to the phone
+        to_phone = script_to(shipped()["pre_meeting"], scripts.PRE_MEETING, "phone")
+        await drive(h, turn.interview_id, [*to_phone, "139 1234 5678"])
         async with h.sessions() as s:
             stored = await s.scalar(select(Contact.phone).where(Contact.phone.is_not(None)))
             assert stored == "+86" + CANARY_PHONE  # the application reads it back

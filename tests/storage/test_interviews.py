@@ -87,7 +87,7 @@ async def test_an_edited_answer_keeps_its_history(db_url: str, shipped_flows: di
         await drive(h, turn.interview_id, ["1", "250"])
         clock.advance(minutes=1)
         turn = await drive(h, turn.interview_id, ["/back", "300"])
-        assert isinstance(turn.step, Prompt) and turn.step.question_id == "business_lines"
+        assert isinstance(turn.step, Prompt) and turn.step.question_id == "contact_name"
         async with h.sessions() as s:
             rows = (await s.scalars(select(Answer).where(Answer.question_id == "employees")
                                     .order_by(Answer.id))).all()
@@ -98,7 +98,7 @@ async def test_an_interrupted_interview_resumes_where_it_stopped(
         db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
         customer, turn = await start(h)
-        await drive(h, turn.interview_id, PRE_MEETING[:6])
+        await drive(h, turn.interview_id, PRE_MEETING[:3])  # industry, head count, name
     async with harness(db_url, shipped_flows, clock) as h:  # a new process
         async with h.sessions.begin() as s:
             again = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
@@ -331,7 +331,8 @@ async def test_a_number_beyond_its_card_field_is_asked_again_not_a_crash(
 async def test_a_second_questionnaire_confirms_what_the_card_knows(
         db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
     """Issue 14: a second pre_meeting asked the industry, head count, contact and role
-    again. Now each shows what the card holds, one tap keeps it, and the answer says so."""
+    again. Now the company's facts are not asked again (`known: skip`: two questions
+    fewer), the contact's are shown to keep, one tap keeps it, and the answer says so."""
     async with harness(db_url, shipped_flows, clock) as h:
         customer, turn = await start(h)
         await drive(h, turn.interview_id, PRE_MEETING)
@@ -339,16 +340,15 @@ async def test_a_second_questionnaire_confirms_what_the_card_knows(
             again = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
                                           respondent=REP, language="en")
         assert isinstance(again.step, Prompt) and again.step.mode == "known"
-        assert "We have: Manufacturing." in again.step.text
-        turn = await drive(h, again.interview_id, ["1", "Keep it", "More widgets", "1", "2"])
-        assert isinstance(turn.step, Prompt) and turn.step.question_id == "job_title"
+        assert "How should we address you?\nWe have: L*****." in again.step.text
+        assert (again.step.number, again.step.total) == (1, 10)  # 12, less the two known
+        turn = await drive(h, again.interview_id, ["Keep it", "2"])
+        assert isinstance(turn.step, Prompt) and turn.step.question_id == "decision_role"
         assert turn.step.mode == "answer"  # "2": change it, asked as usual
         async with h.sessions() as s:
             rows = (await s.execute(select(Answer.question_id, Answer.source).where(
                 Answer.interview_id == again.interview_id).order_by(Answer.id))).all()
             contacts = (await s.scalars(select(Contact).where(
                 Contact.customer_id == customer.id))).all()
-        assert [tuple(r) for r in rows] == [("industry", "kept"), ("employees", "kept"),
-                                            ("business_lines", "typed"),
-                                            ("contact_name", "kept")]
+        assert [tuple(r) for r in rows] == [("contact_name", "kept")]
         assert len(contacts) == 1  # the same person, not a second contact

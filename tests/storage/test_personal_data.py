@@ -13,9 +13,9 @@ from storage import audit, consents, customers, invites, personal
 from storage.models import Answer, AuditEntry, Consent, Contact, Customer, Interview, Invite
 from tests import scripts
 from tests.conftest import FakeClock
-from tests.scripts import script, shipped
+from tests.scripts import script, script_to, shipped
 from tests.storage.helpers import REP, Harness, harness
-from tests.storage.test_interviews import PRE_MEETING, drive
+from tests.storage.test_interviews import drive
 
 PERSON = 5005
 CUSTOMER = Respondent(f"tg:{PERSON}", "telegram")
@@ -53,7 +53,7 @@ async def test_a_customer_gets_everything_held_and_erasure_leaves_only_the_audit
         assert held["customer"]["name"] == "Acme 华东"
         assert held["contacts"][0]["phone"] == "+8613800138000"  # decrypted for the person
         (interview,) = held["interviews"]
-        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 41
+        assert interview["answered_by"] == "customer" and len(interview["answers"]) == 42
         assert held["consents"][0]["decision"] == "accepted"
         assert any("interview.complete" in line for line in held["audit"])
 
@@ -61,7 +61,7 @@ async def test_a_customer_gets_everything_held_and_erasure_leaves_only_the_audit
             found = await s.get(Customer, acme.id)
             assert found is not None
             removed = await personal.erase(s, found, actor="cli", channel="cli", now=clock())
-        assert removed["answers"] == 41 and removed["contacts"] == 1
+        assert removed["answers"] == 42 and removed["contacts"] == 1
         assert removed["interviews"] == 1 and removed["consents"] == 1
         async with h.sessions() as s:
             erased = await s.get(Customer, acme.id)
@@ -158,7 +158,8 @@ async def test_a_skipped_answer_takes_back_what_it_wrote_to_the_card(
             customer = await h.service.create_customer(s, "Changed Mind", REP)
             turn = await h.service.begin(s, customer_id=customer.id, flow_id="pre_meeting",
                                          respondent=REP, language="en")
-        await drive(h, turn.interview_id, [*PRE_MEETING[:8], "138 0013 8000"])  # at the phone
+        to_phone = script_to(shipped()["pre_meeting"], scripts.PRE_MEETING, "phone")
+        await drive(h, turn.interview_id, [*to_phone, "138 0013 8000"])
 
         async def phone() -> tuple[str | None, str | None]:
             async with h.sessions() as s:

@@ -211,9 +211,9 @@ async def test_a_kill_9_of_the_server_loses_no_answer(site: Site, tmp_path: Path
         server.wait(10)
         server = _server(db_url, port, tmp_path)
         await page.goto(link)
-        assert "What are your main lines of business?" in await page.inner_text("#question")
-        await _say(page, "Widgets")
         assert "How should we address you?" in await page.inner_text("#question")
+        await _say(page, "Li Wei")
+        assert "which role do you usually play?" in await page.inner_text("#question")
     finally:
         server.kill()
         server.wait(10)
