@@ -84,6 +84,8 @@ COMMANDS: tuple[Command, ...] = (
             interview_commands.skip, steady=True),
     Command("cancel", None, {"zh": "结束问卷", "en": "Stop the interview"},
             interview_commands.cancel),
+    Command("correct", None, {"zh": "更正刚完成问卷的回答", "en": "Correct a finished answer"},
+            interview_commands.correct),
     Command("lang", None, {"zh": "切换语言 / Language", "en": "Language / 语言"},
             interview_commands.language),
     Command("debrief", STAFF, {"zh": "拜访后复盘（销售）", "en": "Debrief after a call (staff)"},

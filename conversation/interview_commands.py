@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from chat.actions import Button, Send
+from chat.actions import Button, Send, clip
 from conversation.context import Ctx
 from conversation.customer_entry import open_invite
 from conversation.interview_replies import after_turn, current, status_line
 from conversation.texts import say
+from services.interviewing import InterviewError
+from storage import interviews as interview_rows
 from storage.models import Interview
 
 
@@ -88,3 +90,33 @@ async def skip(ctx: Ctx, _args: str) -> None:
     if interview is not None:
         await after_turn(ctx, await ctx.interviews.skip(ctx.session, interview.id, ctx.lang,
                                                         ctx.incoming.update_id))
+
+
+async def correct(ctx: Ctx, args: str) -> None:
+    """`/correct` lists the answers of the sender's questionnaire finished last that can be
+    corrected (within 24 hours of finishing), numbered; `/correct 2 <answer>` changes one."""
+    interview = await interview_rows.last_completed(ctx.session, ctx.respondent.key)
+    if interview is None:
+        ctx.actions.append(Send(ctx.chat_id, say("correct_nothing", ctx.lang)))
+        return
+    try:
+        answers = await ctx.interviews.correctable(ctx.session, interview.id, ctx.lang,
+                                                   ctx.respondent)
+        number, _, answer = args.strip().partition(" ")
+        if not number:
+            lines = [f"{i}. {a.question}\n   {a.after}" for i, a in enumerate(answers, start=1)]
+            ctx.actions.append(Send(ctx.chat_id, clip(say("correct_list", ctx.lang,
+                                                          lines="\n".join(lines)))))
+            return
+        if not number.isdecimal() or not 1 <= int(number) <= len(answers) or not answer.strip():
+            ctx.actions.append(Send(ctx.chat_id, say("correct_usage", ctx.lang,
+                                                     count=len(answers))))
+            return
+        done = await ctx.interviews.correct(ctx.session, interview.id,
+                                            answers[int(number) - 1].question_id,
+                                            answer.strip(), ctx.lang, ctx.respondent)
+    except InterviewError as exc:
+        ctx.actions.append(Send(ctx.chat_id, str(exc)))
+        return
+    ctx.actions.append(Send(ctx.chat_id, say("corrected", ctx.lang, question=done.question,
+                                             before=done.before, after=done.after)))

@@ -10,16 +10,19 @@ from chat.actions import Button, Edit, Send, clip
 from conversation.context import Ctx
 from conversation.render import keyboard, prompt_text, summary_text
 from conversation.texts import CONSENT_VERSION, say
+from flows.answer_checks import display
 from flows.card_fields import field_label
 from flows.i18n import pick
+from flows.messages import progress
 from flows.model import Flow, QuestionType
-from flows.outcome import summarise
+from flows.outcome import question_text, summarise
 from flows.state import InterviewState
 from flows.steps import Completed, Prompt
-from services.interviewing import Scheduled, Turn
+from services.follow_up_planner import Scheduled
+from services.interviewing import Turn
 from storage import consents
 from storage import interviews as interview_rows
-from storage.models import Customer, Interview, Invite, TelegramAccount, User
+from storage.models import Answer, Customer, Interview, Invite, TelegramAccount, User
 
 
 def scheduled_lines(scheduled: Scheduled, lang: str) -> list[str]:
@@ -74,8 +77,9 @@ async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
     thanks = say("thanks_rep" if ctx.user is not None else "thanks_customer", ctx.lang)
     planned = "\n".join(scheduled_lines(turn.scheduled, ctx.lang)) \
         if ctx.user is not None and turn.scheduled is not None else None
+    hint = say("correct_hint", ctx.lang) if ctx.user is None else None
     ctx.actions.append(Send(ctx.chat_id, clip("\n\n".join(
-        p for p in (lead, thanks, planned, summary_text(turn.step, ctx.lang)) if p))))
+        p for p in (lead, thanks, planned, summary_text(turn.step, ctx.lang), hint) if p))))
     await _tell_inviter(ctx, interview, flow)
 
 
@@ -100,6 +104,19 @@ def rep_summary(flow: Flow, interview: Interview, customer: str, lang: str) -> s
     summary = "\n".join(f"• {line.question}\n  {line.answer}" for line in lines)
     return say("rep_notified", lang, customer=customer, flow=pick(flow.title, lang),
                summary=summary)
+
+
+def corrected_text(flow: Flow, interview: Interview, customer: str, question_id: str,
+                   before: Answer | None, after: Answer | None, lang: str) -> str:
+    """What the inviting rep is told when the customer corrects an answer."""
+    state = InterviewState.from_json(interview.state)
+    question = flow.question(question_id)
+
+    def shown(row: Answer | None) -> str:
+        return "—" if row is None else display(question, row.value, row.other_text, lang)
+    return say("questionnaire_corrected", lang, customer=customer, flow=pick(flow.title, lang),
+               question=question_text(flow, state, question, lang), before=shown(before),
+               after=shown(after))
 
 
 async def current(ctx: Ctx) -> Interview | None:
@@ -133,4 +150,5 @@ def status_line(ctx: Ctx, interview: Interview, step: Prompt | Completed) -> str
     flow = ctx.flows[interview.flow_id]
     if isinstance(step, Completed):
         return say("no_interview", ctx.lang)
-    return say("status", ctx.lang, flow=pick(flow.title, ctx.lang), n=step.number, m=step.total)
+    return say("status", ctx.lang, flow=pick(flow.title, ctx.lang),
+               progress=progress(step.number, step.total, step.exact, ctx.lang))

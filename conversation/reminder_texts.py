@@ -92,7 +92,7 @@ def buttons(reminder_id: int, kind: str, lang: str,
         label = texts.say("continue_button", lang)  # the same button as in /today
         return ((Button(label, f"cont:{interview}"),),) if interview else ()
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned",
-                "questionnaire_done"):
+                "questionnaire_done", "questionnaire_corrected"):
         return ()
     start = "start_" + GO_FLOW.get(kind, "debrief")
     rows: list[tuple[Button, ...]] = []

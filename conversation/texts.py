@@ -31,7 +31,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "an optional one, /status shows progress, /lang changes the language.",
     },
     "no_interview": {"zh": "当前没有进行中的问卷。", "en": "There is no interview in progress."},
-    "status": {"zh": "“{flow}”：第 {n} 题，共约 {m} 题。", "en": "“{flow}”: question {n} of about {m}."},
+    "status": {"zh": "“{flow}”：{progress}。", "en": "“{flow}”: {progress}."},
     "cancelled": {"zh": "已结束。已给出的回答仍然保存。", "en": "Stopped. The answers given so far are kept."},
     "choose_language": {"zh": "请选择语言：", "en": "Choose a language:"},
     "language_set": {"zh": "好的，之后用中文。", "en": "Done: English from now on."},
@@ -114,6 +114,26 @@ TEXTS: dict[str, dict[str, str]] = {
                        "customers reassign on the command line); then debrief again."},
     "rep_notified": {"zh": "{customer} 已完成“{flow}”：\n\n{summary}",
                      "en": "{customer} completed “{flow}”:\n\n{summary}"},
+    "questionnaire_corrected": {
+        "zh": "✏️ {customer} 更正了“{flow}”中的一个回答：\n• {question}\n  原来：{before}\n  现在：{after}",
+        "en": "✏️ {customer} corrected an answer in “{flow}”:\n• {question}\n  was: {before}\n"
+              "  now: {after}"},
+    "correct_nothing": {"zh": "您还没有完成过问卷，没有可以更正的回答。",
+                        "en": "You have not finished a questionnaire, so there is nothing to "
+                        "correct."},
+    "correct_list": {"zh": "完成后 24 小时内可以更正以下回答：\n{lines}\n\n发送 /correct 编号 新的回答，"
+                     "例如：/correct 2 每周约 20 小时",
+                     "en": "Within 24 hours of finishing you can correct these answers:\n{lines}"
+                     "\n\nSend /correct, the number and the new answer, e.g. /correct 2 about "
+                     "20 hours a week"},
+    "correct_usage": {"zh": "请写成：/correct 编号 新的回答（编号为 1–{count}）。发送 /correct 查看编号。",
+                      "en": "Please write: /correct, a number from 1 to {count}, then the new "
+                      "answer. Send /correct to see the numbers."},
+    "corrected": {"zh": "已更正：{question}\n原来：{before}\n现在：{after}\n您的对接人会收到通知。",
+                  "en": "Corrected: {question}\nwas: {before}\nnow: {after}\nYour contact has "
+                  "been told."},
+    "correct_hint": {"zh": "如有回答需要更正，24 小时内发送 /correct。",
+                     "en": "To correct an answer, send /correct within 24 hours."},
     "needs_customer": {"zh": "请在命令后写上客户名，例如：{command} 上海示例公司",
                        "en": "Add the customer's name, for example: {command} Acme Ltd"},
     "name_too_long": {"zh": "公司名称最多 {limit} 个字符，您发送了 {length} 个。",

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chat.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
 from chat.clock import Clock
 from chat.delivery import DeliveryError, Perform, backoff
-from conversation.interview_replies import rep_summary
+from conversation.interview_replies import corrected_text, rep_summary
 from conversation.reminder_texts import buttons, note_text, say
 from conversation.texts import say as chat_say
 from flows.card_fields import field_label
@@ -34,7 +34,7 @@ from scheduler.timing import next_birthday
 from services.chart import figures
 from services.exporting import choice_labels, label_of
 from services.reports import build_report, summary_text
-from storage import accounts, card, reminders, reporting
+from storage import accounts, answers, card, reminders, reporting
 from storage.models import Contact, Customer, Interview, Reminder, TelegramAccount, User
 
 log = logging.getLogger(__name__)
@@ -221,6 +221,8 @@ class Dispatcher:
             return say(kind, lang, name=payload.get("name", ""), text=payload.get("text", ""))
         if kind == "questionnaire_done":
             return await self._done_text(session, reminder, customer, lang)
+        if kind == "questionnaire_corrected":
+            return await self._corrected_text(session, reminder, customer, lang)
         if kind in ("contact_due", "manager_revisit", "celebration", "verify", "clean_up"):
             return await self._care_text(session, reminder, customer, lang)
         return say(kind, lang)
@@ -234,6 +236,22 @@ class Dispatcher:
             return chat_say("rep_notified", lang, customer=customer.name if customer else "",
                             flow="", summary="")
         return rep_summary(flow, interview, customer.name if customer else "", lang)[:4000]
+
+    async def _corrected_text(self, session: AsyncSession, reminder: Reminder,
+                              customer: Customer | None, lang: str) -> str:
+        """A customer corrected an answer of a finished questionnaire: was, and now."""
+        payload = reminder.payload
+        interview = await session.get(Interview, payload.get("interview_id"))
+        flow = self.flows.get(interview.flow_id) if interview is not None else None
+        question_id = str(payload.get("question_id", ""))
+        if interview is None or flow is None or question_id not in {
+                q.id for q in flow.questions}:
+            return chat_say("rep_notified", lang, customer=customer.name if customer else "",
+                            flow="", summary="")
+        before, after = await answers.before_and_after(
+            session, interview.id, question_id, datetime.fromisoformat(payload["at"]))
+        return corrected_text(flow, interview, customer.name if customer else "", question_id,
+                              before, after, lang)[:4000]
 
     async def _care_text(self, session: AsyncSession, reminder: Reminder,
                          customer: Customer | None, lang: str) -> str:

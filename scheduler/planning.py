@@ -16,7 +16,7 @@ from flows.steps import Outcome
 from scheduler import follow_ups, key_accounts, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, at_local, next_birthday, outside_quiet_hours
-from services.interviewing import Scheduled
+from services.follow_up_planner import Scheduled
 from storage import accounts, co_owners, personal, reminders
 from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.answer_checks import InvalidAnswer, display, parse_answer
 from flows.card_fields import CARD_FIELDS, FIELD_LABELS, field_label, field_named
 from flows.model import Flow, Question, QuestionType
-from services.interviewing import FollowUpPlanner
+from services.follow_up_planner import FollowUpPlanner
 from storage import audit, card
 from storage.models import Contact, Customer, Note
 

@@ -29,8 +29,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.card_fields import field_label
+from services.follow_up_planner import FollowUpPlanner
 from services.importing import Outcome, Problem, Row, checked_rows
-from services.interviewing import FollowUpPlanner
 from storage import audit, customers, import_journal
 from storage.card import CARD_COLUMNS, fit
 from storage.crypto import blind_index

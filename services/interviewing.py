@@ -13,67 +13,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import Clock
 from flows import engine
-from flows.answer_checks import InvalidAnswer, parse_answer
+from flows.answer_checks import InvalidAnswer, display
 from flows.card_fields import DATE_WORDS, RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
+from flows.outcome import question_text as fill_text
 from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
-from flows.steps import Outcome, Step, Transition
-from flows.vagueness import vague_reason
-from storage import answers, audit, card, customers, interviews
-from storage.models import Contact, Customer, Interview, User
+from flows.steps import Step, Transition
+from services.follow_up_planner import FollowUpPlanner, Scheduled
+from services.known_facts import read_known
+from storage import answers, audit, card, customers, interviews, invites, reminders
+from storage.models import Customer, Interview
 
 EngineOp = Callable[[Flow, InterviewState, date], Transition]
 RESUMABLE_FOR = timedelta(days=14)  # a stopped interview is offered again this long
-
-
-@dataclass(frozen=True, slots=True)
-class Scheduled:
-    """What finishing an interview scheduled, to tell the person who finished it."""
-
-    follow_ups: tuple[datetime, ...] = ()  # when each follow-up falls due
-    revisit_on: date | None = None
-    owner: str | None = None  # whom they go to
-    asked: int = 0  # follow-ups the flow's rules asked for
-    zone: str = "Asia/Shanghai"  # the owner's time zone, to show the times in
-    clean_up: tuple[str, ...] = ()  # card fields left vague: a clean-up task was set
-
-    @property
-    def no_owner(self) -> bool:
-        """Follow-ups were asked for, and nobody owns the customer to receive them."""
-        return self.asked > 0 and self.owner is None
-
-
-class FollowUpPlanner(Protocol):
-    """What the service needs of the reminder planner (the scheduler implements it)."""
-
-    async def after_interview(self, session: AsyncSession, interview: Interview,
-                              customer: Customer, outcome: Outcome | None,
-                              now: datetime) -> Scheduled:
-        """Plan follow-ups and the next revisit, inside the caller's transaction."""
-
-    def deliverable(self, moment: datetime, user: User | None) -> datetime:
-        """The moment, moved out of the recipient's quiet hours."""
-
-    async def set_revisit(self, session: AsyncSession, customer: Customer,
-                          now: datetime) -> None:
-        """The next revisit, by the customer's grade, after its last contact."""
-
-    async def reprioritise(self, session: AsyncSession, customer: Customer,
-                           now: datetime) -> None:
-        """Pending follow-ups moved to the cadence of the customer's (new) priority."""
-
-    async def one_follow_up_a_day(self, session: AsyncSession, customer: Customer,
-                                  now: datetime) -> int:
-        """At most one pending follow-up per person and day (after a merge)."""
+CORRECTION_WINDOW = timedelta(hours=24)  # a finished questionnaire's answers stay correctable
 
 
 class InterviewError(Exception):
@@ -97,6 +58,17 @@ class Turn:
     notice: str | None = None
     scheduled: Scheduled | None = None  # on completion: what was planned
     resumable: tuple[int, int] | None = None  # a stopped interview (id, answers) to go on with
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One answer of a finished interview, changed by its respondent."""
+
+    interview_id: int
+    question_id: str
+    question: str  # as the respondent read it
+    before: str
+    after: str
 
 
 class InterviewService:
@@ -125,8 +97,8 @@ class InterviewService:
             return await self._apply(session, found, language, now, _show(language), None,
                                      resumed=bool(found.state.get("answers")))
         state = engine.start(flow)
-        contact = await self._known(session, flow, state, customer_id, respondent, language,
-                                    now)
+        contact = await read_known(session, flow, state, customer_id, respondent.key, language,
+                                   now.astimezone(self.zone).date(), self.vague_rules)
         engine.arrive(flow, state)
         interview = await interviews.create(
             session, flow_id=flow.id, flow_version=str(flow.version),
@@ -163,42 +135,6 @@ class InterviewService:
         return await self._apply(session, stopped, language, now, _show(language), None,
                                  resumed=True)
 
-    async def _known(self, session: AsyncSession, flow: Flow, state: InterviewState,
-                     customer_id: int, respondent: Respondent, language: str,
-                     now: datetime) -> int | None:
-        """What the card already holds for the questions that say `known: confirm|skip`,
-        read as answers (in place, into `state.known`). Contact fields come from the contact
-        this respondent spoke for last time, never another person's. Returns that contact."""
-        wanted = [q for q in flow.questions if q.known != "ask" and q.maps_to]
-        if not wanted:
-            return None
-        customer = await customers.get(session, customer_id)
-        contact_id = await interviews.last_contact_of(session, respondent.key, customer_id)
-        if contact_id is None and not any(q.maps_to == "contact.name" and q.known == "ask"
-                                          for q in flow.questions):
-            # a check of the card (verify, clean_up) that does not name its person: the
-            # customer's first contact, not a new, empty one
-            contact_id = await customers.first_contact_id(session, customer_id)
-        contact = await session.get(Contact, contact_id) if contact_id else None
-        today = now.astimezone(self.zone).date()
-        for question in wanted:
-            assert question.maps_to is not None
-            record, column = card.CARD_COLUMNS[question.maps_to]
-            holder = customer if record == "customer" else contact
-            value = getattr(holder, column, None) if holder is not None else None
-            if value in (None, ""):
-                continue
-            raw = value.isoformat() if isinstance(value, date) else str(value)
-            try:
-                parsed = parse_answer(question, raw, language, today)
-            except InvalidAnswer:
-                continue  # what the card holds does not fit the question: ask it
-            if not parsed.needs_other_text:
-                state.known[question.id] = {"value": parsed.value, "other": parsed.other_text}
-                if question.known == "refine" and vague_reason(value, self.vague_rules):
-                    state.known[question.id]["vague"] = True
-        return contact_id
-
     async def answer(self, session: AsyncSession, interview_id: int, text: str, language: str,
                      update_id: int | None = None, at: str | None = None) -> Turn:
         """Take one answer. With `update_id`, an update seen before changes nothing; with
@@ -231,6 +167,66 @@ class InterviewService:
 
     async def show(self, session: AsyncSession, interview_id: int, language: str) -> Turn:
         return await self._locked(session, interview_id, language, None, _show(language))
+
+    async def correctable(self, session: AsyncSession, interview_id: int, language: str,
+                          actor: Respondent) -> list[Correction]:
+        """The answers of the respondent's finished interview they may still correct (within
+        24 hours of finishing), as they read them (`before` and `after` both the answer);
+        raises InterviewError saying why there are none to correct."""
+        interview, flow, state = await self._finished(session, interview_id, language, actor)
+        return [Correction(interview.id, q, fill_text(flow, state, flow.question(q), language),
+                           answer, answer)
+                for q in engine.correctable(flow, state)
+                for answer in [display(flow.question(q), state.answers[q],
+                                       state.other.get(q), language)]]
+
+    async def _finished(self, session: AsyncSession, interview_id: int, language: str,
+                        actor: Respondent) -> tuple[Interview, Flow, InterviewState]:
+        interview = await self._lock(session, interview_id)
+        flow = self._flow(interview.flow_id)
+        if interview.respondent_key != actor.key:
+            raise InterviewError(message("correct_which", language))
+        if interview.status != "completed" or interview.completed_at is None:
+            raise InterviewError(message("correct_not_finished", language))
+        until = interview.completed_at + CORRECTION_WINDOW
+        if self.clock() >= until:
+            shown = until.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+            raise InterviewError(message("correct_closed", language, until=shown))
+        return interview, flow, InterviewState.from_json(interview.state)
+
+    async def correct(self, session: AsyncSession, interview_id: int, question_id: str,
+                      text: str, language: str, actor: Respondent) -> Correction:
+        """Change one answer of the respondent's finished interview, within 24 hours of
+        finishing; the card follows, and the inviting rep is told (a reminder due now)."""
+        now = self.clock()
+        interview, flow, state = await self._finished(session, interview_id, language, actor)
+        if question_id not in engine.correctable(flow, state):
+            raise InterviewError(message("correct_which", language))
+        question = flow.question(question_id)
+        before = display(question, state.answers[question_id], state.other.get(question_id),
+                         language)
+        try:
+            transition = engine.correct(flow, state, question_id, text, language,
+                                        now.astimezone(self.zone).date())
+        except InvalidAnswer as exc:
+            raise InterviewError(str(exc)) from None
+        await self._save_answer(session, interview, flow, transition, now, replaces=True)
+        interview.state, interview.updated_at = transition.state.to_json(), now
+        await audit.append(session, at=now, actor=actor.key, action="interview.correct",
+                           entity="interview", entity_id=interview.id, fields=[question_id],
+                           channel=actor.channel)
+        invite = await invites.of_interview(session, interview.id)
+        if invite is not None and invite.created_by is not None:
+            await reminders.schedule(
+                session, kind="questionnaire_corrected", due_at=now, now=now,
+                dedupe_key=f"corrected:{interview.id}:{question_id}:{now.timestamp():.0f}",
+                customer_id=interview.customer_id, recipient_id=invite.created_by,
+                payload={"interview_id": interview.id, "question_id": question_id,
+                         "at": now.isoformat()})
+        answer = transition.state.answers[question_id]
+        after = display(question, answer, transition.state.other.get(question_id), language)
+        return Correction(interview.id, question_id, fill_text(flow, state, question, language),
+                          before, after)
 
     async def cancel(self, session: AsyncSession, interview_id: int, actor: Respondent) -> None:
         """Stop the interview; the answers already given are kept."""

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.card_fields import field_label
 from flows.i18n import from_catalog
-from services.interviewing import FollowUpPlanner
+from services.follow_up_planner import FollowUpPlanner
 from storage import audit
 from storage.merging import MergeReport, merge
 from storage.models import Customer

@@ -44,3 +44,15 @@ async def current(session: AsyncSession, interview_id: int) -> list[Answer]:
         select(Answer).where(Answer.interview_id == interview_id, Answer.superseded_at.is_(None))
         .order_by(Answer.id))
     return list(result)
+
+
+async def before_and_after(session: AsyncSession, interview_id: int, question_id: str,
+                           at: datetime) -> tuple[Answer | None, Answer | None]:
+    """A corrected answer: the one it replaced at `at`, and the one given then."""
+    rows = (await session.scalars(select(Answer).where(
+        Answer.interview_id == interview_id, Answer.question_id == question_id,
+        Answer.answered_at <= at).order_by(Answer.answered_at.desc(), Answer.id.desc())
+        .limit(2))).all()
+    after = rows[0] if rows else None
+    before = rows[1] if len(rows) > 1 else None
+    return before, after

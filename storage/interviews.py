@@ -74,6 +74,14 @@ async def current_for(session: AsyncSession, respondent_key: str) -> Interview |
         .order_by(Interview.updated_at.desc(), Interview.id.desc()).limit(1))
 
 
+async def last_completed(session: AsyncSession, respondent_key: str) -> Interview | None:
+    """The respondent's interview finished last (the one a correction is about)."""
+    return await session.scalar(
+        select(Interview).where(Interview.respondent_key == respondent_key,
+                                Interview.status == "completed")
+        .order_by(Interview.completed_at.desc(), Interview.id.desc()).limit(1))
+
+
 async def last_contact_of(session: AsyncSession, respondent_key: str,
                           customer_id: int) -> int | None:
     """The contact this respondent's latest interview with the customer spoke for."""

@@ -38,6 +38,10 @@ async def find(session: AsyncSession, token: str) -> Invite | None:
                                 .with_for_update())
 
 
+async def of_interview(session: AsyncSession, interview_id: int) -> Invite | None:
+    return await session.scalar(select(Invite).where(Invite.interview_id == interview_id))
+
+
 async def revoke_open(session: AsyncSession, customer_id: int, now: datetime) -> int:
     """Revoke every invite of a customer that has not expired; returns how many."""
     open_ones = (await session.scalars(select(Invite).where(
@@ -54,9 +58,12 @@ def usable_by(invite: Invite, telegram_id: int, now: datetime) -> bool:
             and invite.telegram_id in (None, telegram_id))
 
 
-def usable_in_browser(invite: Invite, key: str | None, now: datetime) -> bool:
-    """Not revoked, not expired, not opened in Telegram, and unbound or bound to this
+def usable_in_browser(invite: Invite, key: str | None, now: datetime,
+                      open_until: datetime | None = None) -> bool:
+    """Not revoked, not expired (or still open for the corrections of a finished
+    questionnaire: `open_until`), not opened in Telegram, and unbound or bound to this
     browser (its cookie `key`)."""
-    return (invite.revoked_at is None and invite.expires_at > now and invite.telegram_id is None
+    expires = max(invite.expires_at, open_until) if open_until else invite.expires_at
+    return (invite.revoked_at is None and expires > now and invite.telegram_id is None
             and (invite.browser_hash is None
                  or (key is not None and invite.browser_hash == token_hash(key))))

@@ -227,7 +227,8 @@ class Answer(Base):
     answered_by: Mapped[str] = mapped_column(String(64))
     answered_at: Mapped[datetime]
     superseded_at: Mapped[datetime | None]
-    # "typed" (given), or "kept": the value the card already held, confirmed (0012)
+    # "typed" (given), "kept": the value the card already held, confirmed (0012), or
+    # "revised": changed by the respondent after finishing (the 24-hour correction)
     source: Mapped[str | None] = mapped_column(String(8))
     # lets one INSERT carry many rows on SQLite too (migration 0008)
     _sentinel: Mapped[int | None] = orm_insert_sentinel()

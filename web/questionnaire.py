@@ -17,10 +17,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversation.texts import CONSENT_VERSION, consent_notice
 from conversation.texts import say as chat_say
 from flows import engine
+from flows.answer_checks import options
 from flows.i18n import pick
+from flows.messages import message, progress
 from flows.model import QuestionType
 from flows.steps import Completed, Prompt, Step
-from services.interviewing import Respondent, Turn
+from services.interviewing import (
+    CORRECTION_WINDOW,
+    Correction,
+    InterviewError,
+    Respondent,
+    Turn,
+)
 from storage import audit, consents, invites, reminders
 from storage.models import Interview, Invite, User
 from web.server import CONFIG, _lang, _page
@@ -34,6 +42,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(Q, show)
     app.router.add_post(Q, answer)
     app.router.add_post(Q + "/consent", consent)
+    app.router.add_get(Q + "/fix/{question:[a-z][a-z0-9_]{0,31}}", fix_form)
+    app.router.add_post(Q + "/fix/{question:[a-z][a-z0-9_]{0,31}}", fix)
 
 
 def _respondent(invite: Invite) -> Respondent:
@@ -46,7 +56,8 @@ async def _invite(request: web.Request, session: AsyncSession) -> tuple[Invite |
     now = request.app[CONFIG].clock()
     found = await invites.find(session, request.match_info["token"])
     key = request.cookies.get(BROWSER_COOKIE)
-    if found is None or not invites.usable_in_browser(found, key, now):
+    if found is None or not invites.usable_in_browser(
+            found, key, now, await _correctable_until(session, found)):
         return None, None
     if found.browser_hash is None:  # the first browser: bind the link to it
         key = key or secrets.token_urlsafe(32)
@@ -55,6 +66,16 @@ async def _invite(request: web.Request, session: AsyncSession) -> tuple[Invite |
                            action="invite.open", entity="invite", entity_id=found.id,
                            channel="web")
     return found, key
+
+
+async def _correctable_until(session: AsyncSession, invite: Invite) -> datetime | None:
+    """A finished questionnaire's link works on for its corrections, past its expiry."""
+    if invite.interview_id is None:
+        return None
+    interview = await session.get(Interview, invite.interview_id)
+    if interview is None or interview.status != "completed" or interview.completed_at is None:
+        return None
+    return interview.completed_at + CORRECTION_WINDOW
 
 
 def _with_cookie(response: web.Response, request: web.Request, key: str | None) -> web.Response:
@@ -91,7 +112,9 @@ async def show(request: web.Request) -> web.Response:
                          token=request.match_info["token"])
             return _with_cookie(page, request, key)
         turn = await _begin(request, session, invite, lang)
-    return _with_cookie(_step_page(request, turn), request, key)
+        fixable = await _correctable(request, session, invite,
+                                     await _finished(request, session, invite))
+    return _with_cookie(_step_page(request, turn, correctable=fixable), request, key)
 
 
 async def consent(request: web.Request) -> web.StreamResponse:
@@ -160,7 +183,9 @@ async def answer(request: web.Request) -> web.Response:
             turn = await service.answer(session, turn.interview_id, typed, lang, at=at)
         if isinstance(turn.step, Completed) and turn.status == "completed":
             await _tell_inviter(session, invite, turn, config.clock())
-    return _with_cookie(_step_page(request, turn), request, key)
+        fixable = await _correctable(request, session, invite,
+                                     await _finished(request, session, invite))
+    return _with_cookie(_step_page(request, turn, correctable=fixable), request, key)
 
 
 async def _tell_inviter(session: AsyncSession, invite: Invite, turn: Turn,
@@ -174,16 +199,100 @@ async def _tell_inviter(session: AsyncSession, invite: Invite, turn: Turn,
         payload={"interview_id": turn.interview_id, "flow_id": turn.flow_id})
 
 
-def _step_page(request: web.Request, turn: Turn) -> web.Response:
+async def _finished(request: web.Request, session: AsyncSession,
+                    invite: Invite) -> Interview | None:
+    interview = await session.get(Interview, invite.interview_id) if invite.interview_id else None
+    return interview if interview is not None and interview.status == "completed" else None
+
+
+async def _correctable(request: web.Request, session: AsyncSession, invite: Invite,
+                       interview: Interview | None) -> list[Correction]:
+    """What the customer may still correct (none once the 24 hours are over)."""
+    service = request.app[CONFIG].interviews
+    if interview is None or service is None:
+        return []
+    try:
+        return await service.correctable(session, interview.id, _lang(request, None),
+                                         _respondent(invite))
+    except InterviewError:
+        return []
+
+
+async def fix_form(request: web.Request) -> web.Response:
+    """One answer of the finished questionnaire, to correct (within 24 hours)."""
+    config = request.app[CONFIG]
+    async with config.sessions.begin() as session:
+        invite, key = await _invite(request, session)
+        interview = None if invite is None else await _finished(request, session, invite)
+        if invite is None or interview is None or config.interviews is None:
+            return _refused(request)
+        try:
+            answers = await config.interviews.correctable(
+                session, interview.id, _lang(request, None), _respondent(invite))
+        except InterviewError as exc:
+            return _page(request, "q_message.html", 410, None, message=str(exc))
+    return _with_cookie(_fix_page(request, interview, answers), request, key)
+
+
+async def fix(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    lang = _lang(request, None)
+    form = await request.post()
+    values = [str(v) for v in form.getall("value", []) if str(v).strip()]
+    typed = ",".join(values) if len(values) > 1 else (values[0] if values else "")
+    async with config.sessions.begin() as session:
+        invite, key = await _invite(request, session)
+        interview = None if invite is None else await _finished(request, session, invite)
+        if invite is None or interview is None or config.interviews is None:
+            return _refused(request)
+        service = config.interviews
+        try:
+            answers = await service.correctable(session, interview.id, lang,
+                                                _respondent(invite))
+        except InterviewError as exc:  # the 24 hours are over: said, nothing changed
+            return _page(request, "q_message.html", 410, None, message=str(exc))
+        try:
+            corrected = await service.correct(session, interview.id,
+                                              request.match_info["question"], typed, lang,
+                                              _respondent(invite))
+        except InterviewError as exc:
+            return _with_cookie(_fix_page(request, interview, answers, str(exc)), request, key)
+        turn = await service.show(session, interview.id, lang)
+        left = await _correctable(request, session, invite, interview)
+    notice = say("q_corrected", lang, question=corrected.question, answer=corrected.after)
+    return _with_cookie(_step_page(request, turn, notice, left), request, key)
+
+
+def _fix_page(request: web.Request, interview: Interview, answers: list[Correction],
+              error: str | None = None) -> web.Response:
+    lang = _lang(request, None)
+    found = [a for a in answers if a.question_id == request.match_info["question"]]
+    if not found:
+        return _page(request, "q_message.html", 404, None,
+                     message=message("correct_which", lang))
+    question = request.app[CONFIG].flows[interview.flow_id].question(found[0].question_id)
+    return _page(request, "q_fix.html", 200, None,
+                 question=found[0].question, current=found[0].before, error=error,
+                 options=options(question, lang),
+                 multi=question.type == QuestionType.MULTI_CHOICE,
+                 input_type="tel" if question.type == QuestionType.PHONE else "text",
+                 back=request.path.split("/fix/")[0])
+
+
+def _step_page(request: web.Request, turn: Turn, notice: str | None = None,
+               correctable: list[Correction] | None = None) -> web.Response:
     step: Step = turn.step
     lang = _lang(request, None)
     if isinstance(step, Completed):
-        return _page(request, "q_done.html", 200, None,
-                     thanks=chat_say("thanks_customer", lang), summary=step.summary)
+        return _page(request, "q_done.html", 200, None, notice=notice,
+                     thanks=chat_say("thanks_customer", lang), summary=step.summary,
+                     fixable={a.question_id for a in correctable or []},
+                     fix_base=request.path.split("/fix/")[0] + "/fix/")
     assert isinstance(step, Prompt)
     multi = step.kind == QuestionType.MULTI_CHOICE and step.mode == "answer"
     numeric = step.kind in (QuestionType.INTEGER, QuestionType.NUMBER)
     return _page(request, "q_step.html", 200, None, step=step, at=engine.place_of(step),
                  multi=multi, buttons=bool(step.options) and not multi,
                  input_type="tel" if step.kind == QuestionType.PHONE else "text",
-                 inputmode="decimal" if numeric else "text", notice=turn.notice)
+                 inputmode="decimal" if numeric else "text", notice=turn.notice,
+                 progress=progress(step.number, step.total, step.exact, lang))

@@ -249,13 +249,47 @@ async def accounts_user(session) -> int:  # type: ignore[no-untyped-def]
     return int(user.id)
 
 
+async def test_a_customer_corrects_an_answer_in_chat_and_the_rep_is_told(
+        bot: BotUnderTest) -> None:
+    """Issue 26: the customer's copy in chat (nothing skipped listed), then /correct within
+    24 hours: the numbered answers, one changed, the card follows, the rep is told."""
+    token = await invite_link(bot)
+    await bot.say(CUSTOMER, f"/start {token}")
+    await bot.tap(CUSTOMER, "I agree, start")
+    short = script(shipped()["pre_meeting"], {**scripts.PRE_MEETING, "say_more": "no",
+                                              "meeting_focus": "/skip"})
+    for answer in short[:-1]:
+        await bot.say(CUSTOMER, answer)
+    done = await bot.say(CUSTOMER, short[-1])
+    assert "Manual entry" in done and "(skipped)" not in done
+    assert done.endswith("To correct an answer, send /correct within 24 hours.")
+    listing = await bot.say(CUSTOMER, "/correct")
+    number = next(line.split(".")[0] for line in listing.splitlines()
+                  if "Which one troubles you most?" in line)
+    wrong = await bot.say(CUSTOMER, "/correct 99 something")
+    assert "a number from 1 to" in wrong
+    before = len(bot.api.texts(REP))
+    fixed = await bot.say(CUSTOMER, f"/correct {number} Manual entry and double checks")
+    assert "was: Manual entry\nnow: Manual entry and double checks" in fixed
+    await bot.api.wait_for(lambda: any("corrected an answer" in t
+                                       for t in bot.api.texts(REP)[before:]))
+    told = next(t for t in bot.api.texts(REP)[before:] if "corrected an answer" in t)
+    assert "was: Manual entry\n  now: Manual entry and double checks" in told
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        customer = await session.scalar(select(Customer).where(Customer.name == "Acme"))
+        assert customer is not None
+        assert customer.need_description == "Manual entry and double checks"
+
+
 async def test_a_phone_question_offers_to_share_the_number(bot: BotUnderTest) -> None:
     token = await invite_link(bot)
     await bot.say(CUSTOMER, f"/start {token}")
     await bot.tap(CUSTOMER, "I agree, start")
-    for answer in ["1", "250", "Widgets", "Li Wei", "CTO", "/skip", "1"]:
-        await bot.say(CUSTOMER, answer)
-    prompt = await bot.say(CUSTOMER, "yes")  # the decision role, read back and confirmed
+    # the short part, then "yes" to say more: the phone is asked in the second part
+    for answer in FULL:
+        prompt = await bot.say(CUSTOMER, answer)
+        if "Could you leave a phone number?" in prompt:
+            break
     assert "Could you leave a phone number?" in prompt
     markup = bot.api.sent(CUSTOMER)[-1].params["reply_markup"]
     assert markup["keyboard"][0][0]["request_contact"] is True
@@ -288,7 +322,7 @@ async def test_a_photo_at_a_question_is_asked_for_in_words_and_a_group_is_not_re
     # the next private answer is still the head count: neither the photo nor the group
     # message answered it
     reply = await bot.say(CUSTOMER, "250")
-    assert "What are your main lines of business?" in reply
+    assert "How should we address you?" in reply
     assert bot.api.texts(-100) == []
     async with open_app(bot.settings) as app, app.sessions() as session:
         customer = await session.scalar(select(Customer).where(Customer.name == "Acme"))

@@ -140,8 +140,14 @@ def test_completion_has_a_summary_and_the_rules_outcome() -> None:
     done = run("250", "yes", "SAP", "/skip", "1000", "yes", "call in spring")
     assert done.completed and isinstance(done.step, Completed)
     lines = {line.question_id: line.answer for line in done.step.summary}
+    # a customer's copy: what they said, not the question they skipped
     assert lines == {"employees": "250", "vendors": "Yes", "competitor": "SAP",
-                     "opinion": "(skipped)", "budget": "1,000", "notes": "call in spring"}
+                     "budget": "1,000", "notes": "call in spring"}
+    rep_flow = FLOW.model_copy(update={"audience": "rep"})
+    rep_lines = engine.view(rep_flow, done.state, "en")
+    assert isinstance(rep_lines, Completed)  # a rep's summary says what is missing
+    assert {line.question_id: line.answer for line in rep_lines.summary}["opinion"] == \
+        "(skipped)"
     assert done.step.outcome.tags == ("size:large",)
     assert done.step.outcome.set == {"customer.priority": "high"}
     assert done.step.outcome.follow_ups[0].after == "3d"
