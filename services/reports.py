@@ -28,6 +28,8 @@ from flows.quality import (
     conflicts,
     spin_coverage,
 )
+from services.questionnaire_funnel import Funnel, funnels
+from storage import funnel as funnel_rows
 from storage import reporting
 from storage.models import Answer, Customer
 from storage.reporting import Owners
@@ -129,6 +131,7 @@ class Report:
     least_complete: list[tuple[str, int, list[str]]]  # customer, percent, missing fields
     open_conflicts: list[tuple[str, str, str, str]]  # customer, field, customer's, rep's
     customers: int
+    funnels: list[Funnel] = field(default_factory=list)  # invites sent in the period
 
     def data(self) -> dict[str, Any]:
         """The figures, as JSON: the chart carries them, tests and tools read them."""
@@ -144,6 +147,8 @@ class Report:
                                for c, p, m in self.least_complete],
             "open_conflicts": [{"customer": c, "field": f, "customer_said": a, "rep_said": b}
                                for c, f, a, b in self.open_conflicts],
+            "questionnaires": [{"flow": f.flow_id, **f.steps, "median_minutes": f.median_minutes}
+                               for f in self.funnels],
         }
 
 
@@ -193,7 +198,8 @@ async def build_report(session: AsyncSession, flows: dict[str, Flow], owners: Ow
     open_conflicts = [(c.name, field_label(x.field, lang), x.customer.shown, x.rep.shown)
                       for c in customers for x in quality[c.id].conflicts]
     reps = sorted(lines.values(), key=lambda r: (r.name, r.user_id))
-    return Report(start, today, reps, grades, least, open_conflicts, len(customers))
+    sent = funnels(await funnel_rows.invites_since(session, owners, since), flows, lang)
+    return Report(start, today, reps, grades, least, open_conflicts, len(customers), sent)
 
 
 def summary_text(report: Report, lang: str) -> str:
@@ -223,11 +229,31 @@ def summary_text(report: Report, lang: str) -> str:
         for customer, label, theirs, ours in report.open_conflicts[:10]:
             lines.append(say("report_conflict", lang, customer=customer, field=label,
                              customer_said=theirs, rep_said=ours))
+    lines += [_funnel_line(f, lang) for f in report.funnels]
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3999] + "…"
 
 
+def _funnel_line(funnel: Funnel, lang: str) -> str:
+    """The questionnaires sent in the period: how far they got, and where most stopped."""
+    line = say("report_funnel", lang, flow=funnel.title, **funnel.steps)
+    if funnel.median_minutes is not None:
+        line += say("report_funnel_median", lang, minutes=funnel.median_minutes)
+    stopped = funnel.most_stopped
+    if stopped is not None:
+        line += say("report_funnel_stopped", lang, number=stopped.number, count=stopped.stopped)
+    return line
+
+
 MESSAGES: dict[str, dict[str, str]] = {
+    "report_funnel": {"zh": "📨 “{flow}”：发出 {sent}，打开 {opened}，同意 {consented}，"
+                            "拒绝 {declined}，完成 {finished}",
+                      "en": "📨 “{flow}”: {sent} sent, {opened} opened, {consented} agreed, "
+                            "{declined} declined, {finished} finished"},
+    "report_funnel_median": {"zh": "；完成用时中位数 {minutes} 分钟",
+                             "en": "; median {minutes} min to finish"},
+    "report_funnel_stopped": {"zh": "；停下最多的是第 {number} 题（{count} 人）",
+                              "en": "; most stopped at question {number} ({count})"},
     "completeness": {"zh": "📋 资料完整度 {percent}%（{filled}/{total} 项）",
                      "en": "📋 Record {percent}% complete ({filled} of {total} fields)"},
     "missing": {"zh": "缺少：{fields}", "en": "Missing: {fields}"},

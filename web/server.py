@@ -82,6 +82,9 @@ def make_app(config: Dashboard) -> web.Application:
     app.router.add_get(METRICS_PATH, metrics_handler(config.sessions, config.clock))
     app.router.add_static("/static", HERE / "static", append_version=True)
     app.on_startup.append(_settled)
+    from web import funnel_page
+
+    funnel_page.add_routes(app)
     if config.interviews is not None:  # the customers' questionnaire, on the same server
         from web import questionnaire
 
