@@ -5,6 +5,7 @@ Latin, "—" and digits alike)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,13 @@ from tests.web.test_customer_copy import pre_meeting_invite
 from tests.web.test_dashboard import MANAGER, _signed_in, _world
 
 WIDTHS = (390, 1280)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """Layout does not depend on the database: SQLite only (the pages' data are tested on
+    both elsewhere)."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'layout.db'}"
 CHECK = """() => {
   const problems = [];
   const page = document.scrollingElement;
