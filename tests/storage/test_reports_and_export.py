@@ -265,6 +265,30 @@ def test_a_team_with_nothing_overdue_gets_a_plain_axis() -> None:
         assert low == 0 and high >= 1, draw.__name__
 
 
+def test_no_legend_covers_a_bar() -> None:
+    """Issue 26: on /report the SPIN-coverage legend covered bars at 100 %."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from services.chart import _coverage, _interviews, _register_font
+
+    reps = [{"name": f"Rep {i}", "debriefs": 4, "questionnaires": 2, "overdue": 0,
+             "coverage": dict.fromkeys(("background", "pain_point", "implication",
+                                        "need_payoff"), 1.0)} for i in range(6)]
+    for draw in (_coverage, _interviews):
+        with matplotlib.rc_context({"font.family": [_register_font(), "DejaVu Sans"]}):
+            figure = Figure(figsize=(6.5, 3.6), dpi=100, layout="constrained")
+            axes = figure.add_subplot()
+            draw(axes, reps, [r["name"] for r in reps], "zh")
+            renderer = FigureCanvasAgg(figure).get_renderer()
+            figure.draw(renderer)
+        legend = axes.get_legend().get_window_extent(renderer)
+        covered = [bar for bar in axes.patches
+                   if bar.get_height() and bar.get_window_extent(renderer).overlaps(legend)]
+        assert covered == [], draw.__name__
+
+
 def test_export_headers_show_what_a_placeholder_stands_for(shipped_flows: dict) -> None:
     """Issue 14: a column was headed "{contact_name}，您的职位是什么？…"."""
     from services.exporting import header_text
