@@ -25,7 +25,8 @@ from flows.loader import default_flow_dir, load_paths
 from storage import migrate, web_access
 from storage.database import create_engine, session_factory
 from storage.models import Answer, Contact, Customer, Interview, Note, User
-from web.server import Dashboard, make_app
+from web.pages import Dashboard
+from web.server import make_app
 
 CUSTOMERS = int(os.environ.get("BENCH_M10_CUSTOMERS", 20_000))
 REPS = 20

@@ -27,7 +27,8 @@ from tests.conftest import FakeClock  # noqa: E402
 from tests.ports import free_port  # noqa: E402
 from tests.scripts import shipped  # noqa: E402
 from tests.storage.helpers import harness  # noqa: E402
-from web.server import Dashboard, make_app  # noqa: E402
+from web.pages import Dashboard  # noqa: E402
+from web.server import make_app  # noqa: E402
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "locale": "zh-CN", "is_mobile": True, "has_touch": True}

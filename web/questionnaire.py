@@ -31,7 +31,7 @@ from services.interviewing import (
 )
 from storage import audit, consents, invites, reminders
 from storage.models import Interview, Invite, User
-from web.server import CONFIG, _lang, _page
+from web.pages import CONFIG, render_page, request_lang
 from web.texts import say
 
 BROWSER_COOKIE = "ib_q"  # one random key per browser, kept as a hash on the invite
@@ -88,13 +88,13 @@ def _with_cookie(response: web.Response, request: web.Request, key: str | None) 
 
 def _refused(request: web.Request) -> web.Response:
     """In the questionnaire's own page (a customer, not the staff's dashboard header)."""
-    return _page(request, "q_message.html", 403, None,
-                 message=chat_say("invalid_link", _lang(request, None)))
+    return render_page(request, "q_message.html", 403, None,
+                 message=chat_say("invalid_link", request_lang(request, None)))
 
 
 async def show(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    lang = _lang(request, None)
+    lang = request_lang(request, None)
     async with config.sessions.begin() as session:
         invite, key = await _invite(request, session)
         if invite is None:
@@ -107,7 +107,7 @@ async def show(request: web.Request) -> web.Response:
                                     pick(flow.title, lang), decision == "outdated")
             notice = notice.replace(chat_say("withdraw_sentence", lang),
                                     say("q_withdraw", lang))
-            page = _page(request, "q_consent.html", 200, None, notice=notice,
+            page = render_page(request, "q_consent.html", 200, None, notice=notice,
                          declined=decision in ("declined", "withdrawn"),
                          token=request.match_info["token"])
             return _with_cookie(page, request, key)
@@ -135,8 +135,8 @@ async def consent(request: web.Request) -> web.StreamResponse:
     # the link is bound to the browser that decides: it keeps the key (a form posted
     # without the cookie must not bind the link to nobody and lock the customer out)
     if not agreed:
-        return _with_cookie(_page(request, "q_message.html", 200, None,
-                                  message=chat_say("declined", _lang(request, None))),
+        return _with_cookie(render_page(request, "q_message.html", 200, None,
+                                  message=chat_say("declined", request_lang(request, None))),
                             request, key)
     onwards = web.HTTPSeeOther(request.path.rsplit("/", 1)[0])
     _with_cookie(onwards, request, key)
@@ -160,7 +160,7 @@ async def _begin(request: web.Request, session: AsyncSession, invite: Invite, la
 async def answer(request: web.Request) -> web.Response:
     """One form sent: an answer to the question it showed (`at`), /back or /skip."""
     config = request.app[CONFIG]
-    lang = _lang(request, None)
+    lang = request_lang(request, None)
     form = await request.post()
     async with config.sessions.begin() as session:
         invite, key = await _invite(request, session)
@@ -212,7 +212,7 @@ async def _correctable(request: web.Request, session: AsyncSession, invite: Invi
     if interview is None or service is None:
         return []
     try:
-        return await service.correctable(session, interview.id, _lang(request, None),
+        return await service.correctable(session, interview.id, request_lang(request, None),
                                          _respondent(invite))
     except InterviewError:
         return []
@@ -228,15 +228,15 @@ async def fix_form(request: web.Request) -> web.Response:
             return _refused(request)
         try:
             answers = await config.interviews.correctable(
-                session, interview.id, _lang(request, None), _respondent(invite))
+                session, interview.id, request_lang(request, None), _respondent(invite))
         except InterviewError as exc:
-            return _page(request, "q_message.html", 410, None, message=str(exc))
+            return render_page(request, "q_message.html", 410, None, message=str(exc))
     return _with_cookie(_fix_page(request, interview, answers), request, key)
 
 
 async def fix(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    lang = _lang(request, None)
+    lang = request_lang(request, None)
     form = await request.post()
     values = [str(v) for v in form.getall("value", []) if str(v).strip()]
     typed = ",".join(values) if len(values) > 1 else (values[0] if values else "")
@@ -250,7 +250,7 @@ async def fix(request: web.Request) -> web.Response:
             answers = await service.correctable(session, interview.id, lang,
                                                 _respondent(invite))
         except InterviewError as exc:  # the 24 hours are over: said, nothing changed
-            return _page(request, "q_message.html", 410, None, message=str(exc))
+            return render_page(request, "q_message.html", 410, None, message=str(exc))
         try:
             corrected = await service.correct(session, interview.id,
                                               request.match_info["question"], typed, lang,
@@ -265,13 +265,13 @@ async def fix(request: web.Request) -> web.Response:
 
 def _fix_page(request: web.Request, interview: Interview, answers: list[Correction],
               error: str | None = None) -> web.Response:
-    lang = _lang(request, None)
+    lang = request_lang(request, None)
     found = [a for a in answers if a.question_id == request.match_info["question"]]
     if not found:
-        return _page(request, "q_message.html", 404, None,
+        return render_page(request, "q_message.html", 404, None,
                      message=message("correct_which", lang))
     question = request.app[CONFIG].flows[interview.flow_id].question(found[0].question_id)
-    return _page(request, "q_fix.html", 200, None,
+    return render_page(request, "q_fix.html", 200, None,
                  question=found[0].question, current=found[0].before, error=error,
                  options=options(question, lang),
                  multi=question.type == QuestionType.MULTI_CHOICE,
@@ -282,16 +282,16 @@ def _fix_page(request: web.Request, interview: Interview, answers: list[Correcti
 def _step_page(request: web.Request, turn: Turn, notice: str | None = None,
                correctable: list[Correction] | None = None) -> web.Response:
     step: Step = turn.step
-    lang = _lang(request, None)
+    lang = request_lang(request, None)
     if isinstance(step, Completed):
-        return _page(request, "q_done.html", 200, None, notice=notice,
+        return render_page(request, "q_done.html", 200, None, notice=notice,
                      thanks=chat_say("thanks_customer", lang), summary=step.summary,
                      fixable={a.question_id for a in correctable or []},
                      fix_base=request.path.split("/fix/")[0] + "/fix/")
     assert isinstance(step, Prompt)
     multi = step.kind == QuestionType.MULTI_CHOICE and step.mode == "answer"
     numeric = step.kind in (QuestionType.INTEGER, QuestionType.NUMBER)
-    return _page(request, "q_step.html", 200, None, step=step, at=engine.place_of(step),
+    return render_page(request, "q_step.html", 200, None, step=step, at=engine.place_of(step),
                  multi=multi, buttons=bool(step.options) and not multi,
                  input_type="tel" if step.kind == QuestionType.PHONE else "text",
                  inputmode="decimal" if numeric else "text", notice=turn.notice,

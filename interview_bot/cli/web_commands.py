@@ -37,7 +37,8 @@ async def serve(settings: Settings, host: str, port: int,
                 ready: asyncio.Event | None = None) -> None:
     from aiohttp import web  # the server's modules load only when it runs
 
-    from web.server import Dashboard, make_app
+    from web.pages import Dashboard
+    from web.server import make_app
 
     async with open_app(settings) as app_:
         dashboard = Dashboard(app_.sessions, app_.flows, system_clock,

@@ -17,7 +17,8 @@ from aiohttp import web
 from tests.conftest import FakeClock
 from tests.ports import free_port
 from tests.storage.helpers import Harness, harness
-from web.server import Dashboard, make_app
+from web.pages import Dashboard
+from web.server import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 # as the machine notes say: no sandbox as root, and none of Chromium's own network calls

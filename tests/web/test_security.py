@@ -19,8 +19,9 @@ from storage.models import Answer, Contact, Invite
 from tests.conftest import FakeClock
 from tests.ports import free_port
 from tests.storage.helpers import Harness, harness
+from web.pages import Dashboard
 from web.runner import Runner
-from web.server import Dashboard, make_app
+from web.server import make_app
 
 CLI = Respondent("cli", "cli")
 EN = {"Accept-Language": "en"}
