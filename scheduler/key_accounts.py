@@ -11,20 +11,17 @@ Each reminder has a dedupe key, so a pass can run as often as it likes.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.planner_port import PlannerPort
 from scheduler.timing import MORNING, at_local, next_birthday
 from storage import reminders
 from storage.models import Contact, Customer, Interview, Reminder, User
 
-if TYPE_CHECKING:
-    from scheduler.planning import Planner
 
-
-async def contact_cadences(planner: Planner, session: AsyncSession, now: datetime,
+async def contact_cadences(planner: PlannerPort, session: AsyncSession, now: datetime,
                            today: date) -> None:
     policy = planner.policy
     if not policy.key_account_grades or not policy.contact_every_days:
@@ -63,7 +60,7 @@ async def contact_cadences(planner: Planner, session: AsyncSession, now: datetim
                      "last": last.date().isoformat()})
 
 
-async def manager_revisits(planner: Planner, session: AsyncSession, now: datetime,
+async def manager_revisits(planner: PlannerPort, session: AsyncSession, now: datetime,
                            today: date) -> None:
     policy = planner.policy
     if not policy.manager_revisit_grades:
@@ -106,7 +103,7 @@ async def manager_revisits(planner: Planner, session: AsyncSession, now: datetim
                          "grade": customer.grade})
 
 
-async def celebrations(planner: Planner, session: AsyncSession, now: datetime,
+async def celebrations(planner: PlannerPort, session: AsyncSession, now: datetime,
                        today: date) -> None:
     ahead = planner.policy.celebration_days_before
     for customer in await session.scalars(select(Customer).where(

@@ -4,17 +4,14 @@ interview that left vague answers on the card, and a check of every card each qu
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.vagueness import CLEANABLE, vague_reason
+from scheduler.planner_port import PlannerPort
 from storage import card, reminders
 from storage.models import Customer, Interview, Reminder, User
-
-if TYPE_CHECKING:
-    from scheduler.planning import Planner
 
 
 def vague_fields(customer: Customer, rules: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -28,7 +25,7 @@ def vague_fields(customer: Customer, rules: dict[str, list[str]]) -> list[tuple[
     return found
 
 
-async def clean_up_task(planner: Planner, session: AsyncSession, interview: Interview,
+async def clean_up_task(planner: PlannerPort, session: AsyncSession, interview: Interview,
                         customer: Customer, owner: User | None, now: datetime) -> tuple[str, ...]:
     """After an interview: a task for whoever answers for the record (the rep who gave the
     debrief, or the owner of a customer's questionnaire) listing the vague fields. Returns
@@ -52,7 +49,7 @@ async def clean_up_task(planner: Planner, session: AsyncSession, interview: Inte
     return tuple(f for f, _ in found)
 
 
-async def verifications(planner: Planner, session: AsyncSession, now: datetime,
+async def verifications(planner: PlannerPort, session: AsyncSession, now: datetime,
                         today: date) -> None:
     """Each customer's card is checked a quarter after the last check (or its creation)."""
     every = planner.policy.verify_every_days
