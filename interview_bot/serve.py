@@ -90,10 +90,9 @@ class ClientOnFirstUse:
             await self._client.close()
 
 
-async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool = False,
-                clock: Clock = system_clock, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or SIGINT/SIGTERM): Telegram when its token is set, Feishu
-    when its app is, both over one inbox, one conversation and one reminder dispatcher."""
+def checked_token(settings: Settings, webhook: bool) -> str | None:
+    """The Telegram token, once the settings are known to make a bot (a one-line reason
+    otherwise, as ValueError)."""
     tg, fs = settings.telegram, settings.feishu
     if tg.bot_token is None and not fs.configured:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set (nor FEISHU_APP_ID): the bot has no "
@@ -107,24 +106,38 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
     problem = fs.problem()
     if problem is not None:
         raise ValueError(problem)
+    return token
+
+
+async def connect_telegram(settings: Settings, framework: str,
+                           token: str | None) -> tuple[TelegramClient | None, str]:
+    """The framework's client, connected, and the bot's username (known only then)."""
+    if token is None:
+        return None, ""
+    client = make_client(framework, token, settings.telegram.api_server)
+    try:
+        username = await client.start()
+    except Exception as exc:
+        await client.close()
+        raise ValueError(start_problem(exc, settings.telegram.api_server)) from exc
+    with contextlib.suppress(Exception):
+        await set_commands(client, menus(), "zh")
+    return client, username
+
+
+async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool = False,
+                clock: Clock = system_clock, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM): Telegram when its token is set, Feishu
+    when its app is, both over one inbox, one conversation and one reminder dispatcher."""
+    token = checked_token(settings, webhook)
     stop = stop or _stop_on_signals()
     async with open_app(settings, clock=clock) as app:
-        client, username = None, ""
-        if token is not None:
-            client = make_client(framework, token, tg.api_server)
-            try:
-                username = await client.start()  # only known once connected
-            except Exception as exc:
-                await client.close()
-                raise ValueError(start_problem(exc, tg.api_server)) from exc
-        lark = await start_feishu(settings, app, clock) if fs.configured else None
+        client, username = await connect_telegram(settings, framework, token)
+        lark = await start_feishu(settings, app, clock) if settings.feishu.configured else None
         config = BotConfig(bot_username=username,
                            admin_ids=frozenset(settings.admin.telegram_ids),
                            web_url=settings.web.url.rstrip("/"))
         conversation = Conversation(app.interviews, app.flows, clock, config)
-        if client is not None:
-            with contextlib.suppress(Exception):
-                await set_commands(client, menus(), "zh")
         # everything loaded so far (frameworks, models, flows) lives as long as the process:
         # out of the collector's sight, a full collection no longer walks it (bench M2: such
         # pauses were the p99)
@@ -135,55 +148,74 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 await inbox.release_all(session)
         # one sending budget for the process: replies first, reminders in what is left
         limiter = RateLimiter(per_second=settings.reminders.per_second)
-
         telegram_send = None if client is None else client.perform
         feishu_send = None if lark is None else lark.perform
         worker = InboxWorker(app.sessions, conversation,
                              paced(routed(telegram_send, feishu_send), limiter), clock)
-        working = asyncio.create_task(worker.run_forever(stop))
-        reminders = ReminderRunner(settings, app, telegram_send, feishu_send, clock, limiter)
-        tasks: list[asyncio.Task[None]] = []
-        stoppers: list[Callable[[], Awaitable[None]]] = []  # the listeners, closed at the end
-        api = BotApi(tg.api_server or PRODUCTION_API, token or "")
+        running = Running(asyncio.create_task(worker.run_forever(stop)),
+                          ReminderRunner(settings, app, telegram_send, feishu_send, clock,
+                                         limiter),
+                          BotApi(settings.telegram.api_server or PRODUCTION_API, token or ""),
+                          client)
         try:
-            try:
-                reminders.start()
-            except DispatcherLocked as exc:
-                raise ValueError(str(exc)) from None
-            if settings.metrics.port is not None:
-                stoppers.append(await serve_metrics(settings, app, clock))
-            if lark is not None:
-                stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set))
-            if client is not None and webhook:
-                assert tg.webhook_secret is not None
-                secret = tg.webhook_secret.get_secret_value()
-                runner = Runner(webhook_app(worker, secret))
-                await runner.setup()
-                stoppers.append(runner.cleanup)
-                await web.TCPSite(runner, tg.webhook_host, tg.webhook_port).start()
-                await set_webhook(client, tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
-                log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, client.name)
-            elif client is not None:
-                tasks.append(asyncio.create_task(
-                    poll(api.get_updates, worker, stop, tg.poll_seconds)))
-                log.info("polling as @%s (%s)", username, client.name)
+            await running.listen(settings, app, clock, worker, stop, lark is not None,
+                                 webhook, username)
             await stop.wait()
         finally:
             stop.set()
-            # the poller and the worker finish the batch in hand, so no reply goes out twice
-            # (the poller stops at once if it is waiting for updates)
-            await asyncio.wait({working, *tasks}, timeout=SHUTDOWN_GRACE_SECONDS)
-            working.cancel()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, working, return_exceptions=True)
-            for stopping in stoppers:
-                await stopping()
-            await api.close()
-            await reminders.stop()
-            await reminders.close()
-            if client is not None:
-                await client.close()
+            await running.close()
+
+
+class Running:
+    """What `serve` started, to close in order: the worker and the poller finish the batch
+    in hand (so no reply goes out twice), then the listeners, the reminders, the client."""
+
+    def __init__(self, working: asyncio.Task[None], reminders: ReminderRunner, api: BotApi,
+                 client: TelegramClient | None) -> None:
+        self.working, self.reminders, self.api, self.client = working, reminders, api, client
+        self.tasks: list[asyncio.Task[None]] = []
+        self.stoppers: list[Callable[[], Awaitable[None]]] = []  # the listeners
+
+    async def listen(self, settings: Settings, app: App, clock: Clock, worker: InboxWorker,
+                     stop: asyncio.Event, feishu: bool, webhook: bool, username: str) -> None:
+        """Reminders, metrics, the Feishu callback, and Telegram by webhook or polling."""
+        try:
+            self.reminders.start()
+        except DispatcherLocked as exc:
+            raise ValueError(str(exc)) from None
+        if settings.metrics.port is not None:
+            self.stoppers.append(await serve_metrics(settings, app, clock))
+        if feishu:
+            self.stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set))
+        tg, client = settings.telegram, self.client
+        if client is not None and webhook:
+            assert tg.webhook_secret is not None
+            secret = tg.webhook_secret.get_secret_value()
+            runner = Runner(webhook_app(worker, secret))
+            await runner.setup()
+            self.stoppers.append(runner.cleanup)
+            await web.TCPSite(runner, tg.webhook_host, tg.webhook_port).start()
+            await set_webhook(client, tg.webhook_url.rstrip("/") + WEBHOOK_PATH, secret)
+            log.info("webhook on %s:%s (%s)", tg.webhook_host, tg.webhook_port, client.name)
+        elif client is not None:
+            self.tasks.append(asyncio.create_task(
+                poll(self.api.get_updates, worker, stop, tg.poll_seconds)))
+            log.info("polling as @%s (%s)", username, client.name)
+
+    async def close(self) -> None:
+        # the poller stops at once if it is waiting for updates
+        await asyncio.wait({self.working, *self.tasks}, timeout=SHUTDOWN_GRACE_SECONDS)
+        self.working.cancel()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, self.working, return_exceptions=True)
+        for stopping in self.stoppers:
+            await stopping()
+        await self.api.close()
+        await self.reminders.stop()
+        await self.reminders.close()
+        if self.client is not None:
+            await self.client.close()
 
 
 async def serve_metrics(settings: Settings, app: App,

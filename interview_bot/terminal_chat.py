@@ -108,67 +108,97 @@ def chat(run: Runner, sessions: async_sessionmaker[AsyncSession], service: Inter
     meanwhile, the input is refused and the current place shown."""
     write = (out or sys.stdout).write
     reader = read_line or sys.stdin.readline
-    turn = interview
-
-    async def step(op: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
-        async with sessions.begin() as session:  # one input, one transaction
-            return await op(session, *args, **kwargs)
-
-    if turn.resumed:
-        write(say("resumed", lang) + "\n")
-    offer = turn.resumable
-    if offer is not None:
-        write(say("offer_continue", lang).format(count=offer[1]) + "\n")
-    write(say("help", lang) + "\n")
-    write(render(turn.step, lang, turn.notice) + "\n")
-    while not isinstance(turn.step, Completed):
-        if turn.status != "active":
-            write(say("ended_elsewhere", lang) + "\n")
-            return turn.status
+    talk = _Talk(run, sessions, service, respondent, write, interview, lang)
+    talk.greet()
+    while not isinstance(talk.turn.step, Completed):
+        if talk.turn.status != "active":
+            write(say("ended_elsewhere", talk.lang) + "\n")
+            return talk.turn.status
         try:
             line = reader()
         except KeyboardInterrupt:
-            write("\n" + say("interrupted", lang) + "\n")
+            write("\n" + say("interrupted", talk.lang) + "\n")
             return "interrupted"
         if not line:
-            write("\n" + say("paused", lang) + "\n")
+            write("\n" + say("paused", talk.lang) + "\n")
             return "paused"
-        text, iid, at = line.rstrip("\r\n"), turn.interview_id, engine.place_of(turn.step)
+        ended = talk.take(line.rstrip("\r\n"))
+        if ended is not None:
+            return ended
+    write(say("done", talk.lang) + "\n")
+    scheduled = talk.turn.scheduled
+    if staff and scheduled is not None:  # what the debrief scheduled, or why nothing
+        write("\n".join(scheduled_lines(scheduled, talk.lang)) + "\n")
+        if scheduled.no_owner:
+            write(say("rep_hint", talk.lang) + "\n")
+    return "completed"
+
+
+class _Talk:
+    """One terminal interview: the turn in front of the respondent, their language, and
+    the stopped interview offered to go on with (/continue)."""
+
+    def __init__(self, run: Runner, sessions: async_sessionmaker[AsyncSession],
+                 service: InterviewService, respondent: Respondent,
+                 write: Callable[[str], Any], turn: Turn, lang: str) -> None:
+        self.run, self.sessions, self.service = run, sessions, service
+        self.respondent, self.write, self.turn, self.lang = respondent, write, turn, lang
+        self.offer = turn.resumable
+
+    def greet(self) -> None:
+        if self.turn.resumed:
+            self.write(say("resumed", self.lang) + "\n")
+        if self.offer is not None:
+            self.write(say("offer_continue", self.lang).format(count=self.offer[1]) + "\n")
+        self.write(say("help", self.lang) + "\n")
+        self.write(render(self.turn.step, self.lang, self.turn.notice) + "\n")
+
+    def _step(self, op: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        async def one() -> Any:
+            async with self.sessions.begin() as session:  # one input, one transaction
+                return await op(session, *args, **kwargs)
+        return self.run(one())
+
+    def take(self, text: str) -> str | None:
+        """One line typed: an answer or a command. Returns a status when it ends the talk."""
+        iid, at = self.turn.interview_id, engine.place_of(self.turn.step)
         command = text.strip().split(maxsplit=1)
-        if command and command[0].startswith("/"):
+        if not command or not command[0].startswith("/"):
+            self.turn = self._step(self.service.answer, iid, text, self.lang, at=at)
+        else:
             name, arg = command[0].lower(), (command[1] if len(command) > 1 else "")
             if name == "/cancel":
-                run(step(service.cancel, iid, respondent))
-                write(say("cancelled", lang) + "\n")
+                self._step(self.service.cancel, iid, self.respondent)
+                self.write(say("cancelled", self.lang) + "\n")
                 return "cancelled"
-            if name == "/lang":
-                chosen = arg.strip().lower()
-                if chosen not in SUPPORTED_LANGUAGES:
-                    write(say("languages", lang) + "\n")
-                    continue
-                lang = chosen
-                write(texts.say("language_set", lang) + "\n")  # as the bot says it
-                turn = run(step(service.show, iid, lang))
-            elif name == "/back":
-                turn = run(step(service.back, iid, lang, at=at))
-            elif name == "/skip":
-                turn = run(step(service.skip, iid, lang, at=at))
-            elif name == "/continue" and offer is not None:
-                turn = run(step(service.reopen, offer[0], iid, respondent, lang))
-                offer = None
-            elif name == "/help":
-                write(say("help", lang) + "\n")
-                continue
-            else:
-                write(say("unknown_command", lang) + " " + say("help", lang) + "\n")
-                continue
+            if not self._command(name, arg, iid, at):
+                return None
+        self.write(render(self.turn.step, self.lang, self.turn.notice) + "\n")
+        return None
+
+    def _command(self, name: str, arg: str, iid: int, at: str) -> bool:
+        """Carry out a command; False when it has nothing new to show."""
+        if name == "/lang":
+            chosen = arg.strip().lower()
+            if chosen not in SUPPORTED_LANGUAGES:
+                self.write(say("languages", self.lang) + "\n")
+                return False
+            self.lang = chosen
+            self.write(texts.say("language_set", self.lang) + "\n")  # as the bot says it
+            self.turn = self._step(self.service.show, iid, self.lang)
+        elif name == "/back":
+            self.turn = self._step(self.service.back, iid, self.lang, at=at)
+        elif name == "/skip":
+            self.turn = self._step(self.service.skip, iid, self.lang, at=at)
+        elif name == "/continue" and self.offer is not None:
+            self.turn = self._step(self.service.reopen, self.offer[0], iid, self.respondent,
+                                   self.lang)
+            self.offer = None
+        elif name == "/help":
+            self.write(say("help", self.lang) + "\n")
+            return False
         else:
-            turn = run(step(service.answer, iid, text, lang, at=at))
-        write(render(turn.step, lang, turn.notice) + "\n")
-    write(say("done", lang) + "\n")
-    if staff and turn.scheduled is not None:  # what the debrief scheduled, or why nothing
-        write("\n".join(scheduled_lines(turn.scheduled, lang)) + "\n")
-        if turn.scheduled.no_owner:
-            write(say("rep_hint", lang) + "\n")
-    return "completed"
+            self.write(say("unknown_command", self.lang) + " " + say("help", self.lang) + "\n")
+            return False
+        return True
 
