@@ -56,8 +56,26 @@ async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, a
     if duplicate.id == kept.id:
         raise ValueError("a record cannot be merged into itself")
     report = MergeReport()
-    old, new = duplicate.id, kept.id
-    # an open interview of the same respondent and flow on both: the kept one goes on
+    await _move_rows(session, duplicate.id, kept.id, report, now)
+    await _move_owners(session, duplicate, kept, report, actor, now)
+    await _fill_card(session, duplicate, kept, report)
+    kept.tags = customers.add_tags(duplicate.tags, kept.tags)  # the kept record's win
+    contacts = [t for t in (kept.last_contact_at, duplicate.last_contact_at) if t is not None]
+    kept.last_contact_at = max(contacts) if contacts else None
+    kept.created_at = min(kept.created_at, duplicate.created_at)
+    kept.updated_at = now
+    session.add(CustomerMerge(from_id=duplicate.id, into_id=kept.id, actor=actor,
+                              moved=report.as_json(), at=now))
+    await session.delete(duplicate)
+    await session.flush()
+    return report
+
+
+async def _move_rows(session: AsyncSession, old: int, new: int, report: MergeReport,
+                     now: datetime) -> None:
+    """Interviews, answers, contacts, notes, reminders, invites, consents and import
+    changes move; an open interview of the same respondent and flow on both: the kept one
+    goes on; reminders the planner sets again are cancelled."""
     running = set((await session.execute(select(Interview.respondent_key, Interview.flow_id)
                                          .where(Interview.customer_id == new,
                                                 Interview.status == "active"))).all())
@@ -80,7 +98,12 @@ async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, a
             report.moved[name] = count
     await session.execute(update(ImportChange).where(
         ImportChange.entity == "customer", ImportChange.entity_id == old).values(entity_id=new))
-    # owners: the duplicate's owner and co-owners keep seeing the customer
+
+
+async def _move_owners(session: AsyncSession, duplicate: Customer, kept: Customer,
+                       report: MergeReport, actor: str, now: datetime) -> None:
+    """The duplicate's owner and co-owners keep seeing the customer."""
+    old, new = duplicate.id, kept.id
     keep_people = {kept.owner_id, *(u.id for u in await co_owners.of_customer(session, new))}
     wanted = [duplicate.owner_id, *(u.id for u in await co_owners.of_customer(session, old))]
     await session.execute(delete(CoOwner).where(CoOwner.customer_id == old))
@@ -92,7 +115,12 @@ async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, a
                 await co_owners.add(session, new, person, actor, now)
                 report.co_owner = report.co_owner or person
             keep_people.add(person)
-    # the card
+
+
+async def _fill_card(session: AsyncSession, duplicate: Customer, kept: Customer,
+                     report: MergeReport) -> None:
+    """Empty card fields are filled from the duplicate; fields filled differently on both
+    are listed (the kept record's stay)."""
     credit = duplicate.credit_code
     if credit and not kept.credit_code:
         duplicate.credit_code = None  # unique: free it before the kept record takes it
@@ -108,16 +136,6 @@ async def merge(session: AsyncSession, duplicate: Customer, kept: Customer, *, a
             report.filled.append(card_field)
         elif _folded(ours) != _folded(theirs):
             report.differing.append(card_field)
-    kept.tags = customers.add_tags(duplicate.tags, kept.tags)  # the kept record's win
-    contacts = [t for t in (kept.last_contact_at, duplicate.last_contact_at) if t is not None]
-    kept.last_contact_at = max(contacts) if contacts else None
-    kept.created_at = min(kept.created_at, duplicate.created_at)
-    kept.updated_at = now
-    session.add(CustomerMerge(from_id=old, into_id=new, actor=actor, moved=report.as_json(),
-                              at=now))
-    await session.delete(duplicate)
-    await session.flush()
-    return report
 
 
 def _filled(value: Any) -> bool:
