@@ -9,18 +9,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from chat.actions import Button, Send, clip
 from conversation import reminder_texts
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
-from conversation.permissions import team_ids
 from conversation.texts import say
-from storage.models import Customer, Interview, Reminder, User
+from services import agenda as agenda_data
+from storage.models import Customer, Interview, Reminder
 
-KINDS = ("follow_up", "revisit", "birthday", "escalation", "contact_due", "manager_revisit",
-         "celebration", "verify", "clean_up")
 WITH_BUTTONS = 8  # items that get a message of their own, with buttons; the rest are listed
 ICONS = {"follow_up": "⏰", "revisit": "📅", "birthday": "🎂", "escalation": "⚠️",
          "contact_due": "👤", "manager_revisit": "🏅", "celebration": "🎉", "verify": "🔎",
@@ -31,52 +27,33 @@ async def agenda(ctx: Ctx, days: int) -> None:
     assert ctx.user is not None
     zone = ZoneInfo(ctx.user.timezone) if ctx.user.timezone else ctx.interviews.zone
     start = datetime.combine(ctx.today, time(), zone)
-    end = start + timedelta(days=days)
-    people = await _people(ctx)
-    names = {u.id: u.name for u in people}
-    due = list(await ctx.session.scalars(
-        select(Reminder).where(Reminder.recipient_id.in_(names), Reminder.kind.in_(KINDS),
-                               Reminder.status.in_(("pending", "sent")),
-                               Reminder.due_at < end)
-        .order_by(Reminder.due_at).limit(200)))
-    open_ = list(await ctx.session.scalars(
-        select(Interview).where(Interview.status == "active",
-                                Interview.respondent_user_id.in_(names))
-        .order_by(Interview.updated_at).limit(50)))
-    customers = {c.id: c for c in await ctx.session.scalars(select(Customer).where(
-        Customer.id.in_({r.customer_id for r in due} | {i.customer_id for i in open_})))}
-    title = say("today_title" if days == 1 else "week_title", ctx.lang,
-                count=len(due) + len(open_))
-    if not due and not open_:
+    found = await agenda_data.agenda(ctx.session, ctx.user, start + timedelta(days=days))
+    if not found.due and not found.unfinished:
         ctx.actions.append(Send(ctx.chat_id, say("agenda_empty", ctx.lang)))
         return
-    lines = [title]
+    lines = [say("today_title" if days == 1 else "week_title", ctx.lang,
+                 count=len(found.due) + len(found.unfinished))]
     items: list[tuple[str, tuple[tuple[Button, ...], ...]]] = []
-    for user in people:
-        mine = [r for r in due if r.recipient_id == user.id]
-        unfinished = [i for i in open_ if i.respondent_user_id == user.id]
+    for user in found.people:
+        mine = [r for r in found.due if r.recipient_id == user.id]
+        unfinished = [i for i in found.unfinished if i.respondent_user_id == user.id]
         if not mine and not unfinished:
             continue
-        if len(people) > 1:
+        if len(found.people) > 1:
             lines.append(f"\n👤 {user.name}")
+        own = user.id == ctx.user.id  # buttons only on one's own items
         for reminder in mine:  # overdue (due before today) first: the query is by due time
-            late = reminder.due_at < start
-            customer = customers.get(reminder.customer_id or 0)
-            line = say("agenda_line", ctx.lang, icon=ICONS.get(reminder.kind, "•"),
-                       what=say(f"agenda_{reminder.kind}", ctx.lang),
-                       customer=customer.name if customer else "—",
-                       day=reminder.due_at.astimezone(zone).date().isoformat(),
-                       late=say("agenda_overdue", ctx.lang) if late else "")
+            line = _reminder_line(ctx, reminder, found.customers, start, zone)
             lines.append(line)
-            if user.id == ctx.user.id:
+            if own:
                 items.append((line, reminder_texts.buttons(reminder.id, reminder.kind,
                                                            ctx.lang)))
         for interview in unfinished:
-            customer = customers.get(interview.customer_id)
+            customer = found.customers.get(interview.customer_id)
             line = say("agenda_open", ctx.lang, customer=customer.name if customer else "—",
                        day=interview.updated_at.astimezone(zone).date().isoformat())
             lines.append(line)
-            if user.id == ctx.user.id:
+            if own:
                 items.append((line, ((Button(say("continue_button", ctx.lang),
                                              f"cont:{interview.id}"),),)))
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
@@ -84,16 +61,14 @@ async def agenda(ctx: Ctx, days: int) -> None:
         ctx.actions.append(Send(ctx.chat_id, line, buttons))
 
 
-async def _people(ctx: Ctx) -> list[User]:
-    """Whose agenda the sender sees: their own, their team's, or everyone's."""
-    assert ctx.user is not None
-    query = select(User).where(User.active.is_(True)).order_by(User.name)
-    if ctx.user.role == "manager":
-        query = query.where(User.id.in_(await team_ids(ctx.session, ctx.user)))
-    elif ctx.user.role != "admin":
-        return [ctx.user]
-    me = ctx.user.id
-    return sorted(await ctx.session.scalars(query), key=lambda u: u.id != me)  # self first
+def _reminder_line(ctx: Ctx, reminder: Reminder, customers: dict[int, Customer],
+                   start: datetime, zone: ZoneInfo) -> str:
+    customer = customers.get(reminder.customer_id or 0)
+    return say("agenda_line", ctx.lang, icon=ICONS.get(reminder.kind, "•"),
+               what=say(f"agenda_{reminder.kind}", ctx.lang),
+               customer=customer.name if customer else "—",
+               day=reminder.due_at.astimezone(zone).date().isoformat(),
+               late=say("agenda_overdue", ctx.lang) if reminder.due_at < start else "")
 
 
 async def continue_interview(ctx: Ctx, argument: str) -> bool:
