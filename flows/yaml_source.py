@@ -128,40 +128,7 @@ class _Fail(Exception):
 
 def read_yaml(text: str | bytes, file: str) -> YamlDocument:
     """Parse one YAML document; raise `list[FlowError]` wrapped in `YamlErrors` on failure."""
-    size = len(text.encode("utf-8") if isinstance(text, str) else text)
-    if size > MAX_FILE_BYTES:
-        raise YamlErrors(
-            [
-                FlowError(
-                    ErrorCode.FILE_TOO_LARGE,
-                    Location(file, 1, 1),
-                    f"the file is {size:,} bytes",
-                    f"at most {MAX_FILE_BYTES:,} bytes per flow file (split it into several files)",
-                )
-            ]
-        )
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise YamlErrors(
-                [
-                    FlowError(
-                        ErrorCode.FILE_UNREADABLE,
-                        Location(file, 1, 1),
-                        f"the file is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                        "a UTF-8 text file",
-                    )
-                ]
-            ) from None
-    try:
-        loader = _FlowYamlLoader(text)
-    except yaml.reader.ReaderError as exc:
-        before = text[: exc.position]
-        where = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
-        raise YamlErrors([FlowError(ErrorCode.YAML_SYNTAX, where,
-                                    f"the control character U+{exc.character:04X} is not allowed",
-                                    "printable text (remove the character)")]) from None
+    loader = _loader(_decoded(text, file), file)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -177,21 +144,50 @@ def read_yaml(text: str | bytes, file: str) -> YamlDocument:
         builder.doc.data = builder.build(node, ())
         return builder.doc
     except _Fail as fail:
-        raise YamlErrors(
-            [FlowError(fail.code, _mark(file, fail.node.start_mark), fail.problem, fail.expected)]
-        ) from None
+        raise _errors(fail.code, _mark(file, fail.node.start_mark), fail.problem,
+                      fail.expected) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlErrors(
-            [FlowError(ErrorCode.YAML_SYNTAX, _mark(file, mark), problem, "valid YAML")]
-        ) from None
+        raise _errors(ErrorCode.YAML_SYNTAX, _mark(file, mark), problem, "valid YAML") from None
     except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
-        raise YamlErrors(
-            [FlowError(ErrorCode.YAML_SYNTAX, Location(file, 1, 1), str(exc)[:200], "valid YAML")]
-        ) from None
+        raise _errors(ErrorCode.YAML_SYNTAX, Location(file, 1, 1), str(exc)[:200],
+                      "valid YAML") from None
     finally:
         loader.dispose()
+
+
+def _errors(code: ErrorCode, where: Location, problem: str, expected: str) -> YamlErrors:
+    return YamlErrors([FlowError(code, where, problem, expected)])
+
+
+def _decoded(text: str | bytes, file: str) -> str:
+    """The file's text: within the size limit, and UTF-8 (a byte-order mark allowed)."""
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > MAX_FILE_BYTES:
+        raise _errors(ErrorCode.FILE_TOO_LARGE, Location(file, 1, 1),
+                      f"the file is {size:,} bytes",
+                      f"at most {MAX_FILE_BYTES:,} bytes per flow file (split it into several "
+                      "files)")
+    if isinstance(text, str):
+        return text
+    try:
+        return text.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _errors(ErrorCode.FILE_UNREADABLE, Location(file, 1, 1),
+                      f"the file is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                      "a UTF-8 text file") from None
+
+
+def _loader(text: str, file: str) -> _FlowYamlLoader:
+    try:
+        return _FlowYamlLoader(text)
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        where = Location(file, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        raise _errors(ErrorCode.YAML_SYNTAX, where,
+                      f"the control character U+{exc.character:04X} is not allowed",
+                      "printable text (remove the character)") from None
 
 
 class YamlErrors(Exception):

@@ -202,7 +202,19 @@ async def customer_view(session: AsyncSession, customer: Customer, flows: dict[s
     whom = await reporting.users_by_id(session, [r.recipient_id for r in due])
     reminders = [(r.kind, r.due_at, r.status,
                   whom[r.recipient_id].name if r.recipient_id in whom else "—") for r in due]
-    interviews = []
+    interviews = await _interview_views(session, customer, flows, lang)
+    # the chat's lines, without their leading pictograph (a browser may lack an emoji font)
+    lines = [re.sub(r"^[^\w]+", "", line) for line in quality_lines(quality, lang)]
+    return CustomerView(customer, owner,
+                        [u.name for u in await co_owners.of_customer(session, customer.id)],
+                        fields, contacts, lines,
+                        quality.completeness.percent, notes, reminders, interviews)
+
+
+async def _interview_views(session: AsyncSession, customer: Customer, flows: dict[str, Flow],
+                           lang: str) -> list[InterviewView]:
+    """The customer's latest 30 interviews, each's answers by SPIN stage, as people read
+    them (a question naming an earlier answer reads with the one this interview gave)."""
     rows = list(await session.scalars(select(Interview).where(
         Interview.customer_id == customer.id).order_by(Interview.started_at.desc()).limit(30)))
     answers: dict[int, list[Answer]] = defaultdict(list)
@@ -211,6 +223,7 @@ async def customer_view(session: AsyncSession, customer: Customer, flows: dict[s
             .order_by(Answer.id)):
         answers[answer.interview_id].append(answer)
     staff = await reporting.users_by_id(session, [i.respondent_user_id for i in rows])
+    views = []
     for interview in rows:
         flow = flows.get(interview.flow_id)
         by_stage: dict[str, list[tuple[str, str]]] = {s: [] for s in STAGES}
@@ -226,16 +239,11 @@ async def customer_view(session: AsyncSession, customer: Customer, flows: dict[s
             by_stage.setdefault(answer.stage, []).append((question, given[answer.question_id]))
         by = staff[interview.respondent_user_id].name \
             if interview.respondent_user_id in staff else "customer"
-        interviews.append(InterviewView(
+        views.append(InterviewView(
             interview.id, pick(flow.title, lang) if flow else interview.flow_id,
             interview.status, interview.started_at, interview.completed_at, by,
             [(stage_label(s, lang), pairs) for s, pairs in by_stage.items() if pairs]))
-    # the chat's lines, without their leading pictograph (a browser may lack an emoji font)
-    lines = [re.sub(r"^[^\w]+", "", line) for line in quality_lines(quality, lang)]
-    return CustomerView(customer, owner,
-                        [u.name for u in await co_owners.of_customer(session, customer.id)],
-                        fields, contacts, lines,
-                        quality.completeness.percent, notes, reminders, interviews)
+    return views
 
 
 # ------------------------------------------------------------------ reps

@@ -35,7 +35,7 @@ from flows.tag_labels import tag_label
 from services.reports import card_quality, shown_answer
 from storage import reporting
 from storage.card import CARD_COLUMNS
-from storage.models import Customer, Note
+from storage.models import Contact, Customer, Note
 from storage.reporting import Owners
 
 Format = Literal["xlsx", "csv", "json"]
@@ -228,21 +228,25 @@ async def _card_sheets(session: AsyncSession, flows: dict[str, Flow], owners: Ow
                         "conflicts": [{"field": c.field, "customer": c.customer.value,
                                        "customer_at": c.customer.at, "rep": c.rep.value,
                                        "rep_at": c.rep.at} for c in q.conflicts]})
-    contact_headers = [_h("customer_id", lang), _h("customer", lang),
-                       *(field_label(f"contact.{c}", lang) for c in CONTACT_COLUMNS),
-                       _h("notes", lang)]
-    contact_rows: list[list[Cell]] = []
-    contact_records: list[dict[str, Any]] = []
+    return (Sheet(_h("customers_sheet", lang), headers, rows, records),
+            _contact_sheet(customers, contacts, labels, lang))
+
+
+def _contact_sheet(customers: list[Customer], contacts: dict[int, list[Contact]],
+                   labels: dict[str, dict[str, str]], lang: str) -> Sheet:
+    headers = [_h("customer_id", lang), _h("customer", lang),
+               *(field_label(f"contact.{c}", lang) for c in CONTACT_COLUMNS), _h("notes", lang)]
+    rows: list[list[Cell]] = []
+    records: list[dict[str, Any]] = []
     for customer in customers:
         for contact in contacts.get(customer.id, []):
             values = {c: getattr(contact, c) for c in CONTACT_COLUMNS}
-            contact_rows.append([customer.id, customer.name,
-                                 *(label_of(labels, f"contact.{c}", values[c])
-                                   for c in CONTACT_COLUMNS), contact.notes])
-            contact_records.append({"id": contact.id, "customer_id": customer.id, **values,
-                                    "notes": contact.notes})
-    return (Sheet(_h("customers_sheet", lang), headers, rows, records),
-            Sheet(_h("contacts_sheet", lang), contact_headers, contact_rows, contact_records))
+            rows.append([customer.id, customer.name,
+                         *(label_of(labels, f"contact.{c}", values[c]) for c in CONTACT_COLUMNS),
+                         contact.notes])
+            records.append({"id": contact.id, "customer_id": customer.id, **values,
+                            "notes": contact.notes})
+    return Sheet(_h("contacts_sheet", lang), headers, rows, records)
 
 
 def choice_labels(flows: dict[str, Flow], lang: str) -> dict[str, dict[str, str]]:
