@@ -1,0 +1,105 @@
+"""Tables of the channels people reach the bot by: the inbox of updates, Telegram and
+Feishu accounts, Feishu's events and cards, and the dashboard's sign-in links and sessions.
+`storage.models` re-exports them; every change needs an Alembic migration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base
+from storage.crypto import EncryptedJSON, EncryptedText
+
+
+class InboxUpdate(Base):
+    """Every Telegram update, stored before Telegram is told we have it.
+
+    pending → (processed in one transaction with its effects, reply stored) replying
+    → (reply delivered) done. A crash leaves rows pending or replying, never lost.
+    """
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_status_update_id", "status", "update_id"),)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())  # the update as sent
+    status: Mapped[str] = mapped_column(String(16))  # pending | replying | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    reply: Mapped[Any] = mapped_column(EncryptedJSON(), nullable=True)  # the reply actions
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class TelegramAccount(Base):
+    """Anyone who wrote to the bot: their language and whether we can still reach them."""
+
+    __tablename__ = "telegram_accounts"
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(8))
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    unreachable_at: Mapped[datetime | None]
+    # a command waiting for a button: {"command": "edit", "name": "Acme", "rest": "phone …"}
+    # (what was typed after the name can be a phone: encrypted, 0018)
+    pending: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON(), nullable=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebLink(Base):
+    """A one-time sign-in link for the dashboard (/dashboard): 256 random bits, kept only
+    as a hash, valid 10 minutes, used at most once."""
+
+    __tablename__ = "web_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random id, this table only its hash."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class FeishuAccount(Base):
+    """A Feishu (Lark) user who wrote to the bot, by open id. Its chat account id, what the
+    conversation and the inbox know it by, comes from `id` (storage.feishu.account_id)."""
+
+    __tablename__ = "feishu_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    open_id: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class FeishuEvent(Base):
+    """A Feishu event stored in the inbox: its event_id, so one sent again is ignored; the
+    inbox's update id comes from `id` (storage.feishu.update_id)."""
+
+    __tablename__ = "feishu_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime]
+
+
+class FeishuMessage(Base):
+    """A card the bot sent on Feishu: the number the conversation edits it by (`id`), its
+    Feishu message id, and its text (shown again when a button of it is pressed)."""
+
+    __tablename__ = "feishu_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(EncryptedText())  # a card can show a phone or a name
+    created_at: Mapped[datetime]
