@@ -165,7 +165,8 @@ def stored_payload(update_id: int, chat_id: int, event: Event,
                    card: tuple[int, str] | None) -> dict[str, Any]:
     """The inbox row's payload: the digest with its numbers (the card's number and text)."""
     payload: dict[str, Any] = {"update_id": update_id, "chat_id": chat_id,
-                               "feishu": {**event.digest, "event_id": event.event_id}}
+                               "feishu": {**event.digest, "event_id": event.event_id,
+                                          "open_id": event.open_id}}
     if card is not None:
         payload["feishu"]["message_id"], payload["feishu"]["message_text"] = card
     return payload
@@ -178,20 +179,23 @@ def incoming_of(payload: dict[str, Any]) -> Incoming | None:
         return None
     update_id, chat = int(payload["update_id"]), int(payload["chat_id"])
     kind = digest.get("kind")
+    open_id = digest.get("open_id")
+    account = str(open_id) if open_id else None
     if kind == "callback":
         return Incoming(update_id, chat, chat, None, "callback",
-                        callback_id=f"feishu:{digest.get('event_id', '')}",
+                        callback_id=f"feishu:{digest.get('event_id', '')}:{chat}",
                         callback_data=str(digest.get("data") or ""),
                         message_id=digest.get("message_id"),
-                        message_text=digest.get("message_text"))
+                        message_text=digest.get("message_text"), channel="feishu", account=account)
     if kind == "text":
         text = str(digest.get("text") or "")
         if text.startswith("/"):
             command, args = split_command(text)
             return Incoming(update_id, chat, chat, None, "command", text=text, command=command,
-                            args=args)
-        return Incoming(update_id, chat, chat, None, "text", text=text)
-    return Incoming(update_id, chat, chat, None, "other")
+                            args=args, channel="feishu", account=account)
+        return Incoming(update_id, chat, chat, None, "text", text=text, channel="feishu",
+                        account=account)
+    return Incoming(update_id, chat, chat, None, "other", channel="feishu", account=account)
 
 
 def card(text: str, buttons: Keyboard = (), image_key: str | None = None,

@@ -51,7 +51,12 @@ class FeishuClient:
 
     async def perform(self, action: Action) -> int | None:
         if isinstance(action, AnswerCallback):
-            return None  # a card press is answered when its callback is acknowledged
+            # a press is acknowledged with its callback; a notice on it ("this button is no
+            # longer active") comes as a message, never dropped
+            if action.text:
+                chat = int(action.query_id.rsplit(":", 1)[1])
+                await self._create(await self._open_id(chat), "text", text_content(action.text))
+            return None
         if isinstance(action, Edit):
             await self._edit(action)
             return None

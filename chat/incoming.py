@@ -20,3 +20,5 @@ class Incoming:
     callback_data: str | None = None
     message_id: int | None = None  # the message a pressed button belongs to
     message_text: str | None = None  # that message's text
+    channel: str = "telegram"  # the channel it came by (chat.capabilities)
+    account: str | None = None  # the channel's own id of the sender, where not a number

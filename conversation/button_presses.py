@@ -45,6 +45,8 @@ async def press(ctx: Ctx) -> None:
             mark_pressed(ctx, None)
             await language(ctx, argument)
             done = True
+    if not done:  # an interview ended, a reminder dealt with: no live buttons left on it
+        _expire(ctx)
     if ctx.incoming.callback_id:  # first of the replies: it stops the spinner
         notice = None if done else say("stale_button", ctx.lang)
         ctx.actions.insert(0, AnswerCallback(ctx.incoming.callback_id, notice))
@@ -94,8 +96,17 @@ async def _moved_on(ctx: Ctx, button: callback_data.QuestionButton) -> bool:
             or interview.respondent_key != ctx.respondent.key):
         return False  # not theirs, or over: the plain "no longer active"
     turn = await ctx.interviews.show(ctx.session, interview.id, ctx.lang)
+    _expire(ctx)  # the message left behind loses its buttons
     show_turn(ctx, turn, message("moved_on", ctx.lang))
     return True
+
+
+def _expire(ctx: Ctx) -> None:
+    """The pressed message, its buttons taken off, marked as no longer active."""
+    if ctx.incoming.message_id is not None:
+        ctx.actions.append(Edit(ctx.chat_id, ctx.incoming.message_id,
+                                f"{ctx.incoming.message_text or ''}\n\n"
+                                f"{say('button_expired', ctx.lang)}".strip()))
 
 
 async def _question_button(ctx: Ctx, button: callback_data.QuestionButton) -> bool:

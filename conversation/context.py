@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.actions import Action
+from chat.capabilities import Channel, channel_named
 from chat.incoming import Incoming
 from flows.model import Flow
 from services.interviewing import InterviewService, Respondent
@@ -73,6 +74,11 @@ class Ctx:
         if self.user is not None and self.user.timezone:
             zone = ZoneInfo(self.user.timezone)
         return self.now.astimezone(zone).date()
+
+    @property
+    def channel(self) -> Channel:
+        """What the channel this message came by can do."""
+        return channel_named(self.incoming.channel)
 
     @property
     def chat_id(self) -> int:

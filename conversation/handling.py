@@ -18,9 +18,8 @@ from chat.actions import Action, Send, fit
 from chat.clock import Clock
 from chat.incoming import Incoming
 from conversation import button_presses, callback_data, customer_entry
-from conversation.commands import BY_NAME
+from conversation.commands import BY_NAME, help_text
 from conversation.context import BotConfig, Ctx, Known
-from conversation.interview_commands import help_text
 from conversation.interview_replies import after_turn, current
 from conversation.permissions import allowed, refusal
 from conversation.texts import CONSENT_VERSION, say
@@ -145,7 +144,8 @@ class Conversation:
             help_text(ctx)
         elif not allowed(command.roles, ctx.user):
             ctx.actions.append(Send(ctx.chat_id, refusal(name, command.roles, ctx.user,
-                                                         ctx.lang)))
+                                                         ctx.lang, ctx.channel,
+                                                         ctx.incoming.account)))
         else:
             await command.handler(ctx, ctx.incoming.args)
             ctx.known.users_stale |= command.changes_staff

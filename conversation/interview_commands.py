@@ -4,41 +4,12 @@ from __future__ import annotations
 
 from chat.actions import Button, Send, clip
 from conversation.context import Ctx
-from conversation.customer_entry import open_invite
 from conversation.interview_replies import after_turn, current, status_line
+from conversation.permissions import stranger
 from conversation.texts import say
 from services.interviewing import InterviewError
 from storage import interviews as interview_rows
 from storage.models import Interview
-
-
-def help_text(ctx: Ctx) -> None:
-    if ctx.user is None:
-        ctx.actions.append(Send(ctx.chat_id, say("refuse", ctx.lang)))
-        return
-    text = say("help_staff", ctx.lang)
-    if ctx.user.role in ("manager", "admin"):
-        text += "\n\n" + say("help_manager", ctx.lang)
-    if ctx.user.role == "admin":
-        text += "\n\n" + say("help_admin", ctx.lang)
-    ctx.actions.append(Send(ctx.chat_id, text))
-
-
-async def start(ctx: Ctx, args: str) -> None:
-    """`/start <invite token>` opens an invite; a bare /start is /help."""
-    if args:
-        await open_invite(ctx, args)
-    else:
-        await help_(ctx, args)
-
-
-async def help_(ctx: Ctx, _args: str) -> None:
-    interview = await current(ctx)
-    if interview is not None and ctx.user is None:
-        ctx.actions.append(Send(ctx.chat_id, say("help_customer", ctx.lang)))
-        await after_turn(ctx, await ctx.interviews.show(ctx.session, interview.id, ctx.lang))
-    else:
-        help_text(ctx)
 
 
 async def language(ctx: Ctx, code: str) -> None:
@@ -58,8 +29,8 @@ async def language(ctx: Ctx, code: str) -> None:
 async def _interview_or_say_none(ctx: Ctx) -> Interview | None:
     interview = await current(ctx)
     if interview is None:
-        ctx.actions.append(Send(ctx.chat_id, say("refuse" if ctx.user is None
-                                                 else "no_interview", ctx.lang)))
+        ctx.actions.append(Send(ctx.chat_id, say("no_interview", ctx.lang) if ctx.user
+                                else stranger(ctx.lang, ctx.channel, ctx.incoming.account)))
     return interview
 
 

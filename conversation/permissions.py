@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chat.capabilities import Channel
 from conversation.texts import say
 from storage import co_owners
 from storage.models import Customer, User
@@ -21,10 +22,19 @@ def allowed(roles: frozenset[str] | None, user: User | None) -> bool:
     return roles is None or (user is not None and user.active and user.role in roles)
 
 
-def refusal(command: str, roles: frozenset[str] | None, user: User | None, lang: str) -> str:
+def stranger(lang: str, channel: Channel, account: str | None) -> str:
+    """Who the bot is for. On a channel only staff use (Feishu: a colleague not registered
+    yet), with the id an admin registers them by."""
+    if channel.customers or not account:
+        return say("refuse", lang)
+    return say(f"refuse_{channel.name}", lang, account=account)
+
+
+def refusal(command: str, roles: frozenset[str] | None, user: User | None, lang: str,
+            channel: Channel, account: str | None) -> str:
     """Why a command was refused: strangers hear who the bot is for; staff, who may."""
     if user is None or not user.active:
-        return say("refuse", lang)
+        return stranger(lang, channel, account)
     names = [ROLE_NAMES[r].get(lang, ROLE_NAMES[r]["en"])
              for r in ("rep", "manager", "admin") if r in (roles or ())]
     joined = ("、" if lang == "zh" else " and ").join(names)

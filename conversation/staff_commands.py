@@ -124,10 +124,14 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
         created_by=ctx.user.id, now=ctx.now, valid_for=ctx.config.invite_valid_for)
     await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="invite.create",
                        entity="invite", entity_id=invite.id, channel="telegram")
+    days, page = ctx.config.invite_valid_for.days, f"{ctx.config.web_url}/q/{token}"
+    if not ctx.config.bot_username:  # no Telegram bot here (Feishu only): the web page
+        ctx.actions.append(Send(ctx.chat_id, say("invite_web_only", ctx.lang,
+                                                 customer=customer.name, days=days, link=page)))
+        return
     link = f"https://t.me/{ctx.config.bot_username}?start={token}"
-    text = say("invite_link", ctx.lang, customer=customer.name,
-               days=ctx.config.invite_valid_for.days, link=link)
-    web = say("invite_web_link", ctx.lang, link=f"{ctx.config.web_url}/q/{token}")
+    text = say("invite_link", ctx.lang, customer=customer.name, days=days, link=link)
+    web = say("invite_web_link", ctx.lang, link=page)
     ctx.actions.append(Send(ctx.chat_id, f"{text}\n\n{web}"))
 
 

@@ -12,19 +12,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Hello! This bot serves invited customers and registered sales staff only. "
               "If you received an invitation link, please open it directly.",
     },
-    "help_staff": {
-        "zh": "可用命令：\n/debrief 客户名 — 拜访后复盘\n/invite 客户名 — 生成客户问卷链接\n"
-              "/customers — 我的客户\n/card 客户名 — 客户信息卡\n/status — 当前问卷进度\n"
-              "/back 上一题 · /skip 跳过 · /cancel 结束 · /lang 切换语言",
-        "en": "Commands:\n/debrief customer — debrief after a call\n/invite customer — a "
-              "questionnaire link for a customer\n/customers — your customers\n/card customer — "
-              "the customer's card\n/status — where the current interview stands\n"
-              "/back previous · /skip skip · /cancel stop · /lang language",
+    "help_title": {"zh": "可用命令：", "en": "Commands:"},
+    "refuse_feishu": {
+        "zh": "您好！这个机器人供已登记的销售团队成员使用，您还没有登记。请把下面这行发给管理员，"
+              "由管理员为您登记（interview-bot users add --feishu-open-id …）：\n{account}",
+        "en": "Hello! This bot is for registered members of the sales team, and you are not "
+              "registered yet. Send this line to an admin, who registers you with "
+              "`interview-bot users add --feishu-open-id …`:\n{account}",
     },
-    "help_admin": {"zh": "管理员：/adduser Telegram数字ID 角色(rep|manager|admin) 姓名\n"
-                         "/setrole ID 角色 · /deactivate ID",
-                   "en": "Admin: /adduser <telegram id> <rep|manager|admin> <name>\n"
-                         "/setrole <id> <role> · /deactivate <id>"},
     "help_customer": {
         "zh": "直接回复问题即可。/back 返回上一题，/skip 跳过选答题，/status 查看进度，/lang 切换语言。",
         "en": "Just reply to the questions. /back goes to the previous question, /skip skips "
@@ -63,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "Only text can be read here. Please answer the question above in "
                             "words (or press a button)."},
     "stale_button": {"zh": "这个按钮已失效。", "en": "This button is no longer active."},
+    "button_expired": {"zh": "（已失效）", "en": "(no longer active)"},
     "done_button": {"zh": "完成 ✓", "en": "Done ✓"},
     "skip_button": {"zh": "跳过", "en": "Skip"},
     "back_button": {"zh": "◀ 上一题", "en": "◀ Back"},
@@ -188,6 +184,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "invite_link": {"zh": "请把这个链接发给 {customer} 的联系人（{days} 天内有效，只能由第一个打开的人使用）：\n{link}",
                     "en": "Send this link to your contact at {customer} (valid {days} days; it "
                           "binds to the first person who opens it):\n{link}"},
+    "invite_web_only": {"zh": "请把这个网页链接发给 {customer} 的联系人（{days} 天内有效，在第一个打开它的浏览器里使用）：\n{link}",
+                        "en": "Send this web link to your contact at {customer} (valid {days} "
+                              "days; it binds to the first browser that opens it):\n{link}"},
     "invite_web_link": {"zh": "对方没有 Telegram（例如用微信）？发这个网页链接，同一份问卷，先打开的一方有效：\n{link}",
                         "en": "No Telegram on their side (WeChat, say)? The same questionnaire as a "
                               "web page; whichever link is opened first counts:\n{link}"},
@@ -198,13 +197,6 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "Usage: /adduser <numeric telegram id> <rep|manager|admin> <name>"},
     "only_roles": {"zh": "只有{roles}可以使用 /{command}。",
                    "en": "Only {roles} may use /{command}."},
-    "help_manager": {"zh": "主管：/export [xlsx|csv|json] [问卷ID] [起始日期 YYYY-MM-DD] — 导出数据\n"
-                           "/report [天数] — 团队报告（图表）\n/history 客户名 — 谁查看或修改过这个客户\n"
-                           "/reassign 原负责人ID 新负责人ID — 转交客户",
-                     "en": "Managers: /export [xlsx|csv|json] [flow id] [since YYYY-MM-DD] — the "
-                           "data as a file\n/report [days] — the team report (chart)\n"
-                           "/history customer — who read or changed the customer's record\n"
-                           "/reassign <from id> <to id> — hand customers over"},
     "export_usage": {"zh": "看不懂“{word}”。用法：/export [xlsx|csv|json] [问卷ID：{flows}] [起始日期 YYYY-MM-DD]，例如 /export xlsx post_call 2026-11-01",
                      "en": "I don't understand “{word}”. Usage: /export [xlsx|csv|json] [flow id: "
                            "{flows}] [since YYYY-MM-DD], for example /export xlsx post_call "

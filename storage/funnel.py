@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.feishu import ACCOUNTS_BELOW
 from storage.models import AuditEntry, Consent, Customer, Interview, Invite
 from storage.reporting import Owners, _chunks, _scoped
 
@@ -47,12 +46,12 @@ async def invites_since(session: AsyncSession, owners: Owners, since: datetime |
                 .where(Consent.invite_id.in_(chunk)).order_by(Consent.decided_at, Consent.id)):
             if invite_id is not None:
                 decisions[invite_id] = decision  # the latest wins
-        for entity_id, actor, channel in await session.execute(
-                select(AuditEntry.entity_id, AuditEntry.actor, AuditEntry.channel).where(
+        for entity_id, channel in await session.execute(
+                select(AuditEntry.entity_id, AuditEntry.channel).where(
                     AuditEntry.action == "invite.create", AuditEntry.entity == "invite",
                     AuditEntry.entity_id.in_([str(i) for i in chunk]))):
             if entity_id is not None:
-                made_in[int(entity_id)] = _made_in(actor, channel)
+                made_in[int(entity_id)] = _made_in(channel)
     return [InviteRow(
         invite.id, invite.flow_id, invite.created_at, made_in.get(invite.id, "other"),
         "telegram" if invite.telegram_id is not None else (
@@ -64,10 +63,6 @@ async def invites_since(session: AsyncSession, owners: Owners, since: datetime |
         None if interview is None else interview.completed_at) for invite, interview in pairs]
 
 
-def _made_in(actor: str, channel: str) -> str:
-    """A Feishu account speaks to the core as a Telegram id below ACCOUNTS_BELOW."""
-    if channel == "telegram" and actor.startswith("tg:"):
-        number = actor[3:]
-        if number.lstrip("-").isdecimal() and int(number) < ACCOUNTS_BELOW:
-            return "feishu"
-    return channel if channel in ("telegram", "cli") else "other"
+def _made_in(channel: str) -> str:
+    """The audit entry's channel (a Feishu rep's is "feishu": storage.audit.channel_of)."""
+    return channel if channel in ("telegram", "feishu", "cli") else "other"

@@ -175,10 +175,66 @@ async def test_a_stranger_on_feishu_is_told_to_ask_an_admin_and_can_be_bound(db_
     async with running(db_url) as bot:
         await bot.start()
         refused = await bot.say(STRANGER, "/today")
-        assert refused.startswith("您好！这个机器人只为受邀客户和已登记的销售团队成员服务")
+        # a colleague not registered yet, not a customer: told so, with the id an admin
+        # registers them by
+        assert refused.startswith("您好！这个机器人供已登记的销售团队成员使用，您还没有登记")
+        assert refused.endswith(f"：\n{STRANGER}") and "--feishu-open-id" in refused
+        assert (await bot.say(STRANGER, "hello")).endswith(STRANGER)
         async with open_app(bot.settings) as app, app.sessions() as session:
             [(open_id, _, user)] = await feishu.seen(session)
         assert open_id == STRANGER and user is None  # `users feishu-seen` lists them
+
+
+async def test_help_on_feishu_lists_what_works_there_and_invite_gives_the_web_page(
+        db_url: str) -> None:
+    """Issue 25: on Feishu /help listed /invite's Telegram link and left out /today, /note
+    and /edit, which work there."""
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings, bot.clock())
+        await bot.start()
+        shown = await bot.say(REP, "/help")
+        listed = {line.split()[0] for line in shown.splitlines()[1:]}
+        for works in ("/today", "/week", "/note", "/edit", "/debrief", "/invite", "/card",
+                      "/customers", "/status", "/back", "/skip", "/cancel", "/lang"):
+            assert works in listed, works
+        # not for a rep, or not for staff at all
+        assert not listed & {"/start", "/forget", "/correct", "/export", "/adduser"}
+        assert "/note 客户名 内容 — 记一条客户备注（销售）" in shown
+        invite = await bot.say(REP, "/invite Acme Ltd")
+        assert "t.me/" not in invite and "/q/" in invite  # no Telegram bot here: the web page
+        for command in ("/note Acme Ltd 周五前要报价", "/today"):
+            assert "可以使用 /" not in await bot.say(REP, command)  # not refused
+
+
+async def test_a_card_left_behind_loses_its_buttons_and_a_press_on_it_says_why(
+        db_url: str) -> None:
+    """Issue 25: a card whose question had moved on (a typed answer) kept live buttons that
+    did nothing, silently: the notice Telegram shows on a press was dropped on Feishu."""
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings, bot.clock())
+        await bot.start()
+        await bot.say(REP, "/debrief Acme Ltd")
+        old = bot.lark.last_card(REP)
+        await bot.say(REP, "1")  # typed instead of pressed: the question moves on
+        before = len(bot.lark.to(REP))
+        status, _ = await push(bot.url, card_event(REP, old.message_id, old.buttons[1][1]))
+        assert status == 200
+        await bot.lark.wait_for(lambda: len(bot.lark.to(REP)) > before)
+        # said, with where the debrief stands (a message: a notice is never dropped)
+        assert bot.lark.to(REP)[before].text.startswith("这份问卷已在另一个窗口继续作答")
+        await bot.lark.wait_for(lambda: any(mid == old.message_id for mid, _ in
+                                            bot.lark.patches))
+        patched = [str(p) for mid, p in bot.lark.patches if mid == old.message_id][-1]
+        assert "（已失效）" in patched and '"tag": "button"' not in patched.replace("'", '"')
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            kinds = (await session.scalars(select(Answer.question_id))).all()
+        assert kinds == ["call_type"]  # the press changed nothing
+        await bot.say(REP, "/cancel")  # the debrief ends: a press on its card now
+        current = bot.lark.last_card(REP)
+        before = len(bot.lark.to(REP))
+        await push(bot.url, card_event(REP, current.message_id, current.buttons[0][1]))
+        await bot.lark.wait_for(lambda: len(bot.lark.to(REP)) > before)
+        assert bot.lark.to(REP)[before].text == "这个按钮已失效。"  # a notice, as a message
 
 
 @pytest.mark.wall_clock

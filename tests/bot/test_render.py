@@ -38,3 +38,23 @@ def test_tampered_callback_data_is_rejected() -> None:
     for data in ("a:1:2", "a:x:2:abc:1", "a:1:2:abc:-5", "a:1:2:abc:-1", "a:1:2:abc",
                  "d:1:2:abc:3", "a:1:2:abc:+1", "zz:1", "x" * 65, ""):
         assert parse(data) is None
+
+
+def test_help_lists_what_a_role_may_use_on_what_the_channel_can_do() -> None:
+    """/help is built from the command table: the role's commands, and only those the
+    channel can carry (a channel without files or images gets no /export or /report)."""
+    from chat.capabilities import FEISHU, TELEGRAM, Channel
+    from conversation.commands import help_for
+
+    def listed(role: str, channel: Channel) -> set[str]:
+        return {line.split()[0] for line in help_for(role, channel, "en").splitlines()[1:]}
+
+    rep, manager, admin = (listed(r, TELEGRAM) for r in ("rep", "manager", "admin"))
+    assert {"/today", "/note", "/edit", "/debrief"} <= rep and not rep & {"/export", "/merge"}
+    assert {"/export", "/report", "/reassign", "/merge"} <= manager - rep
+    assert {"/adduser", "/setrole", "/deactivate"} <= admin - manager
+    assert listed("manager", FEISHU) == manager  # everything works on Feishu too
+    bare = Channel("plain", files=False, images=False)
+    assert listed("manager", bare) == manager - {"/export", "/report"}
+    assert "/edit customer field value — Correct a card field (staff)" in help_for(
+        "rep", TELEGRAM, "en")
