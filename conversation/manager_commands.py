@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 from chat.actions import MAX_CAPTION, Send, SendFile
 from conversation.context import Ctx
 from conversation.texts import say
+from services import data_out
 from services.chart import figures
-from services.exporting import FORMATS, MIN_REASON, Format, build_export, export_reason
-from services.reports import build_report, summary_text
-from storage import audit
+from services.exporting import FORMATS, MIN_REASON, Format, export_reason
+from services.reports import summary_text
 from storage.reporting import visible_owner_ids
 
 MAX_UPLOAD_MB = 50  # what the Bot API accepts from a bot
@@ -51,15 +51,12 @@ async def export(ctx: Ctx, args: str) -> None:
                                                  reason=reason, least=MIN_REASON)))
         return
     owners = await visible_owner_ids(ctx.session, ctx.user)
-    exported = await build_export(ctx.session, dict(ctx.flows), owners, fmt=fmt, lang=ctx.lang,
-                                  now=ctx.now, timezone=_timezone(ctx),
-                                  flow_id=flow_id, since=since)
+    exported, too_big = await data_out.export(
+        ctx.session, dict(ctx.flows), owners, fmt=fmt, lang=ctx.lang, now=ctx.now,
+        timezone=_timezone(ctx), reason=reason, actor=ctx.respondent.key,
+        channel=ctx.incoming.channel, flow_id=flow_id, since=since,
+        limit_bytes=MAX_UPLOAD_MB * 1024 * 1024)
     size = len(exported.content)
-    too_big = size > MAX_UPLOAD_MB * 1024 * 1024
-    entry = await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key,
-                               action="export", entity="export", entity_id=None, fields=[fmt],
-                               channel="telegram", outcome="refused" if too_big else "ok")
-    await audit.record_reason(ctx.session, entry, reason)
     if too_big:
         ctx.actions.append(Send(ctx.chat_id, say("export_too_big", ctx.lang,
                                                  size=round(size / 1024 / 1024, 1),
@@ -94,10 +91,9 @@ async def report(ctx: Ctx, args: str) -> None:
             return
         days = int(args.strip())
     owners = await visible_owner_ids(ctx.session, ctx.user)
-    built = await build_report(ctx.session, dict(ctx.flows), owners, ctx.now,
-                               _timezone(ctx), ctx.lang, days)
-    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="report",
-                       entity="report", entity_id=None, channel="telegram")
+    built = await data_out.report(ctx.session, dict(ctx.flows), owners, now=ctx.now,
+                                  timezone=_timezone(ctx), lang=ctx.lang, days=days,
+                                  actor=ctx.respondent.key, channel=ctx.incoming.channel)
     summary = summary_text(built, ctx.lang)
     title = summary.split("\n", 1)[0]
     ctx.actions.append(SendFile(ctx.chat_id, f"report-{built.end.isoformat()}.png",

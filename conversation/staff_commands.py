@@ -20,10 +20,10 @@ from flows.answer_checks import display
 from flows.card_fields import field_label
 from flows.model import Flow
 from flows.values import BIDI_CONTROLS
-from services import card_editing, customer_search
+from services import card_editing, customer_search, invitations
 from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines
-from storage import accounts, audit, co_owners, customers, invites
+from storage import accounts, audit, co_owners, customers
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
@@ -119,11 +119,10 @@ async def run_on_customer(ctx: Ctx, command: str, customer: Customer, rest: str 
 
 async def _invite(ctx: Ctx, customer: Customer) -> None:
     assert ctx.user is not None
-    invite, token = await invites.create(
-        ctx.session, customer_id=customer.id, flow_id=ctx.config.invite_flow,
-        created_by=ctx.user.id, now=ctx.now, valid_for=ctx.config.invite_valid_for)
-    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="invite.create",
-                       entity="invite", entity_id=invite.id, channel="telegram")
+    _, token = await invitations.invite(
+        ctx.session, customer_id=customer.id, flow_id=ctx.config.invite_flow, by=ctx.user,
+        actor=ctx.respondent.key, channel=ctx.incoming.channel, now=ctx.now,
+        valid_for=ctx.config.invite_valid_for)
     days, page = ctx.config.invite_valid_for.days, f"{ctx.config.web_url}/q/{token}"
     if not ctx.config.bot_username:  # no Telegram bot here (Feishu only): the web page
         ctx.actions.append(Send(ctx.chat_id, say("invite_web_only", ctx.lang,

@@ -81,6 +81,16 @@ async def check_manager(session: AsyncSession, manager_id: int) -> None:
                          "make them one first (`users set-role … --role manager`)")
 
 
+async def user_by(session: AsyncSession, *, telegram_id: int | None = None,
+                  open_id: str | None = None, user_id: int | None = None) -> User | None:
+    """A person by their Telegram id, Feishu open id or user id (the first given)."""
+    if telegram_id is not None:
+        return await user_by_telegram(session, telegram_id)
+    if user_id is not None:
+        return await session.get(User, user_id)
+    return await session.scalar(select(User).where(User.feishu_open_id == (open_id or "")))
+
+
 async def add_user(session: AsyncSession, *, telegram_id: int | None, name: str, role: str,
                    now: datetime, language: str = "zh", manager_id: int | None = None) -> User:
     check_role(role)

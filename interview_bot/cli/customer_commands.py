@@ -27,12 +27,11 @@ from interview_bot.cli.command_setup import (
 )
 from interview_bot.cli.wording import cli_language, removed, say
 from interview_bot.settings import Settings
-from services import card_editing
+from services import card_editing, customer_closing
 from storage import (
     accounts,
     audit,
     personal,
-    reminders,
     staff,
 )
 from storage.models import Contact, Customer, User
@@ -303,11 +302,7 @@ async def _close(settings: Settings, name: str, lang: str) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name)
         now = system_clock()
-        found.closed_at, found.revisit_due_on, found.updated_at = now, None, now
-        await reminders.cancel_pending(session, found.id, ("revisit", "follow_up"), now)
-        await audit.append(session, at=now, actor="cli", action="customer.close",
-                           entity="customer", entity_id=found.id, fields=["closed_at"],
-                           channel="cli")
+        await customer_closing.close(session, found, actor="cli", channel="cli", now=now)
         typer.echo(say("closed", lang, customer=found.name))
 
 

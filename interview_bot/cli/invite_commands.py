@@ -21,10 +21,7 @@ from interview_bot.cli.command_setup import (
 )
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL
-from storage import (
-    audit,
-    invites,
-)
+from services import invitations
 
 
 @app.command()
@@ -55,11 +52,9 @@ async def _invite(settings: Settings, name: str, flow_id: str, username: str, da
         found = await customer_or_new(
             session, name, new,
             lambda typed: app_.interviews.create_customer(session, typed, TERMINAL))
-        created, token = await invites.create(session, customer_id=found.id, flow_id=flow_id,
-                                              created_by=None, now=now,
-                                              valid_for=timedelta(days=days))
-        await audit.append(session, at=now, actor="cli", action="invite.create",
-                           entity="invite", entity_id=created.id, channel="cli")
+        _, token = await invitations.invite(session, customer_id=found.id, flow_id=flow_id,
+                                            by=None, actor="cli", channel="cli", now=now,
+                                            valid_for=timedelta(days=days))
         if web:
             typer.echo(f"{settings.web.url.rstrip('/')}/q/{token}")
         else:
@@ -93,9 +88,8 @@ async def _revoke(settings: Settings, name: str) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         now = system_clock()
         customer = await customer_of(session, name)  # the one look-up every door uses
-        revoked = await invites.revoke_open(session, customer.id, now)
-        await audit.append(session, at=now, actor="cli", action="invite.revoke",
-                           entity="customer", entity_id=customer.id, channel="cli")
+        revoked = await invitations.revoke(session, customer.id, actor="cli", channel="cli",
+                                           now=now)
         typer.echo(f"revoked {revoked} invite link(s) of {customer.name}")
 
 

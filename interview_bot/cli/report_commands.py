@@ -20,9 +20,10 @@ from interview_bot.cli.command_setup import (
     load_settings,
 )
 from interview_bot.settings import Settings
+from services import data_out
 from services.chart import render_png
-from services.exporting import FORMATS, MIN_REASON, ExportFile, build_export, export_reason
-from services.reports import build_report, summary_text
+from services.exporting import FORMATS, MIN_REASON, ExportFile, export_reason
+from services.reports import summary_text
 from storage import (
     accounts,
     audit,
@@ -80,14 +81,10 @@ async def _export(settings: Settings, fmt: str, flow: str | None, since: datetim
             raise fail(f"there is no flow {flow!r}; known: {', '.join(app_.flows)}")
         now = system_clock()
         async with app_.sessions.begin() as session:
-            exported = await build_export(session, app_.flows, None, fmt=fmt,  # type: ignore[arg-type]
-                                          lang=lang, now=now,
-                                          timezone=settings.interview.timezone,
-                                          flow_id=flow, since=since)
-            entry = await audit.append(session, at=now, actor="cli", action="export",
-                                       entity="export", entity_id=None, fields=[fmt],
-                                       channel="cli")
-            await audit.record_reason(session, entry, reason)
+            exported, _ = await data_out.export(
+                session, app_.flows, None, fmt=fmt,  # type: ignore[arg-type]
+                lang=lang, now=now, timezone=settings.interview.timezone, reason=reason,
+                actor="cli", channel="cli", flow_id=flow, since=since)
     return exported
 
 
@@ -108,10 +105,9 @@ async def _report(settings: Settings, days: int, lang: str) -> tuple[bytes, str]
     async with open_app(settings) as app_:
         now = system_clock()
         async with app_.sessions.begin() as session:
-            report = await build_report(session, app_.flows, None, now,
-                                        settings.interview.timezone, lang, days)
-            await audit.append(session, at=now, actor="cli", action="report", entity="report",
-                               entity_id=None, channel="cli")
+            report = await data_out.report(session, app_.flows, None, now=now,
+                                           timezone=settings.interview.timezone, lang=lang,
+                                           days=days, actor="cli", channel="cli")
     return await asyncio.to_thread(render_png, report.data(), lang), summary_text(report, lang)
 
 

@@ -6,14 +6,13 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
 from interview_bot.cli.command_setup import app, fail, load_settings
 from interview_bot.settings import Settings
-from storage import accounts, audit, web_access
-from storage.models import User
+from services.sign_in_links import sign_in_link
+from storage import accounts
 from web.runner import Runner
 
 web_app = typer.Typer(invoke_without_command=True,
@@ -76,18 +75,11 @@ def web_link(
 async def _link(settings: Settings, telegram_id: int | None, open_id: str | None,
                 user_id: int | None) -> str:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
-        if telegram_id is not None:
-            user = await accounts.user_by_telegram(session, telegram_id)
-        else:
-            user = await session.scalar(select(User).where(
-                User.id == user_id if user_id is not None
-                else User.feishu_open_id == (open_id or "").strip()))
+        user = await accounts.user_by(session, telegram_id=telegram_id,
+                                      open_id=(open_id or "").strip() or None, user_id=user_id)
         if user is None or not user.active:
             given = telegram_id or open_id or f"#{user_id}"
             raise fail(f"nobody active on the team is {given}; add them with `users add` "
                        "first (`users list` shows the team)")
-        now = system_clock()
-        token = await web_access.make_link(session, user.id, now)
-        await audit.append(session, at=now, actor="cli", action="web.link", entity="user",
-                           entity_id=user.id, channel="cli")
-    return f"{settings.web.url.rstrip('/')}/login?token={token}"
+        return await sign_in_link(session, user, settings.web.url, actor="cli", channel="cli",
+                                  now=system_clock())
