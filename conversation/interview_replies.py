@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from chat.actions import Button, Edit, Send, clip
 from conversation.context import Ctx
 from conversation.render import keyboard, prompt_text, summary_text
@@ -20,9 +18,9 @@ from flows.state import InterviewState
 from flows.steps import Completed, Prompt
 from services.follow_up_planner import Scheduled
 from services.interviewing import Turn
-from storage import consents
+from storage import consents, invites
 from storage import interviews as interview_rows
-from storage.models import Answer, Customer, Interview, Invite, TelegramAccount, User
+from storage.models import Answer, Customer, Interview, TelegramAccount, User
 
 
 def scheduled_lines(scheduled: Scheduled, lang: str) -> list[str]:
@@ -85,7 +83,7 @@ async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
 
 async def _tell_inviter(ctx: Ctx, interview: Interview, flow: Flow) -> None:
     """The rep who sent the invite hears about it, in the language they use with the bot."""
-    invite = await ctx.session.scalar(select(Invite).where(Invite.interview_id == interview.id))
+    invite = await invites.of_interview(ctx.session, interview.id)
     if invite is None or invite.created_by is None:
         return
     rep = await ctx.session.get(User, invite.created_by)

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from chat.actions import Send
 from conversation.card_commands import split_first
 from conversation.context import Ctx
-from conversation.permissions import can_see, team_ids
 from conversation.texts import say
 from services import customer_search
+from services.access import can_see, team_ids
 from services.record_merge import merge_records, report_lines
 from services.record_merge import say as merge_say
 from storage import audit, co_owners

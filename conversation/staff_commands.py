@@ -13,7 +13,6 @@ from chat.actions import Button, Send, clip
 from conversation import card_commands, labels
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
-from conversation.permissions import can_see, visible_customers
 from conversation.render import clip_label
 from conversation.texts import say
 from flows.answer_checks import display
@@ -21,6 +20,7 @@ from flows.card_fields import field_label
 from flows.model import Flow
 from flows.values import BIDI_CONTROLS
 from services import card_editing, customer_search, invitations
+from services.access import can_see, visible_customers
 from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines
 from storage import accounts, audit, co_owners, customers

@@ -46,6 +46,12 @@ async def record(session: AsyncSession, *, telegram_id: int | None, customer_id:
                         text_version=version, decision=decision, decided_at=now))
 
 
+async def customers_of(session: AsyncSession, telegram_id: int) -> set[int]:
+    """Every customer this chat account decided consent for."""
+    return set(await session.scalars(
+        select(Consent.customer_id).where(Consent.telegram_id == telegram_id)))
+
+
 async def latest_for_invite(session: AsyncSession, invite_id: int, version: str) -> str | None:
     """The newest decision given on an invite's web page (no Telegram id there)."""
     row = (await session.execute(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Interview
@@ -80,6 +80,14 @@ async def last_completed(session: AsyncSession, respondent_key: str) -> Intervie
         select(Interview).where(Interview.respondent_key == respondent_key,
                                 Interview.status == "completed")
         .order_by(Interview.completed_at.desc(), Interview.id.desc()).limit(1))
+
+
+async def stop_all(session: AsyncSession, respondent_key: str, now: datetime) -> None:
+    """Every unfinished interview of this respondent stopped (the answers stay)."""
+    await session.execute(
+        update(Interview).where(Interview.respondent_key == respondent_key,
+                                Interview.status == "active")
+        .values(status="cancelled", updated_at=now))
 
 
 async def last_contact_of(session: AsyncSession, respondent_key: str,

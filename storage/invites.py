@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Invite
+from storage.models import Interview, Invite
 
 TOKEN_BYTES = 32  # base64url: 43 characters, within Telegram's 64-character start payload
 
@@ -36,6 +36,16 @@ async def find(session: AsyncSession, token: str) -> Invite | None:
         return None
     return await session.scalar(select(Invite).where(Invite.token_hash == token_hash(token))
                                 .with_for_update())
+
+
+async def answered_by(session: AsyncSession, respondent_key: str,
+                      telegram_id: int) -> Invite | None:
+    """The invite of the chat account's unfinished questionnaire touched last."""
+    return (await session.execute(
+        select(Invite).join(Interview, Interview.id == Invite.interview_id)
+        .where(Interview.respondent_key == respondent_key, Interview.status == "active",
+               Invite.telegram_id == telegram_id)
+        .order_by(Interview.updated_at.desc()).limit(1))).scalars().first()
 
 
 async def of_interview(session: AsyncSession, interview_id: int) -> Invite | None:

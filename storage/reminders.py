@@ -76,6 +76,14 @@ async def cancel_for_recipient(session: AsyncSession, user_id: int, now: datetim
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def cancel_for_chat(session: AsyncSession, chat_id: int, now: datetime,
+                          why: str) -> None:
+    """Nothing more addressed to this chat (a customer who withdrew consent)."""
+    await session.execute(update(Reminder).where(
+        Reminder.recipient_chat == chat_id, Reminder.status == "pending")
+        .values(status="cancelled", updated_at=now, last_error=why))
+
+
 async def listing(session: AsyncSession, *, due_before: datetime | None = None,
                   limit: int = 200) -> list[Reminder]:
     query = select(Reminder).where(Reminder.status == "pending")

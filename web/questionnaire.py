@@ -8,9 +8,6 @@ gets the "link used" message). Works without JavaScript: one form per question.
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime
-
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,15 +19,14 @@ from flows.i18n import pick
 from flows.messages import message, progress
 from flows.model import QuestionType
 from flows.steps import Completed, Prompt, Step
+from services import questionnaire_journey as journey
 from services.interviewing import (
-    CORRECTION_WINDOW,
     Correction,
     InterviewError,
-    Respondent,
     Turn,
 )
-from storage import audit, consents, invites, reminders
-from storage.models import Interview, Invite, User
+from storage import consents
+from storage.models import Interview, Invite
 from web.pages import CONFIG, render_page, request_lang
 from web.texts import say
 
@@ -46,36 +42,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(Q + "/fix/{question:[a-z][a-z0-9_]{0,31}}", fix)
 
 
-def _respondent(invite: Invite) -> Respondent:
-    return Respondent(f"web:{invite.id}", "web")
-
-
 async def _invite(request: web.Request, session: AsyncSession) -> tuple[Invite | None, str | None]:
     """The invite of the link, if this browser may use it; and the browser's key (new when
     this is the first browser)."""
-    now = request.app[CONFIG].clock()
-    found = await invites.find(session, request.match_info["token"])
-    key = request.cookies.get(BROWSER_COOKIE)
-    if found is None or not invites.usable_in_browser(
-            found, key, now, await _correctable_until(session, found)):
-        return None, None
-    if found.browser_hash is None:  # the first browser: bind the link to it
-        key = key or secrets.token_urlsafe(32)
-        found.browser_hash, found.opened_at = invites.token_hash(key), now
-        await audit.append(session, at=now, actor=f"web:{found.id}",
-                           action="invite.open", entity="invite", entity_id=found.id,
-                           channel="web")
-    return found, key
-
-
-async def _correctable_until(session: AsyncSession, invite: Invite) -> datetime | None:
-    """A finished questionnaire's link works on for its corrections, past its expiry."""
-    if invite.interview_id is None:
-        return None
-    interview = await session.get(Interview, invite.interview_id)
-    if interview is None or interview.status != "completed" or interview.completed_at is None:
-        return None
-    return interview.completed_at + CORRECTION_WINDOW
+    opened = await journey.open_in_browser(session, request.match_info["token"],
+                                           request.cookies.get(BROWSER_COOKIE),
+                                           request.app[CONFIG].clock())
+    return (None, None) if opened is None else (opened.invite, opened.browser_key)
 
 
 def _with_cookie(response: web.Response, request: web.Request, key: str | None) -> web.Response:
@@ -101,9 +74,8 @@ async def show(request: web.Request) -> web.Response:
             return _refused(request)
         decision = await consents.latest_for_invite(session, invite.id, CONSENT_VERSION)
         if decision != "accepted":
-            inviter = await session.get(User, invite.created_by) if invite.created_by else None
             flow = config.flows[invite.flow_id]
-            notice = consent_notice(lang, inviter.name if inviter else None,
+            notice = consent_notice(lang, await journey.inviter_name(session, invite),
                                     pick(flow.title, lang), decision == "outdated")
             notice = notice.replace(chat_say("withdraw_sentence", lang),
                                     say("q_withdraw", lang))
@@ -113,7 +85,7 @@ async def show(request: web.Request) -> web.Response:
             return _with_cookie(page, request, key)
         turn = await _begin(request, session, invite, lang)
         fixable = await _correctable(request, session, invite,
-                                     await _finished(request, session, invite))
+                                     await journey.finished(session, invite))
     return _with_cookie(_step_page(request, turn, correctable=fixable), request, key)
 
 
@@ -125,13 +97,8 @@ async def consent(request: web.Request) -> web.StreamResponse:
         if invite is None:
             return _refused(request)
         agreed = form.get("choice") == "agree"
-        await consents.record(session, telegram_id=None, customer_id=invite.customer_id,
-                              invite_id=invite.id, version=CONSENT_VERSION,
-                              decision="accepted" if agreed else "declined",
-                              now=config.clock())
-        await audit.append(session, at=config.clock(), actor=f"web:{invite.id}",
-                           action="consent.accept" if agreed else "consent.decline",
-                           entity="invite", entity_id=invite.id, channel="web")
+        await journey.decide_consent(session, invite, journey.web_respondent(invite), agreed=agreed,
+                                     now=config.clock(), version=CONSENT_VERSION)
     # the link is bound to the browser that decides: it keeps the key (a form posted
     # without the cookie must not bind the link to nobody and lock the customer out)
     if not agreed:
@@ -146,15 +113,7 @@ async def consent(request: web.Request) -> web.StreamResponse:
 async def _begin(request: web.Request, session: AsyncSession, invite: Invite, lang: str) -> Turn:
     service = request.app[CONFIG].interviews
     assert service is not None
-    if invite.interview_id is not None:
-        interview = await session.get(Interview, invite.interview_id)
-        if interview is not None and interview.status != "active":
-            return await service.show(session, interview.id, lang)
-    turn = await service.begin(session, customer_id=invite.customer_id,
-                               flow_id=invite.flow_id, respondent=_respondent(invite),
-                               language=lang)
-    invite.interview_id = turn.interview_id
-    return turn
+    return await journey.begin(service, session, invite, journey.web_respondent(invite), lang)
 
 
 async def answer(request: web.Request) -> web.Response:
@@ -182,27 +141,10 @@ async def answer(request: web.Request) -> web.Response:
             typed = ",".join(values) if len(values) > 1 else (values[0] if values else "")
             turn = await service.answer(session, turn.interview_id, typed, lang, at=at)
         if isinstance(turn.step, Completed) and turn.status == "completed":
-            await _tell_inviter(session, invite, turn, config.clock())
+            await journey.tell_inviter(session, invite, turn, config.clock())
         fixable = await _correctable(request, session, invite,
-                                     await _finished(request, session, invite))
+                                     await journey.finished(session, invite))
     return _with_cookie(_step_page(request, turn, correctable=fixable), request, key)
-
-
-async def _tell_inviter(session: AsyncSession, invite: Invite, turn: Turn,
-                        now: datetime) -> None:
-    """The rep hears of it as in Telegram: the bot's dispatcher sends the summary."""
-    if invite.created_by is None:
-        return
-    await reminders.schedule(
-        session, kind="questionnaire_done", dedupe_key=f"questionnaire_done:{turn.interview_id}",
-        due_at=now, now=now, customer_id=invite.customer_id, recipient_id=invite.created_by,
-        payload={"interview_id": turn.interview_id, "flow_id": turn.flow_id})
-
-
-async def _finished(request: web.Request, session: AsyncSession,
-                    invite: Invite) -> Interview | None:
-    interview = await session.get(Interview, invite.interview_id) if invite.interview_id else None
-    return interview if interview is not None and interview.status == "completed" else None
 
 
 async def _correctable(request: web.Request, session: AsyncSession, invite: Invite,
@@ -213,7 +155,7 @@ async def _correctable(request: web.Request, session: AsyncSession, invite: Invi
         return []
     try:
         return await service.correctable(session, interview.id, request_lang(request, None),
-                                         _respondent(invite))
+                                         journey.web_respondent(invite))
     except InterviewError:
         return []
 
@@ -223,12 +165,12 @@ async def fix_form(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     async with config.sessions.begin() as session:
         invite, key = await _invite(request, session)
-        interview = None if invite is None else await _finished(request, session, invite)
+        interview = None if invite is None else await journey.finished(session, invite)
         if invite is None or interview is None or config.interviews is None:
             return _refused(request)
         try:
             answers = await config.interviews.correctable(
-                session, interview.id, request_lang(request, None), _respondent(invite))
+                session, interview.id, request_lang(request, None), journey.web_respondent(invite))
         except InterviewError as exc:
             return render_page(request, "q_message.html", 410, None, message=str(exc))
     return _with_cookie(_fix_page(request, interview, answers), request, key)
@@ -242,19 +184,19 @@ async def fix(request: web.Request) -> web.Response:
     typed = ",".join(values) if len(values) > 1 else (values[0] if values else "")
     async with config.sessions.begin() as session:
         invite, key = await _invite(request, session)
-        interview = None if invite is None else await _finished(request, session, invite)
+        interview = None if invite is None else await journey.finished(session, invite)
         if invite is None or interview is None or config.interviews is None:
             return _refused(request)
         service = config.interviews
         try:
             answers = await service.correctable(session, interview.id, lang,
-                                                _respondent(invite))
+                                                journey.web_respondent(invite))
         except InterviewError as exc:  # the 24 hours are over: said, nothing changed
             return render_page(request, "q_message.html", 410, None, message=str(exc))
         try:
             corrected = await service.correct(session, interview.id,
                                               request.match_info["question"], typed, lang,
-                                              _respondent(invite))
+                                              journey.web_respondent(invite))
         except InterviewError as exc:
             return _with_cookie(_fix_page(request, interview, answers, str(exc)), request, key)
         turn = await service.show(session, interview.id, lang)

@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from conversation.permissions import can_see
 from flows.quality import STAGES
 from services import dashboard, page_views
+from services.access import can_see
 from services.chart import figures, render_svg
 from services.reports import build_report
-from storage import audit, reporting, web_access
-from storage.models import Customer
+from services.sign_in_links import sign_in
+from storage import customers as customer_rows
+from storage import reporting, web_access
 from web import funnel_page, questionnaire
 from web.metrics import METRICS_PATH, metrics_handler
 from web.pages import (
@@ -166,17 +167,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     token = str(form.get("token", ""))
     now = config.clock()
     async with config.sessions.begin() as session:
-        user = await web_access.redeem(session, token, now)
-        if user is None:
-            await audit.append(session, at=now, actor="web", action="web.sign_in",
-                               entity="user", entity_id=None, channel="web", outcome="refused")
-            sid = None
-        else:
-            sid = await web_access.open_session(session, user.id, now)
-            await audit.append(session, at=now, actor=page_views.actor(user),
-                               action="web.sign_in", entity="user", entity_id=user.id,
-                               channel="web")
-    if user is None or sid is None:
+        sid = await sign_in(session, token, actor_of=page_views.actor, now=now)
+    if sid is None:
         return render_page(request, "message.html", 403, None, message=say("bad_link",
                                                                       request_lang(request, None)))
     redirect = web.HTTPSeeOther("/team")
@@ -234,7 +226,7 @@ async def customer(request: web.Request) -> web.Response:
     now = config.clock()
     number = int(request.match_info["id"])
     async with config.sessions.begin() as session:
-        found = await session.get(Customer, number) if number < 2**63 else None
+        found = await customer_rows.get(session, number) if number < 2**63 else None
         if found is None:
             return render_page(request, "message.html", 404, user, message=say("not_found", lang))
         if not await can_see(session, user, found):
