@@ -15,7 +15,8 @@ from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
 from conversation.texts import say
 from services import agenda as agenda_data
-from storage.models import Customer, Interview, Reminder
+from storage import interviews
+from storage.models import Customer, Reminder
 
 WITH_BUTTONS = 8  # items that get a message of their own, with buttons; the rest are listed
 ICONS = {"follow_up": "⏰", "revisit": "📅", "birthday": "🎂", "escalation": "⚠️",
@@ -73,7 +74,7 @@ def _reminder_line(ctx: Ctx, reminder: Reminder, customers: dict[int, Customer],
 
 async def continue_interview(ctx: Ctx, argument: str) -> bool:
     """The "continue" button of an unfinished interview in /today."""
-    interview = await ctx.session.get(Interview, int(argument)) if argument.isdecimal() \
+    interview = await interviews.lock(ctx.session, int(argument)) if argument.isdecimal() \
         else None
     if (interview is None or interview.status != "active"
             or interview.respondent_key != ctx.respondent.key):

@@ -60,7 +60,7 @@ async def ask_again(ctx: Ctx) -> bool:
 async def answer_consent(ctx: Ctx, argument: str) -> bool:
     """A press on Agree/Decline; False when the button is not this person's to press."""
     invite_id, _, choice = argument.partition(".")
-    invite = await ctx.session.get(Invite, int(invite_id)) if invite_id.isdecimal() else None
+    invite = await invites.get(ctx.session, int(invite_id)) if invite_id.isdecimal() else None
     if (invite is None or choice not in ("y", "n")
             or invite.telegram_id != ctx.incoming.user_id
             or not invites.usable_by(invite, ctx.incoming.user_id, ctx.now)):

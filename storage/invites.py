@@ -38,6 +38,10 @@ async def find(session: AsyncSession, token: str) -> Invite | None:
                                 .with_for_update())
 
 
+async def get(session: AsyncSession, invite_id: int) -> Invite | None:
+    return await session.get(Invite, invite_id)
+
+
 async def answered_by(session: AsyncSession, respondent_key: str,
                       telegram_id: int) -> Invite | None:
     """The invite of the chat account's unfinished questionnaire touched last."""

@@ -20,7 +20,7 @@ from interview_bot.cli.command_setup import (
     load_settings,
 )
 from interview_bot.settings import Settings
-from services import data_out
+from services import audit_trail, data_out
 from services.chart import render_png
 from services.exporting import FORMATS, MIN_REASON, ExportFile, export_reason
 from services.reports import summary_text
@@ -142,15 +142,11 @@ async def _audit(settings: Settings, customer: str | None, user: int | None,
             if found is None:
                 raise fail(f"no staff member has Telegram id {user}")
             user_id, actor = found.id, f"tg:{user}"
-        rows = await audit.entries(session, customer_id=customer_id, actor=actor,
-                                   user_id=user_id, since=since, limit=limit)
-        broken = await audit.verify_chain(session)
-        await audit.append(session, at=system_clock(), actor="cli", action="audit.read",
-                           entity="customer" if customer_id else "audit",
-                           entity_id=customer_id, channel="cli")
-        reasons = await audit.reasons_of(session, [row.id for row in rows])
+        trail = await audit_trail.read(session, customer_id=customer_id, actor=actor,
+                                       user_id=user_id, since=since, limit=limit,
+                                       reader="cli", channel="cli", now=system_clock())
         return [f"{row.id:>7}  {audit.describe(row)}"
-                + (f"  reason: {reasons[row.id]}" if row.id in reasons else "")
-                for row in rows], broken
+                + (f"  reason: {trail.reasons[row.id]}" if row.id in trail.reasons else "")
+                for row in trail.entries], trail.broken
 
 
