@@ -16,11 +16,12 @@ from flows.model import Flow, QuestionType
 from flows.outcome import question_text, summarise
 from flows.state import InterviewState
 from flows.steps import Completed, Prompt
+from services import questionnaire_journey as journey
 from services.follow_up_planner import Scheduled
 from services.interviewing import Turn
-from storage import consents, invites
+from storage import consents
 from storage import interviews as interview_rows
-from storage.models import Answer, Customer, Interview, TelegramAccount, User
+from storage.models import Answer, Interview
 
 
 def scheduled_lines(scheduled: Scheduled, lang: str) -> list[str]:
@@ -69,8 +70,6 @@ async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
     if not isinstance(turn.step, Completed):
         show_turn(ctx, turn, lead)
         return
-    interview = await ctx.session.get(Interview, turn.interview_id)
-    assert interview is not None
     flow = ctx.flows[turn.flow_id]
     thanks = say("thanks_rep" if ctx.user is not None else "thanks_customer", ctx.lang)
     planned = "\n".join(scheduled_lines(turn.scheduled, ctx.lang)) \
@@ -78,22 +77,11 @@ async def after_turn(ctx: Ctx, turn: Turn, lead: str | None = None) -> None:
     hint = say("correct_hint", ctx.lang) if ctx.user is None else None
     ctx.actions.append(Send(ctx.chat_id, clip("\n\n".join(
         p for p in (lead, thanks, planned, summary_text(turn.step, ctx.lang), hint) if p))))
-    await _tell_inviter(ctx, interview, flow)
-
-
-async def _tell_inviter(ctx: Ctx, interview: Interview, flow: Flow) -> None:
-    """The rep who sent the invite hears about it, in the language they use with the bot."""
-    invite = await invites.of_interview(ctx.session, interview.id)
-    if invite is None or invite.created_by is None:
-        return
-    rep = await ctx.session.get(User, invite.created_by)
-    customer = await ctx.session.get(Customer, interview.customer_id)
-    if rep is None or rep.telegram_id is None or customer is None:
-        return
-    account = await ctx.session.get(TelegramAccount, rep.telegram_id)
-    lang = account.language if account is not None else rep.language
-    ctx.actions.append(Send(rep.telegram_id, clip(rep_summary(flow, interview, customer.name,
-                                                              lang))))
+    # the rep who sent the invite hears about it, in the language they use with the bot
+    inviter = await journey.inviter_of(ctx.session, turn.interview_id)
+    if inviter is not None:
+        ctx.actions.append(Send(inviter.chat_id, clip(rep_summary(
+            flow, inviter.interview, inviter.customer, inviter.lang))))
 
 
 def rep_summary(flow: Flow, interview: Interview, customer: str, lang: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interviewing import CORRECTION_WINDOW, InterviewService, Respondent, Turn
 from storage import accounts, audit, consents, interviews, invites, reminders
-from storage.models import Interview, Invite
+from storage.models import Customer, Interview, Invite, TelegramAccount
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,32 @@ async def begin(service: InterviewService, session: AsyncSession, invite: Invite
                                flow_id=invite.flow_id, respondent=respondent, language=lang)
     invite.interview_id = turn.interview_id
     return turn
+
+
+@dataclass(frozen=True)
+class Inviter:
+    """Whom to tell of a finished questionnaire, and in what words."""
+
+    chat_id: int  # the rep's chat account
+    lang: str  # the language they use with the bot
+    customer: str
+    interview: Interview
+
+
+async def inviter_of(session: AsyncSession, interview_id: int) -> Inviter | None:
+    """The rep who sent the invite of this (finished) interview, when there is one to tell
+    in a chat."""
+    interview = await session.get(Interview, interview_id)
+    invite = await invites.of_interview(session, interview_id)
+    if interview is None or invite is None or invite.created_by is None:
+        return None
+    rep = await accounts.user_by(session, user_id=invite.created_by)
+    customer = await session.get(Customer, interview.customer_id)
+    if rep is None or rep.telegram_id is None or customer is None:
+        return None
+    account = await session.get(TelegramAccount, rep.telegram_id)
+    lang = account.language if account is not None else rep.language
+    return Inviter(rep.telegram_id, lang, customer.name, interview)
 
 
 async def tell_inviter(session: AsyncSession, invite: Invite, turn: Turn,
