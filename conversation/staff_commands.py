@@ -6,9 +6,6 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from chat.actions import Button, Send, clip
 from conversation import card_commands, labels
 from conversation.context import Ctx
@@ -19,12 +16,13 @@ from flows.answer_checks import display
 from flows.card_fields import field_label
 from flows.model import Flow
 from flows.values import BIDI_CONTROLS
-from services import card_editing, customer_search, invitations
+from services import audit_trail, customer_search, invitations, team_members
 from services.access import can_see, visible_customers
+from services.card_view import Card, read_card
 from services.exporting import card_values, choice_labels, header_text, label_of
-from services.reports import card_quality, quality_lines
-from storage import accounts, audit, co_owners, customers
-from storage.models import Answer, AuditEntry, Contact, Customer, Interview
+from services.reports import quality_lines
+from storage import accounts, customers
+from storage.models import Answer, AuditEntry, Contact, Customer
 
 NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
 CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
@@ -87,7 +85,7 @@ async def picked(ctx: Ctx, kind: str, argument: str) -> bool:
     if ctx.user is None or command not in NEEDS_CUSTOMER:
         return False
     if kind == "pick" and argument.isdecimal():
-        customer = await ctx.session.get(Customer, int(argument))
+        customer = await customers.get(ctx.session, int(argument))
         if customer is None or not await can_see(ctx.session, ctx.user, customer):
             return False
     else:
@@ -136,15 +134,15 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
 
 async def _card(ctx: Ctx, customer: Customer) -> None:
     """The information card: its fields, contacts, record quality, and the latest answers."""
-    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="card.read",
-                       entity="customer", entity_id=customer.id, channel="telegram")
-    lines = await card_lines(ctx.session, ctx.flows, customer, ctx.lang)
-    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
+    card = await read_card(ctx.session, ctx.flows, customer, ctx.lang,
+                           reader=ctx.respondent.key, channel=ctx.incoming.channel, now=ctx.now)
+    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(card_lines(card, ctx.flows,
+                                                                   ctx.lang)))))
 
 
-async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer: Customer,
-                     lang: str) -> list[str]:
-    """The card as lines of text, for a chat message or a terminal (the caller audits)."""
+def card_lines(card: Card, flows: Mapping[str, Flow], lang: str) -> list[str]:
+    """The card as lines of text, for a chat message or a terminal."""
+    customer = card.customer
     choices = choice_labels(dict(flows), lang)
     lines = [f"🗂 {customer.name} (#{customer.id})"]
     lines += [f"{label}: {value}" for label, value in card_values(customer, choices, lang)]
@@ -153,21 +151,13 @@ async def card_lines(session: AsyncSession, flows: Mapping[str, Flow], customer:
     if customer.tags:
         lines.append(f"{say('tags', lang)}: "
                      f"{', '.join(labels.tag(t, lang) for t in customer.tags)}")
-    others = await co_owners.of_customer(session, customer.id)
-    if others:
-        lines.append(f"{say('co_owners', lang)}: {', '.join(u.name for u in others)}")
-    for contact in await customers.contacts_of(session, customer.id):
-        lines.append(_contact_line(contact, choices))
-    for note in await card_editing.notes_of(session, customer.id, limit=3):
-        lines.append(f"📝 {note.created_at.date()} {note.text}")
-    quality = await card_quality(session, dict(flows), [customer], lang)
+    if card.co_owners:
+        lines.append(f"{say('co_owners', lang)}: {', '.join(card.co_owners)}")
+    lines += [_contact_line(contact, choices) for contact in card.contacts]
+    lines += [f"📝 {note.created_at.date()} {note.text}" for note in card.notes]
     lines.append("—")
-    lines += quality_lines(quality[customer.id], lang)
-    latest = (await session.execute(
-        select(Answer, Interview.flow_id).join(Interview, Interview.id == Answer.interview_id)
-        .where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
-        .order_by(Answer.id.desc()).limit(8))).all()
-    shown = [line for answer, flow_id in reversed(latest)
+    lines += quality_lines(card.quality, lang)
+    shown = [line for flow_id, answer in card.latest
              if (line := _answer_line(flows.get(flow_id), answer, lang))]
     if shown:
         lines.append("—")
@@ -192,11 +182,9 @@ def _answer_line(flow: Flow | None, answer: Answer, lang: str) -> str | None:
 async def _history(ctx: Ctx, customer: Customer) -> None:
     """Who touched this customer's record, newest first (staff by name, never a
     customer's Telegram id)."""
-    entries = await audit.entries(ctx.session, customer_id=customer.id, limit=HISTORY_LINES)
-    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="audit.read",
-                       entity="customer", entity_id=customer.id, channel="telegram")
-    staff = {f"tg:{u.telegram_id}": u.name for u in await accounts.staff_by_keys(
-        ctx.session, {e.actor for e in entries})}
+    entries, staff = await audit_trail.history(
+        ctx.session, customer.id, limit=HISTORY_LINES, reader=ctx.respondent.key,
+        channel=ctx.incoming.channel, now=ctx.now)
     lines = [say("history_title", ctx.lang, customer=customer.name, count=len(entries))]
     for entry in entries:
         who = staff.get(entry.actor) or (say("the_customer", ctx.lang)
@@ -243,9 +231,8 @@ async def add_user(ctx: Ctx, args: str) -> None:
         ctx.actions.append(Send(ctx.chat_id, say("adduser_usage", ctx.lang)))
         return
     telegram_id, role, name = int(parts[0]), parts[1], parts[2].strip()[:200]
-    user = await accounts.add_user(ctx.session, telegram_id=telegram_id, name=name, role=role,
-                                   now=ctx.now)
-    await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key, action="user.add",
-                       entity="user", entity_id=user.id, fields=["role"], channel="telegram")
+    await team_members.register(ctx.session, telegram_id=telegram_id, open_id=None, role=role,
+                                name=name, manager_id=None, actor=ctx.respondent.key,
+                                channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, say("user_added", ctx.lang, name=name,
                                              role=labels.role(role, ctx.lang))))

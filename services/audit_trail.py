@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import accounts, audit
 from storage.models import AuditEntry
 
 
@@ -17,6 +17,18 @@ class Trail:
     entries: list[AuditEntry]
     broken: int | None  # the first entry whose hash does not match (tampering), if any
     reasons: dict[int, str]  # entry id -> the reason an export gave
+
+
+async def history(session: AsyncSession, customer_id: int, *, limit: int, reader: str,
+                  channel: str, now: datetime) -> tuple[list[AuditEntry], dict[str, str]]:
+    """Who touched a customer's record, newest first, and the staff among them by name
+    (the reading is an entry too)."""
+    entries = list(await audit.entries(session, customer_id=customer_id, limit=limit))
+    await audit.append(session, at=now, actor=reader, action="audit.read", entity="customer",
+                       entity_id=customer_id, channel=channel)
+    staff = {f"tg:{u.telegram_id}": u.name for u in await accounts.staff_by_keys(
+        session, {e.actor for e in entries})}
+    return entries, staff
 
 
 async def read(session: AsyncSession, *, customer_id: int | None, actor: str | None,

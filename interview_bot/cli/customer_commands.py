@@ -28,6 +28,7 @@ from interview_bot.cli.command_setup import (
 from interview_bot.cli.wording import cli_language, removed, say
 from interview_bot.settings import Settings
 from services import card_editing, customer_closing
+from services.card_view import read_card
 from storage import (
     accounts,
     audit,
@@ -57,9 +58,9 @@ def customers_show(
 async def _show(settings: Settings, name_or_id: str, lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name_or_id)
-        await audit.append(session, at=system_clock(), actor="cli", action="card.read",
-                           entity="customer", entity_id=found.id, channel="cli")
-        return await card_lines(session, app_.flows, found, lang)
+        card = await read_card(session, app_.flows, found, lang, reader="cli", channel="cli",
+                               now=system_clock())
+        return card_lines(card, app_.flows, lang)
 
 
 @customers_app.command("edit")

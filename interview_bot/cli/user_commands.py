@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
@@ -21,11 +19,11 @@ from interview_bot.cli.command_setup import (
     load_settings,
 )
 from interview_bot.settings import Settings
+from services import team_members
 from services.importing import ImportFileError, read_table
 from services.staff_sheet import StaffRow, read_staff
 from storage import (
     accounts,
-    audit,
     feishu,
     staff,
 )
@@ -71,41 +69,14 @@ async def _users_add(settings: Settings, telegram_id: int | None, open_id: str |
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         now = system_clock()
         try:
-            user = await _with_channels(session, telegram_id, open_id, role, name, manager_id,
-                                        now)
+            user = await team_members.register(
+                session, telegram_id=telegram_id, open_id=open_id, role=role, name=name,
+                manager_id=manager_id, actor="cli", channel="cli", now=now)
         except ValueError as exc:
             raise fail(str(exc)) from None
-        await audit.append(session, at=now, actor="cli", action="user.add", entity="user",
-                           entity_id=user.id, fields=["role"], channel="cli")
         where = [f"telegram id {telegram_id}"] if telegram_id is not None else []
         where += [f"feishu {open_id}"] if open_id is not None else []
         typer.echo(f"user {user.id}: {name} ({role}), {', '.join(where)}")
-
-
-async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id: str | None,
-                         role: str, name: str, manager_id: int | None, now: datetime) -> User:
-    """The user with this Telegram id or Feishu open id (made if neither is known), with both
-    bound."""
-    known = None if open_id is None else await session.scalar(
-        select(User).where(User.feishu_open_id == open_id))
-    if known is None:
-        user = await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
-                                       now=now, manager_id=manager_id)
-    else:
-        accounts.check_role(role)
-        user, user.name, user.role, user.active = known, name, role, True
-        if manager_id is not None:
-            await accounts.check_manager(session, manager_id)
-            user.manager_id = manager_id
-        if telegram_id is not None and user.telegram_id != telegram_id:
-            other = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-            if other is not None:
-                raise ValueError(f"Telegram id {telegram_id} is user #{other.id} ({other.name}) "
-                                 "already")
-            user.telegram_id = telegram_id  # Telegram first, Feishu alongside
-    if open_id is not None:
-        await feishu.bind(session, user, open_id, now)
-    return user
 
 
 @users_app.command("import")
@@ -150,35 +121,19 @@ async def _store_staff(settings: Settings, rows: list[StaffRow], dry_run: bool) 
         made: dict[str, User] = {}
         try:
             for row in rows:
-                user = await _with_channels(session, row.telegram_id, row.feishu_open_id,
-                                            row.role, row.name, None, now)
-                made[row.name] = user
-                await audit.append(session, at=now, actor="cli", action="user.add",
-                                   entity="user", entity_id=user.id, fields=["role"],
-                                   channel="cli")
+                made[row.name] = await team_members.register(
+                    session, telegram_id=row.telegram_id, open_id=row.feishu_open_id,
+                    role=row.role, name=row.name, manager_id=None, actor="cli", channel="cli",
+                    now=now)
             for row in rows:
                 if row.manager:
-                    made[row.name].manager_id = (await _manager(session, made, row)).id
+                    boss = await team_members.manager_named(session, made, row.manager,
+                                                            row.number)
+                    made[row.name].manager_id = boss.id
         except ValueError as exc:
             raise fail(str(exc)) from None
         if dry_run:
             raise _DryRun
-
-
-async def _manager(session: AsyncSession, made: dict[str, User], row: StaffRow) -> User:
-    named = made.get(row.manager or "")
-    if named is None and (row.manager or "").isdecimal():
-        named = await accounts.user_by_telegram(session, int(row.manager or 0))
-    if named is None:
-        named = await session.scalar(select(User).where(User.name == row.manager))
-    if named is None:
-        raise ValueError(f"row {row.number}: manager {row.manager!r} is not a manager in the "
-                         "sheet or already registered")
-    try:
-        await accounts.check_manager(session, named.id)  # the rule `users add` applies
-    except ValueError as exc:
-        raise ValueError(f"row {row.number}: {exc}") from None
-    return named
 
 
 @users_app.command("feishu-seen")
