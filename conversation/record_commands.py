@@ -3,18 +3,16 @@ rep on a customer. Both customers must be in the manager's scope."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from chat.actions import Send
 from conversation.card_commands import split_first
 from conversation.context import Ctx
 from conversation.texts import say
-from services import customer_search
-from services.access import can_see, team_ids
+from services import co_ownership, customer_search
+from services.access import can_see
 from services.record_merge import merge_records, report_lines
 from services.record_merge import say as merge_say
-from storage import audit, co_owners
-from storage.models import Customer, User
+from storage import accounts
+from storage.models import Customer
 
 
 async def _one(ctx: Ctx, name: str) -> Customer | None:
@@ -49,9 +47,10 @@ async def merge(ctx: Ctx, args: str) -> None:
         return
     name, old = duplicate.name, duplicate.id
     report = await merge_records(ctx.session, duplicate, kept, actor=ctx.respondent.key,
-                                 channel="telegram", now=ctx.now,
+                                 channel=ctx.incoming.channel, now=ctx.now,
                                  planner=ctx.interviews.planner)
-    person = await ctx.session.get(User, report.co_owner) if report.co_owner else None
+    person = await accounts.user_by(ctx.session, user_id=report.co_owner) \
+        if report.co_owner else None
     lines = report_lines(report, name, old, kept, ctx.lang, person.name if person else None)
     ctx.actions.append(Send(ctx.chat_id, "\n".join(lines)))
 
@@ -68,27 +67,11 @@ async def co_owner(ctx: Ctx, args: str) -> None:
     customer = await _one(ctx, name)
     if customer is None:
         return
-    person = await ctx.session.scalar(select(User).where(
-        User.telegram_id == int(who.lstrip("-")), User.active.is_(True)))
-    allowed = person is not None and (ctx.user.role == "admin"
-                                      or person.id in await team_ids(ctx.session, ctx.user))
-    if person is None or not allowed:
+    done = await co_ownership.change(ctx.session, customer, int(who.lstrip("-")),
+                                     remove=removing, by=ctx.user, actor=ctx.respondent.key,
+                                     channel=ctx.incoming.channel, now=ctx.now)
+    if done is None:
         ctx.actions.append(Send(ctx.chat_id, say("coowner_not_team", ctx.lang, id=who)))
         return
-    if removing:
-        changed = await co_owners.remove(ctx.session, customer.id, person.id)
-        key = "coowner_removed" if changed else "coowner_was_not"
-    elif person.id == customer.owner_id:
-        changed, key = False, "coowner_is_owner"
-    else:
-        changed = await co_owners.add(ctx.session, customer.id, person.id,
-                                      ctx.respondent.key, ctx.now)
-        key = "coowner_added" if changed else "coowner_already"
-    if changed:
-        await audit.append(ctx.session, at=ctx.now, actor=ctx.respondent.key,
-                           action="customer.co_owner_removed" if removing
-                           else "customer.co_owner", entity="customer",
-                           entity_id=customer.id, channel="telegram",
-                           fields=[f"user:{person.id}"])
-    ctx.actions.append(Send(ctx.chat_id, say(key, ctx.lang, name=person.name,
-                                             customer=customer.name)))
+    ctx.actions.append(Send(ctx.chat_id, say(f"coowner_{done.outcome}", ctx.lang,
+                                             name=done.person.name, customer=customer.name)))

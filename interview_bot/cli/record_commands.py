@@ -7,7 +7,6 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from chat.clock import system_clock
 from flows.i18n import normalise_language
@@ -15,10 +14,10 @@ from interview_bot.app import open_app
 from interview_bot.cli.command_setup import customer_of, fail, load_settings
 from interview_bot.cli.customer_commands import customers_app
 from interview_bot.settings import Settings
+from services import co_ownership
 from services.record_merge import merge_records, report_lines
 from services.record_merge import say as merge_say
-from storage import audit, co_owners
-from storage.models import User
+from storage import accounts
 
 
 @customers_app.command("merge")
@@ -45,7 +44,8 @@ async def _merge(settings: Settings, duplicate_name: str, kept_name: str,
         name, old = duplicate.name, duplicate.id
         report = await merge_records(session, duplicate, kept, actor="cli", channel="cli",
                                      now=system_clock(), planner=app_.planner)
-        person = await session.get(User, report.co_owner) if report.co_owner else None
+        person = await accounts.user_by(session, user_id=report.co_owner) \
+            if report.co_owner else None
         return report_lines(report, name, old, kept, lang, person.name if person else None)
 
 
@@ -63,23 +63,13 @@ def customers_co_owner(
 async def _co_owner(settings: Settings, name: str, telegram_id: int, remove: bool) -> str:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name)
-        person = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-        if person is None or not person.active:
+        done = await co_ownership.change(session, found, telegram_id, remove=remove, by=None,
+                                         actor="cli", channel="cli", now=system_clock())
+        if done is None:
             raise fail(f"nobody active with Telegram id {telegram_id} is on the team; "
                        "add them with `users add` first")
-        now = system_clock()
-        if remove:
-            changed = await co_owners.remove(session, found.id, person.id)
-            said = "removed from" if changed else "was not a co-owner of"
-        elif person.id == found.owner_id:
-            return f"{person.name} already owns {found.name}"
-        else:
-            changed = await co_owners.add(session, found.id, person.id, "cli", now)
-            said = "is now a co-owner of" if changed else "already co-owns"
-        if changed:
-            await audit.append(session, at=now, actor="cli",
-                               action="customer.co_owner" if not remove
-                               else "customer.co_owner_removed",
-                               entity="customer", entity_id=found.id, channel="cli",
-                               fields=[f"user:{person.id}"])
-        return f"{person.name} {said} {found.name} (#{found.id})"
+        if done.outcome == "is_owner":
+            return f"{done.person.name} already owns {found.name}"
+        said = {"removed": "removed from", "was_not": "was not a co-owner of",
+                "added": "is now a co-owner of", "already": "already co-owns"}[done.outcome]
+        return f"{done.person.name} {said} {found.name} (#{found.id})"
