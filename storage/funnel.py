@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, Consent, Customer, Interview, Invite
-from storage.reporting import Owners, _chunks, _scoped
+from storage.reporting import Owners, chunks, scoped
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class InviteRow:
 
 async def invites_since(session: AsyncSession, owners: Owners, since: datetime | None
                         ) -> list[InviteRow]:
-    query = _scoped(select(Invite, Interview).join(Customer, Customer.id == Invite.customer_id)
+    query = scoped(select(Invite, Interview).join(Customer, Customer.id == Invite.customer_id)
                     .outerjoin(Interview, Interview.id == Invite.interview_id)
                     .order_by(Invite.id), owners)
     if since is not None:
@@ -40,7 +40,7 @@ async def invites_since(session: AsyncSession, owners: Owners, since: datetime |
     ids = [invite.id for invite, _ in pairs]
     decisions: dict[int, str] = {}
     made_in: dict[int, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for invite_id, decision in await session.execute(
                 select(Consent.invite_id, Consent.decision)
                 .where(Consent.invite_id.in_(chunk)).order_by(Consent.decided_at, Consent.id)):

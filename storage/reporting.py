@@ -31,7 +31,7 @@ async def visible_owner_ids(session: AsyncSession, user: User) -> Owners:
     return {user.id}
 
 
-def _scoped(query: _Q, owners: Owners) -> _Q:
+def scoped(query: _Q, owners: Owners) -> _Q:
     if owners is None:
         return query
     return cast(_Q, cast(Any, query).where(Customer.owner_id.in_(owners)
@@ -39,7 +39,7 @@ def _scoped(query: _Q, owners: Owners) -> _Q:
 
 
 async def customers_in_scope(session: AsyncSession, owners: Owners) -> list[Customer]:
-    query = _scoped(select(Customer).order_by(Customer.id), owners)
+    query = scoped(select(Customer).order_by(Customer.id), owners)
     return list(await session.scalars(query))
 
 
@@ -47,7 +47,7 @@ async def contacts_of_customers(session: AsyncSession,
                                 customer_ids: Iterable[int]) -> dict[int, list[Contact]]:
     found: dict[int, list[Contact]] = defaultdict(list)
     ids = list(customer_ids)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for contact in await session.scalars(
                 select(Contact).where(Contact.customer_id.in_(chunk)).order_by(Contact.id)):
             found[contact.customer_id].append(contact)
@@ -78,7 +78,7 @@ async def interviews(session: AsyncSession, owners: Owners, *, flow_id: str | No
                      since: datetime | None = None, completed_only: bool = False,
                      reps_only: bool = False) -> list[InterviewRow]:
     """Interviews (with their current answers) of the customers in scope."""
-    query = _scoped(select(Interview, Customer)
+    query = scoped(select(Interview, Customer)
                     .join(Customer, Interview.customer_id == Customer.id)
                     .where(Interview.status != "cancelled")
                     .order_by(Interview.id), owners)
@@ -94,7 +94,7 @@ async def interviews(session: AsyncSession, owners: Owners, *, flow_id: str | No
     rows = (await session.execute(query)).all()
     users = await users_by_id(session, {i.respondent_user_id for i, _ in rows})
     found = {i.id: InterviewRow(i, c, users.get(i.respondent_user_id or 0)) for i, c in rows}
-    for chunk in _chunks(list(found)):
+    for chunk in chunks(list(found)):
         for answer in await session.scalars(
                 select(Answer).where(Answer.interview_id.in_(chunk),
                                      Answer.superseded_at.is_(None))):
@@ -108,7 +108,7 @@ async def mapped_answers(session: AsyncSession, customer_ids: Iterable[int],
     a rep gave it (True) or the customer (False)."""
     found: dict[int, list[tuple[Answer, str, bool]]] = defaultdict(list)
     wanted = list(fields)
-    for chunk in _chunks(list(customer_ids)):
+    for chunk in chunks(list(customer_ids)):
         rows = await session.execute(
             select(Answer, Interview.flow_id, Interview.respondent_user_id.is_not(None))
             .join(Interview, Answer.interview_id == Interview.id)
@@ -125,7 +125,7 @@ async def newest_debriefs(session: AsyncSession,
     """The (stage, value) answers of each customer's newest completed debrief."""
     newest: dict[int, int] = {}
     found: dict[int, list[tuple[str, Any]]] = {}
-    for chunk in _chunks(list(customer_ids)):
+    for chunk in chunks(list(customer_ids)):
         rows = await session.execute(
             select(Interview.customer_id, func.max(Interview.id))
             .where(Interview.customer_id.in_(chunk), Interview.status == "completed",
@@ -133,7 +133,7 @@ async def newest_debriefs(session: AsyncSession,
             .group_by(Interview.customer_id))
         newest.update({customer: interview for customer, interview in rows.all()})
     by_interview = {interview: customer for customer, interview in newest.items()}
-    for chunk in _chunks(list(by_interview)):
+    for chunk in chunks(list(by_interview)):
         answers = await session.execute(
             select(Answer.interview_id, Answer.stage, Answer.value)
             .where(Answer.interview_id.in_(chunk), Answer.superseded_at.is_(None)))
@@ -160,14 +160,14 @@ async def staff(session: AsyncSession, owners: Owners) -> list[User]:
 
 
 async def overdue_by_owner(session: AsyncSession, owners: Owners, today: date) -> dict[int, int]:
-    query = _scoped(select(Customer.owner_id, func.count())
+    query = scoped(select(Customer.owner_id, func.count())
                     .where(Customer.revisit_due_on < today, Customer.owner_id.is_not(None))
                     .group_by(Customer.owner_id), owners)
     rows = (await session.execute(query)).all()
     return {owner: count for owner, count in rows if owner is not None}
 
 
-def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
+def chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
     """IN lists stay under SQLite's bound-parameter limit."""
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
