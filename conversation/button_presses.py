@@ -103,10 +103,7 @@ async def _moved_on(ctx: Ctx, button: callback_data.QuestionButton) -> bool:
 
 def _expire(ctx: Ctx) -> None:
     """The pressed message, its buttons taken off, marked as no longer active."""
-    if ctx.incoming.message_id is not None:
-        ctx.actions.append(Edit(ctx.chat_id, ctx.incoming.message_id,
-                                f"{ctx.incoming.message_text or ''}\n\n"
-                                f"{say('button_expired', ctx.lang)}".strip()))
+    mark_pressed(ctx, say("button_expired", ctx.lang), tick=False)
 
 
 async def _question_button(ctx: Ctx, button: callback_data.QuestionButton) -> bool:

@@ -122,13 +122,15 @@ async def current(ctx: Ctx) -> Interview | None:
     return interview if decision == "accepted" else None
 
 
-def mark_pressed(ctx: Ctx, chosen: str | None) -> None:
-    """Edit the message whose button was pressed: buttons gone, the choice shown."""
+def mark_pressed(ctx: Ctx, chosen: str | None, *, tick: bool = True) -> None:
+    """Edit the message whose button was pressed: buttons gone, the choice shown (ticked;
+    `tick=False`: a remark, such as "no longer active")."""
     incoming = ctx.incoming
     if incoming.message_id is None:
         return
     original = incoming.message_text or ""
-    text = f"{original}\n\n✓ {chosen}" if chosen else original
+    shown = f"✓ {chosen}" if tick else chosen
+    text = f"{original}\n\n{shown}".lstrip("\n") if chosen else original
     ctx.actions.append(Edit(ctx.chat_id, incoming.message_id, text or "✓"))
 
 

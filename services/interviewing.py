@@ -174,11 +174,14 @@ class InterviewService:
         24 hours of finishing), as they read them (`before` and `after` both the answer);
         raises InterviewError saying why there are none to correct."""
         interview, flow, state = await self._finished(session, interview_id, language, actor)
-        return [Correction(interview.id, q, fill_text(flow, state, flow.question(q), language),
-                           answer, answer)
-                for q in engine.correctable(flow, state)
-                for answer in [display(flow.question(q), state.answers[q],
-                                       state.other.get(q), language)]]
+        found = []
+        for question_id in engine.correctable(flow, state):
+            question = flow.question(question_id)
+            answer = display(question, state.answers[question_id], state.other.get(question_id),
+                             language)
+            found.append(Correction(interview.id, question_id,
+                                    fill_text(flow, state, question, language), answer, answer))
+        return found
 
     async def _finished(self, session: AsyncSession, interview_id: int, language: str,
                         actor: Respondent) -> tuple[Interview, Flow, InterviewState]:

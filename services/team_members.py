@@ -27,8 +27,7 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
                          role: str, name: str, manager_id: int | None, now: datetime) -> User:
     """The user with this Telegram id or Feishu open id (made if neither is known), with both
     bound."""
-    known = None if open_id is None else await session.scalar(
-        select(User).where(User.feishu_open_id == open_id))
+    known = None if open_id is None else await accounts.user_by(session, open_id=open_id)
     if known is None:
         user = await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
                                        now=now, manager_id=manager_id)

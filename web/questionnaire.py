@@ -189,15 +189,15 @@ async def fix(request: web.Request) -> web.Response:
             return _refused(request)
         service = config.interviews
         try:
-            answers = await service.correctable(session, interview.id, lang,
-                                                journey.web_respondent(invite))
-        except InterviewError as exc:  # the 24 hours are over: said, nothing changed
-            return render_page(request, "q_message.html", 410, None, message=str(exc))
-        try:
             corrected = await service.correct(session, interview.id,
                                               request.match_info["question"], typed, lang,
                                               journey.web_respondent(invite))
-        except InterviewError as exc:
+        except InterviewError as exc:  # the form again, saying why; or the time is up
+            try:
+                answers = await service.correctable(session, interview.id, lang,
+                                                    journey.web_respondent(invite))
+            except InterviewError as closed:  # the 24 hours are over: nothing changed
+                return render_page(request, "q_message.html", 410, None, message=str(closed))
             return _with_cookie(_fix_page(request, interview, answers, str(exc)), request, key)
         turn = await service.show(session, interview.id, lang)
         left = await _correctable(request, session, invite, interview)
