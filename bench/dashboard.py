@@ -24,7 +24,7 @@ from bench.bots import PG_ADMIN, _admin
 from flows.loader import default_flow_dir, load_paths
 from storage import migrate, web_access
 from storage.database import create_engine, session_factory
-from storage.models import Answer, Contact, Customer, Interview, Note, User
+from storage.models import Account, Answer, Contact, Customer, Interview, Note, User
 from web.pages import Dashboard
 from web.server import make_app
 
@@ -44,13 +44,17 @@ async def seed(url: str) -> None:
     admin = REPS + 2
     async with engine.begin() as c:
         await c.execute(insert(User), [
-            {"id": 1, "telegram_id": 1, "name": "Manager", "role": "manager",
+            {"id": 1, "name": "Manager", "role": "manager",
              "language": "en", "active": True, "manager_id": None, "created_at": NOW},
-            *({"id": i, "telegram_id": i, "name": f"Rep {i}", "role": "rep", "language": "en",
+            *({"id": i, "name": f"Rep {i}", "role": "rep", "language": "en",
                "active": True, "manager_id": 1 if i in TEAM else None, "created_at": NOW}
               for i in range(2, REPS + 2)),
-            {"id": admin, "telegram_id": admin, "name": "Admin", "role": "admin",
+            {"id": admin, "name": "Admin", "role": "admin",
              "language": "en", "active": True, "manager_id": None, "created_at": NOW}])
+        await c.execute(insert(Account), [  # everyone on Telegram, their id their user id
+            {"channel": "telegram", "external_id": str(i), "address": i, "user_id": i,
+             "language": "en", "language_chosen": False, "created_at": NOW, "updated_at": NOW}
+            for i in range(1, admin + 1)])
     sessions = session_factory(engine)
     for first in range(0, CUSTOMERS, 5_000):
         async with sessions.begin() as s:

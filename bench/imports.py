@@ -95,7 +95,7 @@ async def _prepare(url: str) -> None:
     try:
         await migrate.upgrade(engine)
         async with session_factory(engine).begin() as session:
-            session.add(User(telegram_id=1, name="Other", role="rep",
+            session.add(User(name="Other", role="rep",
                              created_at=datetime.now(UTC)))
     finally:
         await engine.dispose()

@@ -1,8 +1,9 @@
 """Which channel an update came from and which one a reply goes out on.
 
 The inbox holds Telegram's updates as Telegram sent them and Feishu's as `bot.feishu`
-digested them; the conversation answers both with the same actions, addressed by chat
-account id, and those of a Feishu account (storage.feishu's range) go out through Feishu.
+digested them; the conversation answers both with the same actions, addressed by account
+address, and those of an account on another channel (storage.accounts) go out through
+Feishu, the one other chat a process serves today.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from chat import metrics
 from chat.actions import Action, AnswerCallback
 from chat.delivery import DeliveryError, Perform
 from chat.incoming import Incoming
-from storage.feishu import is_feishu_account
+from storage.accounts import is_other_channel
 
 
 def incoming_of(payload: dict[str, Any]) -> Incoming | None:
@@ -26,7 +27,7 @@ def incoming_of(payload: dict[str, Any]) -> Incoming | None:
 def is_feishu(action: Action) -> bool:
     if isinstance(action, AnswerCallback):
         return action.query_id.startswith("feishu:")
-    return is_feishu_account(action.chat_id)
+    return is_other_channel(action.chat_id)
 
 
 def routed(telegram_perform: Perform | None, feishu_perform: Perform | None) -> Perform:

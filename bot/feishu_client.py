@@ -22,7 +22,7 @@ from bot.files import file_bytes
 from chat.actions import Action, AnswerCallback, Edit, SendFile
 from chat.clock import Clock
 from chat.delivery import DeliveryError
-from storage import feishu
+from storage import accounts, feishu
 
 log = logging.getLogger(__name__)
 FEISHU_DOMAIN = "https://open.feishu.cn"  # Lark (outside China): https://open.larksuite.com
@@ -77,7 +77,7 @@ class FeishuClient:
     async def _open_id(self, chat_id: int) -> str:
         if chat_id not in self._open_ids:
             async with self.sessions() as session:
-                found = await feishu.open_ids(session, [chat_id])
+                found = await accounts.externals(session, [chat_id])
             if chat_id not in found:
                 raise DeliveryError("permanent", f"no Feishu account {chat_id}")
             self._open_ids[chat_id] = found[chat_id]

@@ -27,7 +27,7 @@ async def on_customer(ctx: Ctx, command: str, customer: Customer, rest: str) -> 
     if command == "note":
         try:
             await add_note(ctx.session, customer, rest, author_id=ctx.user.id,
-                           actor=ctx.respondent.key, channel="telegram", now=ctx.now)
+                           actor=ctx.respondent.actor, channel=ctx.incoming.channel, now=ctx.now)
         except EditError as exc:
             ctx.actions.append(Send(ctx.chat_id, say("note_usage", ctx.lang, problem=exc)))
             return
@@ -40,7 +40,7 @@ async def on_customer(ctx: Ctx, command: str, customer: Customer, rest: str) -> 
     try:
         edited = await edit(ctx.session, ctx.flows, customer, field, value.strip(),
                             lang=ctx.lang, today=ctx.today, now=ctx.now,
-                            actor=ctx.respondent.key, channel="telegram",
+                            actor=ctx.respondent.actor, channel=ctx.incoming.channel,
                             planner=ctx.interviews.planner)
     except EditError as exc:
         ctx.actions.append(Send(ctx.chat_id, clip(f"⚠️ {exc}\n\n" + say("edit_usage", ctx.lang))))

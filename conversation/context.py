@@ -15,7 +15,7 @@ from chat.capabilities import Channel, channel_named
 from chat.incoming import Incoming
 from flows.model import Flow
 from services.interviewing import InterviewService, Respondent
-from storage.models import Interview, TelegramAccount, User
+from storage.models import Account, Interview, User
 
 
 @dataclass(frozen=True)
@@ -37,24 +37,24 @@ class Known:
     answers; a command or button press of that person drops them, so it and what follows
     read afresh."""
 
-    accounts: dict[int, TelegramAccount] = field(default_factory=dict)
+    accounts: dict[int, Account] = field(default_factory=dict)
     users: dict[int, User] = field(default_factory=dict)
     interviews: dict[str, Interview] = field(default_factory=dict)  # respondent key -> latest
     consents: dict[tuple[int, int], str] = field(default_factory=dict)
-    fresh: set[int] = field(default_factory=set)  # telegram ids whose entries were dropped
+    fresh: set[int] = field(default_factory=set)  # addresses whose entries were dropped
     held: Sequence[object] = ()  # kept alive in the session's map
     users_stale: bool = False  # a command changed staff: look users up afresh
 
-    def forget(self, telegram_id: int) -> None:
-        self.fresh.add(telegram_id)
-        self.interviews.pop(f"tg:{telegram_id}", None)
+    def forget(self, address: int) -> None:
+        self.fresh.add(address)
+        self.interviews.pop(f"tg:{address}", None)
 
 
 @dataclass
 class Ctx:
     session: AsyncSession
     incoming: Incoming
-    account: TelegramAccount
+    account: Account
     user: User | None
     now: datetime
     config: BotConfig
@@ -86,5 +86,5 @@ class Ctx:
 
     @property
     def respondent(self) -> Respondent:
-        return Respondent(f"tg:{self.incoming.user_id}", "telegram",
+        return Respondent(f"tg:{self.incoming.user_id}", self.incoming.channel,
                           None if self.user is None else self.user.id)

@@ -12,6 +12,6 @@ from services.sign_in_links import sign_in_link
 async def dashboard(ctx: Ctx, _args: str) -> None:
     assert ctx.user is not None
     link = await sign_in_link(ctx.session, ctx.user, ctx.config.web_url,
-                              actor=ctx.respondent.key, channel=ctx.incoming.channel,
+                              actor=ctx.respondent.actor, channel=ctx.incoming.channel,
                               now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, say("dashboard_link", ctx.lang, link=link)))

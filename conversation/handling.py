@@ -105,7 +105,7 @@ class Conversation:
         account = accounts.touch(session, known.accounts.get(incoming.user_id),
                                  incoming.user_id, language, now)
         known.accounts[incoming.user_id] = account
-        user = (await accounts.user_by_telegram(session, incoming.user_id)
+        user = (await accounts.user_at(session, incoming.user_id)
                 if known.users_stale else known.users.get(incoming.user_id))
         if user is None and incoming.user_id in self.config.admin_ids:
             user = await accounts.add_user(session, telegram_id=incoming.user_id,

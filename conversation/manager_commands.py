@@ -53,7 +53,7 @@ async def export(ctx: Ctx, args: str) -> None:
     owners = await visible_owner_ids(ctx.session, ctx.user)
     exported, too_big = await data_out.export(
         ctx.session, dict(ctx.flows), owners, fmt=fmt, lang=ctx.lang, now=ctx.now,
-        timezone=_timezone(ctx), reason=reason, actor=ctx.respondent.key,
+        timezone=_timezone(ctx), reason=reason, actor=ctx.respondent.actor,
         channel=ctx.incoming.channel, flow_id=flow_id, since=since,
         limit_bytes=MAX_UPLOAD_MB * 1024 * 1024)
     size = len(exported.content)
@@ -93,7 +93,7 @@ async def report(ctx: Ctx, args: str) -> None:
     owners = await visible_owner_ids(ctx.session, ctx.user)
     built = await data_out.report(ctx.session, dict(ctx.flows), owners, now=ctx.now,
                                   timezone=_timezone(ctx), lang=ctx.lang, days=days,
-                                  actor=ctx.respondent.key, channel=ctx.incoming.channel)
+                                  actor=ctx.respondent.actor, channel=ctx.incoming.channel)
     summary = summary_text(built, ctx.lang)
     title = summary.split("\n", 1)[0]
     ctx.actions.append(SendFile(ctx.chat_id, f"report-{built.end.isoformat()}.png",

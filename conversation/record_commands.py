@@ -46,7 +46,7 @@ async def merge(ctx: Ctx, args: str) -> None:
         ctx.actions.append(Send(ctx.chat_id, merge_say("same", ctx.lang)))
         return
     name, old = duplicate.name, duplicate.id
-    report = await merge_records(ctx.session, duplicate, kept, actor=ctx.respondent.key,
+    report = await merge_records(ctx.session, duplicate, kept, actor=ctx.respondent.actor,
                                  channel=ctx.incoming.channel, now=ctx.now,
                                  planner=ctx.interviews.planner)
     person = await accounts.user_by(ctx.session, user_id=report.co_owner) \
@@ -68,7 +68,7 @@ async def co_owner(ctx: Ctx, args: str) -> None:
     if customer is None:
         return
     done = await co_ownership.change(ctx.session, customer, int(who.lstrip("-")),
-                                     remove=removing, by=ctx.user, actor=ctx.respondent.key,
+                                     remove=removing, by=ctx.user, actor=ctx.respondent.actor,
                                      channel=ctx.incoming.channel, now=ctx.now)
     if done is None:
         ctx.actions.append(Send(ctx.chat_id, say("coowner_not_team", ctx.lang, id=who)))

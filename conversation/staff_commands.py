@@ -119,7 +119,7 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
     assert ctx.user is not None
     _, token = await invitations.invite(
         ctx.session, customer_id=customer.id, flow_id=ctx.config.invite_flow, by=ctx.user,
-        actor=ctx.respondent.key, channel=ctx.incoming.channel, now=ctx.now,
+        actor=ctx.respondent.actor, channel=ctx.incoming.channel, now=ctx.now,
         valid_for=ctx.config.invite_valid_for)
     days, page = ctx.config.invite_valid_for.days, f"{ctx.config.web_url}/q/{token}"
     if not ctx.config.bot_username:  # no Telegram bot here (Feishu only): the web page
@@ -135,7 +135,7 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
 async def _card(ctx: Ctx, customer: Customer) -> None:
     """The information card: its fields, contacts, record quality, and the latest answers."""
     card = await read_card(ctx.session, ctx.flows, customer, ctx.lang,
-                           reader=ctx.respondent.key, channel=ctx.incoming.channel, now=ctx.now)
+                           reader=ctx.respondent.actor, channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(card_lines(card, ctx.flows,
                                                                    ctx.lang)))))
 
@@ -183,7 +183,7 @@ async def _history(ctx: Ctx, customer: Customer) -> None:
     """Who touched this customer's record, newest first (staff by name, never a
     customer's Telegram id)."""
     entries, staff = await audit_trail.history(
-        ctx.session, customer.id, limit=HISTORY_LINES, reader=ctx.respondent.key,
+        ctx.session, customer.id, limit=HISTORY_LINES, reader=ctx.respondent.actor,
         channel=ctx.incoming.channel, now=ctx.now)
     lines = [say("history_title", ctx.lang, customer=customer.name, count=len(entries))]
     for entry in entries:
@@ -232,7 +232,7 @@ async def add_user(ctx: Ctx, args: str) -> None:
         return
     telegram_id, role, name = int(parts[0]), parts[1], parts[2].strip()[:200]
     await team_members.register(ctx.session, telegram_id=telegram_id, open_id=None, role=role,
-                                name=name, manager_id=None, actor=ctx.respondent.key,
+                                name=name, manager_id=None, actor=ctx.respondent.actor,
                                 channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, say("user_added", ctx.lang, name=name,
                                              role=labels.role(role, ctx.lang))))

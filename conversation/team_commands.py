@@ -15,7 +15,7 @@ from storage.reporting import visible_owner_ids
 async def _person(ctx: Ctx, word: str) -> User | None:
     if not word.isdecimal():
         return None
-    return await accounts.user_by_telegram(ctx.session, int(word))
+    return await accounts.user_at(ctx.session, int(word))
 
 
 async def set_role(ctx: Ctx, args: str) -> None:
@@ -27,8 +27,8 @@ async def set_role(ctx: Ctx, args: str) -> None:
     if user is None:
         ctx.actions.append(Send(ctx.chat_id, say("no_such_user", ctx.lang, who=parts[0][:20])))
         return
-    await staff.set_role(ctx.session, user, parts[1], actor=ctx.respondent.key,
-                         channel="telegram", now=ctx.now)
+    await staff.set_role(ctx.session, user, parts[1], actor=ctx.respondent.actor,
+                         channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, say("role_set", ctx.lang, name=user.name,
                                              role=labels.role(parts[1], ctx.lang))))
 
@@ -40,8 +40,8 @@ async def deactivate(ctx: Ctx, args: str) -> None:
         ctx.actions.append(Send(ctx.chat_id, say("no_such_user", ctx.lang, who=word[:20] or "—")))
         return
     try:
-        await staff.deactivate(ctx.session, user, actor=ctx.respondent.key, channel="telegram",
-                               now=ctx.now)
+        await staff.deactivate(ctx.session, user, actor=ctx.respondent.actor,
+                               channel=ctx.incoming.channel, now=ctx.now)
     except staff.StaffError:  # still owns customers (the refusal is audited)
         owned = await staff.owned_count(ctx.session, user.id)
         ctx.actions.append(Send(ctx.chat_id, say("deactivate_owns", ctx.lang, name=user.name,
@@ -70,8 +70,8 @@ async def reassign(ctx: Ctx, args: str) -> None:
     if team is not None and not {source.id, target.id} <= team:
         ctx.actions.append(Send(ctx.chat_id, say("not_your_team", ctx.lang)))
         return
-    moved = await staff.reassign(ctx.session, source, target, actor=ctx.respondent.key,
-                                 channel="telegram", now=ctx.now)
+    moved = await staff.reassign(ctx.session, source, target, actor=ctx.respondent.actor,
+                                 channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, say(
         "reassigned", ctx.lang, count=len(moved.customers), source=source.name,
         target=target.name, reminders=moved.reminders, invites=moved.invites)))

@@ -35,7 +35,7 @@ from services.chart import figures
 from services.exporting import choice_labels, label_of
 from services.reports import build_report, summary_text
 from storage import accounts, answers, card, reminders, reporting
-from storage.models import Contact, Customer, Interview, Reminder, TelegramAccount, User
+from storage.models import Account, Contact, Customer, Interview, Reminder, User
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
@@ -63,7 +63,8 @@ class Known:
 
     users: dict[int, User]
     customers: dict[int, Customer]
-    accounts: dict[int, TelegramAccount]
+    accounts: dict[int, Account]  # by address
+    addresses: dict[int, int]  # user id -> where they are reached
 
 
 @dataclass
@@ -122,10 +123,10 @@ class Dispatcher:
             select(User).where(User.id.in_(user_ids)))}
         customers = {c.id: c for c in await session.scalars(
             select(Customer).where(Customer.id.in_(customer_ids)))}
-        chats = {u.telegram_id for u in users.values()} | {r.recipient_chat for r in claimed}
-        found = await session.scalars(select(TelegramAccount).where(
-            TelegramAccount.telegram_id.in_({c for c in chats if c is not None})))
-        return Known(users, customers, {a.telegram_id: a for a in found})
+        addresses = await accounts.addresses_of(session, user_ids)
+        chats = {*addresses.values()} | {r.recipient_chat for r in claimed}
+        found, _ = await accounts.load(session, {c for c in chats if c is not None})
+        return Known(users, customers, found, addresses)
 
     async def _prepare(self, session: AsyncSession, reminder: Reminder, now: datetime,
                        stats: Stats, known: Known) -> Job | None:
@@ -144,9 +145,9 @@ class Dispatcher:
                 reminder.status, reminder.lease_until = "cancelled", None  # finished meanwhile
                 return None
         user = known.users.get(reminder.recipient_id) if reminder.recipient_id else None
-        chat = user.telegram_id if user is not None else reminder.recipient_chat
+        chat = known.addresses.get(user.id) if user is not None else reminder.recipient_chat
         if chat is None:
-            reminder.status, reminder.last_error = "failed", "recipient has no Telegram account"
+            reminder.status, reminder.last_error = "failed", "recipient has no chat account"
             stats.failed += 1
             return None
         account = known.accounts.get(chat)

@@ -256,7 +256,7 @@ class Planner:
                 continue
             chat = None
             if staff is None:
-                chat = accounts.telegram_id_of(interview.respondent_key)
+                chat = accounts.address_in(interview.respondent_key)
                 if chat is None:
                     continue  # the terminal: nobody to send it to
             number = min(int(waited / repeat), self.policy.nudge_max)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import accounts, audit
-from storage.models import AuditEntry
+from storage.models import AuditEntry, User
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class Trail:
     entries: list[AuditEntry]
     broken: int | None  # the first entry whose hash does not match (tampering), if any
     reasons: dict[int, str]  # entry id -> the reason an export gave
+    names: dict[str, str]  # actor -> the staff member's name
 
 
 async def history(session: AsyncSession, customer_id: int, *, limit: int, reader: str,
@@ -26,18 +27,24 @@ async def history(session: AsyncSession, customer_id: int, *, limit: int, reader
     entries = list(await audit.entries(session, customer_id=customer_id, limit=limit))
     await audit.append(session, at=now, actor=reader, action="audit.read", entity="customer",
                        entity_id=customer_id, channel=channel)
-    staff = {f"tg:{u.telegram_id}": u.name for u in await accounts.staff_by_keys(
-        session, {e.actor for e in entries})}
+    staff = {actor: user.name for actor, user in (
+        await accounts.staff_named(session, {e.actor for e in entries})).items()}
     return entries, staff
 
 
-async def read(session: AsyncSession, *, customer_id: int | None, actor: str | None,
-               user_id: int | None, since: datetime | None, limit: int, reader: str,
-               channel: str, now: datetime) -> Trail:
-    rows = await audit.entries(session, customer_id=customer_id, actor=actor, user_id=user_id,
-                               since=since, limit=limit)
+async def read(session: AsyncSession, *, customer_id: int | None, user: User | None,
+               since: datetime | None, limit: int, reader: str, channel: str,
+               now: datetime) -> Trail:
+    """Entries about a customer, or by and about a staff member (under every name they went
+    by), with the people named."""
+    actors = [] if user is None else await accounts.actors_of(session, user)
+    rows = await audit.entries(session, customer_id=customer_id, actors=actors,
+                               user_id=None if user is None else user.id, since=since,
+                               limit=limit)
     broken = await audit.verify_chain(session)
     await audit.append(session, at=now, actor=reader, action="audit.read",
                        entity="customer" if customer_id else "audit", entity_id=customer_id,
                        channel=channel)
-    return Trail(list(rows), broken, await audit.reasons_of(session, [row.id for row in rows]))
+    named = await accounts.staff_named(session, {row.actor for row in rows})
+    return Trail(list(rows), broken, await audit.reasons_of(session, [row.id for row in rows]),
+                 {actor: person.name for actor, person in named.items()})

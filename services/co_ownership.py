@@ -25,7 +25,7 @@ async def change(session: AsyncSession, customer: Customer, telegram_id: int, *,
                  now: datetime) -> Change | None:
     """None when nobody active has that Telegram id, or (`by` a manager) they are not in
     the manager's team."""
-    person = await accounts.user_by_telegram(session, telegram_id)
+    person = await accounts.user_at(session, telegram_id)
     if person is None or not person.active:
         return None
     if by is not None and by.role != "admin" and person.id not in await team_ids(session, by):

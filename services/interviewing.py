@@ -43,9 +43,23 @@ class InterviewError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Respondent:
-    key: str  # who answers: "terminal", "tg:<user id>"
-    channel: str  # "terminal" | "telegram" | "cli"
+    key: str  # who answers: "terminal", "tg:<account address>", "web:<invite>"
+    channel: str  # "terminal" | "telegram" | "feishu" | "web" | "cli"
     user_id: int | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names them: a staff member as the person, a customer by key."""
+        return actor_of(self.user_id, self.key)
+
+
+def actor_of(user_id: int | None, key: str) -> str:
+    return f"user:{user_id}" if user_id is not None else key
+
+
+def answerer(interview: Interview) -> str:
+    """The audit's name for whoever answers an interview."""
+    return actor_of(interview.respondent_user_id, interview.respondent_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +120,7 @@ class InterviewService:
             respondent_key=respondent.key, respondent_user_id=respondent.user_id,
             language=language, state=state.to_json(), now=now)
         interview.contact_id = contact
-        await audit.append(session, at=now, actor=respondent.key, action="interview.start",
+        await audit.append(session, at=now, actor=respondent.actor, action="interview.start",
                            entity="interview", entity_id=interview.id,
                            channel=respondent.channel)
         stopped = await interviews.last_cancelled(session, respondent.key, customer_id,
@@ -130,7 +144,7 @@ class InterviewService:
         fresh.status, fresh.updated_at = "cancelled", now
         await session.flush()  # one active interview per respondent, customer and flow
         stopped.status = "active"
-        await audit.append(session, at=now, actor=respondent.key, action="interview.resume",
+        await audit.append(session, at=now, actor=respondent.actor, action="interview.resume",
                            entity="interview", entity_id=stopped.id, channel=respondent.channel)
         return await self._apply(session, stopped, language, now, _show(language), None,
                                  resumed=True)
@@ -215,7 +229,7 @@ class InterviewService:
             raise InterviewError(str(exc)) from None
         await self._save_answer(session, interview, flow, transition, now, replaces=True)
         interview.state, interview.updated_at = transition.state.to_json(), now
-        await audit.append(session, at=now, actor=actor.key, action="interview.correct",
+        await audit.append(session, at=now, actor=actor.actor, action="interview.correct",
                            entity="interview", entity_id=interview.id, fields=[question_id],
                            channel=actor.channel)
         invite = await invites.of_interview(session, interview.id)
@@ -238,7 +252,7 @@ class InterviewService:
         if interview.status != "active":
             return
         interview.status, interview.updated_at = "cancelled", now
-        await audit.append(session, at=now, actor=actor.key, action="interview.cancel",
+        await audit.append(session, at=now, actor=actor.actor, action="interview.cancel",
                            entity="interview", entity_id=interview.id, channel=actor.channel)
 
     async def _lock(self, session: AsyncSession, interview_id: int) -> Interview:
@@ -308,7 +322,7 @@ class InterviewService:
             await card.apply(session, interview, customer, question.maps_to, saved.value,
                              saved.other_text, now)
             # an edit of the card: which field, by whom, never the value
-            await audit.append(session, at=now, actor=interview.respondent_key,
+            await audit.append(session, at=now, actor=answerer(interview),
                                action="card.update", entity="customer",
                                entity_id=customer.id, fields=[question.maps_to],
                                channel="interview")
@@ -331,7 +345,7 @@ class InterviewService:
                                     before.other.get(question_id), now):
                 fields.append(question.maps_to)
         if fields:
-            await audit.append(session, at=now, actor=interview.respondent_key,
+            await audit.append(session, at=now, actor=answerer(interview),
                                action="card.update", entity="customer",
                                entity_id=interview.customer_id, fields=fields,
                                channel="interview")
@@ -361,7 +375,7 @@ class InterviewService:
         if self.planner is not None:  # follow-ups and the next revisit, in this transaction
             scheduled = await self.planner.after_interview(session, interview, customer,
                                                            outcome, now)
-        await audit.append(session, at=now, actor=interview.respondent_key,
+        await audit.append(session, at=now, actor=answerer(interview),
                            action="interview.complete", entity="interview",
                            entity_id=interview.id, channel="engine")
         return scheduled
@@ -373,7 +387,7 @@ class InterviewService:
             raise InterviewError("a customer name must be 1 to 200 characters long")
         now = self.clock()
         customer = await customers.create(session, name, now, owner_id)
-        await audit.append(session, at=now, actor=actor.key, action="customer.create",
+        await audit.append(session, at=now, actor=actor.actor, action="customer.create",
                            entity="customer", entity_id=customer.id, channel=actor.channel)
         return customer
 

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import accounts, audit
 from storage.models import User
 
 
 def actor(user: User) -> str:
     """The signed-in person as the audit log names them (as the bot does)."""
-    return f"tg:{user.telegram_id}"
+    return accounts.actor_of(user)
 
 
 async def viewed(session: AsyncSession, user: User, now: datetime, page: str,

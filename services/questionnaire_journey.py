@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interviewing import CORRECTION_WINDOW, InterviewService, Respondent, Turn
 from storage import accounts, audit, consents, interviews, invites, reminders
-from storage.models import Customer, Interview, Invite, TelegramAccount
+from storage.models import Customer, Interview, Invite
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ async def open_in_browser(session: AsyncSession, token: str, key: str | None,
     if found.browser_hash is None:
         key = key or secrets.token_urlsafe(32)
         found.browser_hash, found.opened_at = invites.token_hash(key), now
-        await audit.append(session, at=now, actor=web_respondent(found).key,
+        await audit.append(session, at=now, actor=web_respondent(found).actor,
                            action="invite.open", entity="invite", entity_id=found.id,
                            channel="web")
     return Opened(found, key)
@@ -52,13 +52,13 @@ async def open_in_chat(session: AsyncSession, token: str, telegram_id: int,
     first account to open it is bound to it."""
     found = await invites.find(session, token)
     if found is None or not invites.usable_by(found, telegram_id, now):
-        await audit.append(session, at=now, actor=respondent.key, action="invite.refused",
+        await audit.append(session, at=now, actor=respondent.actor, action="invite.refused",
                            entity="invite", entity_id=None, channel=respondent.channel,
                            outcome="refused")
         return None
     if found.telegram_id is None:
         found.telegram_id, found.opened_at = telegram_id, now
-        await audit.append(session, at=now, actor=respondent.key, action="invite.open",
+        await audit.append(session, at=now, actor=respondent.actor, action="invite.open",
                            entity="invite", entity_id=found.id, channel=respondent.channel)
     return found
 
@@ -93,7 +93,7 @@ async def decide_consent(session: AsyncSession, invite: Invite, respondent: Resp
     await consents.record(session, telegram_id=telegram_id, customer_id=invite.customer_id,
                           invite_id=invite.id, version=version,
                           decision="accepted" if agreed else "declined", now=now)
-    await audit.append(session, at=now, actor=respondent.key,
+    await audit.append(session, at=now, actor=respondent.actor,
                        action="consent.accept" if agreed else "consent.decline",
                        entity="invite", entity_id=invite.id, channel=respondent.channel)
 
@@ -107,7 +107,7 @@ async def withdraw_consent(session: AsyncSession, telegram_id: int, respondent: 
                               invite_id=None, version=version, decision="withdrawn", now=now)
     await interviews.stop_all(session, respondent.key, now)
     await reminders.cancel_for_chat(session, telegram_id, now, "consent withdrawn")
-    await audit.append(session, at=now, actor=respondent.key, action="consent.withdraw",
+    await audit.append(session, at=now, actor=respondent.actor, action="consent.withdraw",
                        entity="invite", entity_id=None, channel=respondent.channel)
 
 
@@ -143,11 +143,12 @@ async def inviter_of(session: AsyncSession, interview_id: int) -> Inviter | None
         return None
     rep = await accounts.user_by(session, user_id=invite.created_by)
     customer = await session.get(Customer, interview.customer_id)
-    if rep is None or rep.telegram_id is None or customer is None:
+    address = None if rep is None else await accounts.address_of(session, rep.id)
+    if rep is None or address is None or customer is None:
         return None
-    account = await session.get(TelegramAccount, rep.telegram_id)
+    account = await accounts.at(session, address)
     lang = account.language if account is not None else rep.language
-    return Inviter(rep.telegram_id, lang, customer.name, interview)
+    return Inviter(address, lang, customer.name, interview)
 
 
 async def tell_inviter(session: AsyncSession, invite: Invite, turn: Turn,

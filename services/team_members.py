@@ -37,12 +37,8 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
         if manager_id is not None:
             await accounts.check_manager(session, manager_id)
             user.manager_id = manager_id
-        if telegram_id is not None and user.telegram_id != telegram_id:
-            other = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-            if other is not None:
-                raise ValueError(f"Telegram id {telegram_id} is user #{other.id} ({other.name}) "
-                                 "already")
-            user.telegram_id = telegram_id  # Telegram first, Feishu alongside
+        if telegram_id is not None:  # Telegram first, Feishu alongside
+            await accounts.bind(session, user, accounts.TELEGRAM, str(telegram_id), now)
     if open_id is not None:
         await feishu.bind(session, user, open_id, now)
     return user
@@ -54,7 +50,7 @@ async def manager_named(session: AsyncSession, made: dict[str, User], manager: s
     Telegram id or name, who may manage (the rule `users add` applies)."""
     named = made.get(manager)
     if named is None and manager.isdecimal():
-        named = await accounts.user_by_telegram(session, int(manager))
+        named = await accounts.user_at(session, int(manager))
     if named is None:
         named = await session.scalar(select(User).where(User.name == manager))
     if named is None:

@@ -11,22 +11,12 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import String, and_, cast, insert, or_, select, text
+from sqlalchemy import ColumnElement, String, and_, cast, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.accounts import telegram_id_of
-from storage.feishu import is_feishu_account
 from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
 GENESIS = "0" * 64
-
-
-def channel_of(actor: str, channel: str) -> str:
-    """The channel an entry is made on: the conversation says "telegram" for any chat
-    account; one in Feishu's range (storage.feishu) is on Feishu."""
-    if channel == "telegram" and is_feishu_account(telegram_id_of(actor)):
-        return "feishu"
-    return channel
 
 
 def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str,
@@ -60,7 +50,6 @@ async def append(session: AsyncSession, *, at: datetime, actor: str, action: str
     """Add an entry; it is written with the caller's next flush or commit, in order."""
     scope, prev = await _tail(session)
     ident = None if entity_id is None else str(entity_id)
-    channel = channel_of(actor, channel)
     entry = AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_id=ident,
                        fields=list(fields), channel=channel, outcome=outcome, prev_hash=prev,
                        hash=_digest(prev, at, actor, action, entity, ident, fields, channel,
@@ -77,7 +66,6 @@ async def append_many(session: AsyncSession, *, at: datetime, actor: str, channe
     if not entries:
         return
     scope, prev = await _tail(session)
-    channel = channel_of(actor, channel)
     rows = []
     for action, entity, entity_id, fields in entries:
         ident = str(entity_id)
@@ -105,11 +93,12 @@ async def verify_chain(session: AsyncSession) -> int | None:
 
 
 async def entries(session: AsyncSession, *, customer_id: int | None = None,
-                  actor: str | None = None, user_id: int | None = None,
+                  actors: Sequence[str] = (), user_id: int | None = None,
                   since: datetime | None = None, limit: int = 200) -> list[AuditEntry]:
     """Entries, newest first. A customer's include those about its interviews and invites,
     and those about the duplicates merged into it; a user's are what they did (`actor`)
-    and what was done to their account (`user_id`)."""
+    and what was done to their account (`user_id`); `actors`: every name they
+    went by (storage.accounts.actors_of)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if customer_id is not None:
         interviews = select(cast(Interview.id, String)).where(
@@ -122,8 +111,8 @@ async def entries(session: AsyncSession, *, customer_id: int | None = None,
             and_(AuditEntry.entity == "customer", AuditEntry.entity_id.in_(merged)),
             and_(AuditEntry.entity == "interview", AuditEntry.entity_id.in_(interviews)),
             and_(AuditEntry.entity == "invite", AuditEntry.entity_id.in_(invites))))
-    if actor is not None or user_id is not None:
-        mine = [AuditEntry.actor == actor] if actor is not None else []
+    if actors or user_id is not None:
+        mine: list[ColumnElement[bool]] = [AuditEntry.actor.in_(list(actors))] if actors else []
         if user_id is not None:
             mine.append(and_(AuditEntry.entity == "user", AuditEntry.entity_id == str(user_id)))
         query = query.where(or_(*mine))
@@ -151,6 +140,6 @@ def describe(entry: AuditEntry, actor_name: str | None = None) -> str:
     """One line per entry: when, who, what, on which record, which fields, how, outcome."""
     fields = f" [{', '.join(entry.fields)}]" if entry.fields else ""
     target = entry.entity + (f"#{entry.entity_id}" if entry.entity_id else "")
-    who = actor_name or entry.actor
+    who = f"{actor_name} ({entry.actor})" if actor_name else entry.actor
     return (f"{entry.at:%Y-%m-%d %H:%M}Z  {who}  {entry.action}  {target}{fields}  "
             f"{entry.channel}  {entry.outcome}")

@@ -1,5 +1,5 @@
-"""Tables of the channels people reach the bot by: the inbox of updates, Telegram and
-Feishu accounts, Feishu's events and cards, and the dashboard's sign-in links and sessions.
+"""Tables of the channels people reach the bot by: the inbox of updates, people's accounts
+on every channel, Feishu's events and cards, and the dashboard's sign-in links and sessions.
 `storage.models` re-exports them; every change needs an Alembic migration."""
 
 from __future__ import annotations
@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
@@ -36,11 +45,22 @@ class InboxUpdate(Base):
     done_at: Mapped[datetime | None]
 
 
-class TelegramAccount(Base):
-    """Anyone who wrote to the bot: their language and whether we can still reach them."""
+class Account(Base):
+    """A person's account on one channel (0019): a Telegram user id, a Feishu open id, a
+    DingTalk user id, as `(channel, external_id)`. A staff user's accounts carry their
+    `user_id` (one person, every channel they are on); a customer's carry none.
 
-    __tablename__ = "telegram_accounts"
-    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    `address` is the number the conversation, the inbox and the reminders reach the account
+    by: a Telegram account's own id; for every other channel one below -2**60 made from the
+    row id (storage.accounts.address_for), one range for all of them."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # telegram | feishu | dingtalk
+    external_id: Mapped[str] = mapped_column(String(64))
+    address: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     language: Mapped[str] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[datetime | None]
@@ -72,16 +92,6 @@ class WebSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-
-
-class FeishuAccount(Base):
-    """A Feishu (Lark) user who wrote to the bot, by open id. Its chat account id, what the
-    conversation and the inbox know it by, comes from `id` (storage.feishu.account_id)."""
-
-    __tablename__ = "feishu_accounts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    open_id: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime]
 
 
 class FeishuEvent(Base):

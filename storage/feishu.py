@@ -1,73 +1,32 @@
 """Feishu (Lark) people, events and cards, as numbers the rest of the bot already speaks.
 
-The conversation, the inbox and the reminders know a person by a chat account id, an
-integer (a Telegram user id is one). A Feishu open id ("ou_…") gets one from a reserved
-range below -2**60, far from any Telegram id or group; an event gets an inbox update id from
-a range below -2**61, rising in the order events arrive, so one chat's events keep their
+A Feishu open id ("ou_…") is an account like any other (storage.accounts: its address is
+what the conversation and the inbox know it by); an event gets an inbox update id from a
+range below -2**61, rising in the order events arrive, so one chat's events keep their
 order; a card the bot sent gets a small number the conversation edits it by.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import accounts
 from storage.insert_new import insert_new_id
-from storage.models import FeishuAccount, FeishuEvent, FeishuMessage, User
+from storage.models import Account, FeishuEvent, FeishuMessage, User
 
-ACCOUNTS_BELOW = -(2 ** 60)  # account ids: ACCOUNTS_BELOW - row id
 UPDATES_FROM = -(2 ** 62)  # update ids: UPDATES_FROM + row id (below -2**61)
-
-
-def account_id(row_id: int) -> int:
-    return ACCOUNTS_BELOW - row_id
-
-
-def is_feishu_account(chat_id: int | None) -> bool:
-    return chat_id is not None and UPDATES_FROM // 2 < chat_id < ACCOUNTS_BELOW
-
-
-def _rows(chat_ids: Iterable[int]) -> dict[int, int]:
-    """Row id -> chat account id, for those of the ids that are Feishu accounts."""
-    return {ACCOUNTS_BELOW - c: c for c in chat_ids if is_feishu_account(c)}
+FEISHU = "feishu"
 
 
 async def account_for(session: AsyncSession, open_id: str, now: datetime) -> int:
-    """The chat account id of a Feishu open id (made on first sight)."""
-    row = await session.scalar(select(FeishuAccount.id).where(FeishuAccount.open_id == open_id))
-    if row is None:
-        row = await insert_new_id(session, FeishuAccount,
-                                         {"open_id": open_id, "created_at": now}, "open_id")
-        if row is None:  # another process made it meanwhile
-            row = await session.scalar(select(FeishuAccount.id)
-                                       .where(FeishuAccount.open_id == open_id))
-    assert row is not None
-    return account_id(row)
-
-
-async def open_ids(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, str]:
-    """The open ids behind Feishu chat account ids."""
-    rows = _rows(chat_ids)
-    if not rows:
-        return {}
-    found = await session.execute(select(FeishuAccount.id, FeishuAccount.open_id)
-                                  .where(FeishuAccount.id.in_(rows)))
-    return {rows[row]: open_id for row, open_id in found}
-
-
-async def users_of(session: AsyncSession, chat_ids: Iterable[int]) -> dict[int, User]:
-    """The active staff bound (by open id) to these Feishu chat account ids."""
-    rows = _rows(chat_ids)
-    if not rows:
-        return {}
-    found = await session.execute(
-        select(FeishuAccount.id, User).join(User, User.feishu_open_id == FeishuAccount.open_id)
-        .where(FeishuAccount.id.in_(rows), User.active.is_(True)))
-    return {rows[row]: user for row, user in found}
+    """The address of a Feishu open id's account (made on first sight)."""
+    address = (await accounts.account_for(session, FEISHU, open_id, now)).address
+    assert address is not None
+    return address
 
 
 async def new_event(session: AsyncSession, event_id: str, now: datetime) -> int | None:
@@ -119,23 +78,10 @@ async def card(session: AsyncSession, number: int) -> FeishuMessage | None:
 
 
 async def bind(session: AsyncSession, user: User, open_id: str, now: datetime) -> int:
-    """Bind a staff user to a Feishu open id; their Feishu chat account id. Someone with no
-    Telegram id is reached on Feishu (their `telegram_id` becomes that account id)."""
-    other = await session.scalar(select(User).where(User.feishu_open_id == open_id,
-                                                    User.id != user.id))
-    if other is not None:
-        raise ValueError(f"Feishu open id {open_id} is already bound to user #{other.id} "
-                         f"({other.name}); unbind it there first")
-    chat = await account_for(session, open_id, now)
-    taken = await session.scalar(select(User).where(User.telegram_id == chat,
-                                                    User.id != user.id))
-    if taken is not None:
-        taken.telegram_id = None
-    user.feishu_open_id = open_id
-    if user.telegram_id is None:
-        user.telegram_id = chat
-    await session.flush()
-    return chat
+    """Bind a staff user to a Feishu open id; that account's address."""
+    address = (await accounts.bind(session, user, FEISHU, open_id, now)).address
+    assert address is not None
+    return address
 
 
 async def seen(session: AsyncSession, limit: int = 50
@@ -143,7 +89,7 @@ async def seen(session: AsyncSession, limit: int = 50
     """Feishu accounts the bot knows (they wrote, or were bound), newest first, with the user
     bound to each."""
     rows = await session.execute(
-        select(FeishuAccount.open_id, FeishuAccount.created_at, User)
-        .outerjoin(User, User.feishu_open_id == FeishuAccount.open_id)
-        .order_by(FeishuAccount.id.desc()).limit(limit))
+        select(Account.external_id, Account.created_at, User)
+        .outerjoin(User, User.id == Account.user_id).where(Account.channel == FEISHU)
+        .order_by(Account.id.desc()).limit(limit))
     return [(open_id, at, user) for open_id, at, user in rows]

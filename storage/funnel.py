@@ -64,5 +64,5 @@ async def invites_since(session: AsyncSession, owners: Owners, since: datetime |
 
 
 def _made_in(channel: str) -> str:
-    """The audit entry's channel (a Feishu rep's is "feishu": storage.audit.channel_of)."""
+    """The audit entry's channel (a Feishu rep's is "feishu")."""
     return channel if channel in ("telegram", "feishu", "cli") else "other"

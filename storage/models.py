@@ -24,11 +24,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, orm_insert_sentinel
 from storage.base import Base as Base
 from storage.base import JsonValue as JsonValue
 from storage.base import UtcDateTime as UtcDateTime
-from storage.channel_models import FeishuAccount as FeishuAccount
+from storage.channel_models import Account as Account
 from storage.channel_models import FeishuEvent as FeishuEvent
 from storage.channel_models import FeishuMessage as FeishuMessage
 from storage.channel_models import InboxUpdate as InboxUpdate
-from storage.channel_models import TelegramAccount as TelegramAccount
 from storage.channel_models import WebLink as WebLink
 from storage.channel_models import WebSession as WebSession
 from storage.crypto import EncryptedDate, EncryptedJSON, EncryptedText, blind_index
@@ -37,10 +36,7 @@ from storage.crypto import EncryptedDate, EncryptedJSON, EncryptedText, blind_in
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    # the chat account the person is reached at first: their Telegram id, or for someone
-    # only on Feishu the id of their Feishu account (storage.feishu: a reserved negative range)
-    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
-    feishu_open_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # 0016
+    # the person's accounts on Telegram, Feishu, DingTalk: storage.models.Account (0019)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))  # rep | manager | admin
     language: Mapped[str] = mapped_column(String(8), default="zh")

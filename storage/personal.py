@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import accounts, audit
 from storage.models import (
+    Account,
     Answer,
     AuditEntry,
     Consent,
@@ -23,7 +24,6 @@ from storage.models import (
     Invite,
     Note,
     Reminder,
-    TelegramAccount,
 )
 
 CUSTOMER_FIELDS = ("name", "credit_code", "industry", "employees", "revenue_band", "address",
@@ -40,14 +40,14 @@ def _row(obj: object, fields: Sequence[str]) -> dict[str, Any]:
 
 
 async def _respondents(session: AsyncSession, customer_id: int) -> set[int]:
-    """Telegram ids of the customer's own people (who answered or opened an invite)."""
+    """Account addresses of the customer's own people (who answered or opened an invite)."""
     ids = set(await session.scalars(select(Invite.telegram_id).where(
         Invite.customer_id == customer_id, Invite.telegram_id.is_not(None))))
     ids |= set(await session.scalars(select(Consent.telegram_id).where(
         Consent.customer_id == customer_id)))
     keys = await session.scalars(select(Interview.respondent_key).where(
         Interview.customer_id == customer_id, Interview.respondent_user_id.is_(None)))
-    ids |= {i for i in map(accounts.telegram_id_of, keys) if i is not None}
+    ids |= {i for i in map(accounts.address_in, keys) if i is not None}
     return {i for i in ids if i is not None}
 
 
@@ -84,9 +84,9 @@ async def export_personal(session: AsyncSession, customer: Customer) -> dict[str
         "reminders": [{"kind": r.kind, "due_at": r.due_at, "status": r.status}
                       for r in await session.scalars(select(Reminder).where(
                           Reminder.customer_id == customer.id).order_by(Reminder.id))],
-        "telegram_accounts": [{"telegram_id": a.telegram_id, "language": a.language}
-                              for a in await session.scalars(select(TelegramAccount).where(
-                                  TelegramAccount.telegram_id.in_(people)))],
+        "accounts": [{"channel": a.channel, "id": a.external_id, "language": a.language}
+                     for a in await session.scalars(select(Account).where(
+                         Account.address.in_(people), Account.user_id.is_(None)))],
         "audit": [audit.describe(e) for e in await audit.entries(
             session, customer_id=customer.id, limit=10_000)],
     }
@@ -155,8 +155,8 @@ async def erase(session: AsyncSession, customer: Customer, *, actor: str, channe
     if people:  # what those people sent the bot, and their accounts
         counts["inbox"] = await _delete(session, delete(InboxUpdate).where(
             InboxUpdate.chat_id.in_(people)))
-        counts["telegram_accounts"] = await _delete(session, delete(TelegramAccount).where(
-            TelegramAccount.telegram_id.in_(people)))
+        counts["accounts"] = await _delete(session, delete(Account).where(
+            Account.address.in_(people), Account.user_id.is_(None)))
     for name in CUSTOMER_FIELDS:
         if name not in ("created_at", "updated_at", "closed_at"):
             setattr(customer, name, [] if name == "tags" else None)

@@ -93,7 +93,7 @@ async def _begin(app_: App, flow_id: str, lang: str, name: str | None,
     async with app_.sessions.begin() as session:
         respondent = TERMINAL
         if rep is not None:
-            user = await accounts.user_by_telegram(session, rep)
+            user = await accounts.user_at(session, rep)
             if user is None:
                 raise fail(f"--rep {rep}: no active staff member has that Telegram id "
                            "(`users list` shows them)")

@@ -159,8 +159,8 @@ async def _reassign(settings: Settings, source_id: int, target_id: int,
         now = system_clock()
         try:
             async with app_.sessions.begin() as session:
-                source = await session.scalar(select(User).where(User.telegram_id == source_id))
-                target = await accounts.user_by_telegram(session, target_id)
+                source = await accounts.user_on(session, "telegram", str(source_id))
+                target = await accounts.user_at(session, target_id)
                 if source is None or target is None:
                     missing = source_id if source is None else target_id
                     raise fail(f"no user has Telegram id {missing}")
@@ -191,7 +191,7 @@ async def _assign(settings: Settings, names: list[str], target_id: int, lang: st
         now = system_clock()
         try:
             async with app_.sessions.begin() as session:
-                target = await accounts.user_by_telegram(session, target_id)
+                target = await accounts.user_at(session, target_id)
                 if target is None:
                     raise fail(f"no active user has Telegram id {target_id}")
                 found = [await customer_of(session, n) for n in names]

@@ -59,7 +59,7 @@ async def _import(settings: Settings, file: Path, owner_id: int | None,
         owner = None
         if owner_id is not None:
             async with app_.sessions.begin() as session:
-                owner = await accounts.user_by_telegram(session, owner_id)
+                owner = await accounts.user_at(session, owner_id)
             if owner is None:
                 raise fail(f"no active staff member has Telegram id {owner_id}")
         bar = ProgressBar(file.name) if sys.stderr.isatty() and not dry_run else None

@@ -136,16 +136,15 @@ async def _audit(settings: Settings, customer: str | None, user: int | None,
         customer_id = None
         if customer is not None:
             customer_id = await customer_id_of(session, customer)
-        user_id = actor = None
+        found = None
         if user is not None:
-            found = await accounts.user_by_telegram(session, user)
+            found = await accounts.user_at(session, user)
             if found is None:
                 raise fail(f"no staff member has Telegram id {user}")
-            user_id, actor = found.id, f"tg:{user}"
-        trail = await audit_trail.read(session, customer_id=customer_id, actor=actor,
-                                       user_id=user_id, since=since, limit=limit,
+        trail = await audit_trail.read(session, customer_id=customer_id, user=found,
+                                       since=since, limit=limit,
                                        reader="cli", channel="cli", now=system_clock())
-        return [f"{row.id:>7}  {audit.describe(row)}"
+        return [f"{row.id:>7}  {audit.describe(row, trail.names.get(row.actor))}"
                 + (f"  reason: {trail.reasons[row.id]}" if row.id in trail.reasons else "")
                 for row in trail.entries], trail.broken
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
@@ -161,14 +160,17 @@ def users_list() -> None:
 
 async def _users_list(settings: Settings) -> None:
     async with open_app(settings) as app_, app_.sessions() as session:
-        for user, owned in await staff.listing(session):
+        listing = await staff.listing(session)
+        on = await accounts.accounts_of(session, [user.id for user, _ in listing])
+        for user, owned in listing:
             state = "active" if user.active else "deactivated"
-            telegram = "-" if user.telegram_id is None or feishu.is_feishu_account(
-                user.telegram_id) else user.telegram_id
+            mine = on.get(user.id, [])
+            telegram = next((a.external_id for a in mine if a.channel == "telegram"), "-")
+            others = "".join(f"  {a.channel} {a.external_id}" for a in mine
+                             if a.channel != "telegram")
             typer.echo(f"{user.id:>5}  {telegram:>12}  {user.role:<8} "
                        f"{user.name}  manager {user.manager_id or '-'}  {state}  "
-                       f"{owned} customer(s)"
-                       + (f"  feishu {user.feishu_open_id}" if user.feishu_open_id else ""))
+                       f"{owned} customer(s){others}")
 
 
 @users_app.command("set-role")
@@ -203,10 +205,11 @@ async def _staff_change(settings: Settings, telegram_id: int | None, open_id: st
         now = system_clock()
         refused = None
         async with app_.sessions.begin() as session:  # a refusal is audited, so it commits
-            user = await (accounts.user_by_telegram(session, telegram_id)
-                          if telegram_id is not None else session.scalar(
-                              select(User).where(User.feishu_open_id == open_id,
-                                                 User.active.is_(True))))
+            user = await (accounts.user_at(session, telegram_id)
+                          if telegram_id is not None else
+                          accounts.user_on(session, "feishu", open_id or ""))
+            if user is not None and not user.active:
+                user = None
             if user is None:
                 raise fail(f"no active user has Telegram id {telegram_id}"
                            if telegram_id is not None else

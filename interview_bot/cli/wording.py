@@ -29,7 +29,7 @@ WORDS: dict[str, dict[str, str]] = {
     "ignored_columns": {"zh": "未识别的列（已忽略）：{columns}",
                         "en": "columns not recognised (ignored): {columns}"},
     "removed.inbox": {"zh": "{n} 条收到的消息", "en": "{n} messages received"},
-    "removed.telegram_accounts": {"zh": "{n} 个 Telegram 账号", "en": "{n} Telegram accounts"},
+    "removed.accounts": {"zh": "{n} 个聊天账号", "en": "{n} chat accounts"},
 }
 
 

@@ -322,9 +322,11 @@ async def test_a_person_on_telegram_and_feishu_is_one_user(db_url: str) -> None:
     async with open_app(settings) as app, app.sessions() as session:
         _, users = await accounts.load(session, [7001, chat])
         assert users[7001].id == users[chat].id == both.id
-        user = await session.scalar(select(User).where(User.id == both.id))
-        assert user is not None and user.telegram_id == 7001  # reminders: Telegram first
-        assert feishu.is_feishu_account(chat) and not feishu.is_feishu_account(7001)
+        assert await accounts.address_of(session, both.id) == 7001  # reminders: Telegram first
+        assert accounts.is_other_channel(chat) and not accounts.is_other_channel(7001)
+        on = (await accounts.accounts_of(session, [both.id]))[both.id]
+        assert [(a.channel, a.external_id) for a in on] == [("telegram", "7001"),
+                                                             ("feishu", REP)]
 
 
 @pytest.mark.parametrize("status,code,kind", [

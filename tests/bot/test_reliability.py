@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.webhook import SECRET_HEADER, WEBHOOK_PATH
 from interview_bot.app import open_app
-from storage.models import Answer, InboxUpdate, TelegramAccount
+from storage import accounts
+from storage.models import Answer, InboxUpdate
 from tests.bot.harness import CUSTOMER, REP, BotUnderTest, running_bot
 from tests.bot.test_scenarios import invite_link
 from tests.ports import free_port
@@ -101,7 +102,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable(bot: BotUnderT
 
     async def refused_and_marked(session: AsyncSession) -> bool:
         row = await session.get(InboxUpdate, update_id)
-        account = await session.get(TelegramAccount, REP)
+        account = await accounts.at(session, REP)
         return bool(row and row.status == "done" and account and account.unreachable_at)
 
     await bot.eventually(refused_and_marked)
@@ -109,7 +110,7 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable(bot: BotUnderT
     bot.api.push_kicked(CUSTOMER)
 
     async def kicked(session: AsyncSession) -> bool:
-        account = await session.get(TelegramAccount, CUSTOMER)
+        account = await accounts.at(session, CUSTOMER)
         return bool(account and account.unreachable_at)
 
     await bot.eventually(kicked)

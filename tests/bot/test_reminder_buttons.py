@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from interview_bot.app import open_app
-from storage import reminders
-from storage.models import Reminder, User
+from storage import accounts, reminders
+from storage.models import Reminder
 from tests.bot.harness import REP, BotUnderTest
 
 pytestmark = pytest.mark.wall_clock  # reminders fall due by the bot's clock
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.wall_clock  # reminders fall due by the bot's clock
 async def due_follow_up(bot: BotUnderTest) -> None:
     await bot.add_staff(REP, "rep", "Wang Fang")
     async with open_app(bot.settings) as app, app.sessions.begin() as session:
-        rep = await session.scalar(select(User).where(User.telegram_id == REP))
+        rep = await accounts.user_at(session, REP)
         assert rep is not None
         rep.quiet_hours = "00:00-00:00"  # never quiet: the test may run at any hour
         customer = await app.interviews.create_customer(session, "Acme", _respondent(), rep.id)

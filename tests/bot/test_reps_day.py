@@ -140,7 +140,7 @@ async def test_today_lists_what_is_due_overdue_first_with_buttons(bot: BotUnderT
     now = bot.clock.forward_to(time(7, 30))
     await _book(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        wang = await accounts.user_by_telegram(s, REP)
+        wang = await accounts.user_at(s, REP)
         manager = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
                                           now=now)
         assert wang is not None
@@ -290,7 +290,7 @@ async def test_a_nudge_and_an_overdue_ping_reach_the_rep_through_the_bot(
     await _book(bot)
     now = bot.clock()
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        wang = await accounts.user_by_telegram(s, REP)
+        wang = await accounts.user_at(s, REP)
         manager = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
                                           now=now)
         assert wang is not None

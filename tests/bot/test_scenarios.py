@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from interview_bot.app import open_app
+from storage import accounts
 from storage.models import Consent, Customer, Interview
 from tests import scripts
 from tests.bot.harness import ADMIN, CUSTOMER, REP, BotUnderTest
@@ -242,9 +243,8 @@ async def test_same_named_customers_get_buttons_and_card_shows_the_record(
 
 
 async def accounts_user(session) -> int:  # type: ignore[no-untyped-def]
-    from storage.models import User
 
-    user = await session.scalar(select(User).where(User.telegram_id == REP))
+    user = await accounts.user_at(session, REP)
     assert user is not None
     return int(user.id)
 

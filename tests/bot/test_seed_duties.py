@@ -52,7 +52,7 @@ async def test_a_manager_merges_a_duplicate_and_hears_what_moved(bot: BotUnderTe
 async def test_a_manager_adds_a_co_owner_who_then_sees_the_customer(bot: BotUnderTest) -> None:
     kept, _ = await _team(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        boss = await accounts.user_by_telegram(s, MANAGER)
+        boss = await accounts.user_at(s, MANAGER)
         assert boss is not None
         helper = await accounts.add_user(s, telegram_id=8103, name="Zhou", role="rep",
                                          now=bot.clock(), manager_id=boss.id)
@@ -98,7 +98,7 @@ async def test_a_clean_up_task_lists_the_vague_answers_and_starts_the_clean_up(
     await bot.stop()  # seeded while no dispatcher runs, so the one that starts sends it
     await bot.add_staff(REP, "rep", "Wang Fang")
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        rep = await accounts.user_by_telegram(s, REP)
+        rep = await accounts.user_at(s, REP)
         assert rep is not None
         rep.quiet_hours, rep.language = "00:00-00:00", "zh"
         customer = await customers.create(s, "华东精密", bot.clock(), owner_id=rep.id)

@@ -17,7 +17,7 @@ from scheduler.policy import QuietHours, load_policy
 from scheduler.rate_limit import RateLimiter
 from storage import migrate
 from storage.database import create_engine, session_factory
-from storage.models import Customer, Reminder, User
+from storage.models import Account, Customer, Reminder, User
 from tests.local_bot_api import TOKEN, LocalBotApi
 
 FIRST_CHAT = 100_000
@@ -28,16 +28,20 @@ async def seed(url: str, count: int, due_offset: timedelta = timedelta(minutes=-
     await migrate.upgrade(engine)
     now = system_clock()
     async with session_factory(engine).begin() as s:
-        manager = User(telegram_id=99, name="Boss", role="manager", language="en", active=True,
+        manager = User(name="Boss", role="manager", language="en", active=True,
                        created_at=now)
         s.add(manager)
         customer = Customer(name="Acme", name_key="acme", tags=[], created_at=now, updated_at=now)
         s.add(customer)
         await s.flush()
         await s.execute(insert(User), [
-            {"telegram_id": FIRST_CHAT + i, "name": f"Rep {i}", "role": "rep", "language": "en",
+            {"name": f"Rep {i}", "role": "rep", "language": "en",
              "active": True, "created_at": now, "manager_id": manager.id} for i in range(count)])
         ids = (await s.scalars(select(User.id).where(User.role == "rep").order_by(User.id))).all()
+        await s.execute(insert(Account), [  # rep i is reached at Telegram chat FIRST_CHAT + i
+            {"channel": "telegram", "external_id": str(FIRST_CHAT + i), "address": FIRST_CHAT + i,
+             "user_id": user_id, "language": "en", "language_chosen": False, "created_at": now,
+             "updated_at": now} for i, user_id in enumerate(ids)])
         await s.execute(insert(Reminder), [
             {"kind": "follow_up", "customer_id": customer.id, "recipient_id": user_id,
              "due_at": now + due_offset, "status": "pending", "attempts": 0,

@@ -10,12 +10,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.card_fields import CARD_FIELDS
-from storage import migrate
+from storage import accounts, audit, migrate
 from storage.card import CARD_COLUMNS
-from storage.database import create_engine
+from storage.database import create_engine, session_factory
 from storage.models import Base
+from tests.conftest import TEST_CIPHER
 
 
 def _diff(connection: Connection) -> list[object]:
@@ -92,3 +94,93 @@ def _upgrade_to(connection: Connection, revision: str) -> None:
     config = migrate.alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+FEISHU_A, FEISHU_B, FEISHU_C = -(2 ** 60) - 1, -(2 ** 60) - 2, -(2 ** 60) - 3  # 0016's ids
+
+
+async def _people_before_0019(engine: AsyncEngine) -> None:
+    """A team as 0018 kept it: Wang on Telegram (wrote, chose English, a command pending),
+    Li only on Feishu (her Feishu address as her "Telegram id"), Zhao on both (never wrote
+    to either), Chen deactivated; a customer who wrote on Telegram and was blocked, a Feishu
+    colleague who wrote but is not registered; entries, an interview and a reminder that
+    name people by those numbers."""
+    async with engine.begin() as c:
+        await c.run_sync(_upgrade_to, "0018")
+        await c.execute(text(
+            "INSERT INTO users (id, telegram_id, feishu_open_id, name, role, language, active, "
+            "created_at) VALUES (1, 7001, NULL, 'Wang', 'rep', 'zh', true, :t), "
+            "(2, :a, 'ou_li', 'Li', 'rep', 'zh', true, :t), "
+            "(3, 7003, 'ou_zhao', 'Zhao', 'manager', 'en', true, :t), "
+            "(4, 7004, NULL, 'Chen', 'rep', 'zh', false, :t)"), {"t": T0, "a": FEISHU_A})
+        await c.execute(text(
+            "INSERT INTO feishu_accounts (id, open_id, created_at) VALUES (1, 'ou_li', :t), "
+            "(2, 'ou_zhao', :t), (3, 'ou_colleague', :t)"), {"t": T0})
+        await c.execute(text(
+            "INSERT INTO telegram_accounts (telegram_id, language, language_chosen, "
+            "unreachable_at, pending, created_at, updated_at) VALUES "
+            "(7001, 'en', true, NULL, '{\"command\": \"edit\", \"name\": \"Acme\"}', :t, :t), "
+            "(:a, 'en', true, NULL, NULL, :t, :t), "
+            "(5005, 'zh', false, :t, NULL, :t, :t), "
+            "(:c, 'zh', false, NULL, NULL, :t, :t)"), {"t": T0, "a": FEISHU_A, "c": FEISHU_C})
+        await c.execute(text(
+            "INSERT INTO customers (id, name, name_key, tags, owner_id, created_at, updated_at) "
+            "VALUES (1, 'Acme', 'acme', '[]', 2, :t, :t)"), {"t": T0})
+        await c.execute(text(
+            "INSERT INTO interviews (id, flow_id, flow_version, fingerprint, customer_id, "
+            "respondent_key, respondent_user_id, language, status, state, started_at, "
+            "updated_at) VALUES (1, 'post_call', '1', 'x', 1, :key, 2, 'en', 'active', '{}', "
+            ":t, :t)"), {"t": T0, "key": f"tg:{FEISHU_A}"})
+        await c.execute(text(
+            "INSERT INTO reminders (id, kind, customer_id, recipient_chat, due_at, status, "
+            "attempts, dedupe_key, payload, created_at, updated_at) VALUES (1, 'nudge', 1, "
+            "5005, :t, 'pending', 0, 'nudge:1', '{}', :t, :t)"), {"t": T0})
+    async with session_factory(engine).begin() as s:
+        for actor in ("tg:7001", f"tg:{FEISHU_A}", "tg:5005"):
+            await audit.append(s, at=T0, actor=actor, action="card.read", entity="customer",
+                               entity_id=1, channel="telegram")
+
+
+async def test_the_people_migration_carries_every_account_and_binding(db_url: str) -> None:
+    """0019 moves Telegram and Feishu accounts and the users' ids into one accounts table:
+    every row is there with its settings, every user keeps the accounts they had, every
+    address stays what the inbox, the interviews and the reminders know, and old audit
+    entries still name the person."""
+    engine = create_engine(db_url, cipher=TEST_CIPHER)
+    try:
+        await _people_before_0019(engine)
+        await migrate.upgrade(engine)
+        async with engine.connect() as c:
+            rows = (await c.execute(text(
+                "SELECT channel, external_id, address, user_id, language, language_chosen, "
+                "unreachable_at IS NOT NULL, pending IS NOT NULL FROM accounts "
+                "ORDER BY id"))).all()
+            columns = await c.run_sync(
+                lambda sync: {col["name"] for col in inspect(sync).get_columns("users")})
+            tables = await c.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        assert [tuple(r) for r in rows] == [
+            ("feishu", "ou_li", FEISHU_A, 2, "en", True, False, False),
+            ("feishu", "ou_zhao", FEISHU_B, 3, "zh", False, False, False),
+            ("feishu", "ou_colleague", FEISHU_C, None, "zh", False, False, False),
+            ("telegram", "5005", 5005, None, "zh", False, True, False),
+            ("telegram", "7001", 7001, 1, "en", True, False, True),
+            ("telegram", "7003", 7003, 3, "en", False, False, False),
+            ("telegram", "7004", 7004, 4, "zh", False, False, False)]
+        assert not {"telegram_id", "feishu_open_id"} & columns
+        assert not {"telegram_accounts", "feishu_accounts"} & tables
+        async with session_factory(engine).begin() as s:
+            found, users = await accounts.load(s, [7001, FEISHU_A, 7003, FEISHU_B, 5005])
+            assert found[7001].pending == {"command": "edit", "name": "Acme"}
+            assert {a: u.name for a, u in users.items()} == {
+                7001: "Wang", FEISHU_A: "Li", 7003: "Zhao", FEISHU_B: "Zhao"}
+            assert await accounts.addresses_of(s, [1, 2, 3, 4]) == {
+                1: 7001, 2: FEISHU_A, 3: 7003, 4: 7004}  # Telegram first, then Feishu
+            named = await accounts.staff_named(s, {"tg:7001", f"tg:{FEISHU_A}", "tg:5005"})
+            assert {a: u.name for a, u in named.items()} == {"tg:7001": "Wang",
+                                                             f"tg:{FEISHU_A}": "Li"}
+            assert await audit.verify_chain(s) is None  # old entries untouched
+            newcomer = await accounts.account_for(s, "feishu", "ou_new", T0)
+            assert newcomer.address == accounts.address_for(newcomer.id)
+            assert newcomer.address not in (FEISHU_A, FEISHU_B, FEISHU_C)
+    finally:
+        await engine.dispose()

@@ -63,7 +63,7 @@ async def _world(h: Harness) -> tuple[User, User, User, Customer, Customer]:
     """Rep Li owns 华东精密 (questionnaire + full debrief) and 老客户 (short debrief);
     the other rep owns one customer nobody may see but an admin."""
     manager, rep, other = await _team(h)
-    rep_self = Respondent(f"tg:{rep.telegram_id}", "telegram", rep.id)
+    rep_self = Respondent("tg:901", "telegram", rep.id)
     async with h.sessions.begin() as s:
         acme = await h.service.create_customer(s, "华东精密 Precision", rep_self)
         acme.owner_id = rep.id

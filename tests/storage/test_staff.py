@@ -63,7 +63,7 @@ async def test_a_leaving_rep_hands_over_customers_reminders_and_invites(
             assert user is not None
             await staff.deactivate(s, user, actor="cli", channel="cli", now=clock())
         async with h.sessions() as s:
-            assert await accounts.user_by_telegram(s, 1) is None
+            assert await accounts.user_at(s, 1) is None
             left = (await s.scalars(select(Reminder.status).where(
                 Reminder.recipient_id == leaving.id))).all()
             assert left == ["cancelled"]  # the farewell notice is not sent to someone gone

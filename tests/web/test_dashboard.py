@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storage import accounts, audit, customers, web_access
-from storage.models import AuditEntry, Note, User
+from storage.models import AuditEntry, Note
 from tests import scripts
 from tests.scripts import script, shipped
 from tests.storage.test_interviews import drive
@@ -54,7 +54,7 @@ def scripts_respondent():  # type: ignore[no-untyped-def]
 
 async def _link(site: Site, telegram_id: int) -> str:
     async with site.h.sessions.begin() as s:
-        user = await s.scalar(select(User).where(User.telegram_id == telegram_id))
+        user = await accounts.user_at(s, telegram_id)
         assert user is not None
         token = await web_access.make_link(s, user.id, site.h.clock())
     return f"{site.base}/login?token={token}"
@@ -208,7 +208,7 @@ async def test_filters_work_with_and_without_javascript(site: Site) -> None:
 async def test_a_sign_in_link_lasts_ten_minutes_and_works_once(site: Site) -> None:
     await _world(site)
     async with site.h.sessions.begin() as s:
-        user = await s.scalar(select(User).where(User.telegram_id == REP))
+        user = await accounts.user_at(s, REP)
         assert user is not None
         token = await web_access.make_link(s, user.id, site.h.clock())
     async with site.h.sessions.begin() as s:

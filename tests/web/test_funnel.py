@@ -36,7 +36,7 @@ async def _customer(site: Site, rep: User, n: int, *, opened: str | None = None,
         invite, _ = await invites.create(s, customer_id=customer.id, flow_id="pre_meeting",
                                          created_by=rep.id, now=h.clock(),
                                          valid_for=timedelta(days=14))
-        await audit.append(s, at=h.clock(), actor=f"tg:{rep.telegram_id}",
+        await audit.append(s, at=h.clock(), actor=accounts.actor_of(rep),
                            action="invite.create", entity="invite", entity_id=invite.id,
                            channel=made_in)
         if opened == "web":

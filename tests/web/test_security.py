@@ -213,7 +213,7 @@ async def test_the_team_page_lists_a_manager_only_for_work_of_their_own(server: 
     async with server.h.sessions.begin() as s:
         boss = await accounts.add_user(s, telegram_id=8001, name="赵经理", role="manager",
                                        now=server.h.clock())
-        rep = await accounts.user_by_telegram(s, 7001)
+        rep = await accounts.user_at(s, 7001)
         assert rep is not None
         rep.manager_id = boss.id
         sid = await web_access.open_session(s, boss.id, server.h.clock())
