@@ -65,7 +65,7 @@ class Ctx:
 
     @property
     def lang(self) -> str:
-        return self.account.language
+        return self.account.language or "zh"
 
     @property
     def today(self) -> date:

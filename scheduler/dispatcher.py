@@ -151,7 +151,7 @@ class Dispatcher:
             stats.failed += 1
             return None
         account = known.accounts.get(chat)
-        lang = account.language if account else (user.language if user else "zh")
+        lang = (account.language if account else None) or (user.language if user else "zh")
         customer = known.customers.get(reminder.customer_id) if reminder.customer_id else None
         text = await self._text(session, reminder, customer, lang)
         if account is not None and account.unreachable_at is not None:

@@ -147,7 +147,7 @@ async def inviter_of(session: AsyncSession, interview_id: int) -> Inviter | None
     if rep is None or address is None or customer is None:
         return None
     account = await accounts.at(session, address)
-    lang = account.language if account is not None else rep.language
+    lang = (account.language if account is not None else None) or rep.language
     return Inviter(address, lang, customer.name, interview)
 
 

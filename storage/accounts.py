@@ -82,7 +82,7 @@ async def mark_unreachable(session: AsyncSession, address: int, now: datetime) -
 
 
 async def account_for(session: AsyncSession, channel: str, external_id: str, now: datetime,
-                      language: str = "zh") -> Account:
+                      language: str | None = None) -> Account:
     """The account of a channel's user id (made on first sight, safe when two processes see
     it at once); its address is set."""
     found = await session.scalar(select(Account).where(Account.channel == channel,
@@ -185,7 +185,7 @@ async def bind(session: AsyncSession, user: User, channel: str, external_id: str
     """Bind a channel's account to a staff user (one person on several channels, one
     account on each: one bound before on this channel is let go); the account is made if
     the person never wrote. Raises ValueError when another user has it."""
-    account = await account_for(session, channel, external_id, now, user.language)
+    account = await account_for(session, channel, external_id, now)
     if account.user_id is not None and account.user_id != user.id:
         other = await session.get(User, account.user_id)
         raise ValueError(f"{channel} account {external_id} is already bound to user "

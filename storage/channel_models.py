@@ -61,7 +61,9 @@ class Account(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     address: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    language: Mapped[str] = mapped_column(String(8))
+    # the app's language until the person chooses one; None until they write (an account an
+    # admin bound): their user's language is used
+    language: Mapped[str | None] = mapped_column(String(8))
     language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_at: Mapped[datetime | None]
     # a command waiting for a button: {"command": "edit", "name": "Acme", "rest": "phone …"}

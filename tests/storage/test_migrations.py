@@ -160,12 +160,12 @@ async def test_the_people_migration_carries_every_account_and_binding(db_url: st
             tables = await c.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         assert [tuple(r) for r in rows] == [
             ("feishu", "ou_li", FEISHU_A, 2, "en", True, False, False),
-            ("feishu", "ou_zhao", FEISHU_B, 3, "zh", False, False, False),
+            ("feishu", "ou_zhao", FEISHU_B, 3, None, False, False, False),  # never wrote
             ("feishu", "ou_colleague", FEISHU_C, None, "zh", False, False, False),
             ("telegram", "5005", 5005, None, "zh", False, True, False),
             ("telegram", "7001", 7001, 1, "en", True, False, True),
-            ("telegram", "7003", 7003, 3, "en", False, False, False),
-            ("telegram", "7004", 7004, 4, "zh", False, False, False)]
+            ("telegram", "7003", 7003, 3, None, False, False, False),  # their user's language
+            ("telegram", "7004", 7004, 4, None, False, False, False)]
         assert not {"telegram_id", "feishu_open_id"} & columns
         assert not {"telegram_accounts", "feishu_accounts"} & tables
         async with session_factory(engine).begin() as s:

@@ -37,7 +37,7 @@ def _create_accounts() -> None:
         sa.Column('external_id', sa.String(length=64), nullable=False),
         sa.Column('address', sa.BigInteger(), nullable=True),
         sa.Column('user_id', sa.Integer(), nullable=True),
-        sa.Column('language', sa.String(length=8), nullable=False),
+        sa.Column('language', sa.String(length=8), nullable=True),
         sa.Column('language_chosen', sa.Boolean(), nullable=False),
         sa.Column('unreachable_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('pending', sa.Text(), nullable=True),
@@ -59,13 +59,13 @@ def _rows(bind: sa.Connection) -> list[dict[str, Any]]:
         "SELECT telegram_id, language, language_chosen, unreachable_at, pending, created_at, "
         "updated_at FROM telegram_accounts"))}
     users = list(bind.execute(sa.text(
-        "SELECT id, telegram_id, feishu_open_id, language, created_at FROM users ORDER BY id")))
+        "SELECT id, telegram_id, feishu_open_id, created_at FROM users ORDER BY id")))
     rows: list[dict[str, Any]] = []
     for row_id, open_id, created in bind.execute(sa.text(
             "SELECT id, open_id, created_at FROM feishu_accounts ORDER BY id")):
         address = ADDRESSES_BELOW - row_id
         kept = settings.pop(address, None) or {
-            "language": "zh", "language_chosen": False, "unreachable_at": None,
+            "language": None, "language_chosen": False, "unreachable_at": None,
             "pending": None, "created_at": created, "updated_at": created}
         rows.append({**kept, "id": row_id, "channel": "feishu", "external_id": open_id,
                      "address": address})
@@ -75,7 +75,7 @@ def _rows(bind: sa.Connection) -> list[dict[str, Any]]:
         if user.telegram_id is not None and user.telegram_id not in settings and not (
                 FEISHU_FLOOR < user.telegram_id < ADDRESSES_BELOW):
             settings[user.telegram_id] = {
-                "telegram_id": user.telegram_id, "language": user.language,
+                "telegram_id": user.telegram_id, "language": None,
                 "language_chosen": False, "unreachable_at": None, "pending": None,
                 "created_at": user.created_at, "updated_at": user.created_at}
     for telegram_id in sorted(settings):
@@ -86,7 +86,7 @@ def _rows(bind: sa.Connection) -> list[dict[str, Any]]:
     for user in users:
         if user.feishu_open_id is not None and user.feishu_open_id not in feishu_ids:
             rows.append({"id": next_id, "channel": "feishu", "external_id": user.feishu_open_id,
-                         "address": ADDRESSES_BELOW - next_id, "language": user.language,
+                         "address": ADDRESSES_BELOW - next_id, "language": None,
                          "language_chosen": False, "unreachable_at": None, "pending": None,
                          "created_at": user.created_at, "updated_at": user.created_at})
             next_id += 1
