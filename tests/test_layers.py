@@ -70,7 +70,6 @@ WIRING = {"interview_bot/app.py", "interview_bot/serve.py", "interview_bot/remin
 NOT_YET = {
     "interview_bot/cli/customer_commands.py": {"builds queries", "calls the session",
                                                "writes audit"},
-    "interview_bot/cli/user_commands.py": {"builds queries", "calls the session"},
 }
 
 

@@ -38,10 +38,11 @@ async def seed(url: str, count: int, due_offset: timedelta = timedelta(minutes=-
             {"name": f"Rep {i}", "role": "rep", "language": "en",
              "active": True, "created_at": now, "manager_id": manager.id} for i in range(count)])
         ids = (await s.scalars(select(User.id).where(User.role == "rep").order_by(User.id))).all()
+        chats = {manager.id: 99} | {user_id: FIRST_CHAT + i for i, user_id in enumerate(ids)}
         await s.execute(insert(Account), [  # rep i is reached at Telegram chat FIRST_CHAT + i
-            {"channel": "telegram", "external_id": str(FIRST_CHAT + i), "address": FIRST_CHAT + i,
+            {"channel": "telegram", "external_id": str(chat), "address": chat,
              "user_id": user_id, "language": "en", "language_chosen": False, "created_at": now,
-             "updated_at": now} for i, user_id in enumerate(ids)])
+             "updated_at": now} for user_id, chat in chats.items()])
         await s.execute(insert(Reminder), [
             {"kind": "follow_up", "customer_id": customer.id, "recipient_id": user_id,
              "due_at": now + due_offset, "status": "pending", "attempts": 0,
