@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feishu import card, delivery_error, text_content
+from bot.feishu_toasts import Toasts
 from bot.files import file_bytes
 from chat.actions import Action, AnswerCallback, Edit, SendFile
 from chat.clock import Clock
@@ -41,6 +42,7 @@ class FeishuClient:
                        .build())
         self.sessions, self.clock = sessions, clock
         self._open_ids: dict[int, str] = {}
+        self.toasts = Toasts()  # the presses whose callback waits for their notice
 
     async def start(self) -> None:
         """Fetch the tenant token now (the SDK fetches it synchronously; in a thread, the
@@ -51,8 +53,11 @@ class FeishuClient:
 
     async def perform(self, action: Action) -> int | None:
         if isinstance(action, AnswerCallback):
-            # a press is acknowledged with its callback; a notice on it ("this button is no
-            # longer active") comes as a message, never dropped
+            # a notice on a press ("this button is no longer active") is a toast when the
+            # press's callback still waits for it (bot.feishu_toasts), else a message
+            event_id = action.query_id.split(":")[1]
+            if self.toasts.offer(event_id, action.text or None):
+                return None
             if action.text:
                 chat = int(action.query_id.rsplit(":", 1)[1])
                 await self._create(await self._open_id(chat), "text", text_content(action.text))

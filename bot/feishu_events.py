@@ -4,7 +4,8 @@ Either way an event is answered only once it is stored: one transaction notes it
 (an event Feishu sends again finds it there and is only acknowledged), gives the sender a
 chat account id and the inbox an update id, and stores the update; then the inbox worker,
 the same one that handles Telegram's, takes it. A callback that is not Feishu's (a bad
-signature, a wrong verification token) is refused with 401 and nothing is stored.
+signature, a wrong verification token) is refused with 401 and nothing is stored. A button
+press is answered with its notice as a toast when the notice comes in time.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.feishu import Keys, Refused, challenge_of, event_of, open_callback, stored_payload
+from bot.feishu import (
+    Event,
+    Keys,
+    Refused,
+    challenge_of,
+    event_of,
+    open_callback,
+    stored_payload,
+)
+from bot.feishu_toasts import Toasts, toast
 from bot.webhook import health
 from chat.clock import Clock
 from storage import feishu, inbox
@@ -33,15 +43,34 @@ STORE_TIMEOUT = 2.5  # Feishu waits 3 s for an answer, then sends the event agai
 
 class FeishuIntake:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                 wake: Callable[[], None]) -> None:
+                 wake: Callable[[], None], toasts: Toasts | None = None) -> None:
         self.sessions, self.clock, self.wake = sessions, clock, wake
+        self.toasts = toasts or Toasts()
         # one event at a time: update ids rise in the order events arrive, so a chat's
         # events are handled in the order Feishu sent them
         self._lock = asyncio.Lock()
 
-    async def take(self, event: dict[str, Any]) -> str:
-        """Store an event: "stored", "duplicate" (seen before) or "ignored" (not read)."""
+    async def answer(self, event: dict[str, Any]) -> dict[str, object]:
+        """Store an event, then what Feishu is answered: for a button press, the notice the
+        conversation gives it, as a toast (bot.feishu_toasts), when it comes in time."""
         read = event_of(event)
+        if read is None or read.digest.get("kind") != "callback":
+            await self.take(event, read)
+            return {}
+        waiting = self.toasts.expect(read.event_id)
+        try:
+            stored = await self.take(event, read)
+        except BaseException:
+            self.toasts.forget(read.event_id)
+            raise
+        if stored != "stored":
+            self.toasts.forget(read.event_id)
+            return {}
+        return toast(await self.toasts.wait(read.event_id, waiting))
+
+    async def take(self, event: dict[str, Any], read: Event | None = None) -> str:
+        """Store an event: "stored", "duplicate" (seen before) or "ignored" (not read)."""
+        read = read or event_of(event)
         if read is None:
             return "ignored"
         async with self._lock:
@@ -75,8 +104,8 @@ def callback_app(intake: FeishuIntake, keys: Keys) -> web.Application:
         challenge = challenge_of(event)
         if challenge is not None:
             return web.json_response({"challenge": challenge})
-        await intake.take(event)  # raises: 500, and Feishu sends it again
-        return web.json_response({})  # only now may Feishu forget the event
+        # raises: 500, and Feishu sends it again; answered only once stored
+        return web.json_response(await intake.answer(event))
 
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(CALLBACK_PATH, receive)
@@ -91,9 +120,9 @@ class _Handler:
     def __init__(self, intake: FeishuIntake, loop: asyncio.AbstractEventLoop) -> None:
         self.intake, self.loop = intake, loop
 
-    def _do_without_validation(self, payload: bytes) -> None:
+    def _do_without_validation(self, payload: bytes) -> dict[str, object]:
         event = json.loads(payload)
-        asyncio.run_coroutine_threadsafe(self.intake.take(event), self.loop).result(
+        return asyncio.run_coroutine_threadsafe(self.intake.answer(event), self.loop).result(
             STORE_TIMEOUT)
 
 

@@ -41,6 +41,7 @@ from web.runner import Runner
 
 if TYPE_CHECKING:
     from bot.feishu_client import FeishuClient
+    from bot.feishu_toasts import Toasts
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -158,8 +159,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                           BotApi(settings.telegram.api_server or PRODUCTION_API, token or ""),
                           client)
         try:
-            await running.listen(settings, app, clock, worker, stop, lark is not None,
-                                 webhook, username)
+            await running.listen(settings, app, clock, worker, stop,
+                                 None if lark is None else lark.toasts, webhook, username)
             await stop.wait()
         finally:
             stop.set()
@@ -177,7 +178,8 @@ class Running:
         self.stoppers: list[Callable[[], Awaitable[None]]] = []  # the listeners
 
     async def listen(self, settings: Settings, app: App, clock: Clock, worker: InboxWorker,
-                     stop: asyncio.Event, feishu: bool, webhook: bool, username: str) -> None:
+                     stop: asyncio.Event, toasts: Toasts | None, webhook: bool,
+                     username: str) -> None:
         """Reminders, metrics, the Feishu callback, and Telegram by webhook or polling."""
         try:
             self.reminders.start()
@@ -185,8 +187,9 @@ class Running:
             raise ValueError(str(exc)) from None
         if settings.metrics.port is not None:
             self.stoppers.append(await serve_metrics(settings, app, clock))
-        if feishu:
-            self.stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set))
+        if toasts is not None:  # Feishu is configured
+            self.stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set,
+                                                    toasts))
         tg, client = settings.telegram, self.client
         if client is not None and webhook:
             assert tg.webhook_secret is not None
@@ -255,15 +258,15 @@ def feishu_start_problem(exc: Exception, domain: str) -> str:
             "from elsewhere)")
 
 
-async def serve_feishu(settings: Settings, app: App, clock: Clock,
-                       wake: Callable[[], None]) -> Callable[[], Awaitable[None]]:
+async def serve_feishu(settings: Settings, app: App, clock: Clock, wake: Callable[[], None],
+                       toasts: Toasts) -> Callable[[], Awaitable[None]]:
     """Feishu's events into the inbox: the HTTP callback, or the long connection. Returns
     what stops it."""
     from bot.feishu import Keys
     from bot.feishu_events import CALLBACK_PATH, FeishuIntake, LongConnection, callback_app
 
     fs = settings.feishu
-    intake = FeishuIntake(app.sessions, clock, wake)
+    intake = FeishuIntake(app.sessions, clock, wake, toasts)
     if fs.mode == "long":
         assert fs.app_secret is not None
         connection = LongConnection(intake, fs.app_id, fs.app_secret.get_secret_value(),

@@ -232,9 +232,14 @@ async def test_a_card_left_behind_loses_its_buttons_and_a_press_on_it_says_why(
         await bot.say(REP, "/cancel")  # the debrief ends: a press on its card now
         current = bot.lark.last_card(REP)
         before = len(bot.lark.to(REP))
-        await push(bot.url, card_event(REP, current.message_id, current.buttons[0][1]))
-        await bot.lark.wait_for(lambda: len(bot.lark.to(REP)) > before)
-        assert bot.lark.to(REP)[before].text == "这个按钮已失效。"  # a notice, as a message
+        status, answer = await push(bot.url, card_event(REP, current.message_id,
+                                                        current.buttons[0][1]))
+        # the notice Telegram shows on a press: Feishu's toast, in the callback's answer
+        assert (status, answer) == (200, {"toast": {"type": "info",
+                                                    "content": "这个按钮已失效。"}})
+        await bot.lark.wait_for(lambda: any(mid == current.message_id for mid, _ in
+                                            bot.lark.patches))
+        assert bot.lark.to(REP)[before:] == []  # not a message as well
 
 
 @pytest.mark.wall_clock
@@ -463,3 +468,19 @@ async def test_a_press_between_the_send_and_its_record_finds_its_card(db_url: st
                                             bot.lark.patches))
         patched = next(card for mid, card in bot.lark.patches if mid == held.message_id)
         assert card_buttons(patched)[0][0] != label  # ticked in place
+
+
+async def test_a_notice_later_than_the_callback_waits_is_not_a_toast() -> None:
+    """The callback waits a moment for a press's notice; one that comes later (a slow
+    worker, another process, a press handled again after a restart) is refused here and
+    goes out as a message (FeishuClient.perform), never dropped."""
+    from bot.feishu_toasts import Toasts
+
+    toasts = Toasts()
+    on_time = toasts.expect("e1")
+    assert toasts.offer("e1", "这个按钮已失效。")
+    assert await toasts.wait("e1", on_time) == "这个按钮已失效。"
+    late = toasts.expect("e2")
+    assert await toasts.wait("e2", late) is None  # nothing came within the wait
+    assert not toasts.offer("e2", "这个按钮已失效。")
+    assert not toasts.offer("never-pressed", None)
