@@ -64,7 +64,7 @@ async def open_interviews(url: str, n: int) -> None:
     """One real interview five answers in, then n - 1 copies for other respondents."""
     from interview_bot.app import open_app
     from interview_bot.settings import DatabaseSettings, Settings
-    from services.interviewing import Respondent
+    from services.interview_service import Respondent
     from storage import customers
     from storage.models import Interview
 

@@ -1,6 +1,6 @@
 """Which channel an update came from and which one a reply goes out on.
 
-The inbox holds Telegram's updates as Telegram sent them and Feishu's as `bot.feishu`
+The inbox holds Telegram's updates as Telegram sent them and Feishu's as `bot.feishu_protocol`
 digested them; the conversation answers both with the same actions, addressed by account
 address, and those of an account on another channel (storage.accounts) go out through
 Feishu, the one other chat a process serves today.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import feishu, telegram
+from bot import feishu_protocol, telegram
 from chat import metrics
 from chat.actions import Action, AnswerCallback
 from chat.delivery import DeliveryError, Perform
@@ -20,7 +20,7 @@ from storage.accounts import is_other_channel
 
 def incoming_of(payload: dict[str, Any]) -> Incoming | None:
     if "feishu" in payload:
-        return feishu.incoming_of(payload)
+        return feishu_protocol.incoming_of(payload)
     return telegram.incoming_of(payload)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.feishu import card, delivery_error, text_content
+from bot.feishu_protocol import card, delivery_error, text_content
 from bot.feishu_toasts import Toasts
 from bot.files import file_bytes
 from chat.actions import Action, AnswerCallback, Edit, SendFile

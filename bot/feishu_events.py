@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.feishu import (
+from bot.feishu_protocol import (
     Event,
     Keys,
     Refused,

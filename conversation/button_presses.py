@@ -19,7 +19,7 @@ from flows.model import Flow, QuestionType
 from flows.resume import resume
 from flows.state import InterviewState
 from flows.steps import Prompt
-from services.interviewing import InterviewError
+from services.interview_service import InterviewError
 from storage import interviews
 from storage.models import Interview
 

@@ -14,7 +14,7 @@ from chat.actions import Action
 from chat.capabilities import Channel, channel_named
 from chat.incoming import Incoming
 from flows.model import Flow
-from services.interviewing import InterviewService, Respondent
+from services.interview_service import InterviewService, Respondent
 from storage.models import Account, Interview, User
 
 

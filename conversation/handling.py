@@ -25,7 +25,7 @@ from conversation.permissions import allowed, refusal
 from conversation.texts import CONSENT_VERSION, say
 from flows.i18n import normalise_language
 from flows.model import Flow
-from services.interviewing import InterviewService
+from services.interview_service import InterviewService
 from storage import accounts, consents, customers, interviews
 
 ANSWERS = ("text", "contact")

@@ -7,7 +7,7 @@ from conversation.context import Ctx
 from conversation.interview_replies import after_turn, current, status_line
 from conversation.permissions import stranger
 from conversation.texts import say
-from services.interviewing import InterviewError
+from services.interview_service import InterviewError
 from storage import interviews as interview_rows
 from storage.models import Interview
 

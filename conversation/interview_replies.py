@@ -18,7 +18,7 @@ from flows.state import InterviewState
 from flows.steps import Completed, Prompt
 from services import questionnaire_journey as journey
 from services.follow_up_planner import Scheduled
-from services.interviewing import Turn
+from services.interview_service import Turn
 from storage import consents
 from storage import interviews as interview_rows
 from storage.models import Answer, Interview

@@ -14,7 +14,7 @@ from flows.model import Flow
 from interview_bot.settings import Settings
 from scheduler.planning import Planner
 from scheduler.policy import POLICY_FILE, load_policy
-from services.interviewing import InterviewService
+from services.interview_service import InterviewService
 from storage import migrate
 from storage.crypto import Cipher, KeyProblem
 from storage.database import create_engine, session_factory

@@ -262,8 +262,8 @@ async def serve_feishu(settings: Settings, app: App, clock: Clock, wake: Callabl
                        toasts: Toasts) -> Callable[[], Awaitable[None]]:
     """Feishu's events into the inbox: the HTTP callback, or the long connection. Returns
     what stops it."""
-    from bot.feishu import Keys
     from bot.feishu_events import CALLBACK_PATH, FeishuIntake, LongConnection, callback_app
+    from bot.feishu_protocol import Keys
 
     fs = settings.feishu
     intake = FeishuIntake(app.sessions, clock, wake, toasts)

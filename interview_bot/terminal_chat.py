@@ -16,7 +16,7 @@ from flows.i18n import SUPPORTED_LANGUAGES, from_catalog
 from flows.messages import progress
 from flows.model import QuestionType, Stage
 from flows.steps import Completed, Prompt, Step
-from services.interviewing import InterviewService, Respondent, Turn
+from services.interview_service import InterviewService, Respondent, Turn
 
 TERMINAL = Respondent("terminal", "terminal")
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]  # asyncio.Runner.run

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.interviewing import CORRECTION_WINDOW, InterviewService, Respondent, Turn
+from services.interview_service import CORRECTION_WINDOW, InterviewService, Respondent, Turn
 from storage import accounts, audit, consents, interviews, invites, reminders
 from storage.models import Customer, Interview, Invite
 

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.feishu import encrypt, signature
+from bot.feishu_protocol import encrypt, signature
 
 APP_ID = "cli_a1b2c3d4e5f6"
 APP_SECRET = "local-app-secret"

@@ -17,9 +17,9 @@ from conversation import labels
 from conversation.texts import say as chat_say
 from flows.card_fields import stage_label
 from flows.model import Flow
-from services.interviewing import InterviewService
+from services.interview_service import InterviewService
 from storage.models import User
-from web.texts import say
+from web.page_texts import say
 
 HERE = Path(__file__).resolve().parent
 LANG_COOKIE = "ib_lang"

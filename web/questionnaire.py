@@ -20,15 +20,15 @@ from flows.messages import message, progress
 from flows.model import QuestionType
 from flows.steps import Completed, Prompt, Step
 from services import questionnaire_journey as journey
-from services.interviewing import (
+from services.interview_service import (
     Correction,
     InterviewError,
     Turn,
 )
 from storage import consents
 from storage.models import Interview, Invite
+from web.page_texts import say
 from web.pages import CONFIG, render_page, request_lang
-from web.texts import say
 
 BROWSER_COOKIE = "ib_q"  # one random key per browser, kept as a hash on the invite
 Q = "/q/{token:[A-Za-z0-9_-]{20,64}}"

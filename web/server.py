@@ -24,6 +24,7 @@ from storage import customers as customer_rows
 from storage import reporting, web_access
 from web import funnel_page, questionnaire
 from web.metrics import METRICS_PATH, metrics_handler
+from web.page_texts import say
 from web.pages import (
     CONFIG,
     HERE,
@@ -33,7 +34,6 @@ from web.pages import (
     request_lang,
 )
 from web.runner import SERVER_NAME
-from web.texts import say
 
 log = logging.getLogger(__name__)
 COOKIE = "ib_session"

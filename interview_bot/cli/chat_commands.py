@@ -24,7 +24,7 @@ from interview_bot.cli.command_setup import (
 from interview_bot.cli.project_files import PathProblem, placed
 from interview_bot.settings import Settings
 from interview_bot.terminal_chat import TERMINAL, chat, say
-from services.interviewing import InterviewError, Respondent, Turn
+from services.interview_service import InterviewError, Respondent, Turn
 from storage import (
     accounts,
     customers,

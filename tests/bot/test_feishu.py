@@ -22,7 +22,7 @@ from interview_bot.settings import (
     ReminderSettings,
     Settings,
 )
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from storage import accounts, feishu, reminders
 from storage.models import (
     Answer,
@@ -338,7 +338,7 @@ async def test_a_person_on_telegram_and_feishu_is_one_user(db_url: str) -> None:
     (429, 99991400, "retry_after"), (400, 230013, "forbidden"), (500, 0, "transient"),
     (400, 230001, "permanent")])
 def test_feishu_refusals_become_our_delivery_kinds(status: int, code: int, kind: str) -> None:
-    from bot.feishu import delivery_error
+    from bot.feishu_protocol import delivery_error
 
     assert delivery_error(status, code, "x", 2.0).kind == kind
 

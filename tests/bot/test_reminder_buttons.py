@@ -29,7 +29,7 @@ async def due_follow_up(bot: BotUnderTest) -> None:
 
 
 def _respondent():  # type: ignore[no-untyped-def]
-    from services.interviewing import Respondent
+    from services.interview_service import Respondent
 
     return Respondent("cli", "cli")
 

@@ -240,7 +240,7 @@ async def test_a_debrief_stopped_with_cancel_is_offered_again(bot: BotUnderTest)
 async def test_a_returning_customer_confirms_what_the_card_knows(bot: BotUnderTest) -> None:
     """Issue 14: a second pre_meeting asked the head count, contact and role again. Now
     what the card holds is shown with Keep it / Change it, and a tap keeps it."""
-    from services.interviewing import Respondent
+    from services.interview_service import Respondent
     from tests.bot.harness import CUSTOMER
     from tests.bot.test_scenarios import invite_link
     from tests.storage.test_interviews import PRE_MEETING
@@ -284,7 +284,7 @@ async def test_a_nudge_and_an_overdue_ping_reach_the_rep_through_the_bot(
     """Issue 14, end to end: the planner (under the clock the database holds: an interview
     left 5 hours ago, a revisit 7 days overdue) makes a nudge with Continue, a ping to the
     rep and one to the manager; the bot sends them; Continue resumes the debrief."""
-    from services.interviewing import Respondent
+    from services.interview_service import Respondent
 
     await bot.stop()  # seeded while no planner runs; the one that starts plans and sends
     await _book(bot)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from scheduler.timing import at_local
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from storage import accounts, invites, reminders
 from storage.models import Contact, Customer, Reminder, User
 from tests.conftest import FakeClock

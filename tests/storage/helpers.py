@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from flows.model import Flow
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
-from services.interviewing import InterviewService, Respondent
+from services.interview_service import InterviewService, Respondent
 from storage import migrate
 from storage.database import create_engine, session_factory
 from tests.conftest import TEST_CIPHER, FakeClock

@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, text
 
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from storage import customers, rotation
 from storage.crypto import Cipher, DecryptionError, key_id
 from storage.database import create_engine, session_factory

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from storage import customers, merging, personal
 from storage.models import AuditEntry, Customer
 from tests.conftest import FakeClock

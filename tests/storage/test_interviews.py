@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from flows.loader import default_flow_dir, load_paths
 from flows.model import Flow
 from flows.steps import Completed, Prompt
-from services.interviewing import Turn
+from services.interview_service import Turn
 from storage import audit
 from storage.models import Answer, AuditEntry, Contact, Customer, Interview
 from tests import scripts

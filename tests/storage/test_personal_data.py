@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from storage import audit, consents, customers, invites, personal
 from storage.models import Answer, AuditEntry, Consent, Contact, Customer, Interview, Invite
 from tests import scripts

@@ -14,7 +14,7 @@ from PIL import Image
 
 from services.chart import DATA_KEY, render_png
 from services.exporting import build_export
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from services.reports import build_report, card_quality, quality_lines, summary_text
 from storage import accounts
 from storage.models import Customer, User

@@ -47,7 +47,7 @@ async def _world(site: Site) -> tuple[int, int]:
 
 
 def scripts_respondent():  # type: ignore[no-untyped-def]
-    from services.interviewing import Respondent
+    from services.interview_service import Respondent
 
     return Respondent("tg:5005", "telegram")
 

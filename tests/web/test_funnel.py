@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from conversation.texts import CONSENT_VERSION
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from services.reports import build_report, summary_text
 from storage import accounts, audit, consents, customers, invites, reporting, web_access
 from storage.models import User

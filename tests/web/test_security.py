@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
-from services.interviewing import Respondent
+from services.interview_service import Respondent
 from storage import accounts, customers, invites, web_access
 from storage.models import Answer, Contact, Invite
 from tests.conftest import FakeClock
