@@ -152,7 +152,9 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         telegram_send = None if client is None else client.perform
         feishu_send = None if lark is None else lark.perform
         worker = InboxWorker(app.sessions, conversation,
-                             paced(routed(telegram_send, feishu_send), limiter), clock)
+                             paced(routed(app.sessions, {"telegram": telegram_send,
+                                                         "feishu": feishu_send}), limiter),
+                             clock)
         running = Running(asyncio.create_task(worker.run_forever(stop)),
                           ReminderRunner(settings, app, telegram_send, feishu_send, clock,
                                          limiter),
@@ -312,7 +314,8 @@ class ReminderRunner:
                  feishu: Perform | None, clock: Clock, limiter: RateLimiter) -> None:
         self.settings, self.app = settings, app
         self.sender = None if telegram is None else raw_sender(settings, telegram)
-        perform = routed(None if self.sender is None else self.sender.perform, feishu)
+        perform = routed(app.sessions, {
+            "telegram": None if self.sender is None else self.sender.perform, "feishu": feishu})
         self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
         self.lock: DispatcherLock | None = None
         self.scheduler: AsyncIOScheduler | None = None

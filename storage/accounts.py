@@ -117,6 +117,15 @@ async def externals(session: AsyncSession, addresses: Iterable[int]) -> dict[int
     return {address: external for address, external in rows if address is not None}
 
 
+async def channel_at(session: AsyncSession, address: int) -> str | None:
+    """The channel of the account at an address (None: no such account)."""
+    if not is_other_channel(address):
+        return TELEGRAM
+    found: str | None = await session.scalar(select(Account.channel)
+                                             .where(Account.address == address))
+    return found
+
+
 async def user_at(session: AsyncSession, address: int) -> User | None:
     """The active staff user an account (at this address) belongs to."""
     found: User | None = await session.scalar(

@@ -89,8 +89,9 @@ async def _reminders_tick(settings: Settings) -> None:
                 lock = sqlite_dispatcher_lock(app_.engine)
             except DispatcherLocked as exc:
                 raise fail(str(exc)) from None
-            perform = routed(None if sender is None else sender.perform,
-                             None if lark is None else lark.perform)
+            perform = routed(app_.sessions, {
+                "telegram": None if sender is None else sender.perform,
+                "feishu": None if lark is None else lark.perform})
             try:
                 stats = await reminder_runtime(settings, app_, perform, system_clock).tick()
             finally:
