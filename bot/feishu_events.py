@@ -76,7 +76,7 @@ class FeishuIntake:
         async with self._lock:
             now = self.clock()
             async with self.sessions.begin() as session:
-                update_id = await feishu.new_event(session, read.event_id, now)
+                update_id = await inbox.new_event(session, "feishu", read.event_id, now)
                 if update_id is None:
                     return "duplicate"
                 chat = await feishu.account_for(session, read.open_id, now)

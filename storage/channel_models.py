@@ -96,13 +96,16 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
-class FeishuEvent(Base):
-    """A Feishu event stored in the inbox: its event_id, so one sent again is ignored; the
-    inbox's update id comes from `id` (storage.feishu.update_id)."""
+class ChatEvent(Base):
+    """An event of a chat channel other than Telegram (a Feishu event, a DingTalk message)
+    stored in the inbox: its id on that channel, so one sent again is ignored; the inbox's
+    update id comes from `id` (storage.inbox.new_event). 0020"""
 
-    __tablename__ = "feishu_events"
+    __tablename__ = "chat_events"
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime]
 
 

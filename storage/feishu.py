@@ -1,9 +1,8 @@
 """Feishu (Lark) people, events and cards, as numbers the rest of the bot already speaks.
 
 A Feishu open id ("ou_…") is an account like any other (storage.accounts: its address is
-what the conversation and the inbox know it by); an event gets an inbox update id from a
-range below -2**61, rising in the order events arrive, so one chat's events keep their
-order; a card the bot sent gets a small number the conversation edits it by.
+what the conversation and the inbox know it by); an event gets its inbox update id from
+storage.inbox.new_event; a card the bot sent gets a small number the conversation edits it by.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import accounts
 from storage.insert_new import insert_new_id
-from storage.models import Account, FeishuEvent, FeishuMessage, User
+from storage.models import Account, FeishuMessage, User
 
-UPDATES_FROM = -(2 ** 62)  # update ids: UPDATES_FROM + row id (below -2**61)
 FEISHU = "feishu"
 
 
@@ -27,14 +25,6 @@ async def account_for(session: AsyncSession, open_id: str, now: datetime) -> int
     address = (await accounts.account_for(session, FEISHU, open_id, now)).address
     assert address is not None
     return address
-
-
-async def new_event(session: AsyncSession, event_id: str, now: datetime) -> int | None:
-    """The inbox update id for an event seen for the first time; None for one seen before
-    (Feishu sends an event again when it did not get our answer in time)."""
-    row = await insert_new_id(session, FeishuEvent,
-                                     {"event_id": event_id, "received_at": now}, "event_id")
-    return None if row is None else UPDATES_FROM + row
 
 
 PENDING = "pending:"  # a card's message id until Feishu has given it one

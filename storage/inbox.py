@@ -11,8 +11,8 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.insert_new import insert_new
-from storage.models import InboxUpdate
+from storage.insert_new import insert_new, insert_new_id
+from storage.models import ChatEvent, InboxUpdate
 
 # How long a worker may hold an update before another may take it (after a crash).
 LEASE = timedelta(seconds=15)
@@ -21,6 +21,19 @@ DEFER = timedelta(milliseconds=250)
 OPEN = ("pending", "replying")
 # Statements on the table itself: the ORM's bookkeeping has nothing to track for them.
 TABLE: Table = InboxUpdate.__table__  # type: ignore[assignment]
+
+
+EVENTS_FROM = -(2 ** 62)  # other channels' update ids: EVENTS_FROM + chat_events.id
+
+
+async def new_event(session: AsyncSession, channel: str, event_id: str,
+                    now: datetime) -> int | None:
+    """The inbox update id for an event of another channel seen for the first time (rising
+    in the order events arrive, below -2**61, far from Telegram's); None for one seen before
+    (Feishu sends an event again when it did not get our answer in time)."""
+    row = await insert_new_id(session, ChatEvent, {"channel": channel, "event_id": event_id,
+                                                   "received_at": now}, "channel", "event_id")
+    return None if row is None else EVENTS_FROM + row
 
 
 def chat_of(payload: dict[str, Any]) -> int | None:

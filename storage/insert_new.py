@@ -33,12 +33,12 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
 
 
 async def insert_new_id(session: AsyncSession, model: type[Base], values: dict[str, Any],
-                        key: str) -> int | None:
+                        *key: str) -> int | None:
     """Insert one row unless `key` is taken: the new row's id, or None when it was taken
     (the same race rule as `insert_new`)."""
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table: Table = model.__table__  # type: ignore[assignment]
-    statement = (maker(table).values(values).on_conflict_do_nothing(index_elements=[key])
+    statement = (maker(table).values(values).on_conflict_do_nothing(index_elements=list(key))
                  .returning(table.c.id))
     result: int | None = await session.scalar(statement)
     return result

@@ -27,8 +27,8 @@ from storage import accounts, feishu, reminders
 from storage.models import (
     Answer,
     AuditEntry,
+    ChatEvent,
     Customer,
-    FeishuEvent,
     InboxUpdate,
     Reminder,
     User,
@@ -287,8 +287,8 @@ async def test_an_event_sent_twice_is_applied_once(db_url: str) -> None:
             names = (await session.scalars(select(Answer.value).where(
                 Answer.question_id == "met_name"))).all()
             assert names == ["Zhang San"]
-            assert await session.scalar(select(func.count()).select_from(FeishuEvent).where(
-                FeishuEvent.event_id == "evt-sent-twice")) == 1
+            assert await session.scalar(select(func.count()).select_from(ChatEvent).where(
+                ChatEvent.event_id == "evt-sent-twice")) == 1
 
 
 async def test_a_callback_not_from_feishu_is_refused_and_nothing_is_stored(db_url: str
@@ -315,7 +315,7 @@ async def test_a_callback_not_from_feishu_is_refused_and_nothing_is_stored(db_ur
         assert bot.lark.messages == []
         async with open_app(bot.settings) as app, app.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(InboxUpdate)) == 0
-            assert await session.scalar(select(func.count()).select_from(FeishuEvent)) == 0
+            assert await session.scalar(select(func.count()).select_from(ChatEvent)) == 0
 
 
 async def test_a_person_on_telegram_and_feishu_is_one_user(db_url: str) -> None:

@@ -178,7 +178,7 @@ IN_CLEAR = {
     "accounts.channel": "a channel name",
     "accounts.external_id": "the channel's id for a person, like a Telegram id (ids, no names)",
     "accounts.language": "a language code",
-    "feishu_events": "Feishu's event id",
+    "chat_events": "a channel name and the channel's event id",
     "feishu_messages.message_id": "Feishu's message id",
     "inbox_updates.status": "a status word",
     "inbox_updates.error": "our error kind and message, never the update's text",

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.card_fields import CARD_FIELDS
-from storage import accounts, audit, migrate
+from storage import accounts, audit, inbox, migrate
 from storage.card import CARD_COLUMNS
 from storage.database import create_engine, session_factory
 from storage.models import Base
@@ -182,5 +182,31 @@ async def test_the_people_migration_carries_every_account_and_binding(db_url: st
             newcomer = await accounts.account_for(s, "feishu", "ou_new", T0)
             assert newcomer.address == accounts.address_for(newcomer.id)
             assert newcomer.address not in (FEISHU_A, FEISHU_B, FEISHU_C)
+    finally:
+        await engine.dispose()
+
+
+async def test_feishu_events_become_chat_events_with_their_ids(db_url: str) -> None:
+    """0020: Feishu's events join one table for every channel; their ids (the inbox's update
+    ids come from them) stay, the next one comes after them, one sent again is still seen."""
+    engine = create_engine(db_url, cipher=TEST_CIPHER)
+    try:
+        async with engine.begin() as c:
+            await c.run_sync(_upgrade_to, "0019")
+            await c.execute(text("INSERT INTO feishu_events (id, event_id, received_at) VALUES "
+                                 "(1, 'evt-a', :t), (2, 'evt-b', :t), (3, 'evt-c', :t)"),
+                            {"t": T0})
+        await migrate.upgrade(engine)
+        async with session_factory(engine).begin() as s:
+            rows = (await s.execute(text(
+                "SELECT id, channel, event_id FROM chat_events ORDER BY id"))).all()
+            assert [tuple(r) for r in rows] == [(1, "feishu", "evt-a"), (2, "feishu", "evt-b"),
+                                                (3, "feishu", "evt-c")]
+            assert await inbox.new_event(s, "feishu", "evt-b", T0) is None  # sent again
+            fourth = await inbox.new_event(s, "feishu", "evt-d", T0)
+            assert fourth is not None and fourth > inbox.EVENTS_FROM + 3  # after the old ones
+            # the same id on another channel is another event
+            fifth = await inbox.new_event(s, "dingtalk", "evt-a", T0)
+            assert fifth is not None and fifth > fourth
     finally:
         await engine.dispose()
