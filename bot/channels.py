@@ -7,7 +7,7 @@ address, and each goes out through the channel of the account it is addressed to
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,9 +23,20 @@ from storage.accounts import TELEGRAM, is_other_channel
 NAMES = {"telegram": "Telegram", "feishu": "Feishu", "dingtalk": "DingTalk"}
 
 
+Reader = Callable[[dict[str, Any]], Incoming | None]
+# the inbox's payloads of each channel but Telegram's carry the channel's name as a key
+READERS: dict[str, Reader] = {"feishu": feishu_protocol.incoming_of}
+
+
+def add_reader(channel: str, reader: Reader) -> None:
+    """How the inbox reads the updates another channel's adapter stores."""
+    READERS[channel] = reader
+
+
 def incoming_of(payload: dict[str, Any]) -> Incoming | None:
-    if "feishu" in payload:
-        return feishu_protocol.incoming_of(payload)
+    for channel, reader in READERS.items():
+        if channel in payload:
+            return reader(payload)
     return telegram.incoming_of(payload)
 
 

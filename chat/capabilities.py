@@ -25,5 +25,11 @@ FEISHU = Channel("feishu", deep_links=False, menu=False, customers=False)
 CHANNELS = {channel.name: channel for channel in (TELEGRAM, FEISHU)}
 
 
+def register(channel: Channel) -> Channel:
+    """A chat channel an adapter brings (its module declares it, nothing here changes)."""
+    CHANNELS[channel.name] = channel
+    return channel
+
+
 def channel_named(name: str) -> Channel:
     return CHANNELS.get(name, TELEGRAM)
