@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact, Customer
+from storage.models import Contact, Customer, User
 
 _NOISE = re.compile(r"[\s\-_.,，。·・'\"“”‘’()（）\[\]【】]+")
 # legal forms at the end of a company name, longest first
@@ -84,6 +84,12 @@ async def load(session: AsyncSession, customer_ids: Iterable[int],
     if ids := set(contact_ids):
         found += await session.scalars(select(Contact).where(Contact.id.in_(ids)))
     return found
+
+
+async def everyone(session: AsyncSession) -> tuple[list[Customer], dict[int, str]]:
+    """Every customer by id, and the names of the staff (their owners among them)."""
+    owners = {u.id: u.name for u in await session.scalars(select(User))}
+    return list(await session.scalars(select(Customer).order_by(Customer.id))), owners
 
 
 async def get(session: AsyncSession, customer_id: int) -> Customer | None:

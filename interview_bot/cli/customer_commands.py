@@ -10,8 +10,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import system_clock
 from conversation import labels
@@ -27,15 +25,9 @@ from interview_bot.cli.command_setup import (
 )
 from interview_bot.cli.wording import cli_language, removed, say
 from interview_bot.settings import Settings
-from services import card_editing, customer_closing
+from services import card_editing, customer_closing, personal_data
 from services.card_view import read_card
-from storage import (
-    accounts,
-    audit,
-    personal,
-    staff,
-)
-from storage.models import Contact, Customer, User
+from storage import accounts, customers, staff
 from storage.private_files import write_private
 
 LANG_HELP = "zh or en (default: INTERVIEW_LANGUAGE)"
@@ -131,8 +123,7 @@ def customers_list(
 
 async def _list(settings: Settings, lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions() as session:
-        owners = {u.id: u.name for u in await session.scalars(select(User))}
-        rows = (await session.scalars(select(Customer).order_by(Customer.id))).all()
+        rows, owners = await customers.everyone(session)
         if not rows:
             return [say("no_customers", lang)]
         return [say("list_header", lang), *(
@@ -234,24 +225,11 @@ async def _export_personal(settings: Settings, name: str,
                            contact_id: int | None) -> dict[str, object]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name)
-        if contact_id is not None:
-            person = await _contact_of(session, found, contact_id)
-            document = await personal.export_contact(session, person)
-            entity, entity_id = "contact", person.id
-        else:
-            document = await personal.export_personal(session, found)
-            entity, entity_id = "customer", found.id
-        await audit.append(session, at=system_clock(), actor="cli", action="personal.export",
-                           entity=entity, entity_id=entity_id, channel="cli")
-        return document
-
-
-async def _contact_of(session: AsyncSession, customer: Customer, contact_id: int) -> Contact:
-    person = await session.get(Contact, contact_id)
-    if person is None or person.customer_id != customer.id:
-        raise fail(f"{customer.name} has no contact #{contact_id}; `customers "
-                    "export-personal` lists its contacts with their ids")
-    return person
+        try:
+            return await personal_data.export(session, found, contact_id, actor="cli",
+                                              channel="cli", now=system_clock())
+        except personal_data.NoSuchContact as exc:
+            raise fail(str(exc)) from None
 
 
 @customers_app.command("erase")
@@ -280,12 +258,11 @@ def customers_erase(
 async def _erase(settings: Settings, name: str, contact_id: int | None) -> dict[str, int]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name)
-        if contact_id is not None:
-            person = await _contact_of(session, found, contact_id)
-            return await personal.erase_contact(session, person, actor="cli", channel="cli",
-                                                now=system_clock())
-        return await personal.erase(session, found, actor="cli", channel="cli",
-                                    now=system_clock())
+        try:
+            return await personal_data.erase(session, found, contact_id, actor="cli",
+                                             channel="cli", now=system_clock())
+        except personal_data.NoSuchContact as exc:
+            raise fail(str(exc)) from None
 
 
 @customers_app.command("close")
