@@ -17,11 +17,13 @@ class Channel:
     deep_links: bool = True  # a link opens a chat with this bot (invites for customers)
     menu: bool = True  # the platform shows a command menu the bot registers
     customers: bool = True  # customers reach the bot here (else: staff only)
+    register_option: str = ""  # how `users add` names someone's id here (staff-only chats)
 
 
 TELEGRAM = Channel("telegram")
 # Feishu: a work chat, staff only; no link opens the bot for an outsider; no command menu
-FEISHU = Channel("feishu", deep_links=False, menu=False, customers=False)
+FEISHU = Channel("feishu", deep_links=False, menu=False, customers=False,
+                 register_option="--feishu-open-id")
 CHANNELS = {channel.name: channel for channel in (TELEGRAM, FEISHU)}
 
 

@@ -124,12 +124,17 @@ async def current(ctx: Ctx) -> Interview | None:
 
 def mark_pressed(ctx: Ctx, chosen: str | None, *, tick: bool = True) -> None:
     """Edit the message whose button was pressed: buttons gone, the choice shown (ticked;
-    `tick=False`: a remark, such as "no longer active")."""
+    `tick=False`: a remark, such as "no longer active"). A channel that cannot change a sent
+    message (DingTalk) is told the choice in a message of its own."""
     incoming = ctx.incoming
+    shown = f"✓ {chosen}" if tick else chosen
+    if not ctx.channel.edits:
+        if shown:
+            ctx.actions.append(Send(ctx.chat_id, shown))
+        return
     if incoming.message_id is None:
         return
     original = incoming.message_text or ""
-    shown = f"✓ {chosen}" if tick else chosen
     text = f"{original}\n\n{shown}".lstrip("\n") if chosen else original
     ctx.actions.append(Edit(ctx.chat_id, incoming.message_id, text or "✓"))
 

@@ -19,11 +19,11 @@ def allowed(roles: frozenset[str] | None, user: User | None) -> bool:
 
 
 def stranger(lang: str, channel: Channel, account: str | None) -> str:
-    """Who the bot is for. On a channel only staff use (Feishu: a colleague not registered
-    yet), with the id an admin registers them by."""
-    if channel.customers or not account:
+    """Who the bot is for. On a channel only staff use (Feishu, DingTalk: a colleague not
+    registered yet), with the id an admin registers them by."""
+    if channel.customers or not account or not channel.register_option:
         return say("refuse", lang)
-    return say(f"refuse_{channel.name}", lang, account=account)
+    return say("refuse_staff_chat", lang, account=account, option=channel.register_option)
 
 
 def refusal(command: str, roles: frozenset[str] | None, user: User | None, lang: str,

@@ -13,12 +13,12 @@ TEXTS: dict[str, dict[str, str]] = {
               "If you received an invitation link, please open it directly.",
     },
     "help_title": {"zh": "可用命令：", "en": "Commands:"},
-    "refuse_feishu": {
+    "refuse_staff_chat": {
         "zh": "您好！这个机器人供已登记的销售团队成员使用，您还没有登记。请把下面这行发给管理员，"
-              "由管理员为您登记（interview-bot users add --feishu-open-id …）：\n{account}",
+              "由管理员为您登记（interview-bot users add {option} …）：\n{account}",
         "en": "Hello! This bot is for registered members of the sales team, and you are not "
               "registered yet. Send this line to an admin, who registers you with "
-              "`interview-bot users add --feishu-open-id …`:\n{account}",
+              "`interview-bot users add {option} …`:\n{account}",
     },
     "help_customer": {
         "zh": "直接回复问题即可。/back 返回上一题，/skip 跳过选答题，/status 查看进度，/lang 切换语言。",

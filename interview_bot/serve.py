@@ -9,7 +9,7 @@ import gc
 import logging
 import re
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,7 @@ from conversation.commands import menus
 from conversation.context import BotConfig
 from conversation.handling import Conversation
 from interview_bot.app import App, open_app
+from interview_bot.dingtalk_wiring import serve_dingtalk, start_dingtalk
 from interview_bot.settings import Settings
 from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import ReminderRuntime, start_scheduler
@@ -95,16 +96,16 @@ def checked_token(settings: Settings, webhook: bool) -> str | None:
     """The Telegram token, once the settings are known to make a bot (a one-line reason
     otherwise, as ValueError)."""
     tg, fs = settings.telegram, settings.feishu
-    if tg.bot_token is None and not fs.configured:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set (nor FEISHU_APP_ID): the bot has no "
-                         "channel to serve")
+    if tg.bot_token is None and not fs.configured and not settings.dingtalk.configured:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set (nor FEISHU_APP_ID, nor "
+                         "DINGTALK_CLIENT_ID): the bot has no channel to serve")
     if webhook and (tg.webhook_secret is None or not tg.webhook_url):
         raise ValueError("webhook mode needs TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET")
     token = None if tg.bot_token is None else tg.bot_token.get_secret_value()
     if token is not None and not TOKEN_FORM.fullmatch(token):
         raise ValueError("TELEGRAM_BOT_TOKEN is not a bot token: expected the bot's number, a "
                          "colon and its secret (123456789:AAE…), as @BotFather gives it")
-    problem = fs.problem()
+    problem = fs.problem() or settings.dingtalk.problem()
     if problem is not None:
         raise ValueError(problem)
     return token
@@ -135,6 +136,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
     async with open_app(settings, clock=clock) as app:
         client, username = await connect_telegram(settings, framework, token)
         lark = await start_feishu(settings, app, clock) if settings.feishu.configured else None
+        ding = await start_dingtalk(settings, app, clock) \
+            if settings.dingtalk.configured else None
         config = BotConfig(bot_username=username,
                            admin_ids=frozenset(settings.admin.telegram_ids),
                            web_url=settings.web.url.rstrip("/"))
@@ -149,15 +152,14 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 await inbox.release_all(session)
         # one sending budget for the process: replies first, reminders in what is left
         limiter = RateLimiter(per_second=settings.reminders.per_second)
-        telegram_send = None if client is None else client.perform
-        feishu_send = None if lark is None else lark.perform
+        performers: dict[str, Perform | None] = {
+            "telegram": None if client is None else client.perform,
+            "feishu": None if lark is None else lark.perform,
+            "dingtalk": None if ding is None else ding.perform}
         worker = InboxWorker(app.sessions, conversation,
-                             paced(routed(app.sessions, {"telegram": telegram_send,
-                                                         "feishu": feishu_send}), limiter),
-                             clock)
+                             paced(routed(app.sessions, performers), limiter), clock)
         running = Running(asyncio.create_task(worker.run_forever(stop)),
-                          ReminderRunner(settings, app, telegram_send, feishu_send, clock,
-                                         limiter),
+                          ReminderRunner(settings, app, performers, clock, limiter),
                           BotApi(settings.telegram.api_server or PRODUCTION_API, token or ""),
                           client)
         try:
@@ -167,6 +169,8 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         finally:
             stop.set()
             await running.close()
+            if ding is not None:
+                await ding.close()
 
 
 class Running:
@@ -192,6 +196,8 @@ class Running:
         if toasts is not None:  # Feishu is configured
             self.stoppers.append(await serve_feishu(settings, app, clock, worker.wake.set,
                                                     toasts))
+        if settings.dingtalk.configured:
+            self.stoppers.append(await serve_dingtalk(settings, app, clock, worker.wake.set))
         tg, client = settings.telegram, self.client
         if client is not None and webhook:
             assert tg.webhook_secret is not None
@@ -310,12 +316,13 @@ def _stop_on_signals() -> asyncio.Event:
 class ReminderRunner:
     """Reminders inside the bot process: the scheduler, and on SQLite the dispatcher lock."""
 
-    def __init__(self, settings: Settings, app: App, telegram: Perform | None,
-                 feishu: Perform | None, clock: Clock, limiter: RateLimiter) -> None:
+    def __init__(self, settings: Settings, app: App, performers: Mapping[str, Perform | None],
+                 clock: Clock, limiter: RateLimiter) -> None:
         self.settings, self.app = settings, app
+        telegram = performers.get("telegram")
         self.sender = None if telegram is None else raw_sender(settings, telegram)
         perform = routed(app.sessions, {
-            "telegram": None if self.sender is None else self.sender.perform, "feishu": feishu})
+            **performers, "telegram": None if self.sender is None else self.sender.perform})
         self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
         self.lock: DispatcherLock | None = None
         self.scheduler: AsyncIOScheduler | None = None

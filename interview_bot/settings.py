@@ -65,6 +65,33 @@ class FeishuSettings(BaseModel):
         return None
 
 
+class DingTalkSettings(BaseModel):
+    """DingTalk (钉钉) for reps and managers: an internal app with its robot enabled, in Stream
+    mode (the bot connects out: no public address needed)."""
+
+    client_id: str = ""  # DINGTALK_CLIENT_ID: the app's AppKey (Client ID); set: serve DingTalk
+    client_secret: SecretStr | None = None  # DINGTALK_CLIENT_SECRET: AppSecret (Client Secret)
+    robot_code: str = ""  # DINGTALK_ROBOT_CODE: the robot's code (default: the Client ID)
+    # DINGTALK_OPENAPI_ENDPOINT: the OpenAPI and the stream's gateway (the SDK's own setting)
+    openapi_endpoint: str = "https://api.dingtalk.com"
+    oapi_endpoint: str = "https://oapi.dingtalk.com"  # DINGTALK_OAPI_ENDPOINT: media uploads
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id)
+
+    @property
+    def robot(self) -> str:
+        return self.robot_code or self.client_id
+
+    def problem(self) -> str | None:
+        """What is missing for DingTalk to work, in one line (None: nothing)."""
+        if self.configured and self.client_secret is None:
+            return ("DINGTALK_CLIENT_ID is set but DINGTALK_CLIENT_SECRET is not (the app's "
+                    "Client Secret, on its Credentials page in the developer console)")
+        return None
+
+
 class ReminderSettings(BaseModel):
     enabled: bool = True  # the bot also plans and sends reminders
     per_second: float = 30.0  # Telegram allows about 30 messages a second per bot
@@ -146,6 +173,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
     feishu: FeishuSettings = FeishuSettings()
+    dingtalk: DingTalkSettings = DingTalkSettings()
     admin: AdminSettings = AdminSettings()
     reminders: ReminderSettings = ReminderSettings()
     interview: InterviewSettings = InterviewSettings()

@@ -15,19 +15,23 @@ from storage.models import User
 
 async def register(session: AsyncSession, *, telegram_id: int | None, open_id: str | None,
                    role: str, name: str, manager_id: int | None, actor: str, channel: str,
-                   now: datetime) -> User:
+                   now: datetime, dingtalk_id: str | None = None) -> User:
     """Raises ValueError, saying why, for a role, manager or id that does not fit."""
-    user = await _with_channels(session, telegram_id, open_id, role, name, manager_id, now)
+    user = await _with_channels(session, telegram_id, open_id, dingtalk_id, role, name,
+                                manager_id, now)
     await audit.append(session, at=now, actor=actor, action="user.add", entity="user",
                        entity_id=user.id, fields=["role"], channel=channel)
     return user
 
 
 async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id: str | None,
-                         role: str, name: str, manager_id: int | None, now: datetime) -> User:
-    """The user with this Telegram id or Feishu open id (made if neither is known), with both
-    bound."""
-    known = None if open_id is None else await accounts.user_by(session, open_id=open_id)
+                         dingtalk_id: str | None, role: str, name: str,
+                         manager_id: int | None, now: datetime) -> User:
+    """The user with this Telegram id, Feishu open id or DingTalk user id (made if none is
+    known), with each bound."""
+    known = None if open_id is None else await accounts.user_on(session, "feishu", open_id)
+    if known is None and dingtalk_id is not None:
+        known = await accounts.user_on(session, "dingtalk", dingtalk_id)
     if known is None:
         user = await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
                                        now=now, manager_id=manager_id)
@@ -41,6 +45,8 @@ async def _with_channels(session: AsyncSession, telegram_id: int | None, open_id
             await accounts.bind(session, user, accounts.TELEGRAM, str(telegram_id), now)
     if open_id is not None:
         await feishu.bind(session, user, open_id, now)
+    if dingtalk_id is not None:
+        await accounts.bind(session, user, "dingtalk", dingtalk_id, now)
     return user
 
 

@@ -152,6 +152,17 @@ async def user_on(session: AsyncSession, channel: str, external_id: str) -> User
     return found
 
 
+async def seen(session: AsyncSession, channel: str, limit: int = 50
+               ) -> list[tuple[str, datetime, User | None]]:
+    """A channel's accounts the bot knows (they wrote, or were bound), newest first, with
+    the user bound to each: how an admin finds a new colleague's id."""
+    rows = await session.execute(
+        select(Account.external_id, Account.created_at, User)
+        .outerjoin(User, User.id == Account.user_id).where(Account.channel == channel)
+        .order_by(Account.id.desc()).limit(limit))
+    return [(external, at, user) for external, at, user in rows]
+
+
 def check_role(role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")

@@ -109,6 +109,17 @@ class ChatEvent(Base):
     received_at: Mapped[datetime]
 
 
+class ChatKeyboard(Base):
+    """The choices last offered to someone on a channel without buttons (DingTalk): they are
+    numbered in the message, and a reply with a number presses that one (0021). Labels can
+    name a customer: encrypted."""
+
+    __tablename__ = "chat_keyboards"
+    address: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    buttons: Mapped[list[list[str]]] = mapped_column(EncryptedJSON())  # [label, data] pairs
+    sent_at: Mapped[datetime]
+
+
 class FeishuMessage(Base):
     """A card the bot sent on Feishu: the number the conversation edits it by (`id`), its
     Feishu message id, and its text (shown again when a button of it is pressed)."""

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import accounts
 from storage.insert_new import insert_new_id
-from storage.models import Account, FeishuMessage, User
+from storage.models import FeishuMessage, User
 
 FEISHU = "feishu"
 
@@ -78,8 +78,4 @@ async def seen(session: AsyncSession, limit: int = 50
                ) -> list[tuple[str, datetime, User | None]]:
     """Feishu accounts the bot knows (they wrote, or were bound), newest first, with the user
     bound to each."""
-    rows = await session.execute(
-        select(Account.external_id, Account.created_at, User)
-        .outerjoin(User, User.id == Account.user_id).where(Account.channel == FEISHU)
-        .order_by(Account.id.desc()).limit(limit))
-    return [(open_id, at, user) for open_id, at, user in rows]
+    return await accounts.seen(session, FEISHU, limit)

@@ -26,6 +26,7 @@ from storage.base import JsonValue as JsonValue
 from storage.base import UtcDateTime as UtcDateTime
 from storage.channel_models import Account as Account
 from storage.channel_models import ChatEvent as ChatEvent
+from storage.channel_models import ChatKeyboard as ChatKeyboard
 from storage.channel_models import FeishuMessage as FeishuMessage
 from storage.channel_models import InboxUpdate as InboxUpdate
 from storage.channel_models import WebLink as WebLink

@@ -59,13 +59,17 @@ def reminders_tick() -> None:
 
 
 async def _reminders_tick(settings: Settings) -> None:
-    if settings.telegram.bot_token is None and not settings.feishu.configured:
-        raise fail("reminders are sent through Telegram or Feishu: set TELEGRAM_BOT_TOKEN or "
-                   "FEISHU_APP_ID")
+    if settings.telegram.bot_token is None and not settings.feishu.configured \
+            and not settings.dingtalk.configured:
+        raise fail("reminders are sent through Telegram, Feishu or DingTalk: set "
+                   "TELEGRAM_BOT_TOKEN, FEISHU_APP_ID or DINGTALK_CLIENT_ID")
     problem = settings.feishu.problem()
     if problem is not None and settings.feishu.app_secret is None:
         raise fail(problem)
+    if settings.dingtalk.problem() is not None:
+        raise fail(str(settings.dingtalk.problem()))
     from bot.channels import routed
+    from interview_bot.dingtalk_wiring import start_dingtalk
     from interview_bot.serve import (
         ClientOnFirstUse,
         raw_sender,
@@ -83,6 +87,8 @@ async def _reminders_tick(settings: Settings) -> None:
             try:
                 lark = await start_feishu(settings, app_, system_clock) \
                     if settings.feishu.configured else None
+                ding = await start_dingtalk(settings, app_, system_clock) \
+                    if settings.dingtalk.configured else None
             except ValueError as exc:
                 raise fail(str(exc)) from None
             try:
@@ -91,12 +97,15 @@ async def _reminders_tick(settings: Settings) -> None:
                 raise fail(str(exc)) from None
             perform = routed(app_.sessions, {
                 "telegram": None if sender is None else sender.perform,
-                "feishu": None if lark is None else lark.perform})
+                "feishu": None if lark is None else lark.perform,
+                "dingtalk": None if ding is None else ding.perform})
             try:
                 stats = await reminder_runtime(settings, app_, perform, system_clock).tick()
             finally:
                 if lock is not None:
                     lock.release()
+                if ding is not None:
+                    await ding.close()
             typer.echo(f"sent {stats.sent}, retrying {stats.retried}, failed {stats.failed}, "
                        f"expired {stats.expired}, postponed {stats.postponed} (quiet hours), "
                        f"redirected {stats.redirected}")

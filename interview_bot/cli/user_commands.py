@@ -36,6 +36,16 @@ TELEGRAM_ID = typer.Option(help="Numeric Telegram user id")
 FEISHU_OPEN_ID = typer.Option(help="Feishu (Lark) open id, ou_… (the developer console's "
                               "API explorer shows yours; `users feishu-seen` lists who wrote)")
 OPEN_ID_FORM = re.compile(r"ou_[0-9a-zA-Z]{10,60}")
+DINGTALK_ID = typer.Option(help="DingTalk user id (员工 UserID: the admin console's address "
+                           "book shows it; `users dingtalk-seen` lists who wrote)")
+DINGTALK_ID_FORM = re.compile(r"[0-9A-Za-z_\-$]{1,64}")
+
+
+def _dingtalk_id(value: str | None) -> str | None:
+    if value is not None and not DINGTALK_ID_FORM.fullmatch(value.strip()):
+        raise fail(f"{value!r} is not a DingTalk user id: expected up to 64 letters, digits, "
+                   "_ or -, such as 0123456789012345")
+    return None if value is None else value.strip()
 
 
 def _open_id(value: str | None) -> str | None:
@@ -52,29 +62,34 @@ def users_add(
     telegram_id: Annotated[int | None, TELEGRAM_ID] = None,
     feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
     manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
+    dingtalk_user_id: Annotated[str | None, DINGTALK_ID] = None,
 ) -> None:
-    """Register a rep, manager or admin on Telegram, Feishu or both (or change an existing
-    one's role, or give them their other channel)."""
-    if telegram_id is None and feishu_open_id is None:
-        raise fail("give --telegram-id, --feishu-open-id or both: where does this person "
-                   "talk to the bot?")
+    """Register a rep, manager or admin on Telegram, Feishu, DingTalk or several (or change
+    an existing one's role, or give them another channel)."""
+    if telegram_id is None and feishu_open_id is None and dingtalk_user_id is None:
+        raise fail("give --telegram-id, --feishu-open-id or --dingtalk-user-id (or several): "
+                   "where does this person talk to the bot?")
     open_id = _open_id(feishu_open_id)  # the arguments first, then the settings
-    asyncio.run(_users_add(load_settings(), telegram_id, open_id, role, name,
+    dingtalk_id = _dingtalk_id(dingtalk_user_id)
+    asyncio.run(_users_add(load_settings(), telegram_id, open_id, dingtalk_id, role, name,
                            manager_id))
 
 
 async def _users_add(settings: Settings, telegram_id: int | None, open_id: str | None,
-                     role: str, name: str, manager_id: int | None) -> None:
+                     dingtalk_id: str | None, role: str, name: str,
+                     manager_id: int | None) -> None:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         now = system_clock()
         try:
             user = await team_members.register(
                 session, telegram_id=telegram_id, open_id=open_id, role=role, name=name,
-                manager_id=manager_id, actor="cli", channel="cli", now=now)
+                manager_id=manager_id, actor="cli", channel="cli", now=now,
+                dingtalk_id=dingtalk_id)
         except ValueError as exc:
             raise fail(str(exc)) from None
         where = [f"telegram id {telegram_id}"] if telegram_id is not None else []
         where += [f"feishu {open_id}"] if open_id is not None else []
+        where += [f"dingtalk {dingtalk_id}"] if dingtalk_id is not None else []
         typer.echo(f"user {user.id}: {name} ({role}), {', '.join(where)}")
 
 
@@ -133,6 +148,23 @@ async def _store_staff(settings: Settings, rows: list[StaffRow], dry_run: bool) 
             raise fail(str(exc)) from None
         if dry_run:
             raise _DryRun
+
+
+@users_app.command("dingtalk-seen")
+def users_dingtalk_seen() -> None:
+    """DingTalk user ids the bot knows (who wrote to the robot, or were bound), newest
+    first, and whom each is bound to."""
+    asyncio.run(_seen(load_settings(), "dingtalk", "DingTalk"))
+
+
+async def _seen(settings: Settings, channel: str, name: str) -> None:
+    async with open_app(settings) as app_, app_.sessions() as session:
+        rows = await accounts.seen(session, channel)
+        if not rows:
+            typer.echo(f"no {name} account has written to the bot or been bound yet")
+        for external, first, user in rows:
+            bound = f"user {user.id} {user.name} ({user.role})" if user else "not bound"
+            typer.echo(f"{external}  since {first:%Y-%m-%d %H:%M}Z  {bound}")
 
 
 @users_app.command("feishu-seen")
