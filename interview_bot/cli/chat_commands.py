@@ -140,10 +140,11 @@ def run(
     webhook: Annotated[bool, typer.Option(help="Serve a webhook instead of long polling")] = False,
     framework: Annotated[str, typer.Option(help="aiogram or ptb")] = "aiogram",
 ) -> None:
-    """The main job: the bot when a Telegram token or a Feishu app is set (or both), else the
-    terminal interview."""
+    """The main job: the bot when a Telegram token, a Feishu app or a DingTalk app is set (any
+    of them), else the terminal interview."""
     settings = load_settings(creates_database=True)
-    if settings.telegram.bot_token is not None or settings.feishu.configured:
+    if settings.telegram.bot_token is not None or settings.feishu.configured \
+            or settings.dingtalk.configured:
         from interview_bot.serve import (
             serve,  # the Telegram frameworks: imported only when they run
         )
@@ -157,9 +158,9 @@ def run(
         except ValueError as exc:
             raise fail(str(exc)) from None
         return
-    typer.echo("No TELEGRAM_BOT_TOKEN or FEISHU_APP_ID set: running the interview here in the "
-               "terminal.\n未设置 TELEGRAM_BOT_TOKEN 或 FEISHU_APP_ID：在终端中进行访谈。 "
-               "(/lang en for English)")
+    typer.echo("No TELEGRAM_BOT_TOKEN, FEISHU_APP_ID or DINGTALK_CLIENT_ID set: running the "
+               "interview here in the terminal.\n未设置 TELEGRAM_BOT_TOKEN、FEISHU_APP_ID 或 "
+               "DINGTALK_CLIENT_ID：在终端中进行访谈。 (/lang en for English)")
     language = normalise_language(settings.interview.language)
     _chat(settings, "pre_meeting", language, None, None, None)
 
