@@ -224,3 +224,18 @@ async def test_the_weekly_report_image_reaches_a_manager_on_dingtalk(db_url: str
         kind, _, content = bot.ding.uploads[0]
         assert kind == "image" and content.startswith(b"\x89PNG")
         assert image.param["photoURL"].startswith("@media")
+
+
+async def test_sends_dingtalk_refuses_for_a_moment_are_tried_again(db_url: str) -> None:
+    """Flow control (HTTP 429, or DingTalk's QpsLimit code) waits and tries again, as does a
+    server error; the reply arrives once."""
+    async with running(db_url) as bot:
+        await rep_on_dingtalk(bot.settings, bot.clock())
+        await bot.start()
+        bot.ding.faults += [
+            (429, {"code": "Forbidden.AccessDenied.QpsLimitForApi", "message": "qps limit"}),
+            (503, {"code": "ServiceUnavailable", "message": "try later"})]
+        listing = await bot.say(REP, "/help")
+        assert "/today" in listing and bot.ding.faults == []
+        await asyncio.sleep(0.3)
+        assert sum("/today" in s.text for s in bot.ding.to(REP)) == 1
