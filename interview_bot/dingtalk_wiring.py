@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from chat.clock import Clock
+from chat.delivery import DeliveryError
 from interview_bot.app import App
 from interview_bot.settings import Settings
 
@@ -29,12 +30,21 @@ async def start_dingtalk(settings: Settings, app: App, clock: Clock) -> DingTalk
                             ds.openapi_endpoint, ds.oapi_endpoint, app.sessions, clock)
     try:
         await client.start()
-    except Exception as exc:
+    except DeliveryError as exc:
         await client.close()
-        raise ValueError(f"DingTalk at {ds.openapi_endpoint} did not give the robot a token "
-                         f"({exc}): check DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET (the "
-                         "app's Credentials page) and DINGTALK_OPENAPI_ENDPOINT") from exc
+        raise ValueError(start_problem(exc, ds.openapi_endpoint)) from exc
     return client
+
+
+def start_problem(exc: DeliveryError, endpoint: str) -> str:
+    """Why DingTalk gave the robot no token, in one line."""
+    if exc.kind == "transient" and "/" not in exc.detail.split(":")[0]:
+        reason = exc.detail.removeprefix("DingTalk: ").split(":")[0]
+        return (f"cannot reach DingTalk at {endpoint} ({reason}): check "
+                "DINGTALK_OPENAPI_ENDPOINT and the network")
+    return (f"DingTalk at {endpoint} refused DINGTALK_CLIENT_ID and DINGTALK_CLIENT_SECRET "
+            f"({exc.detail}): copy both from the app's Credentials page in the developer "
+            "console")
 
 
 async def serve_dingtalk(settings: Settings, app: App, clock: Clock,

@@ -58,7 +58,8 @@ def reminders_tick() -> None:
     asyncio.run(_reminders_tick(load_settings()))
 
 
-async def _reminders_tick(settings: Settings) -> None:
+def _check_channels(settings: Settings) -> None:
+    """A tick needs a channel to send through, with what it takes (a one-line reason)."""
     if settings.telegram.bot_token is None and not settings.feishu.configured \
             and not settings.dingtalk.configured:
         raise fail("reminders are sent through Telegram, Feishu or DingTalk: set "
@@ -68,6 +69,10 @@ async def _reminders_tick(settings: Settings) -> None:
         raise fail(problem)
     if settings.dingtalk.problem() is not None:
         raise fail(str(settings.dingtalk.problem()))
+
+
+async def _reminders_tick(settings: Settings) -> None:
+    _check_channels(settings)
     from bot.channels import routed
     from interview_bot.dingtalk_wiring import start_dingtalk
     from interview_bot.serve import (

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from interview_bot.app import open_app
@@ -239,3 +241,11 @@ async def test_sends_dingtalk_refuses_for_a_moment_are_tried_again(db_url: str) 
         assert "/today" in listing and bot.ding.faults == []
         await asyncio.sleep(0.3)
         assert sum("/today" in s.text for s in bot.ding.to(REP)) == 1
+
+
+async def test_wrong_credentials_are_said_at_start(db_url: str) -> None:
+    async with running(db_url) as bot:
+        bot.settings.dingtalk.client_secret = SecretStr("not-the-secret")
+        with pytest.raises(ValueError, match=r"refused DINGTALK_CLIENT_ID and "
+                                             r"DINGTALK_CLIENT_SECRET .*Credentials page"):
+            await serve(bot.settings, clock=bot.clock, stop=asyncio.Event())

@@ -101,8 +101,19 @@ CASES: list[tuple[str, dict[str, str], list[str], str, int]] = [
      "'12345' is not a Feishu open id: expected ou_ and letters and digits, such as "
      "ou_7d8a6e6df7621556ce0d21922b676706", 2),
     ("a user with no channel", {}, ["users", "add", "--name", "Li", "--role", "rep"],
-     "give --telegram-id, --feishu-open-id or both: where does this person talk to the bot?",
-     2),
+     "give --telegram-id, --feishu-open-id or --dingtalk-user-id (or several): where does "
+     "this person talk to the bot?", 2),
+    ("DingTalk without its secret", {"DINGTALK_CLIENT_ID": "dingabc"}, ["run"],
+     "DINGTALK_CLIENT_ID is set but DINGTALK_CLIENT_SECRET is not (the app's Client Secret, "
+     "on its Credentials page in the developer console)", 2),
+    ("an unreachable DingTalk", {"DINGTALK_CLIENT_ID": "dingabc", "DINGTALK_CLIENT_SECRET": "s",
+                                 "DINGTALK_OPENAPI_ENDPOINT": "http://127.0.0.1:1"}, ["run"],
+     "cannot reach DingTalk at http://127.0.0.1:1 (ClientConnectorError): check "
+     "DINGTALK_OPENAPI_ENDPOINT and the network", 2),
+    ("a mistyped DingTalk user id", {}, ["users", "add", "--dingtalk-user-id", "wang fang",
+                                         "--name", "Li", "--role", "rep"],
+     "'wang fang' is not a DingTalk user id: expected up to 64 letters, digits, _ or -, such "
+     "as 0123456789012345", 2),
     # issue 24, point 6: settings and paths
     ("admin ids that are not numbers", {"ADMIN_TELEGRAM_IDS": "111,abc"}, ["users", "list"],
      "ADMIN_TELEGRAM_IDS='111,abc' cannot be used: 'abc' is not a Telegram user id: expected "
