@@ -87,9 +87,16 @@ async def export_personal(session: AsyncSession, customer: Customer) -> dict[str
         "accounts": [{"channel": a.channel, "id": a.external_id, "language": a.language}
                      for a in await session.scalars(select(Account).where(
                          Account.address.in_(people), Account.user_id.is_(None)))],
-        "audit": [audit.describe(e) for e in await audit.entries(
-            session, customer_id=customer.id, limit=10_000)],
+        "audit": await _described(session, await audit.entries(
+            session, customer_id=customer.id, limit=10_000)),
     }
+
+
+async def _described(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[str]:
+    """Audit lines for an export: a staff member by name (and id), the channel beside."""
+    names = await accounts.staff_named(session, {e.actor for e in entries})
+    return [audit.describe(e, names[e.actor].name if e.actor in names else None)
+            for e in entries]
 
 
 async def export_contact(session: AsyncSession, contact: Contact) -> dict[str, Any]:
@@ -107,10 +114,10 @@ async def export_contact(session: AsyncSession, contact: Contact) -> dict[str, A
         "recorded_in_interviews": [{"interview": a.interview_id, "field": a.maps_to,
                                     "value": a.value, "typed": a.raw_text,
                                     "answered_at": a.answered_at} for a in answers],
-        "audit": [audit.describe(e) for e in await session.scalars(
+        "audit": await _described(session, list(await session.scalars(
             select(AuditEntry).where(AuditEntry.entity == "contact",
                                      AuditEntry.entity_id == str(contact.id))
-            .order_by(AuditEntry.id))],
+            .order_by(AuditEntry.id)))),
     }
 
 

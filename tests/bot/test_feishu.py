@@ -23,7 +23,7 @@ from interview_bot.settings import (
     Settings,
 )
 from services.interview_service import Respondent
-from storage import accounts, feishu, reminders
+from storage import accounts, feishu, personal, reminders
 from storage.models import (
     Answer,
     AuditEntry,
@@ -168,6 +168,10 @@ async def test_a_debrief_on_feishu_with_card_buttons(db_url: str) -> None:
             stored = (await session.scalars(select(Answer.question_id).where(
                 Answer.customer_id == customer.id, Answer.superseded_at.is_(None)))).all()
             assert set(stored) == set(answered(flow, DEBRIEF))
+            # the audit names the person and the channel, and its export names them by name
+            exported = (await personal.export_personal(session, customer))["audit"]
+        started = next(line for line in exported if "interview.start" in line)
+        assert "Wang Fang (user:" in started and "  feishu  " in started
 
 
 async def test_a_stranger_on_feishu_is_told_to_ask_an_admin_and_can_be_bound(db_url: str

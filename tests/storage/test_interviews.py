@@ -246,9 +246,9 @@ async def test_database_speaks_utf8(db_url: str, shipped_flows: dict, clock: Fak
         assert name == "北京某某科技有限公司 <b>&</b> 😀"
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("empty_db_url", ["postgresql"], indirect=True)
 async def test_on_postgresql_the_applications_role_cannot_change_the_trail(
-        db_url: str) -> None:
+        empty_db_url: str) -> None:
     """Run as an ordinary role that owns its database (as in production): the migration
     takes UPDATE and DELETE on audit_log away from it, before any trigger is reached."""
     from storage import migrate
@@ -256,12 +256,12 @@ async def test_on_postgresql_the_applications_role_cannot_change_the_trail(
     from tests.conftest import TEST_CIPHER, _admin
 
     role = f"ib_app_{uuid.uuid4().hex[:8]}"
-    name = db_url.rsplit("/", 1)[1]
+    name = empty_db_url.rsplit("/", 1)[1]
     await _admin(f'CREATE ROLE "{role}" LOGIN')
     try:
         await _admin(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
         await _admin_in(name, f'GRANT ALL ON SCHEMA public TO "{role}"')
-        as_app = db_url.replace("postgres@", f"{role}@", 1)
+        as_app = empty_db_url.replace("postgres@", f"{role}@", 1)
         engine = create_engine(as_app, cipher=TEST_CIPHER)
         try:
             await migrate.upgrade(engine)

@@ -25,8 +25,8 @@ def _diff(connection: Connection) -> list[object]:
     return list(compare_metadata(context, Base.metadata))
 
 
-async def test_migrations_match_the_models_and_are_idempotent(db_url: str) -> None:
-    engine = create_engine(db_url)
+async def test_migrations_match_the_models_and_are_idempotent(empty_db_url: str) -> None:
+    engine = create_engine(empty_db_url)
     try:
         await migrate.upgrade(engine)
         await migrate.upgrade(engine)  # a second start changes nothing
@@ -39,9 +39,9 @@ async def test_migrations_match_the_models_and_are_idempotent(db_url: str) -> No
         await engine.dispose()
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-async def test_replicas_starting_together_migrate_once(db_url: str) -> None:
-    engines = [create_engine(db_url) for _ in range(3)]
+@pytest.mark.parametrize("empty_db_url", ["postgresql"], indirect=True)
+async def test_replicas_starting_together_migrate_once(empty_db_url: str) -> None:
+    engines = [create_engine(empty_db_url) for _ in range(3)]
     try:  # three replicas of a new deployment start at the same moment on an empty database
         await asyncio.wait_for(  # without a lock between them they block each other
             asyncio.gather(*(migrate.upgrade(engine) for engine in engines)), 60)
@@ -55,11 +55,11 @@ def test_every_card_field_has_a_column() -> None:
     assert set(CARD_FIELDS) == set(CARD_COLUMNS)
 
 
-async def test_the_private_card_migration_keeps_existing_data(db_url: str) -> None:
+async def test_the_private_card_migration_keeps_existing_data(empty_db_url: str) -> None:
     """0009 rebuilds customers and contacts on SQLite (other tables refer to them): a
     database with a customer, a contact and an interview upgrades with every row intact,
     the old plain text still readable."""
-    engine = create_engine(db_url)
+    engine = create_engine(empty_db_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade_to, "0008")
@@ -141,12 +141,12 @@ async def _people_before_0019(engine: AsyncEngine) -> None:
                                entity_id=1, channel="telegram")
 
 
-async def test_the_people_migration_carries_every_account_and_binding(db_url: str) -> None:
+async def test_the_people_migration_carries_every_account_and_binding(empty_db_url: str) -> None:
     """0019 moves Telegram and Feishu accounts and the users' ids into one accounts table:
     every row is there with its settings, every user keeps the accounts they had, every
     address stays what the inbox, the interviews and the reminders know, and old audit
     entries still name the person."""
-    engine = create_engine(db_url, cipher=TEST_CIPHER)
+    engine = create_engine(empty_db_url, cipher=TEST_CIPHER)
     try:
         await _people_before_0019(engine)
         await migrate.upgrade(engine)
@@ -186,10 +186,10 @@ async def test_the_people_migration_carries_every_account_and_binding(db_url: st
         await engine.dispose()
 
 
-async def test_feishu_events_become_chat_events_with_their_ids(db_url: str) -> None:
+async def test_feishu_events_become_chat_events_with_their_ids(empty_db_url: str) -> None:
     """0020: Feishu's events join one table for every channel; their ids (the inbox's update
     ids come from them) stay, the next one comes after them, one sent again is still seen."""
-    engine = create_engine(db_url, cipher=TEST_CIPHER)
+    engine = create_engine(empty_db_url, cipher=TEST_CIPHER)
     try:
         async with engine.begin() as c:
             await c.run_sync(_upgrade_to, "0019")
