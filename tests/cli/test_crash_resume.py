@@ -21,6 +21,12 @@ from tests.scripts import saving, shipped
 READY_TIMEOUT = 30.0
 
 
+def as_from_a_shell() -> None:
+    """Ctrl-C as a terminal delivers it: a test worker may run with SIGINT ignored, and a
+    child inherits that (Python then never installs its own handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Chat:
     """A live `interview-bot chat` process, driven one answer at a time."""
 
@@ -30,7 +36,7 @@ class Chat:
             [sys.executable, "-m", "interview_bot", "chat", "--flow", "pre_meeting", "--lang",
              "en", "--customer", customer, "--new", "--db", f"sqlite:///{db}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
-            env={**env, "PYTHONUNBUFFERED": "1"})
+            env={**env, "PYTHONUNBUFFERED": "1"}, preexec_fn=as_from_a_shell)
         self.buffer = b""
 
     def wait_for_prompt(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.cli.test_crash_resume import Chat, current_answers
+from tests.cli.test_crash_resume import Chat, as_from_a_shell, current_answers
 from tests.conftest import PG_ADMIN_URL
 
 PG_BASE = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -200,7 +200,8 @@ def test_ctrl_c_at_the_company_prompt_exits_130_quietly(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
     proc = subprocess.Popen([sys.executable, "-m", "interview_bot", "chat", "--db",
                              f"sqlite:///{tmp_path / 'p.db'}"], stdin=child, stdout=child,
-                            stderr=child, cwd=tmp_path, env=env, close_fds=True)
+                            stderr=child, cwd=tmp_path, env=env, close_fds=True,
+                            preexec_fn=as_from_a_shell)
     os.close(child)
     seen = b""
     try:
