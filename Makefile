@@ -31,7 +31,7 @@ test: lint test-clocks
 test-clocks: $(STAMP)
 	for clock in $(CLOCKS); do \
 	  echo "the tests that read the date, with the bot's clock at $$clock:"; \
-	  TEST_CLOCK=$$clock $(BIN)/pytest -q -m wall_clock -o addopts="-n 2 --dist load" \
+	  TEST_CLOCK=$$clock $(BIN)/pytest -q -m wall_clock -o addopts="-n 3 --dist load" \
 	    -p no:cacheprovider || exit 1; \
 	done
 

@@ -24,7 +24,7 @@ from tests.bot.test_dingtalk import DEBRIEF, REP, rep_on_dingtalk
 from tests.local_dingtalk import CLIENT_ID, CLIENT_SECRET, LocalDingTalk, robot_message
 from tests.scripts import answered, script, shipped
 
-KILL_AFTER = {3, 6}  # the inputs after whose acknowledgement the process is killed
+KILL_AFTER = {4}  # the input after whose acknowledgement the process is killed
 KILL_DURING = 9  # the input the process is killed while taking
 
 
