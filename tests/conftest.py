@@ -152,3 +152,21 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Under TEST_CLOCKS (several moments, space-separated: `make test-clocks`) each test
+    marked `wall_clock` runs once per moment, in one pytest run."""
+    clocks = os.environ.get("TEST_CLOCKS", "").split()
+    if clocks and metafunc.definition.get_closest_marker("wall_clock") is not None:
+        metafunc.parametrize("test_clock", clocks, indirect=True,
+                             ids=[f"clock-{moment[:16]}" for moment in clocks])
+
+
+@pytest.fixture(autouse=True)
+def test_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The moment a bot under test starts at (tests/clock.py), when TEST_CLOCKS gave one;
+    first of the test's fixtures, so every clock made after it reads it."""
+    moment = getattr(request, "param", None)
+    if moment is not None:
+        monkeypatch.setenv("TEST_CLOCK", moment)
