@@ -17,7 +17,7 @@ from storage.funnel import InviteRow
 
 STEPS = ("sent", "opened", "consented", "declined", "started", "finished")
 CHANNELS = ("telegram", "web")  # where customers answer
-SOURCES = ("telegram", "feishu", "cli", "other")  # where reps make invites
+SOURCES = ("telegram", "feishu", "dingtalk", "cli", "other")  # where reps make invites
 
 
 @dataclass(frozen=True, slots=True)

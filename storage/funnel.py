@@ -20,7 +20,7 @@ class InviteRow:
     invite_id: int
     flow_id: str
     sent_at: datetime
-    sent_from: str  # where the rep made the invite: telegram | feishu | cli | other
+    sent_from: str  # where the rep made the invite: telegram | feishu | dingtalk | cli | other
     opened_in: str | None  # telegram | web; None: not opened
     decision: str | None  # the consent's latest decision: accepted | declined | withdrawn
     status: str | None  # the interview's: active | completed | cancelled; None: not begun
@@ -64,5 +64,5 @@ async def invites_since(session: AsyncSession, owners: Owners, since: datetime |
 
 
 def _made_in(channel: str) -> str:
-    """The audit entry's channel (a Feishu rep's is "feishu")."""
-    return channel if channel in ("telegram", "feishu", "cli") else "other"
+    """The audit entry's channel (a Feishu rep's is "feishu", a DingTalk rep's "dingtalk")."""
+    return channel if channel in ("telegram", "feishu", "dingtalk", "cli") else "other"

@@ -40,6 +40,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "channel_telegram": {"zh": "Telegram", "en": "Telegram"},
     "channel_web": {"zh": "网页", "en": "Web page"},
     "channel_feishu": {"zh": "飞书", "en": "Feishu"},
+    "channel_dingtalk": {"zh": "钉钉", "en": "DingTalk"},
     "channel_cli": {"zh": "命令行", "en": "Command line"},
     "channel_other": {"zh": "其他", "en": "Other"},
     "report": {"zh": "周报", "en": "Weekly report"},

@@ -249,3 +249,19 @@ async def test_wrong_credentials_are_said_at_start(db_url: str) -> None:
         with pytest.raises(ValueError, match=r"refused DINGTALK_CLIENT_ID and "
                                              r"DINGTALK_CLIENT_SECRET .*Credentials page"):
             await serve(bot.settings, clock=bot.clock, stop=asyncio.Event())
+
+
+async def test_an_invite_made_on_dingtalk_is_a_web_link_counted_as_dingtalks(
+        db_url: str) -> None:
+    """No link opens a DingTalk robot for an outsider: /invite gives the web page, and the
+    questionnaire funnel counts the invite as made on DingTalk."""
+    from storage import funnel
+
+    async with running(db_url) as bot:
+        await rep_on_dingtalk(bot.settings, bot.clock())
+        await bot.start()
+        reply = await bot.say(REP, "/invite Acme Ltd")
+        assert "/q/" in reply and "t.me/" not in reply
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            [row] = await funnel.invites_since(session, None, None)
+        assert row.sent_from == "dingtalk"
