@@ -211,41 +211,48 @@ def users_set_role(
     telegram_id: Annotated[int | None, TELEGRAM_ID] = None,
     feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
     manager_id: Annotated[int | None, typer.Option(help="The user id of their manager")] = None,
+    dingtalk_user_id: Annotated[str | None, DINGTALK_ID] = None,
 ) -> None:
     """Change a user's role (and, optionally, their manager)."""
-    open_id = _open_id(feishu_open_id)
-    asyncio.run(_staff_change(load_settings(), telegram_id, open_id, role,
-                              manager_id))
+    whom = _whom(telegram_id, feishu_open_id, dingtalk_user_id)
+    asyncio.run(_staff_change(load_settings(), whom, role, manager_id))
 
 
 @users_app.command("deactivate")
 def users_deactivate(
     telegram_id: Annotated[int | None, TELEGRAM_ID] = None,
     feishu_open_id: Annotated[str | None, FEISHU_OPEN_ID] = None,
+    dingtalk_user_id: Annotated[str | None, DINGTALK_ID] = None,
 ) -> None:
     """Switch a user off. Refused while they own customers: reassign those first."""
-    open_id = _open_id(feishu_open_id)
-    asyncio.run(_staff_change(load_settings(), telegram_id, open_id, None,
-                              None))
+    whom = _whom(telegram_id, feishu_open_id, dingtalk_user_id)
+    asyncio.run(_staff_change(load_settings(), whom, None, None))
 
 
-async def _staff_change(settings: Settings, telegram_id: int | None, open_id: str | None,
-                        role: str | None, manager_id: int | None) -> None:
-    if telegram_id is None and open_id is None:
-        raise fail("say whom: --telegram-id or --feishu-open-id")
+def _whom(telegram_id: int | None, feishu_open_id: str | None,
+          dingtalk_user_id: str | None) -> tuple[str, str, str]:
+    """The account named on the command line: (channel, its id there, how to say it)."""
+    if telegram_id is not None:
+        return "telegram", str(telegram_id), f"Telegram id {telegram_id}"
+    if feishu_open_id is not None:
+        open_id = _open_id(feishu_open_id) or ""
+        return "feishu", open_id, f"Feishu open id {open_id}"
+    if dingtalk_user_id is not None:
+        staff_id = _dingtalk_id(dingtalk_user_id) or ""
+        return "dingtalk", staff_id, f"DingTalk user id {staff_id}"
+    raise fail("say whom: --telegram-id, --feishu-open-id or --dingtalk-user-id")
+
+
+async def _staff_change(settings: Settings, whom: tuple[str, str, str], role: str | None,
+                        manager_id: int | None) -> None:
+    channel, external, named = whom
     async with open_app(settings) as app_:
         now = system_clock()
         refused = None
         async with app_.sessions.begin() as session:  # a refusal is audited, so it commits
-            user = await (accounts.user_at(session, telegram_id)
-                          if telegram_id is not None else
-                          accounts.user_on(session, "feishu", open_id or ""))
-            if user is not None and not user.active:
-                user = None
-            if user is None:
-                raise fail(f"no active user has Telegram id {telegram_id}"
-                           if telegram_id is not None else
-                           f"no active user has Feishu open id {open_id}")
+            user = await accounts.user_on(session, channel, external)
+            if user is None or not user.active:
+                raise fail(f"no active user has {named}")
             try:
                 if role is None:
                     await staff.deactivate(session, user, actor="cli", channel="cli", now=now)

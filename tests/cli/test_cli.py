@@ -483,6 +483,17 @@ def test_staff_on_feishu_telegram_or_both(db_url: str, tmp_path: Path,
         "Wang is now rep"
     [seen] = run("users", "feishu-seen").splitlines()
     assert seen.startswith(f"{open_id}  since ") and seen.endswith("user 1 Wang (rep)")
+    # someone only on DingTalk: registered, changed and switched off by their user id
+    staff_id = "0123456789"
+    added = run("users", "add", "--dingtalk-user-id", staff_id, "--role", "rep", "--name", "Li")
+    assert added == f"user 2: Li (rep), dingtalk {staff_id}"
+    assert run("users", "set-role", "--dingtalk-user-id", staff_id, "--role", "manager") == \
+        "Li is now manager"
+    [seen] = run("users", "dingtalk-seen").splitlines()
+    assert seen.startswith(f"{staff_id}  since ") and seen.endswith("user 2 Li (manager)")
+    [li] = [line for line in run("users", "list").splitlines() if "  Li  " in line]
+    assert li.endswith(f"dingtalk {staff_id}") and "  manager " in li
+    assert run("users", "deactivate", "--dingtalk-user-id", staff_id) == "Li is deactivated"
 
 
 def test_a_partial_name_finds_the_customer_and_a_new_one_needs_new(
