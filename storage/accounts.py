@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.insert_new import insert_new_id
 from storage.models import Account, User
 
 ROLES = ("rep", "manager", "admin")
@@ -88,13 +87,10 @@ async def account_for(session: AsyncSession, channel: str, external_id: str, now
     found = await session.scalar(select(Account).where(Account.channel == channel,
                                                        Account.external_id == external_id))
     if found is None:
-        maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        row = await session.scalar(
-            maker(Account).values(channel=channel, external_id=external_id,
-                                  language=language, language_chosen=False, created_at=now,
-                                  updated_at=now)
-            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-            .returning(Account.id))
+        row = await insert_new_id(session, Account, {
+            "channel": channel, "external_id": external_id, "language": language,
+            "language_chosen": False, "created_at": now, "updated_at": now},
+            "channel", "external_id")
         if row is not None:
             address = int(external_id) if channel == TELEGRAM else address_for(row)
             await session.execute(update(Account).where(Account.id == row)

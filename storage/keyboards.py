@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChatKeyboard
@@ -34,7 +33,3 @@ async def chosen(session: AsyncSession, address: int, number: int) -> str | None
     if found is None or not 1 <= number <= len(found.buttons):
         return None
     return str(found.buttons[number - 1][1])
-
-
-async def forget(session: AsyncSession, addresses: Sequence[int]) -> None:
-    await session.execute(delete(ChatKeyboard).where(ChatKeyboard.address.in_(list(addresses))))

@@ -96,14 +96,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_available: s
         shutil.copyfile(migrated_templates["sqlite"], tmp_path / "test.db")
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
-    if postgres_available:
-        pytest.skip(postgres_available)
-    name = f"ib_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{migrated_templates[request.param]}"'))
-    try:
-        yield _pg_url(name)
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from _pg_database(postgres_available, migrated_templates.get(request.param))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -113,10 +106,16 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path,
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
-    if postgres_available:
-        pytest.skip(postgres_available)
+    yield from _pg_database(postgres_available, None)
+
+
+def _pg_database(unavailable: str | None, template: str | None) -> Iterator[str]:
+    """A throwaway PostgreSQL database (a copy of `template`, or empty), dropped after."""
+    if unavailable:
+        pytest.skip(unavailable)
     name = f"ib_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    copy = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield _pg_url(name)
     finally:

@@ -23,7 +23,6 @@ from services.importing import ImportFileError, read_table
 from services.staff_sheet import StaffRow, read_staff
 from storage import (
     accounts,
-    feishu,
     staff,
 )
 from storage.models import User
@@ -171,17 +170,7 @@ async def _seen(settings: Settings, channel: str, name: str) -> None:
 def users_feishu_seen() -> None:
     """Feishu open ids the bot knows (who wrote to it, or were bound), newest first, and
     whom each is bound to: how to find a new colleague's open id."""
-    asyncio.run(_feishu_seen(load_settings()))
-
-
-async def _feishu_seen(settings: Settings) -> None:
-    async with open_app(settings) as app_, app_.sessions() as session:
-        rows = await feishu.seen(session)
-        if not rows:
-            typer.echo("no Feishu account has written to the bot or been bound yet")
-        for open_id, first, user in rows:
-            bound = f"user {user.id} {user.name} ({user.role})" if user else "not bound"
-            typer.echo(f"{open_id}  since {first:%Y-%m-%d %H:%M}Z  {bound}")
+    asyncio.run(_seen(load_settings(), "feishu", "Feishu"))
 
 
 @users_app.command("list")
