@@ -21,8 +21,6 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -295,6 +293,10 @@ def label_of(labels: dict[str, dict[str, str]], field: str, value: Any) -> Cell:
 
 # ------------------------------------------------------------------ writers
 def _xlsx(sheets: list[Sheet]) -> bytes:
+    # imported here: openpyxl (and the numpy it loads) costs every process start 0.3 s
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for sheet in sheets:

@@ -129,6 +129,19 @@ def test_yaml_syntax_error_has_a_position() -> None:
         (ErrorCode.YAML_SYNTAX, "demo.yaml:3:1")]
 
 
+def test_a_control_character_is_pointed_at_and_named() -> None:
+    """A bell pasted into a Chinese question text: its line and column, and which one."""
+    with pytest.raises(FlowLoadError) as caught:
+        load_text(flow_yaml(SIZE.replace("多少人", "多少\x07人")), "demo.yaml")
+    (error,) = caught.value.errors
+    lines = flow_yaml(SIZE).splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if "多少人" in text)
+    column = lines[line - 1].index("人") + 1
+    assert (error.code, str(error.location)) == (ErrorCode.YAML_SYNTAX,
+                                                 f"demo.yaml:{line}:{column}")
+    assert "U+0007" in str(error)
+
+
 def test_an_empty_flow_is_an_error() -> None:
     text = flow_yaml("").replace("    questions:\n", "    questions: []\n")
     assert ErrorCode.EMPTY_FLOW in [c for c, _ in errors_of(text)]
