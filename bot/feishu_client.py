@@ -1,20 +1,23 @@
-"""The official lark-oapi SDK as our Feishu (Lark) client: it sends what the conversation
-says to a person's Feishu account.
+"""Our Feishu (Lark) client: it sends what the conversation says to a person's Feishu
+account, straight over Feishu's Open API with one HTTP session for the process.
 
 A message with buttons goes as an interactive card, and the card's Feishu message id is
 remembered under a number (`storage.feishu`), which is what a later `Edit` names; a report
 chart goes up as an image and comes back as a card around it; a file as a file message.
-The SDK is imported only when Feishu is configured (it takes seconds to import).
+The tenant token is fetched at start and renewed half an hour before it expires (or at
+once, when Feishu says it is no longer valid). Not the SDK's client: lark-oapi opens a new
+HTTP client and TLS context for every call (75 % of the bot's CPU under load, issue 29) and
+takes seconds to import; its long connection still brings events (bot.feishu_events).
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import json
 import logging
+import time
 from typing import Any
 
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.feishu_protocol import card, delivery_error, text_content
@@ -27,6 +30,8 @@ from storage import accounts, feishu
 
 log = logging.getLogger(__name__)
 FEISHU_DOMAIN = "https://open.feishu.cn"  # Lark (outside China): https://open.larksuite.com
+TOKEN_MARGIN = 1800  # seconds: Feishu hands out a new token in a token's last half hour
+TOKEN_INVALID = {99991661, 99991663, 99991664, 99991668}  # missing, invalid, expired
 
 
 class FeishuClient:
@@ -34,22 +39,23 @@ class FeishuClient:
 
     def __init__(self, app_id: str, app_secret: str, domain: str,
                  sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        import lark_oapi as lark
-
-        self.lark = lark
-        self.client = (lark.Client.builder().app_id(app_id).app_secret(app_secret)
-                       .domain(domain.rstrip("/")).timeout(30).log_level(lark.LogLevel.WARNING)
-                       .build())
+        self.app_id, self.app_secret = app_id, app_secret
+        self.api = domain.rstrip("/") + "/open-apis"
         self.sessions, self.clock = sessions, clock
+        self.http: aiohttp.ClientSession | None = None
+        self._token: tuple[str, float] | None = None  # the token, and when to renew it
         self._open_ids: dict[int, str] = {}
         self.toasts = Toasts()  # the presses whose callback waits for their notice
 
     async def start(self) -> None:
-        """Fetch the tenant token now (the SDK fetches it synchronously; in a thread, the
-        first message does not wait on it inside the event loop). Raises if refused."""
-        from lark_oapi.core.token.manager import TokenManager
-
-        await asyncio.to_thread(TokenManager.get_self_tenant_token, self.client.config)
+        """Fetch the tenant token now, so wrong credentials say so at start: raises
+        `FeishuRefused`, or aiohttp's error when Feishu cannot be reached."""
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        try:
+            await self._fetch_token()
+        except BaseException:
+            await self.close()
+            raise
 
     async def perform(self, action: Action) -> int | None:
         if isinstance(action, AnswerCallback):
@@ -89,17 +95,12 @@ class FeishuClient:
         return self._open_ids[chat_id]
 
     async def _create(self, open_id: str, msg_type: str, content: str) -> str:
-        from lark_oapi.api.im.v1 import CreateMessageRequest, CreateMessageRequestBody
-
-        request = (CreateMessageRequest.builder().receive_id_type("open_id")
-                   .request_body(CreateMessageRequestBody.builder().receive_id(open_id)
-                                 .msg_type(msg_type).content(content).build()).build())
-        response = await self._call(self.client.im.v1.message.acreate(request))
-        return str(response.data.message_id)
+        answer = await self._call("POST", "/im/v1/messages?receive_id_type=open_id",
+                                  json={"receive_id": open_id, "msg_type": msg_type,
+                                        "content": content})
+        return str(answer["data"]["message_id"])
 
     async def _edit(self, action: Edit) -> None:
-        from lark_oapi.api.im.v1 import PatchMessageRequest, PatchMessageRequestBody
-
         async with self.sessions.begin() as session:
             sent = await feishu.card(session, action.message_id)
             if sent is None:
@@ -107,54 +108,81 @@ class FeishuClient:
             if sent.message_id.startswith(feishu.PENDING):  # its send has not returned yet
                 raise DeliveryError("transient", f"card {sent.id} is still being sent")
             message_id, sent.text = sent.message_id, action.text
-        request = (PatchMessageRequest.builder().message_id(message_id)
-                   .request_body(PatchMessageRequestBody.builder()
-                                 .content(card(action.text, action.buttons,
-                                               number=action.message_id)).build()).build())
-        await self._call(self.client.im.v1.message.apatch(request))
+        await self._call("PATCH", f"/im/v1/messages/{message_id}", json={
+            "content": card(action.text, action.buttons, number=action.message_id)})
 
     async def _send_file(self, open_id: str, action: SendFile) -> int | None:
-        from lark_oapi.api.im.v1 import (
-            CreateFileRequest,
-            CreateFileRequestBody,
-            CreateImageRequest,
-            CreateImageRequestBody,
-        )
-
         content = await file_bytes(action)
+        form = aiohttp.FormData()
         if action.photo:
-            upload = (CreateImageRequest.builder().request_body(
-                CreateImageRequestBody.builder().image_type("message")
-                .image(io.BytesIO(content)).build()).build())
-            image = await self._call(self.client.im.v1.image.acreate(upload))
+            form.add_field("image_type", "message")
+            form.add_field("image", content, filename=action.filename,
+                           content_type="image/png")
+            image = await self._call("POST", "/im/v1/images", data=form)
             await self._create(open_id, "interactive",
-                               card(action.caption, image_key=str(image.data.image_key)))
+                               card(action.caption, image_key=str(image["data"]["image_key"])))
             return None
-        kind = "xls" if action.filename.endswith((".xlsx", ".xls")) else "stream"
-        upload_file = (CreateFileRequest.builder().request_body(
-            CreateFileRequestBody.builder().file_type(kind).file_name(action.filename)
-            .file(io.BytesIO(content)).build()).build())
-        uploaded = await self._call(self.client.im.v1.file.acreate(upload_file))
-        await self._create(open_id, "file", json.dumps({"file_key": uploaded.data.file_key}))
+        form.add_field("file_type",
+                       "xls" if action.filename.endswith((".xlsx", ".xls")) else "stream")
+        form.add_field("file_name", action.filename)
+        form.add_field("file", content, filename=action.filename,
+                       content_type="application/octet-stream")
+        uploaded = await self._call("POST", "/im/v1/files", data=form)
+        await self._create(open_id, "file",
+                           json.dumps({"file_key": uploaded["data"]["file_key"]}))
         if action.caption:
             await self._create(open_id, "text", text_content(action.caption))
         return None
 
-    async def _call(self, call: Any) -> Any:
-        """An SDK call; its response when Feishu said yes, else a `DeliveryError`."""
+    async def _fetch_token(self) -> str:
+        """The tenant token: the one in hand, or a new one from Feishu."""
+        if self._token is not None and time.monotonic() < self._token[1]:
+            return self._token[0]
+        assert self.http is not None, "start() first"
+        async with self.http.post(f"{self.api}/auth/v3/tenant_access_token/internal",
+                                  json={"app_id": self.app_id,
+                                        "app_secret": self.app_secret}) as response:
+            answer = await response.json(content_type=None)
+        token = answer.get("tenant_access_token") if isinstance(answer, dict) else None
+        if not token:
+            raise FeishuRefused(f"code {answer.get('code')}: {answer.get('msg')}"
+                                if isinstance(answer, dict) else str(answer)[:200])
+        lifetime = float(answer.get("expire") or 7200)
+        self._token = (str(token), time.monotonic() + max(lifetime - TOKEN_MARGIN, 60))
+        return str(token)
+
+    async def _call(self, method: str, path: str, **request: Any) -> dict[str, Any]:
+        """One Open API call; Feishu's answer when it said yes, else a `DeliveryError`."""
+        assert self.http is not None, "start() first"
         try:
-            response = await call
-        except DeliveryError:
-            raise
-        except Exception as exc:  # the network, or a body that is not Feishu's JSON
-            raise DeliveryError("transient", f"{type(exc).__name__}: {exc}") from exc
-        if response.success():
-            return response
-        raw = response.raw
-        status = raw.status_code if raw is not None else 0
-        reset = (raw.headers or {}).get("x-ogw-ratelimit-reset") if raw is not None else None
-        raise delivery_error(status or 400, int(response.code or 0), str(response.msg or ""),
+            headers = {"Authorization": f"Bearer {await self._fetch_token()}"}
+            async with self.http.request(method, self.api + path, headers=headers,
+                                         **request) as response:
+                raw, status = await response.read(), response.status
+                reset = response.headers.get("x-ogw-ratelimit-reset")
+        except FeishuRefused as exc:
+            raise DeliveryError("transient", f"Feishu gave no tenant token: {exc}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryError("transient", f"Feishu: {type(exc).__name__}: {exc}") from exc
+        try:
+            answer = json.loads(raw) if raw else {}
+        except ValueError:
+            answer = {"msg": raw[:200].decode("utf-8", "replace")}
+        answer = answer if isinstance(answer, dict) else {}
+        code = int(answer.get("code") or 0)
+        if status == 200 and code == 0:
+            return answer
+        if code in TOKEN_INVALID:
+            self._token = None  # expired or revoked: the next attempt fetches another
+            raise DeliveryError("transient", f"{status}/{code}: {answer.get('msg', '')}")
+        raise delivery_error(status, code, str(answer.get("msg") or ""),
                              float(reset) if reset else None)
 
     async def close(self) -> None:
-        return None
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
+
+
+class FeishuRefused(Exception):
+    """Feishu gave no tenant token for this app id and secret."""

@@ -169,8 +169,9 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         finally:
             stop.set()
             await running.close()
-            if ding is not None:
-                await ding.close()
+            for channel in (lark, ding):
+                if channel is not None:
+                    await channel.close()
 
 
 class Running:
@@ -257,11 +258,15 @@ async def start_feishu(settings: Settings, app: App, clock: Clock) -> FeishuClie
 def feishu_start_problem(exc: Exception, domain: str) -> str:
     """Why Feishu would not give the bot a token, in one line."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if type(exc).__name__ == "ObtainAccessTokenException":
+    from bot.feishu_client import FeishuRefused
+
+    if isinstance(exc, FeishuRefused):
         return (f"Feishu at {domain} refused FEISHU_APP_ID and FEISHU_APP_SECRET ({text}): copy "
                 "both from the app's Credentials page in the developer console; a Lark app "
                 "needs FEISHU_DOMAIN=https://open.larksuite.com")
-    return (f"cannot reach Feishu at {domain} ({type(exc).__name__}): check FEISHU_DOMAIN and "
+    why = "no answer in 30 s" if isinstance(exc, TimeoutError) else \
+        "connection refused or no route" if isinstance(exc, OSError) else type(exc).__name__
+    return (f"cannot reach Feishu at {domain} ({why}): check FEISHU_DOMAIN and "
             "the network (open.feishu.cn is reachable from mainland China, open.larksuite.com "
             "from elsewhere)")
 

@@ -67,6 +67,7 @@ class LocalFeishu:
     uploads: list[tuple[str, bytes]] = field(default_factory=list)  # kind, bytes
     faults: list[tuple[int, int, str]] = field(default_factory=list)  # next sends: status, code
     token_requests: int = 0
+    tenant_token: str = TENANT_TOKEN  # change it to revoke the one handed out
     connections: list[web.WebSocketResponse] = field(default_factory=list)
     _acks: dict[str, asyncio.Future[int]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -97,14 +98,14 @@ class LocalFeishu:
 
     # ----------------------------------------------------------------- the Open API
     def _authorised(self, request: web.Request) -> bool:
-        return request.headers.get("Authorization") == f"Bearer {TENANT_TOKEN}"
+        return request.headers.get("Authorization") == f"Bearer {self.tenant_token}"
 
     async def _token(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.token_requests += 1
         if body.get("app_id") != APP_ID or body.get("app_secret") != APP_SECRET:
             return web.json_response({"code": 10014, "msg": "app secret invalid"})
-        return web.json_response({"code": 0, "msg": "ok", "tenant_access_token": TENANT_TOKEN,
+        return web.json_response({"code": 0, "msg": "ok", "tenant_access_token": self.tenant_token,
                                   "expire": 7200})
 
     def _fault(self) -> web.Response | None:

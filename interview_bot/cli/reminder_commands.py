@@ -109,8 +109,9 @@ async def _reminders_tick(settings: Settings) -> None:
             finally:
                 if lock is not None:
                     lock.release()
-                if ding is not None:
-                    await ding.close()
+                for channel in (lark, ding):
+                    if channel is not None:
+                        await channel.close()
             typer.echo(f"sent {stats.sent}, retrying {stats.retried}, failed {stats.failed}, "
                        f"expired {stats.expired}, postponed {stats.postponed} (quiet hours), "
                        f"redirected {stats.redirected}")

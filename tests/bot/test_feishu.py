@@ -419,6 +419,19 @@ async def test_a_reply_feishu_refuses_for_a_while_still_arrives(db_url: str) -> 
         assert len(bot.lark.to(REP)) == 1  # sent once, after the two refusals
 
 
+async def test_one_tenant_token_for_every_message_and_a_new_one_once_revoked(
+        db_url: str) -> None:
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings, bot.clock())
+        await bot.start()
+        await bot.say(REP, "/debrief Acme Ltd")
+        help_text = await bot.say(REP, "/help")
+        assert bot.lark.token_requests == 1  # fetched at start, used for every call since
+        bot.lark.tenant_token = "t-after-a-secret-reset"  # Feishu no longer takes the old one
+        assert await bot.say(REP, "/help") == help_text  # delivered all the same
+        assert bot.lark.token_requests == 2
+
+
 async def test_a_multiple_choice_card_is_ticked_in_place_then_done(db_url: str) -> None:
     async with running(db_url) as bot:
         await rep_on_feishu(bot.settings, bot.clock())
