@@ -93,9 +93,9 @@ CASES: list[tuple[str, dict[str, str], list[str], str, int]] = [
     ("an unreachable Feishu", {"FEISHU_APP_ID": "cli_a1b2", "FEISHU_APP_SECRET": "s",
                                "FEISHU_MODE": "long", "FEISHU_DOMAIN": "http://127.0.0.1:1"},
      ["run"],
-     "cannot reach Feishu at http://127.0.0.1:1 (connection refused or no route): check FEISHU_DOMAIN and the "
-     "network (open.feishu.cn is reachable from mainland China, open.larksuite.com from "
-     "elsewhere)", 2),
+     "cannot reach Feishu at http://127.0.0.1:1 (connection refused or no route): check "
+     "FEISHU_DOMAIN and the network (open.feishu.cn is reachable from mainland China, "
+     "open.larksuite.com from elsewhere)", 2),
     ("a mistyped Feishu open id", {}, ["users", "add", "--feishu-open-id", "12345", "--name",
                                        "Li", "--role", "rep"],
      "'12345' is not a Feishu open id: expected ou_ and letters and digits, such as "
