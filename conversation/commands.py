@@ -139,6 +139,8 @@ COMMANDS: tuple[Command, ...] = (
             _customers),
     Command("card", STAFF, {"zh": "客户信息卡（销售）", "en": "Customer card (staff)"},
             _on_customer("card"), usage=CUSTOMER),
+    Command("brief", STAFF, {"zh": "拜访前简报（销售）", "en": "Brief before a call (staff)"},
+            _on_customer("brief"), usage=CUSTOMER),
     # exports copy customer data out of the system: managers only (seed 001: no copying
     # without approval)
     Command("today", STAFF, {"zh": "今天要做的（销售）", "en": "Due today (staff)"}, _today),

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from chat.actions import Button, Send, clip
 from conversation import card_commands, labels
+from conversation.brief_lines import brief_lines
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
 from conversation.render import clip_label
@@ -18,13 +19,14 @@ from flows.model import Flow
 from flows.values import BIDI_CONTROLS
 from services import audit_trail, customer_search, invitations, team_members
 from services.access import can_see, visible_customers
+from services.briefing import read_brief
 from services.card_view import Card, read_card
 from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import quality_lines
 from storage import accounts, customers
 from storage.models import Answer, AuditEntry, Contact, Customer
 
-NEEDS_CUSTOMER = ("debrief", "invite", "card", "history", "note", "edit")
+NEEDS_CUSTOMER = ("debrief", "invite", "card", "brief", "history", "note", "edit")
 CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
 MAX_NAME = 200  # customers.name
 _CONTROL = re.compile(f"[\x00-\x1f\x7f{BIDI_CONTROLS}]")
@@ -111,6 +113,8 @@ async def run_on_customer(ctx: Ctx, command: str, customer: Customer, rest: str 
         await _invite(ctx, customer)
     elif command == "history":
         await _history(ctx, customer)
+    elif command == "brief":
+        await _brief(ctx, customer)
     else:
         await _card(ctx, customer)
 
@@ -138,6 +142,15 @@ async def _card(ctx: Ctx, customer: Customer) -> None:
                            reader=ctx.respondent.actor, channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(card_lines(card, ctx.flows,
                                                                    ctx.lang)))))
+
+
+async def _brief(ctx: Ctx, customer: Customer) -> None:
+    """Before the call: what we know, what is missing, what to ask next."""
+    brief = await read_brief(ctx.session, ctx.flows, ctx.interviews.brief_rules, customer,
+                             ctx.lang, reader=ctx.respondent.actor,
+                             channel=ctx.incoming.channel, now=ctx.now)
+    ctx.actions.append(Send(ctx.chat_id, clip("\n".join(brief_lines(
+        brief, ctx.flows, ctx.lang, ctx.interviews.zone)))))
 
 
 def card_lines(card: Card, flows: Mapping[str, Flow], lang: str) -> list[str]:

@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from flows.briefing import BriefRules
+
 POLICY_FILE = Path(__file__).resolve().parent.parent / "flows" / "policy" / "reminders.yaml"
 
 
@@ -62,6 +64,7 @@ class ReminderPolicy(BaseModel):
     clean_up_after_hours: int = Field(2, ge=0)
     clean_up_within_hours: int = Field(24, ge=1)
     vague_answers: dict[str, list[str]] = Field(default_factory=dict)
+    brief: BriefRules = Field(default_factory=BriefRules)  # /brief (flows/briefing.py)
 
     def revisit_days(self, grade: str | None) -> int:
         return self.revisit_every_days.get(grade or "", self.revisit_default_days)

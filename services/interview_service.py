@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat.clock import Clock
 from flows import engine
 from flows.answer_checks import InvalidAnswer, display
+from flows.briefing import BriefRules
 from flows.card_fields import DATE_WORDS, RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
@@ -88,10 +89,12 @@ class Correction:
 class InterviewService:
     def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str,
                  planner: FollowUpPlanner | None = None,
-                 vague_rules: Mapping[str, Sequence[str]] | None = None) -> None:
+                 vague_rules: Mapping[str, Sequence[str]] | None = None,
+                 brief_rules: BriefRules | None = None) -> None:
         self.flows, self.clock, self.planner = flows, clock, planner
         self.zone = ZoneInfo(timezone)
         self.vague_rules = vague_rules or {}  # the policy's `vague_answers`
+        self.brief_rules = brief_rules or BriefRules()  # the policy's `brief`
 
     def _flow(self, flow_id: str) -> Flow:
         try:

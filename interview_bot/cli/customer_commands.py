@@ -13,6 +13,7 @@ import typer
 
 from chat.clock import system_clock
 from conversation import labels
+from conversation.brief_lines import brief_lines
 from conversation.staff_commands import card_lines
 from flows.card_fields import field_label
 from interview_bot.app import open_app
@@ -26,6 +27,7 @@ from interview_bot.cli.command_setup import (
 from interview_bot.cli.wording import cli_language, removed, say
 from interview_bot.settings import Settings
 from services import card_editing, customer_closing, personal_data
+from services.briefing import read_brief
 from services.card_view import read_card
 from storage import accounts, customers, staff
 from storage.private_files import write_private
@@ -53,6 +55,26 @@ async def _show(settings: Settings, name_or_id: str, lang: str) -> list[str]:
         card = await read_card(session, app_.flows, found, lang, reader="cli", channel="cli",
                                now=system_clock())
         return card_lines(card, app_.flows, lang)
+
+
+@customers_app.command("brief")
+def customers_brief(
+    customer: Annotated[str, typer.Argument(help="The customer's name, part of it, or #id")],
+    lang: Annotated[str | None, typer.Option(help=LANG_HELP)] = None,
+) -> None:
+    """Before a call: what we know and from whom, what is still missing by SPIN stage, and
+    the questions to ask next (as /brief shows it in the bot; the read is audited)."""
+    settings = load_settings()
+    for line in asyncio.run(_brief(settings, customer, lang_of(lang, settings))):
+        typer.echo(line)
+
+
+async def _brief(settings: Settings, name_or_id: str, lang: str) -> list[str]:
+    async with open_app(settings) as app_, app_.sessions.begin() as session:
+        found = await customer_of(session, name_or_id)
+        brief = await read_brief(session, app_.flows, app_.interviews.brief_rules, found, lang,
+                                 reader="cli", channel="cli", now=system_clock())
+        return brief_lines(brief, app_.flows, lang, app_.interviews.zone)
 
 
 @customers_app.command("edit")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -501,3 +502,20 @@ async def test_a_notice_later_than_the_callback_waits_is_not_a_toast() -> None:
     assert await toasts.wait("e2", late) is None  # nothing came within the wait
     assert not toasts.offer("e2", "这个按钮已失效。")
     assert not toasts.offer("never-pressed", None)
+
+
+async def test_a_brief_on_feishu(db_url: str) -> None:
+    """Issue 27: /brief over Feishu's HTTP callback, in the default language (Feishu sends
+    none), audited as Feishu's."""
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings, bot.clock())
+        await bot.start()
+        brief = await bot.say(REP, "/brief acme")
+        assert brief.startswith("🧾 拜访前简报：Acme Ltd（负责人：Wang Fang）"), brief
+        assert "【还缺什么（按 SPIN 阶段）】" in brief and "• 暗示：从未问到" in brief
+        reasons = re.findall(r"^   ↳ (.+)$", brief, flags=re.MULTILINE)
+        assert 3 <= len(reasons) <= 5 and reasons[0] == "还没有确定决策人", brief
+        async with open_app(bot.settings) as app, app.sessions() as session:
+            entries = (await session.scalars(select(AuditEntry).where(
+                AuditEntry.action == "brief.read"))).all()
+            assert [e.channel for e in entries] == ["feishu"]

@@ -1,0 +1,125 @@
+"""A brief before a call (/brief, `customers brief`): the key facts with when and from
+whom, the contacts and their roles, the last interaction and the open reminders, where the
+customer and the rep disagree, what is still missing by SPIN stage, and the questions to
+ask next (the rules: flows.briefing). Reading it is audited (a brief holds personal data)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.briefing import BriefRules, Plan, Record, plan
+from flows.model import Flow
+from flows.quality import Conflict, has_content
+from services.agenda import KINDS
+from services.reports import card_quality, shown_answer
+from storage import audit, customers, reporting
+from storage.models import Answer, Contact, Customer, Interview, Note, Reminder
+
+# the card fields a brief states, in this order, with when and from whom
+KEY_FACTS = ("customer.grade", "customer.industry", "customer.employees", "deal.need_type",
+             "deal.need_description", "deal.budget", "deal.timeline", "deal.decision_process",
+             "deal.competitors", "deal.next_step", "deal.next_contact")
+OPEN_REMINDERS = 5
+
+
+@dataclass(frozen=True)
+class Fact:
+    field: str
+    shown: str  # in the reader's language
+    at: datetime
+    by_rep: bool
+    who: str | None  # the rep's name, or the contact who answered (None: not named)
+
+
+@dataclass(frozen=True)
+class LastInteraction:
+    at: datetime
+    flow_id: str | None  # an interview completed, or (None) a note
+    who: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Brief:
+    customer: Customer
+    owner: str | None
+    facts: list[Fact]
+    contacts: list[Contact]
+    last: LastInteraction | None
+    reminders: list[Reminder]  # open, soonest first
+    conflicts: list[Conflict]
+    plan: Plan
+
+
+async def read_brief(session: AsyncSession, flows: Mapping[str, Flow], rules: BriefRules,
+                     customer: Customer, lang: str, *, reader: str, channel: str,
+                     now: datetime) -> Brief:
+    await audit.append(session, at=now, actor=reader, action="brief.read", entity="customer",
+                       entity_id=customer.id, channel=channel)
+    contacts = list(await customers.contacts_of(session, customer.id))
+    quality = (await card_quality(session, dict(flows), [customer], lang))[customer.id]
+    rows = (await session.execute(
+        select(Answer, Interview.flow_id, Interview.respondent_user_id, Interview.contact_id)
+        .join(Interview, Interview.id == Answer.interview_id)
+        .where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None),
+               Interview.status != "cancelled")
+        .order_by(Answer.id))).all()
+    users = await reporting.users_by_id(
+        session, {customer.owner_id} | {user for _, _, user, _ in rows})
+    named = {c.id: c.name for c in contacts if c.name}
+    stage_answers: dict[str, int] = {}
+    asked: set[tuple[str, str]] = set()
+    newest: dict[str, Fact] = {}
+    for answer, flow_id, user_id, contact_id in rows:
+        if not has_content(answer.value):
+            continue
+        stage_answers[answer.stage] = stage_answers.get(answer.stage, 0) + 1
+        asked.add((flow_id, answer.question_id))
+        if answer.maps_to in KEY_FACTS:
+            who = users[user_id].name if user_id in users else named.get(contact_id or 0)
+            newest[answer.maps_to] = Fact(answer.maps_to,
+                                          shown_answer(dict(flows), flow_id, answer, lang),
+                                          answer.answered_at, user_id is not None, who)
+    card = reporting.card_values(customer, contacts)
+    record = Record(frozenset(f for f, v in card.items() if has_content(v)),
+                    frozenset(c.decision_role for c in contacts if c.decision_role),
+                    stage_answers, frozenset(asked))
+    owner = users.get(customer.owner_id or 0)
+    return Brief(customer, owner.name if owner else None,
+                 [newest[f] for f in KEY_FACTS if f in newest], contacts,
+                 await _last_interaction(session, customer.id),
+                 await _open_reminders(session, customer.id), quality.conflicts,
+                 plan(record, flows.values(), quality.completeness.missing, rules))
+
+
+async def _last_interaction(session: AsyncSession, customer_id: int) -> LastInteraction | None:
+    interview = (await session.execute(
+        select(Interview.completed_at, Interview.flow_id, Interview.respondent_user_id)
+        .where(Interview.customer_id == customer_id, Interview.status == "completed")
+        .order_by(Interview.completed_at.desc()).limit(1))).first()
+    note = (await session.scalars(select(Note).where(Note.customer_id == customer_id)
+                                  .order_by(Note.id.desc()).limit(1))).first()
+    found = []
+    if interview is not None and interview.completed_at is not None:
+        users = await reporting.users_by_id(session, [interview.respondent_user_id])
+        user = users.get(interview.respondent_user_id or 0)
+        found.append(LastInteraction(interview.completed_at, interview.flow_id,
+                                     user.name if user else None))
+    if note is not None:
+        users = await reporting.users_by_id(session, [note.author_id])
+        author = users.get(note.author_id or 0)
+        found.append(LastInteraction(note.created_at, None, author.name if author else None,
+                                     note.text))
+    return max(found, key=lambda last: last.at) if found else None
+
+
+async def _open_reminders(session: AsyncSession, customer_id: int) -> list[Reminder]:
+    return list(await session.scalars(
+        select(Reminder).where(Reminder.customer_id == customer_id, Reminder.kind.in_(KINDS),
+                               Reminder.status.in_(("pending", "sent")))
+        .order_by(Reminder.due_at).limit(OPEN_REMINDERS)))

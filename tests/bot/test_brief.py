@@ -1,0 +1,73 @@
+"""Issue 27: /brief before a call, through both Telegram frameworks over HTTP to the local
+Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+
+from sqlalchemy import select
+
+from interview_bot.app import open_app
+from storage.models import AuditEntry
+from tests.bot.harness import REP, BotUnderTest
+
+# a first visit: met Zhang San, an influencer (not the decision-maker); situation and
+# problems covered; the approval steps, the budget and competitors left unknown
+FIRST_VISIT = ["1", "Zhang San", "2", "yes", "1,2", "/skip", "1", "Too much manual work",
+               "/skip", "no", "not sure yet", "yes", "/skip", "/skip", "1", "yes", "/skip",
+               "1", "2", "/skip", "in 7 days", "yes"]
+
+
+async def debrief_once(bot: BotUnderTest) -> None:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    await bot.say(REP, "/debrief Newco Ltd")
+    reply = await bot.tap(REP, "new:1")
+    for answer in FIRST_VISIT:
+        reply = await bot.say(REP, answer)
+    await bot.skip_rest(REP, reply, "Debrief saved.")
+
+
+def asked(brief: str) -> list[str]:
+    """The numbered questions to ask next, each with its reason."""
+    return re.findall(r"^\d+\. (.+)\n   ↳ (.+)$", brief, flags=re.MULTILINE)
+
+
+async def test_brief_lists_what_is_missing_and_what_to_ask(bot: BotUnderTest) -> None:
+    await debrief_once(bot)
+    brief = await bot.say(REP, "/brief Newco")
+    assert brief.startswith("🧾 Before the call: Newco Ltd (owner: Wang Fang)"), brief
+    assert "Zhang San · Influencer" in brief  # the contact and the role, in words
+    assert "rep Wang Fang" in brief  # who gave the facts
+    assert "• Implication: never covered" in brief
+    questions = asked(brief)
+    assert 3 <= len(questions) <= 5, brief
+    reasons = [reason for _, reason in questions]
+    assert reasons[:3] == ["no decision-maker named yet", "Budget unknown",
+                           "Implication never covered"], reasons
+    assert "budget" in questions[1][0].lower()
+    assert "#" not in brief and "deal." not in brief  # no raw ids or field names
+    zh = await bot.say(REP, "/brief Newco", "zh")
+    assert zh.startswith("🧾 拜访前简报：Newco Ltd（负责人：Wang Fang）"), zh
+    assert [r for _, r in asked(zh)][:3] == ["还没有确定决策人", "预算范围未知", "暗示阶段从未问到"]
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        reads = (await session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "brief.read"))).all()
+    assert len(reads) == 2 and {r.channel for r in reads} == {"telegram"}
+    # the terminal prints the same brief
+    env = {**os.environ, "DATABASE_URL": bot.settings.database.url}
+    printed = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "interview_bot", "customers", "brief", "newco",
+                         "--lang", "zh"], env=env, capture_output=True, text=True, timeout=60,
+        check=False)
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout.strip() == zh.strip()
+
+
+async def test_brief_of_an_unknown_customer_says_so(bot: BotUnderTest) -> None:
+    await bot.add_staff(REP, "rep", "Wang Fang")
+    reply = await bot.say(REP, "/brief Nobody Ltd")
+    assert reply.startswith("There is no customer “Nobody Ltd”."), reply
