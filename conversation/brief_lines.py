@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from conversation import texts
 from flows.briefing import FIELD_GAPS, Suggestion
 from flows.card_fields import field_label, stage_label
+from flows.deal_warnings import DealWarning
 from flows.i18n import from_catalog, pick
 from flows.model import Flow
 from flows.piping import fill
@@ -42,6 +43,24 @@ TEXTS: dict[str, dict[str, str]] = {
     "conflicts": {"zh": "【说法不一致】", "en": "[Where the customer and the rep differ]"},
     "conflict": {"zh": "• {field}：客户说“{customer}”，销售记“{rep}”",
                  "en": "• {field}: the customer said “{customer}”, the rep recorded “{rep}”"},
+    "warnings": {"zh": "【风险提醒】", "en": "[Warnings]"},
+    "warn_no_activity": {"zh": "⚠️ {days} 天没有任何记录", "en": "⚠️ no activity for {days} days"},
+    "warn_no_decision_maker": {"zh": "⚠️ {count} 次复盘后仍未确定决策人",
+                               "en": "⚠️ no decision-maker after {count} debriefs"},
+    "warn_budget_unknown": {"zh": "⚠️ {count} 次复盘后预算仍未知",
+                            "en": "⚠️ budget still unknown after {count} debriefs"},
+    "warn_timeline_unknown": {"zh": "⚠️ {count} 次复盘后采购时间仍未知",
+                              "en": "⚠️ timeline still unknown after {count} debriefs"},
+    "warn_purchase_date_passed": {"zh": "⚠️ 客户给出的采购时间已过去 {days} 天",
+                                  "en": "⚠️ the purchase date they gave passed {days} days ago"},
+    "warn_disagreement": {"zh": "⚠️ 客户与销售有 {count} 项关键信息说法不一",
+                          "en": "⚠️ customer and rep disagree on {count} key fact(s)"},
+    "warn_need_payoff_never": {"zh": "⚠️ 需求效益阶段从未问到",
+                               "en": "⚠️ need-payoff never covered"},
+    "warn_single_contact": {"zh": "⚠️ 重要客户只有 {count} 位联系人",
+                            "en": "⚠️ a key customer with only {count} contact(s)"},
+    "warn_follow_up_overdue": {"zh": "⚠️ 跟进已逾期 {days} 天",
+                               "en": "⚠️ a follow-up overdue by {days} days"},
     "missing": {"zh": "【还缺什么（按 SPIN 阶段）】", "en": "[Still missing, by SPIN stage]"},
     "stage_never": {"zh": "• {stage}：从未问到", "en": "• {stage}: never covered"},
     "stage_fields": {"zh": "• {stage}：{fields}", "en": "• {stage}: {fields}"},
@@ -66,7 +85,11 @@ def brief_lines(brief: Brief, flows: Mapping[str, Flow], lang: str,
     """The brief, in `lang`, dates in `zone`."""
     choices = choice_labels(dict(flows), lang)
     lines = [say("title", lang, customer=brief.customer.name,
-                 owner=brief.owner or say("nobody", lang)), say("facts", lang)]
+                 owner=brief.owner or say("nobody", lang))]
+    if brief.warnings:
+        lines.append(say("warnings", lang))
+        lines += [warning_line(w, lang) for w in brief.warnings]
+    lines.append(say("facts", lang))
     lines += [_fact(f, lang, zone) for f in brief.facts] or [say("no_facts", lang)]
     lines.append(say("contacts", lang))
     lines += [_contact(c, choices, lang) for c in brief.contacts] or [say("no_contacts", lang)]
@@ -85,6 +108,11 @@ def brief_lines(brief: Brief, flows: Mapping[str, Flow], lang: str,
     lines += [_question(n, s, flows, lang) for n, s in enumerate(brief.plan.suggestions, 1)] \
         or [say("no_next", lang)]
     return lines
+
+
+def warning_line(warning: DealWarning, lang: str) -> str:
+    """One deal warning in words, with its figures."""
+    return say(f"warn_{warning.kind}", lang, days=warning.days, count=warning.count)
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> str:

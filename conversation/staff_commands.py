@@ -146,9 +146,9 @@ async def _card(ctx: Ctx, customer: Customer) -> None:
 
 async def _brief(ctx: Ctx, customer: Customer) -> None:
     """Before the call: what we know, what is missing, what to ask next."""
-    brief = await read_brief(ctx.session, ctx.flows, ctx.interviews.brief_rules, customer,
-                             ctx.lang, reader=ctx.respondent.actor,
-                             channel=ctx.incoming.channel, now=ctx.now)
+    brief = await read_brief(ctx.session, ctx.interviews, customer, ctx.lang,
+                             reader=ctx.respondent.actor, channel=ctx.incoming.channel,
+                             now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(brief_lines(
         brief, ctx.flows, ctx.lang, ctx.interviews.zone)))))
 

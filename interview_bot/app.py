@@ -67,7 +67,8 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
         planner = Planner(policy, settings.interview.timezone,
                           settings.interview.retention_months)
         service = InterviewService(flows, clock, settings.interview.timezone, planner,
-                                   vague_rules=policy.vague_answers, brief_rules=policy.brief)
+                                   vague_rules=policy.vague_answers, brief_rules=policy.brief,
+                                   warning_rules=policy.warnings)
         yield App(settings, engine, session_factory(engine), flows, service, planner)
     finally:
         await engine.dispose()

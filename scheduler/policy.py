@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.briefing import BriefRules
+from flows.deal_warnings import WarningRules
 
 POLICY_FILE = Path(__file__).resolve().parent.parent / "flows" / "policy" / "reminders.yaml"
 
@@ -65,6 +66,7 @@ class ReminderPolicy(BaseModel):
     clean_up_within_hours: int = Field(24, ge=1)
     vague_answers: dict[str, list[str]] = Field(default_factory=dict)
     brief: BriefRules = Field(default_factory=BriefRules)  # /brief (flows/briefing.py)
+    warnings: WarningRules = Field(default_factory=WarningRules)  # flows/deal_warnings.py
 
     def revisit_days(self, grade: str | None) -> int:
         return self.revisit_every_days.get(grade or "", self.revisit_default_days)

@@ -1,24 +1,27 @@
 """A brief before a call (/brief, `customers brief`): the key facts with when and from
 whom, the contacts and their roles, the last interaction and the open reminders, where the
 customer and the rep disagree, what is still missing by SPIN stage, and the questions to
-ask next (the rules: flows.briefing). Reading it is audited (a brief holds personal data)."""
+ask next (the rules: flows.briefing), and the deal's warnings (flows.deal_warnings).
+Reading it is audited (a brief holds personal data)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.briefing import BriefRules, Plan, Record, plan
+from flows.briefing import Plan, Record, plan
+from flows.deal_warnings import DealState, DealWarning, deal_warnings
 from flows.model import Flow
 from flows.quality import Conflict, has_content
 from services.agenda import KINDS
+from services.interview_service import InterviewService
 from services.reports import card_quality, shown_answer
 from storage import audit, customers, reporting
-from storage.models import Answer, Contact, Customer, Interview, Note, Reminder
+from storage.models import Answer, Contact, Customer, Interview, Note, Reminder, User
 
 # the card fields a brief states, in this order, with when and from whom
 KEY_FACTS = ("customer.grade", "customer.industry", "customer.employees", "deal.need_type",
@@ -54,15 +57,17 @@ class Brief:
     reminders: list[Reminder]  # open, soonest first
     conflicts: list[Conflict]
     plan: Plan
+    warnings: list[DealWarning]
 
 
-async def read_brief(session: AsyncSession, flows: Mapping[str, Flow], rules: BriefRules,
-                     customer: Customer, lang: str, *, reader: str, channel: str,
-                     now: datetime) -> Brief:
+async def read_brief(session: AsyncSession, service: InterviewService, customer: Customer,
+                     lang: str, *, reader: str, channel: str, now: datetime) -> Brief:
+    """The brief under the service's flows and policy (`brief`, `warnings`)."""
     await audit.append(session, at=now, actor=reader, action="brief.read", entity="customer",
                        entity_id=customer.id, channel=channel)
+    flows = dict(service.flows)
     contacts = list(await customers.contacts_of(session, customer.id))
-    quality = (await card_quality(session, dict(flows), [customer], lang))[customer.id]
+    quality = (await card_quality(session, flows, [customer], lang))[customer.id]
     rows = (await session.execute(
         select(Answer, Interview.flow_id, Interview.respondent_user_id, Interview.contact_id)
         .join(Interview, Interview.id == Answer.interview_id)
@@ -71,30 +76,81 @@ async def read_brief(session: AsyncSession, flows: Mapping[str, Flow], rules: Br
         .order_by(Answer.id))).all()
     users = await reporting.users_by_id(
         session, {customer.owner_id} | {user for _, _, user, _ in rows})
-    named = {c.id: c.name for c in contacts if c.name}
-    stage_answers: dict[str, int] = {}
-    asked: set[tuple[str, str]] = set()
-    newest: dict[str, Fact] = {}
+    read = _Answers(flows, lang, users, {c.id: c.name for c in contacts if c.name})
     for answer, flow_id, user_id, contact_id in rows:
-        if not has_content(answer.value):
-            continue
-        stage_answers[answer.stage] = stage_answers.get(answer.stage, 0) + 1
-        asked.add((flow_id, answer.question_id))
-        if answer.maps_to in KEY_FACTS:
-            who = users[user_id].name if user_id in users else named.get(contact_id or 0)
-            newest[answer.maps_to] = Fact(answer.maps_to,
-                                          shown_answer(dict(flows), flow_id, answer, lang),
-                                          answer.answered_at, user_id is not None, who)
+        read.add(answer, flow_id, user_id, contact_id)
     card = reporting.card_values(customer, contacts)
     record = Record(frozenset(f for f, v in card.items() if has_content(v)),
                     frozenset(c.decision_role for c in contacts if c.decision_role),
-                    stage_answers, frozenset(asked))
+                    read.stage_answers, frozenset(read.asked))
     owner = users.get(customer.owner_id or 0)
+    last = await _last_interaction(session, customer.id)
+    reminders = await _open_reminders(session, customer.id)
+    state = _deal_state(service, customer, record, read, last, reminders,
+                        len(quality.conflicts), len(contacts),
+                        await _debriefs(session, customer.id), now)
     return Brief(customer, owner.name if owner else None,
-                 [newest[f] for f in KEY_FACTS if f in newest], contacts,
-                 await _last_interaction(session, customer.id),
-                 await _open_reminders(session, customer.id), quality.conflicts,
-                 plan(record, flows.values(), quality.completeness.missing, rules))
+                 [read.newest[f] for f in KEY_FACTS if f in read.newest], contacts, last,
+                 reminders, quality.conflicts,
+                 plan(record, flows.values(), quality.completeness.missing,
+                      service.brief_rules),
+                 deal_warnings(state, service.warning_rules, now,
+                               now.astimezone(service.zone).date()))
+
+
+class _Answers:
+    """The customer's current answers, read once: per stage, which were asked, the newest
+    key facts, and the timeline with the moment it was given."""
+
+    def __init__(self, flows: dict[str, Flow], lang: str, users: dict[int, User],
+                 contacts: dict[int, str]) -> None:
+        self.flows, self.lang, self.users, self.contacts = flows, lang, users, contacts
+        self.stage_answers: dict[str, int] = {}
+        self.asked: set[tuple[str, str]] = set()
+        self.newest: dict[str, Fact] = {}
+        self.timeline: tuple[Any, datetime] | None = None
+
+    def add(self, answer: Answer, flow_id: str, user_id: int | None,
+            contact_id: int | None) -> None:
+        if not has_content(answer.value):
+            return
+        self.stage_answers[answer.stage] = self.stage_answers.get(answer.stage, 0) + 1
+        self.asked.add((flow_id, answer.question_id))
+        if answer.maps_to == "deal.timeline":
+            self.timeline = (answer.value, answer.answered_at)
+        if answer.maps_to in KEY_FACTS:
+            who = self.users[user_id].name if user_id in self.users \
+                else self.contacts.get(contact_id or 0)
+            self.newest[answer.maps_to] = Fact(
+                answer.maps_to, shown_answer(self.flows, flow_id, answer, self.lang),
+                answer.answered_at, user_id is not None, who)
+
+
+def _deal_state(service: InterviewService, customer: Customer, record: Record,
+                read: _Answers, last: LastInteraction | None, reminders: list[Reminder],
+                disagreements: int, contacts: int, debriefs: int,
+                now: datetime) -> DealState:
+    zone = service.zone
+    overdue = [r.due_at for r in reminders if r.kind == "follow_up" and r.due_at < now]
+    return DealState(
+        grade=customer.grade, last_activity=last.at if last else None,
+        created_at=customer.created_at, debriefs=debriefs,
+        has_decision_maker=bool(record.decision_roles
+                                & set(service.brief_rules.decision_roles)),
+        budget_known="deal.budget" in record.filled,
+        timeline=(str(read.timeline[0]), read.timeline[1].astimezone(zone).date())
+        if read.timeline is not None else None,
+        disagreements=disagreements,
+        need_payoff_answers=read.stage_answers.get("need_payoff", 0), contacts=contacts,
+        oldest_overdue_follow_up=min(overdue).astimezone(zone).date() if overdue else None)
+
+
+async def _debriefs(session: AsyncSession, customer_id: int) -> int:
+    """Interviews reps completed about the customer."""
+    return int(await session.scalar(
+        select(func.count()).select_from(Interview)
+        .where(Interview.customer_id == customer_id, Interview.status == "completed",
+               Interview.respondent_user_id.is_not(None))) or 0)
 
 
 async def _last_interaction(session: AsyncSession, customer_id: int) -> LastInteraction | None:

@@ -1,11 +1,9 @@
 """Running interviews against the database: one transaction per respondent input.
 
-Each call locks the interview row, restores the engine state, applies one engine
-step and writes the answer, the card fields it fills and the new state together.
-The caller owns the session and commits before it shows the next question, so an
-answer and whatever else the same input caused (an inbox row, a reply to send)
-commit together. Every adapter (terminal, aiogram, python-telegram-bot) goes
-through this service.
+Each call locks the interview row, restores the engine state, applies one engine step and
+writes the answer, the card fields it fills and the new state together. The caller owns the
+session and commits before it shows the next question, so an answer and whatever else the
+same input caused (an inbox row, a reply to send) commit together. Every door goes through it.
 """
 
 from __future__ import annotations
@@ -18,9 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from chat.clock import Clock
-from flows import engine
+from flows import briefing, deal_warnings, engine
 from flows.answer_checks import InvalidAnswer, display
-from flows.briefing import BriefRules
 from flows.card_fields import DATE_WORDS, RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
@@ -90,11 +87,13 @@ class InterviewService:
     def __init__(self, flows: Mapping[str, Flow], clock: Clock, timezone: str,
                  planner: FollowUpPlanner | None = None,
                  vague_rules: Mapping[str, Sequence[str]] | None = None,
-                 brief_rules: BriefRules | None = None) -> None:
+                 brief_rules: briefing.BriefRules | None = None,
+                 warning_rules: deal_warnings.WarningRules | None = None) -> None:
         self.flows, self.clock, self.planner = flows, clock, planner
         self.zone = ZoneInfo(timezone)
         self.vague_rules = vague_rules or {}  # the policy's `vague_answers`
-        self.brief_rules = brief_rules or BriefRules()  # the policy's `brief`
+        self.brief_rules = brief_rules or briefing.BriefRules()  # the policy's `brief`
+        self.warning_rules = warning_rules or deal_warnings.WarningRules()  # and `warnings`
 
     def _flow(self, flow_id: str) -> Flow:
         try:

@@ -72,8 +72,8 @@ def customers_brief(
 async def _brief(settings: Settings, name_or_id: str, lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name_or_id)
-        brief = await read_brief(session, app_.flows, app_.interviews.brief_rules, found, lang,
-                                 reader="cli", channel="cli", now=system_clock())
+        brief = await read_brief(session, app_.interviews, found, lang, reader="cli",
+                                 channel="cli", now=system_clock())
         return brief_lines(brief, app_.flows, lang, app_.interviews.zone)
 
 

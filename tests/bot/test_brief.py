@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from interview_bot.app import open_app
 from storage.models import AuditEntry
@@ -71,3 +71,31 @@ async def test_brief_of_an_unknown_customer_says_so(bot: BotUnderTest) -> None:
     await bot.add_staff(REP, "rep", "Wang Fang")
     reply = await bot.say(REP, "/brief Nobody Ltd")
     assert reply.startswith("There is no customer “Nobody Ltd”."), reply
+
+
+async def test_a_second_debrief_asks_what_the_card_holds_as_still_so(
+        bot: BotUnderTest) -> None:
+    """Issue 27: the debrief no longer asks the timeline again when the card has it: "still
+    within a month?", one tap keeps it (recorded as kept). After this second debrief
+    without a decision-maker or a budget, the brief warns of both."""
+    await debrief_once(bot)
+    await bot.say(REP, "/debrief Newco")
+    reply = ""
+    for answer in ["1", "Zhang San", "2", "yes", "1", "/skip", "/skip", "no", "not sure yet",
+                   "yes", "/skip", "/skip"]:
+        reply = await bot.say(REP, answer)
+    assert "When does the customer plan to decide?\nWe have: Within a month. Is that still " \
+           "right?" in reply, reply
+    assert [label for label, _ in bot.api.last_buttons(REP)][:2] == ["Keep it", "Change it"]
+    reply = await bot.tap(REP, "Keep it")
+    for answer in ["/skip", "1", "2", "/skip", "in 7 days", "yes"]:
+        reply = await bot.say(REP, answer)
+    await bot.skip_rest(REP, reply, "Debrief saved.")
+    async with open_app(bot.settings) as app, app.sessions() as session:
+        sources = (await session.execute(text(
+            "SELECT question_id, source FROM answers WHERE source = 'kept'"))).all()
+    assert [tuple(r) for r in sources] == [("timeline", "kept")]
+    brief = await bot.say(REP, "/brief Newco")
+    warnings = brief.split("[Warnings]\n", 1)[1].split("\n[What we know]", 1)[0]
+    assert warnings.splitlines() == ["⚠️ no decision-maker after 2 debriefs",
+                                     "⚠️ budget still unknown after 2 debriefs"], brief
