@@ -30,8 +30,13 @@ lint: $(STAMP)
 # `make test-clocks` runs those alone.
 CLOCKS := 2026-12-06T19:30:00+08:00 2027-02-28T16:00:00+08:00 2026-12-31T23:30:00+08:00
 
-test: lint $(STAMP)
-	TEST_CLOCKS="$(CLOCKS)" $(BIN)/pytest -q
+test: $(STAMP)
+	$(BIN)/ruff check .
+	@# mypy runs beside the tests (they mostly wait on processes and servers); both must pass
+	$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & types=$$!; \
+	TEST_CLOCKS="$(CLOCKS)" $(BIN)/pytest -q; tests=$$?; \
+	wait $$types; typed=$$?; echo "mypy:"; cat $(VENV)/mypy.log; \
+	exit $$(( tests || typed ))
 
 test-clocks: $(STAMP)
 	TEST_CLOCKS="$(CLOCKS)" $(BIN)/pytest -q -m wall_clock
