@@ -92,7 +92,9 @@ def open_callback(body: bytes, headers: Mapping[str, str], keys: Keys,
         try:
             event = json.loads(decrypt(str(outer["encrypt"]), keys.encrypt_key))
         except ValueError as exc:
-            raise Refused("the decrypted body is not JSON") from exc
+            # a wrong key yields garbage that now and then still has valid padding
+            raise Refused("the body decrypts to no JSON: is FEISHU_ENCRYPT_KEY the app's "
+                          "encrypt key?") from exc
     else:
         event = outer
     if not isinstance(event, dict):
