@@ -12,12 +12,12 @@ happened); a button's notice comes as a message.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api_tokens import RenewedToken, json_body
 from bot.dingtalk_protocol import delivery_error, written
 from bot.files import file_bytes
 from chat.actions import Action, AnswerCallback, Edit, Send, SendFile
@@ -36,7 +36,7 @@ class DingTalkClient:
         self.endpoint, self.oapi = endpoint.rstrip("/"), oapi_endpoint.rstrip("/")
         self.sessions, self.clock = sessions, clock
         self.http: aiohttp.ClientSession | None = None
-        self._token: tuple[str, float] | None = None  # the token, and when to renew it
+        self._token = RenewedToken(TOKEN_MARGIN)
         self._staff_ids: dict[int, str] = {}
 
     async def start(self) -> None:
@@ -107,8 +107,9 @@ class DingTalkClient:
             await self._send(action.chat_id, "sampleText", {"content": action.caption})
 
     async def _access_token(self) -> str:
-        if self._token is not None and time.monotonic() < self._token[1]:
-            return self._token[0]
+        held = self._token.current()
+        if held is not None:
+            return held
         answer = await self._call("POST", f"{self.endpoint}/v1.0/oauth2/accessToken",
                                   json={"appKey": self.client_id,
                                         "appSecret": self.client_secret})
@@ -116,8 +117,7 @@ class DingTalkClient:
         if not token:
             raise DeliveryError("permanent", f"DingTalk gave no access token: {answer}")
         lifetime = float(answer.get("expireIn") or 7200)
-        self._token = (token, time.monotonic() + max(lifetime - TOKEN_MARGIN, 60))
-        return token
+        return self._token.keep(token, lifetime)
 
     async def _call(self, method: str, url: str, token_header: bool = False,
                     **request: Any) -> dict[str, Any]:
@@ -130,13 +130,10 @@ class DingTalkClient:
                 status = response.status
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError("transient", f"DingTalk: {type(exc).__name__}: {exc}") from exc
-        try:
-            answer = json.loads(raw) if raw else {}
-        except ValueError:
-            answer = {"message": raw[:200].decode("utf-8", "replace")}
+        answer = json_body(raw, "message")
         if status == 401:
-            self._token = None  # expired or revoked: the next attempt fetches another
+            self._token.forget()  # expired or revoked: the next attempt fetches another
         if status != 200:
             raise delivery_error(status, str(answer.get("code", "")),
                                  str(answer.get("message", "")))
-        return answer if isinstance(answer, dict) else {}
+        return answer

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.api_tokens import RenewedToken, json_body
 from bot.feishu_protocol import card, delivery_error, text_content
 from bot.feishu_toasts import Toasts
 from bot.files import file_bytes
@@ -43,7 +43,7 @@ class FeishuClient:
         self.api = domain.rstrip("/") + "/open-apis"
         self.sessions, self.clock = sessions, clock
         self.http: aiohttp.ClientSession | None = None
-        self._token: tuple[str, float] | None = None  # the token, and when to renew it
+        self._token = RenewedToken(TOKEN_MARGIN)
         self._open_ids: dict[int, str] = {}
         self.toasts = Toasts()  # the presses whose callback waits for their notice
 
@@ -136,8 +136,9 @@ class FeishuClient:
 
     async def _fetch_token(self) -> str:
         """The tenant token: the one in hand, or a new one from Feishu."""
-        if self._token is not None and time.monotonic() < self._token[1]:
-            return self._token[0]
+        held = self._token.current()
+        if held is not None:
+            return held
         assert self.http is not None, "start() first"
         async with self.http.post(f"{self.api}/auth/v3/tenant_access_token/internal",
                                   json={"app_id": self.app_id,
@@ -148,8 +149,7 @@ class FeishuClient:
             raise FeishuRefused(f"code {answer.get('code')}: {answer.get('msg')}"
                                 if isinstance(answer, dict) else str(answer)[:200])
         lifetime = float(answer.get("expire") or 7200)
-        self._token = (str(token), time.monotonic() + max(lifetime - TOKEN_MARGIN, 60))
-        return str(token)
+        return self._token.keep(str(token), lifetime)
 
     async def _call(self, method: str, path: str, **request: Any) -> dict[str, Any]:
         """One Open API call; Feishu's answer when it said yes, else a `DeliveryError`."""
@@ -164,16 +164,12 @@ class FeishuClient:
             raise DeliveryError("transient", f"Feishu gave no tenant token: {exc}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise DeliveryError("transient", f"Feishu: {type(exc).__name__}: {exc}") from exc
-        try:
-            answer = json.loads(raw) if raw else {}
-        except ValueError:
-            answer = {"msg": raw[:200].decode("utf-8", "replace")}
-        answer = answer if isinstance(answer, dict) else {}
+        answer = json_body(raw, "msg")
         code = int(answer.get("code") or 0)
         if status == 200 and code == 0:
             return answer
         if code in TOKEN_INVALID:
-            self._token = None  # expired or revoked: the next attempt fetches another
+            self._token.forget()
             raise DeliveryError("transient", f"{status}/{code}: {answer.get('msg', '')}")
         raise delivery_error(status, code, str(answer.get("msg") or ""),
                              float(reset) if reset else None)
