@@ -160,14 +160,14 @@ async def _last_interaction(session: AsyncSession, customer_id: int) -> LastInte
         .order_by(Interview.completed_at.desc()).limit(1))).first()
     note = (await session.scalars(select(Note).where(Note.customer_id == customer_id)
                                   .order_by(Note.id.desc()).limit(1))).first()
+    users = await reporting.users_by_id(session, [interview.respondent_user_id if interview
+                                                  else None, note.author_id if note else None])
     found = []
     if interview is not None and interview.completed_at is not None:
-        users = await reporting.users_by_id(session, [interview.respondent_user_id])
         user = users.get(interview.respondent_user_id or 0)
         found.append(LastInteraction(interview.completed_at, interview.flow_id,
                                      user.name if user else None))
     if note is not None:
-        users = await reporting.users_by_id(session, [note.author_id])
         author = users.get(note.author_id or 0)
         found.append(LastInteraction(note.created_at, None, author.name if author else None,
                                      note.text))
