@@ -1,8 +1,8 @@
 """/today and /week: what a rep has to do, overdue first: follow-ups, revisits, birthdays,
 key-account contacts, quarterly checks and clean-ups, a manager's own revisits (the
-reminders addressed to them that are not done) and the debriefs they left
-unfinished. Each item comes with its buttons (start, snooze, done; continue). A manager
-sees the team's, grouped by rep; an admin everyone's."""
+reminders addressed to them that are not done), the debriefs they left unfinished, and the
+deal warnings on one's own customers. Each item comes with its buttons (start, snooze, done;
+continue). A manager sees the team's, grouped by rep; an admin everyone's."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from chat.actions import Button, Send, clip
 from conversation import reminder_texts
+from conversation.brief_lines import warning_line
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
 from conversation.texts import say
@@ -29,11 +30,15 @@ async def agenda(ctx: Ctx, days: int) -> None:
     zone = ZoneInfo(ctx.user.timezone) if ctx.user.timezone else ctx.interviews.zone
     start = datetime.combine(ctx.today, time(), zone)
     found = await agenda_data.agenda(ctx.session, ctx.user, start + timedelta(days=days))
-    if not found.due and not found.unfinished:
+    if not found.due and not found.unfinished and not found.warnings:
         ctx.actions.append(Send(ctx.chat_id, say("agenda_empty", ctx.lang)))
         return
     lines = [say("today_title" if days == 1 else "week_title", ctx.lang,
                  count=len(found.due) + len(found.unfinished))]
+    if found.warnings:
+        lines.append(say("agenda_warnings", ctx.lang, count=len(found.warnings)))
+        lines += [f"• {customer.name}: {warning_line(row, ctx.lang)}"
+                  for row, customer in found.warnings]
     items: list[tuple[str, tuple[tuple[Button, ...], ...]]] = []
     for user in found.people:
         mine = [r for r in found.due if r.recipient_id == user.id]

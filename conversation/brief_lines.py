@@ -19,7 +19,7 @@ from flows.piping import fill
 from flows.quality import STAGES
 from services.briefing import Brief, Fact, LastInteraction
 from services.exporting import choice_labels, label_of
-from storage.models import Contact
+from storage.models import Contact, DealWarningRow
 
 TEXTS: dict[str, dict[str, str]] = {
     "title": {"zh": "🧾 拜访前简报：{customer}（负责人：{owner}）",
@@ -110,7 +110,7 @@ def brief_lines(brief: Brief, flows: Mapping[str, Flow], lang: str,
     return lines
 
 
-def warning_line(warning: DealWarning, lang: str) -> str:
+def warning_line(warning: DealWarning | DealWarningRow, lang: str) -> str:
     """One deal warning in words, with its figures."""
     return say(f"warn_{warning.kind}", lang, days=warning.days, count=warning.count)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from chat.actions import Button, Send, clip
 from conversation import card_commands, labels
-from conversation.brief_lines import brief_lines
+from conversation.brief_lines import brief_lines, warning_line
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
 from conversation.render import clip_label
@@ -138,7 +138,7 @@ async def _invite(ctx: Ctx, customer: Customer) -> None:
 
 async def _card(ctx: Ctx, customer: Customer) -> None:
     """The information card: its fields, contacts, record quality, and the latest answers."""
-    card = await read_card(ctx.session, ctx.flows, customer, ctx.lang,
+    card = await read_card(ctx.session, ctx.interviews, customer, ctx.lang,
                            reader=ctx.respondent.actor, channel=ctx.incoming.channel, now=ctx.now)
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(card_lines(card, ctx.flows,
                                                                    ctx.lang)))))
@@ -158,6 +158,7 @@ def card_lines(card: Card, flows: Mapping[str, Flow], lang: str) -> list[str]:
     customer = card.customer
     choices = choice_labels(dict(flows), lang)
     lines = [f"🗂 {customer.name} (#{customer.id})"]
+    lines += [warning_line(w, lang) for w in card.warnings]
     lines += [f"{label}: {value}" for label, value in card_values(customer, choices, lang)]
     if customer.last_contact_at is not None:
         lines.append(f"{say('last_contact', lang)}: {customer.last_contact_at.date()}")

@@ -153,6 +153,8 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "📋 Due today ({count}, overdue first):"},
     "week_title": {"zh": "📋 本周要做的（{count} 项，逾期的在前）：",
                    "en": "📋 Due this week ({count}, overdue first):"},
+    "agenda_warnings": {"zh": "⚠️ 你的客户有 {count} 条风险提醒：",
+                        "en": "⚠️ {count} warning(s) on your customers:"},
     "agenda_empty": {"zh": "今天没有待办：没有到期的跟进、回访或生日，也没有未完成的复盘。",
                      "en": "Nothing due: no follow-up, revisit or birthday, no unfinished "
                            "debrief."},

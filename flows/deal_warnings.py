@@ -35,6 +35,23 @@ KINDS = ("no_activity", "no_decision_maker", "budget_unknown", "timeline_unknown
          "purchase_date_passed", "disagreement", "need_payoff_never", "single_contact",
          "follow_up_overdue")
 
+# each kind's short name, for columns, filters and counts (the brief says it with figures)
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "no_activity": {"zh": "长期无进展", "en": "No activity"},
+    "no_decision_maker": {"zh": "无决策人", "en": "No decision-maker"},
+    "budget_unknown": {"zh": "预算未知", "en": "Budget unknown"},
+    "timeline_unknown": {"zh": "采购时间未知", "en": "Timeline unknown"},
+    "purchase_date_passed": {"zh": "采购时间已过", "en": "Purchase date passed"},
+    "disagreement": {"zh": "说法不一", "en": "Disagreement"},
+    "need_payoff_never": {"zh": "未谈需求效益", "en": "Need-payoff never covered"},
+    "single_contact": {"zh": "单一联系人", "en": "Single contact"},
+    "follow_up_overdue": {"zh": "跟进逾期", "en": "Follow-up overdue"},
+}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    return KIND_LABELS.get(kind, {}).get(lang) or KIND_LABELS.get(kind, {}).get("en") or kind
+
 
 class WarningRules(BaseModel):
     """The policy's `warnings:` section."""

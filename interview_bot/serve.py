@@ -10,12 +10,12 @@ import logging
 import re
 import signal
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.channels import routed
 from bot.inbox_worker import InboxWorker, poll
@@ -35,6 +35,7 @@ from scheduler.dispatcher import Dispatcher
 from scheduler.jobs import ReminderRuntime, start_scheduler
 from scheduler.rate_limit import RateLimiter
 from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
+from services.deal_watch import watch_deals
 from storage import inbox
 from storage.database import is_sqlite
 from web.metrics import METRICS_PATH, metrics_app
@@ -380,7 +381,11 @@ def reminder_runtime(settings: Settings, app: App, perform: Perform, clock: Cloc
     dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
                             limiter, lease=timedelta(seconds=settings.reminders.lease_seconds),
                             flows=app.flows)
-    return ReminderRuntime(app.sessions, app.planner, dispatcher, clock)
+    service = app.interviews
+
+    async def watch(session: AsyncSession, now: datetime) -> None:
+        await watch_deals(session, service, now)
+    return ReminderRuntime(app.sessions, app.planner, dispatcher, clock, watch=watch)
 
 
 def sqlite_dispatcher_lock(engine: AsyncEngine) -> DispatcherLock | None:

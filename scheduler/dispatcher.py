@@ -31,10 +31,11 @@ from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
 from scheduler.timing import next_birthday
+from services import warning_report
 from services.chart import figures
 from services.exporting import choice_labels, label_of
 from services.reports import build_report, summary_text
-from storage import accounts, answers, card, reminders, reporting
+from storage import accounts, answers, card, deal_facts, reminders, reporting
 from storage.models import Account, Contact, Customer, Interview, Reminder, User
 
 log = logging.getLogger(__name__)
@@ -299,8 +300,12 @@ class Dispatcher:
                 else None
             lines.append(say("digest_line", lang, customer=line["customer"],
                              owner=owner.name if owner else "—", days=line["days"]))
-        return say("digest", lang, total=payload.get("total", len(lines)),
-                   lines="\n".join(lines))[:4000]
+        parts = [say("digest", lang, total=payload.get("total", len(lines)),
+                     lines="\n".join(lines))] if lines else []
+        at_risk: list[list[Any]] = payload.get("warnings") or []  # type: ignore[assignment]
+        names = await deal_facts.owners_named(session, [owner for owner, _, _ in at_risk])
+        parts += warning_report.counted(at_risk, names).lines(lang)
+        return "\n".join(parts)[:4000]
 
     async def _redirect(self, session: AsyncSession, reminder: Reminder, user: User | None,
                         text: str, now: datetime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -31,6 +32,9 @@ class ReminderRuntime:
     dispatcher: Dispatcher
     clock: Clock
     running: set[asyncio.Task[None]] = field(default_factory=set)  # the jobs in progress
+    # the deal-warnings pass (services.deal_watch), run after each planning in its own
+    # transaction: a failure there never stops reminders
+    watch: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None
 
     async def drain(self, seconds: float) -> None:
         """Let the jobs in progress finish (a pass cut short leaves its reminders leased
@@ -41,6 +45,12 @@ class ReminderRuntime:
     async def plan(self) -> None:
         async with self.sessions.begin() as session:
             await self.planner.plan(session, self.clock())
+        if self.watch is not None:
+            try:
+                async with self.sessions.begin() as session:
+                    await self.watch(session, self.clock())
+            except Exception:
+                log.exception("the deal-warnings pass failed; the next planning retries")
 
     async def tick(self) -> Stats:
         """One full pass, as `interview-bot reminders tick` runs it: plan, then send."""

@@ -17,7 +17,7 @@ from scheduler import follow_ups, key_accounts, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import MORNING, at_local, next_birthday, outside_quiet_hours
 from services.follow_up_planner import Scheduled
-from storage import accounts, co_owners, personal, reminders
+from storage import accounts, co_owners, deal_facts, personal, reminders
 from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
 
 
@@ -329,7 +329,8 @@ class Planner:
                 continue  # another planner, running at the same moment, has it
             team = await self._team(session, manager)
             overdue = await reminders.overdue_customers(session, local.date(), team)
-            if not overdue:
+            at_risk = await deal_facts.open_counts(session, team)  # deal warnings, open
+            if not overdue and not at_risk:
                 continue
             lines = [{"customer": c.name, "owner_id": c.owner_id,
                       "days": (local.date() - c.revisit_due_on).days}
@@ -337,7 +338,8 @@ class Planner:
             await reminders.schedule(
                 session, kind="digest", dedupe_key=f"digest:{manager.id}:{local.date()}",
                 due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
-                payload={"lines": lines[:200], "total": len(lines)})
+                payload={"lines": lines[:200], "total": len(lines),
+                         "warnings": [[owner, kind, n] for (owner, kind), n in at_risk.items()]})
             await self._escalate(session, manager, overdue, local.date(), now)
 
     async def _weekly_reports(self, session: AsyncSession, now: datetime) -> None:

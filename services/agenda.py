@@ -1,20 +1,23 @@
 """What is due for a person by a moment: the reminders addressed to them (and, for a
 manager, their team; for an admin, everyone) that are not done, and the interviews they
-left unfinished — the data of /today and /week, for any door to show."""
+left unfinished, and the deal warnings on their own customers — the data of /today and
+/week, for any door to show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Customer, Interview, Reminder, User
+from storage import deal_facts
+from storage.models import Customer, DealWarningRow, Interview, Reminder, User
 from storage.reporting import visible_owner_ids
 
 KINDS = ("follow_up", "revisit", "birthday", "escalation", "contact_due", "manager_revisit",
          "celebration", "verify", "clean_up")
+WARNINGS_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Agenda:
     due: list[Reminder]  # by due time: overdue first
     unfinished: list[Interview]  # the oldest first
     customers: dict[int, Customer]  # the ones named above
+    # the viewer's own customers at risk (deal warnings, as the last warnings pass saw them)
+    warnings: list[tuple[DealWarningRow, Customer]] = field(default_factory=list)
 
 
 async def agenda(session: AsyncSession, viewer: User, until: datetime) -> Agenda:
@@ -40,7 +45,8 @@ async def agenda(session: AsyncSession, viewer: User, until: datetime) -> Agenda
     named = {r.customer_id for r in due if r.customer_id} | {i.customer_id for i in unfinished}
     customers = {c.id: c for c in await session.scalars(
         select(Customer).where(Customer.id.in_(named)))} if named else {}
-    return Agenda(people, due, unfinished, customers)
+    return Agenda(people, due, unfinished, customers,
+                  await deal_facts.open_of_owner(session, viewer.id, WARNINGS_SHOWN))
 
 
 async def _people(session: AsyncSession, viewer: User) -> list[User]:

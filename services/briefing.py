@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.briefing import Plan, Record, plan
-from flows.deal_warnings import DealState, DealWarning, deal_warnings
+from flows.deal_warnings import DealWarning
 from flows.model import Flow
 from flows.quality import Conflict, has_content
 from services.agenda import KINDS
+from services.deal_watch import warnings_of
 from services.interview_service import InterviewService
 from services.reports import card_quality, shown_answer
 from storage import audit, customers, reporting
@@ -62,7 +62,8 @@ class Brief:
 
 async def read_brief(session: AsyncSession, service: InterviewService, customer: Customer,
                      lang: str, *, reader: str, channel: str, now: datetime) -> Brief:
-    """The brief under the service's flows and policy (`brief`, `warnings`)."""
+    """The brief under the service's flows and policy (`brief`, `warnings`); the warnings
+    as of now, not as the last warnings pass stored them."""
     await audit.append(session, at=now, actor=reader, action="brief.read", entity="customer",
                        entity_id=customer.id, channel=channel)
     flows = dict(service.flows)
@@ -85,22 +86,17 @@ async def read_brief(session: AsyncSession, service: InterviewService, customer:
                     read.stage_answers, frozenset(read.asked))
     owner = users.get(customer.owner_id or 0)
     last = await _last_interaction(session, customer.id)
-    reminders = await _open_reminders(session, customer.id)
-    state = _deal_state(service, customer, record, read, last, reminders,
-                        len(quality.conflicts), len(contacts),
-                        await _debriefs(session, customer.id), now)
     return Brief(customer, owner.name if owner else None,
                  [read.newest[f] for f in KEY_FACTS if f in read.newest], contacts, last,
-                 reminders, quality.conflicts,
+                 await _open_reminders(session, customer.id), quality.conflicts,
                  plan(record, flows.values(), quality.completeness.missing,
                       service.brief_rules),
-                 deal_warnings(state, service.warning_rules, now,
-                               now.astimezone(service.zone).date()))
+                 await warnings_of(session, service, customer, now, len(quality.conflicts)))
 
 
 class _Answers:
     """The customer's current answers, read once: per stage, which were asked, the newest
-    key facts, and the timeline with the moment it was given."""
+    key facts, """
 
     def __init__(self, flows: dict[str, Flow], lang: str, users: dict[int, User],
                  contacts: dict[int, str]) -> None:
@@ -108,7 +104,6 @@ class _Answers:
         self.stage_answers: dict[str, int] = {}
         self.asked: set[tuple[str, str]] = set()
         self.newest: dict[str, Fact] = {}
-        self.timeline: tuple[Any, datetime] | None = None
 
     def add(self, answer: Answer, flow_id: str, user_id: int | None,
             contact_id: int | None) -> None:
@@ -116,41 +111,12 @@ class _Answers:
             return
         self.stage_answers[answer.stage] = self.stage_answers.get(answer.stage, 0) + 1
         self.asked.add((flow_id, answer.question_id))
-        if answer.maps_to == "deal.timeline":
-            self.timeline = (answer.value, answer.answered_at)
         if answer.maps_to in KEY_FACTS:
             who = self.users[user_id].name if user_id in self.users \
                 else self.contacts.get(contact_id or 0)
             self.newest[answer.maps_to] = Fact(
                 answer.maps_to, shown_answer(self.flows, flow_id, answer, self.lang),
                 answer.answered_at, user_id is not None, who)
-
-
-def _deal_state(service: InterviewService, customer: Customer, record: Record,
-                read: _Answers, last: LastInteraction | None, reminders: list[Reminder],
-                disagreements: int, contacts: int, debriefs: int,
-                now: datetime) -> DealState:
-    zone = service.zone
-    overdue = [r.due_at for r in reminders if r.kind == "follow_up" and r.due_at < now]
-    return DealState(
-        grade=customer.grade, last_activity=last.at if last else None,
-        created_at=customer.created_at, debriefs=debriefs,
-        has_decision_maker=bool(record.decision_roles
-                                & set(service.brief_rules.decision_roles)),
-        budget_known="deal.budget" in record.filled,
-        timeline=(str(read.timeline[0]), read.timeline[1].astimezone(zone).date())
-        if read.timeline is not None else None,
-        disagreements=disagreements,
-        need_payoff_answers=read.stage_answers.get("need_payoff", 0), contacts=contacts,
-        oldest_overdue_follow_up=min(overdue).astimezone(zone).date() if overdue else None)
-
-
-async def _debriefs(session: AsyncSession, customer_id: int) -> int:
-    """Interviews reps completed about the customer."""
-    return int(await session.scalar(
-        select(func.count()).select_from(Interview)
-        .where(Interview.customer_id == customer_id, Interview.status == "completed",
-               Interview.respondent_user_id.is_not(None))) or 0)
 
 
 async def _last_interaction(session: AsyncSession, customer_id: int) -> LastInteraction | None:

@@ -15,13 +15,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.card_fields import stage_label
+from flows.deal_warnings import KINDS
 from flows.i18n import pick
 from flows.model import Flow
 from flows.quality import STAGES, spin_coverage
 from services import customer_search
 from services.exporting import card_values, choice_labels, header_text, label_of
 from services.reports import card_quality, quality_lines, shown_answer
-from storage import co_owners, reporting
+from storage import co_owners, deal_facts, reporting
 from storage.models import (
     Answer,
     Consent,
@@ -51,6 +52,7 @@ class RepToday:
     overdue: list[tuple[int, str, int]] = field(default_factory=list)  # id, name, days late
     due_week: Counter[str] = field(default_factory=Counter)  # reminder kind -> count
     open_interviews: list[tuple[int, str, str, date]] = field(default_factory=list)
+    warnings: Counter[str] = field(default_factory=Counter)  # open deal warnings by kind
 
 
 @dataclass
@@ -88,6 +90,9 @@ async def team_today(session: AsyncSession, owners: Owners, now: datetime, today
             flow = flows.get(flow_id)
             title = pick(flow.title, lang) if flow else flow_id
             reps[respondent].open_interviews.append((cid, name, title, updated.date()))
+    for (owner, kind), count in (await deal_facts.open_counts(session, list(reps))).items():
+        if owner in reps:
+            reps[owner].warnings[kind] += count
     newest = (select(Consent.customer_id, Consent.telegram_id, func.max(Consent.id).label("id"))
               .group_by(Consent.customer_id, Consent.telegram_id).subquery())
     refused = await session.execute(
@@ -98,7 +103,8 @@ async def team_today(session: AsyncSession, owners: Owners, now: datetime, today
         .order_by(Consent.decided_at.desc()).limit(200))
     roles = {u.id: u.role for u in people}
     shown = [r for r in reps.values()  # a manager is listed only for work of their own
-             if roles.get(r.user_id) == "rep" or r.overdue or r.due_week or r.open_interviews]
+             if roles.get(r.user_id) == "rep" or r.overdue or r.due_week or r.open_interviews
+             or r.warnings]
     return TeamToday(sorted(shown, key=lambda r: (-len(r.overdue), r.name)),
                      [(cid, name, decision, at.date()) for cid, name, decision, at in refused])
 
@@ -114,6 +120,7 @@ class CustomerRow:
     last_contact: date | None
     revisit_due_on: date | None
     overdue_days: int
+    warnings: list[str] = field(default_factory=list)  # open deal warnings' kinds
 
 
 @dataclass
@@ -125,7 +132,7 @@ class CustomerList:
 
 async def customer_list(session: AsyncSession, owners: Owners, today: date, *, query: str = "",
                         grade: str = "", priority: str = "", owner: int | None = None,
-                        overdue: bool = False) -> CustomerList:
+                        overdue: bool = False, warning: str = "") -> CustomerList:
     where = [_in_scope(owners)]
     if query.strip():
         found = [c.id for c in await customer_search.search(session, query)]
@@ -141,6 +148,9 @@ async def customer_list(session: AsyncSession, owners: Owners, today: date, *, q
                          Customer.id.in_(co_owners.co_owned_by([owner]))))
     if overdue:
         where += [Customer.revisit_due_on < today, Customer.closed_at.is_(None)]
+    if warning == "any" or warning in KINDS:
+        where.append(Customer.id.in_(deal_facts.customers_with_warnings(
+            None if warning == "any" else warning)))
     total = await session.scalar(select(func.count()).select_from(Customer).where(*where)) or 0
     rows = await session.execute(
         select(Customer.id, Customer.name, Customer.grade, Customer.priority, User.name,
@@ -148,11 +158,13 @@ async def customer_list(session: AsyncSession, owners: Owners, today: date, *, q
         .outerjoin(User, User.id == Customer.owner_id).where(*where)
         .order_by(Customer.name, Customer.id).limit(PAGE))
     people = await reporting.staff(session, owners)
-    return CustomerList(
-        [CustomerRow(cid, name, g, p, who or "—", last.date() if last else None, due,
-                     max((today - due).days, 0) if due else 0)
-         for cid, name, g, p, who, last, due in rows], total,
-        [(u.id, u.name) for u in people])
+    shown = [CustomerRow(cid, name, g, p, who or "—", last.date() if last else None, due,
+                         max((today - due).days, 0) if due else 0)
+             for cid, name, g, p, who, last, due in rows]
+    at_risk = await deal_facts.open_by_customer(session, [row.id for row in shown])
+    for row in shown:
+        row.warnings = [w.kind for w in at_risk.get(row.id, [])]
+    return CustomerList(shown, total, [(u.id, u.name) for u in people])
 
 
 # ------------------------------------------------------------------ one customer

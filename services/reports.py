@@ -29,6 +29,7 @@ from flows.quality import (
     spin_coverage,
 )
 from services.questionnaire_funnel import Funnel, funnels
+from services.warning_report import WarningCounts, period_counts
 from storage import funnel as funnel_rows
 from storage import reporting
 from storage.models import Answer, Customer
@@ -132,6 +133,7 @@ class Report:
     open_conflicts: list[tuple[str, str, str, str]]  # customer, field, customer's, rep's
     customers: int
     funnels: list[Funnel] = field(default_factory=list)  # invites sent in the period
+    warnings: WarningCounts = field(default_factory=WarningCounts)  # open now, and the period's
 
     def data(self) -> dict[str, Any]:
         """The figures, as JSON: the chart carries them, tests and tools read them."""
@@ -149,6 +151,7 @@ class Report:
                                for c, f, a, b in self.open_conflicts],
             "questionnaires": [{"flow": f.flow_id, **f.steps, "median_minutes": f.median_minutes}
                                for f in self.funnels],
+            "warnings": self.warnings.data(),
         }
 
 
@@ -199,7 +202,9 @@ async def build_report(session: AsyncSession, flows: dict[str, Flow], owners: Ow
                       for c in customers for x in quality[c.id].conflicts]
     reps = sorted(lines.values(), key=lambda r: (r.name, r.user_id))
     sent = funnels(await funnel_rows.invites_since(session, owners, since), flows, lang)
-    return Report(start, today, reps, grades, least, open_conflicts, len(customers), sent)
+    return Report(start, today, reps, grades, least, open_conflicts, len(customers), sent,
+                  await period_counts(session, None if owners is None else list(owners),
+                                      since, now))
 
 
 def summary_text(report: Report, lang: str) -> str:
@@ -230,6 +235,7 @@ def summary_text(report: Report, lang: str) -> str:
             lines.append(say("report_conflict", lang, customer=customer, field=label,
                              customer_said=theirs, rep_said=ours))
     lines += [_funnel_line(f, lang) for f in report.funnels]
+    lines += report.warnings.lines(lang)
     text = "\n".join(lines)
     return text if len(text) <= 4000 else text[:3999] + "…"
 

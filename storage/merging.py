@@ -22,9 +22,11 @@ from storage.models import (
     CoOwner,
     Customer,
     CustomerMerge,
+    DealWarningRow,
     ImportChange,
     Interview,
     Invite,
+    Meeting,
     Note,
     Reminder,
 )
@@ -88,9 +90,15 @@ async def _move_rows(session: AsyncSession, old: int, new: int, report: MergeRep
     await session.execute(update(Reminder).where(
         Reminder.customer_id == old, Reminder.status == "pending",
         Reminder.kind.in_(REPLANNED)).values(status="cancelled", updated_at=now))
+    # the duplicate's warnings end here (the next pass judges the kept record); their
+    # history moves with the rest, as do its meetings
+    await session.execute(update(DealWarningRow).where(
+        DealWarningRow.customer_id == old, DealWarningRow.ended_at.is_(None))
+        .values(ended_at=now))
     for name, model in (("interviews", Interview), ("answers", Answer), ("contacts", Contact),
                         ("notes", Note), ("reminders", Reminder), ("invites", Invite),
-                        ("consents", Consent)):
+                        ("consents", Consent), ("meetings", Meeting),
+                        ("warnings", DealWarningRow)):
         result = await session.execute(update(model).where(model.customer_id == old)
                                        .values(customer_id=new))
         count = int(getattr(result, "rowcount", 0) or 0)

@@ -32,6 +32,8 @@ from storage.channel_models import InboxUpdate as InboxUpdate
 from storage.channel_models import WebLink as WebLink
 from storage.channel_models import WebSession as WebSession
 from storage.crypto import EncryptedDate, EncryptedJSON, EncryptedText, blind_index
+from storage.deal_models import DealWarningRow as DealWarningRow
+from storage.deal_models import Meeting as Meeting
 
 
 class User(Base):

@@ -80,6 +80,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "any": {"zh": "全部", "en": "any"},
     "no_grade": {"zh": "未定", "en": "not set"},
     "only_overdue": {"zh": "只看逾期", "en": "Overdue only"},
+    "warnings": {"zh": "风险提醒", "en": "Warnings"},
+    "any_warning": {"zh": "任一风险", "en": "Any warning"},
     "filter": {"zh": "筛选", "en": "Filter"},
     "matched": {"zh": "共 {total} 个客户，显示前 {shown} 个", "en": "{total} customers, {shown} shown"},
     "name": {"zh": "名称", "en": "Name"},

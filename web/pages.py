@@ -16,6 +16,7 @@ from chat.clock import Clock
 from conversation import labels
 from conversation.texts import say as chat_say
 from flows.card_fields import stage_label
+from flows.deal_warnings import KINDS, kind_label
 from flows.model import Flow
 from services.interview_service import InterviewService
 from storage.models import User
@@ -60,7 +61,8 @@ def render_page(request: web.Request, template: str, status: int, user: User | N
     html = TEMPLATES.get_template(template).render(
         t=lambda key, **p: say(key, lang, **p), lang=lang, user=user, path=request.path,
         stage_label=stage_label, kind=lambda k: reminder_kind(k, lang),
-        role=lambda r: labels.role(r, lang), **context)
+        role=lambda r: labels.role(r, lang), warning=lambda k: kind_label(k, lang),
+        warning_kinds=KINDS, **context)
     response = web.Response(text=html, status=status, content_type="text/html")
     if request.query.get("lang") in ("zh", "en"):
         response.set_cookie(LANG_COOKIE, request.query["lang"], httponly=True,

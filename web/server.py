@@ -213,11 +213,13 @@ async def customers(request: web.Request) -> web.Response:
         found = await dashboard.customer_list(
             session, owners, _today(config), query=query.get("q", "")[:100],
             grade=query.get("grade", ""), priority=query.get("priority", ""),
-            owner=int(owner) if owner.isdecimal() else None, overdue=query.get("overdue") == "1")
+            owner=int(owner) if owner.isdecimal() else None, overdue=query.get("overdue") == "1",
+            warning=query.get("warning", ""))
         await page_views.viewed(session, user, config.clock(), "customers")
     return render_page(request, "customers.html", 200, user, found=found, q=query.get("q", ""),
                  grade=query.get("grade", ""), priority=query.get("priority", ""),
-                 owner=owner, overdue=query.get("overdue") == "1")
+                 owner=owner, overdue=query.get("overdue") == "1",
+                 warning_filter=query.get("warning", ""))
 
 
 async def customer(request: web.Request) -> web.Response:

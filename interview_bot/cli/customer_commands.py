@@ -52,7 +52,7 @@ def customers_show(
 async def _show(settings: Settings, name_or_id: str, lang: str) -> list[str]:
     async with open_app(settings) as app_, app_.sessions.begin() as session:
         found = await customer_of(session, name_or_id)
-        card = await read_card(session, app_.flows, found, lang, reader="cli", channel="cli",
+        card = await read_card(session, app_.interviews, found, lang, reader="cli", channel="cli",
                                now=system_clock())
         return card_lines(card, app_.flows, lang)
 

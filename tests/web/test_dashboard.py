@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from services.deal_watch import watch_deals
 from storage import accounts, audit, customers, web_access
-from storage.models import AuditEntry, Note
+from storage.models import AuditEntry, Contact, Note
 from tests import scripts
 from tests.scripts import script, shipped
 from tests.storage.test_interviews import drive
@@ -216,3 +217,36 @@ async def test_a_sign_in_link_lasts_ten_minutes_and_works_once(site: Site) -> No
             is not None
     async with site.h.sessions.begin() as s:
         assert await web_access.redeem(s, token, site.h.clock()) is None
+
+
+async def test_deal_warnings_have_a_column_a_filter_and_a_count_per_rep(site: Site) -> None:
+    """Issue 27: after the warnings pass, the customer list shows each customer's warnings
+    and finds them by kind; the team page counts them per rep and links to the list."""
+    ours, _theirs = await _world(site)
+    async with site.h.sessions.begin() as s:  # an A customer with one contact
+        await watch_deals(s, site.h.service, site.h.clock())
+    context, page = await _signed_in(site, MANAGER)
+    await page.goto(f"{site.base}/team?lang=en")
+    counts = page.locator("#team td.warnings")
+    assert "Single contact: 1" in await counts.first.inner_text()
+    await counts.first.locator("a").first.click()
+    await page.wait_for_url("**warning=single_contact**")
+    assert await page.locator("#customers tbody td:first-child").all_inner_texts() == [
+        "华东精密机械有限公司"]
+    assert "Single contact" in await page.locator("#customers td.warnings").first.inner_text()
+    await page.goto(f"{site.base}/customers?lang=zh")
+    assert await page.locator("#matched").inner_text() != ""
+    await page.select_option("#warning-filter", "any")
+    await page.click("#apply")
+    await page.wait_for_url("**warning=any**")
+    assert await page.locator("#customers tbody td:first-child").all_inner_texts() == [
+        "华东精密机械有限公司"]
+    assert "单一联系人" in await page.locator("#customers td.warnings").first.inner_text()
+    async with site.h.sessions.begin() as s:  # a second contact: the warning ends
+        s.add(Contact(customer_id=ours, name="钱经理", created_at=site.h.clock(),
+                      updated_at=site.h.clock()))
+    async with site.h.sessions.begin() as s:
+        await watch_deals(s, site.h.service, site.h.clock())
+    await page.reload()
+    assert await page.locator("#customers tbody tr").count() == 0
+    await context.close()
