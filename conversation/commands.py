@@ -71,6 +71,12 @@ def _on_customer_with(command: str) -> Handler:
     return handle
 
 
+async def _meet(ctx: Ctx, args: str) -> None:
+    """/meet <customer> [when | 取消]: the customer first, then what to do."""
+    name, rest = card_commands.split_first(args)
+    await staff_commands.with_customer(ctx, "meet", name, rest)
+
+
 async def _forget(ctx: Ctx, _args: str) -> None:
     await customer_entry.forget(ctx)
 
@@ -141,6 +147,9 @@ COMMANDS: tuple[Command, ...] = (
             _on_customer("card"), usage=CUSTOMER),
     Command("brief", STAFF, {"zh": "拜访前简报（销售）", "en": "Brief before a call (staff)"},
             _on_customer("brief"), usage=CUSTOMER),
+    Command("meet", STAFF, {"zh": "安排会面，会前收到简报（销售）",
+                            "en": "Set a meeting; its brief comes before (staff)"},
+            _meet, usage={"zh": "客户名 时间|取消", "en": "customer when|cancel"}),
     # exports copy customer data out of the system: managers only (seed 001: no copying
     # without approval)
     Command("today", STAFF, {"zh": "今天要做的（销售）", "en": "Due today (staff)"}, _today),

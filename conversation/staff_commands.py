@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from chat.actions import Button, Send, clip
-from conversation import card_commands, labels
+from conversation import card_commands, labels, meeting_commands
 from conversation.brief_lines import brief_lines, warning_line
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
@@ -26,7 +26,7 @@ from services.reports import quality_lines
 from storage import accounts, customers
 from storage.models import Answer, AuditEntry, Contact, Customer
 
-NEEDS_CUSTOMER = ("debrief", "invite", "card", "brief", "history", "note", "edit")
+NEEDS_CUSTOMER = ("debrief", "invite", "card", "brief", "history", "note", "edit", "meet")
 CREATES = ("debrief", "invite")  # an unknown name is offered as a new customer
 MAX_NAME = 200  # customers.name
 _CONTROL = re.compile(f"[\x00-\x1f\x7f{BIDI_CONTROLS}]")
@@ -103,6 +103,9 @@ async def run_on_customer(ctx: Ctx, command: str, customer: Customer, rest: str 
     assert ctx.user is not None
     if command in ("note", "edit"):
         await card_commands.on_customer(ctx, command, customer, rest)
+        return
+    if command == "meet":
+        await meeting_commands.on_customer(ctx, customer, rest)
         return
     if command == "debrief":
         turn = await ctx.interviews.begin(ctx.session, customer_id=customer.id,

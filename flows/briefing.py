@@ -54,6 +54,8 @@ class BriefRules(BaseModel):
         "need", "decision_process", "competitors", "background"])
     # a contact with one of these roles (contact.decision_role) is a named decision-maker
     decision_roles: list[str] = Field(default_factory=lambda: ["decision_maker"])
+    # a meeting's brief goes to its owner this long before it (/meet, a debrief's next contact)
+    lead_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
 
     @model_validator(mode="after")
     def _known_gaps(self) -> BriefRules:

@@ -380,7 +380,7 @@ def reminder_runtime(settings: Settings, app: App, perform: Perform, clock: Cloc
     limiter = limiter or RateLimiter(per_second=settings.reminders.per_second)
     dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
                             limiter, lease=timedelta(seconds=settings.reminders.lease_seconds),
-                            flows=app.flows)
+                            flows=app.flows, rules=app.interviews)
     service = app.interviews
 
     async def watch(session: AsyncSession, now: datetime) -> None:

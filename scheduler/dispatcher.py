@@ -21,21 +21,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from chat.actions import MAX_CAPTION, Action, Keyboard, Send, SendFile
 from chat.clock import Clock
 from chat.delivery import DeliveryError, Perform, backoff
-from conversation.interview_replies import corrected_text, rep_summary
+from conversation import meeting_brief
 from conversation.reminder_texts import buttons, note_text, say
-from conversation.texts import say as chat_say
 from flows.card_fields import field_label
 from flows.model import Flow
 from flows.vagueness import rule_label
+from scheduler import questionnaire_texts
 from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
 from scheduler.timing import next_birthday
-from services import warning_report
+from services import meetings, warning_report
 from services.chart import figures
+from services.deal_watch import DealRules
 from services.exporting import choice_labels, label_of
 from services.reports import build_report, summary_text
-from storage import accounts, answers, card, deal_facts, reminders, reporting
+from storage import accounts, card, deal_facts, reminders, reporting
 from storage.models import Account, Contact, Customer, Interview, Reminder, User
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,12 @@ class Dispatcher:
                  clock: Clock, planner: Planner, policy: ReminderPolicy,
                  limiter: RateLimiter | None = None, concurrency: int = 64,
                  lease: timedelta = reminders.LEASE,
-                 flows: Mapping[str, Flow] | None = None) -> None:
+                 flows: Mapping[str, Flow] | None = None,
+                 rules: DealRules | None = None) -> None:
         self.sessions, self.perform, self.clock, self.lease = sessions, perform, clock, lease
         self.planner, self.policy = planner, policy
         self.flows = dict(flows or {})  # for the weekly report's answer labels
+        self.rules = rules  # flows and policy of a meeting's brief
         self.limiter = limiter or RateLimiter()
         self.gate = asyncio.Semaphore(concurrency)
 
@@ -140,11 +143,10 @@ class Dispatcher:
             reminder.last_error = f"expired: {late} days past due at {now.isoformat()}"
             stats.expired += 1
             return None
-        if reminder.kind == "nudge":
-            interview = await session.get(Interview, reminder.payload.get("interview_id"))
-            if interview is None or interview.status != "active":
-                reminder.status, reminder.lease_until = "cancelled", None  # finished meanwhile
-                return None
+        gone = await self._obsolete(session, reminder, now)
+        if gone is not None:  # an interview finished, a meeting moved or begun meanwhile
+            reminder.status, reminder.lease_until, reminder.last_error = gone, None, gone
+            return None
         user = known.users.get(reminder.recipient_id) if reminder.recipient_id else None
         chat = known.addresses.get(user.id) if user is not None else reminder.recipient_chat
         if chat is None:
@@ -172,6 +174,16 @@ class Dispatcher:
         return Job(reminder.id, chat, text,
                    buttons(reminder.id, reminder.kind, lang, reminder.payload),
                    reminder.recipient_id, reminder.attempts, before)
+
+    async def _obsolete(self, session: AsyncSession, reminder: Reminder,
+                        now: datetime) -> str | None:
+        if reminder.kind == "brief":
+            return await meetings.brief_obsolete(session, reminder.payload, now)
+        if reminder.kind == "nudge":
+            interview = await session.get(Interview, reminder.payload.get("interview_id"))
+            if interview is None or interview.status != "active":
+                return "cancelled"
+        return None
 
     async def _weekly_report(self, session: AsyncSession, reminder: Reminder, manager: User,
                              lang: str, now: datetime) -> tuple[dict[str, Any], str]:
@@ -211,6 +223,9 @@ class Dispatcher:
                        due_on=payload.get("due_on", ""), owner=payload.get("owner", ""))
         if kind == "nudge":
             return say(kind, lang, customer=name)
+        if kind == "brief" and customer is not None and self.rules is not None:
+            return await meeting_brief.brief_message(session, self.rules, reminder, customer,
+                                                     lang, self.clock())
         if kind == "reassigned":
             names = ("、" if lang == "zh" else ", ").join(payload.get("customers", []))
             more = int(payload.get("count", 0)) - len(payload.get("customers", []))
@@ -222,38 +237,14 @@ class Dispatcher:
         if kind == "redirected":
             return say(kind, lang, name=payload.get("name", ""), text=payload.get("text", ""))
         if kind == "questionnaire_done":
-            return await self._done_text(session, reminder, customer, lang)
+            return await questionnaire_texts.done_text(session, self.flows, reminder, customer,
+                                                       lang)
         if kind == "questionnaire_corrected":
-            return await self._corrected_text(session, reminder, customer, lang)
+            return await questionnaire_texts.corrected_text(session, self.flows, reminder,
+                                                            customer, lang)
         if kind in ("contact_due", "manager_revisit", "celebration", "verify", "clean_up"):
             return await self._care_text(session, reminder, customer, lang)
         return say(kind, lang)
-
-    async def _done_text(self, session: AsyncSession, reminder: Reminder,
-                         customer: Customer | None, lang: str) -> str:
-        """A questionnaire finished on the web: the summary, as the bot tells it."""
-        interview = await session.get(Interview, reminder.payload.get("interview_id"))
-        flow = self.flows.get(interview.flow_id) if interview is not None else None
-        if interview is None or flow is None:
-            return chat_say("rep_notified", lang, customer=customer.name if customer else "",
-                            flow="", summary="")
-        return rep_summary(flow, interview, customer.name if customer else "", lang)[:4000]
-
-    async def _corrected_text(self, session: AsyncSession, reminder: Reminder,
-                              customer: Customer | None, lang: str) -> str:
-        """A customer corrected an answer of a finished questionnaire: was, and now."""
-        payload = reminder.payload
-        interview = await session.get(Interview, payload.get("interview_id"))
-        flow = self.flows.get(interview.flow_id) if interview is not None else None
-        question_id = str(payload.get("question_id", ""))
-        if interview is None or flow is None or question_id not in {
-                q.id for q in flow.questions}:
-            return chat_say("rep_notified", lang, customer=customer.name if customer else "",
-                            flow="", summary="")
-        before, after = await answers.before_and_after(
-            session, interview.id, question_id, datetime.fromisoformat(payload["at"]))
-        return corrected_text(flow, interview, customer.name if customer else "", question_id,
-                              before, after, lang)[:4000]
 
     async def _care_text(self, session: AsyncSession, reminder: Reminder,
                          customer: Customer | None, lang: str) -> str:

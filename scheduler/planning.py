@@ -12,13 +12,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.meeting_time import MeetingTime
 from flows.steps import Outcome
-from scheduler import follow_ups, key_accounts, record_care
+from scheduler import follow_ups, key_accounts, managers, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
-from scheduler.timing import MORNING, at_local, next_birthday, outside_quiet_hours
+from scheduler.timing import (
+    MORNING,
+    at_local,
+    next_birthday,
+    outside_quiet_hours,
+    quiet_began,
+)
+from services import meetings
 from services.follow_up_planner import Scheduled
-from storage import accounts, co_owners, deal_facts, personal, reminders
-from storage.models import Contact, Customer, DigestSent, Interview, Invite, User
+from storage import accounts, co_owners, personal, reminders
+from storage.models import Contact, Customer, Interview, Invite, User
 
 
 class Planner:
@@ -40,6 +48,14 @@ class Planner:
     def deliverable(self, moment: datetime, user: User | None) -> datetime:
         """The moment, moved out of the recipient's quiet hours."""
         return outside_quiet_hours(moment, self.zone(user), self.quiet(user))
+
+    def before(self, moment: datetime, deadline: datetime, user: User | None) -> datetime:
+        """The moment out of the recipient's quiet hours: their end when that is still
+        before `deadline` (a brief before a meeting), else a minute before they began."""
+        later = self.deliverable(moment, user)
+        if later == moment or later < deadline:
+            return later
+        return quiet_began(moment, self.zone(user), self.quiet(user)) - timedelta(minutes=1)
 
     # ------------------------------------------------------------- after an interview
     async def after_interview(self, session: AsyncSession, interview: Interview,
@@ -72,6 +88,12 @@ class Planner:
                     due_at=self.deliverable(due, other), now=now, customer_id=customer.id,
                     recipient_id=other.id, payload=payload)
         await self.set_revisit(session, customer, now)
+        for _index, plan, _due in plans:  # the day agreed with the customer: a meeting
+            if plan.on is not None and owner is not None and interview.respondent_user_id:
+                await meetings.set_meeting(
+                    session, self, self.policy.brief, customer, owner,
+                    MeetingTime(date.fromisoformat(plan.on), None), zone, source="debrief",
+                    actor=f"user:{interview.respondent_user_id}", channel="engine", now=now)
         clean_up = await record_care.clean_up_task(self, session, interview, customer, owner,
                                                    now)
         return Scheduled(tuple(dues), customer.revisit_due_on if owner is not None else None,
@@ -184,8 +206,8 @@ class Planner:
         await key_accounts.manager_revisits(self, session, now, today)
         await record_care.verifications(self, session, now, today)
         await self._invites(session, now)
-        await self._digests(session, now)
-        await self._weekly_reports(session, now)
+        await managers.digests(self, session, now)
+        await managers.weekly_reports(self, session, now)
         if self.retention_months is not None:
             await personal.purge_expired(session, self.retention_months, now)
 
@@ -316,71 +338,3 @@ class Planner:
                     due_at=self.deliverable(now, rep), now=now, customer_id=invite.customer_id,
                     recipient_id=invite.created_by,
                     payload={"invite_id": invite.id, "opened": invite.telegram_id is not None})
-
-    async def _digests(self, session: AsyncSession, now: datetime) -> None:
-        for manager in await reminders.managers(session):
-            zone = self.zone(manager)
-            local = now.astimezone(zone)
-            if local.hour < self.policy.digest_hour:
-                continue
-            if await session.get(DigestSent, (manager.id, local.date())) is not None:
-                continue
-            if not await reminders.claim_digest_day(session, manager.id, local.date(), now):
-                continue  # another planner, running at the same moment, has it
-            team = await self._team(session, manager)
-            overdue = await reminders.overdue_customers(session, local.date(), team)
-            at_risk = await deal_facts.open_counts(session, team)  # deal warnings, open
-            if not overdue and not at_risk:
-                continue
-            lines = [{"customer": c.name, "owner_id": c.owner_id,
-                      "days": (local.date() - c.revisit_due_on).days}
-                     for c in overdue if c.revisit_due_on is not None]
-            await reminders.schedule(
-                session, kind="digest", dedupe_key=f"digest:{manager.id}:{local.date()}",
-                due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
-                payload={"lines": lines[:200], "total": len(lines),
-                         "warnings": [[owner, kind, n] for (owner, kind), n in at_risk.items()]})
-            await self._escalate(session, manager, overdue, local.date(), now)
-
-    async def _weekly_reports(self, session: AsyncSession, now: datetime) -> None:
-        """Each manager's team report, once per ISO week, at the policy's weekday and hour
-        (a planner that was down that morning still sends it within the next two days)."""
-        for manager in await reminders.managers(session):
-            local = now.astimezone(self.zone(manager))
-            days_late = local.isoweekday() - self.policy.weekly_report_weekday
-            if not 0 <= days_late <= 2 or (days_late == 0
-                                            and local.hour < self.policy.weekly_report_hour):
-                continue
-            year, week, _ = local.isocalendar()
-            await reminders.schedule(
-                session, kind="weekly_report",
-                dedupe_key=f"weekly_report:{manager.id}:{year}-W{week:02d}",
-                due_at=self.deliverable(now, manager), now=now, recipient_id=manager.id,
-                payload={"days": 7})
-
-    async def _escalate(self, session: AsyncSession, manager: User,
-                        overdue: list[reminders.Overdue],
-                        today: date, now: datetime) -> None:
-        limit = self.policy.escalate_after_days
-        late = [c for c in overdue
-                if c.revisit_due_on is not None and (today - c.revisit_due_on).days >= limit]
-        if not late or manager.role == "admin":
-            return
-        above = [await session.get(User, manager.manager_id)] if manager.manager_id else [
-            u for u in await reminders.managers(session) if u.role == "admin"]
-        for boss in (b for b in above if b is not None):
-            for customer in late:
-                due_on = customer.revisit_due_on
-                assert due_on is not None
-                await reminders.schedule(
-                    session, kind="escalation",
-                    dedupe_key=f"escalation:{customer.id}:{due_on}:{boss.id}",
-                    due_at=self.deliverable(now, boss), now=now, customer_id=customer.id,
-                    recipient_id=boss.id,
-                    payload={"days": (today - due_on).days, "manager": manager.name})
-
-    async def _team(self, session: AsyncSession, manager: User) -> list[int] | None:
-        if manager.role == "admin":
-            return None
-        members = await session.scalars(select(User.id).where(User.manager_id == manager.id))
-        return [manager.id, *members]

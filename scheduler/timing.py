@@ -35,6 +35,13 @@ def outside_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: QuietHours) -> 
     return at_local(day, quiet.end, zone)
 
 
+def quiet_began(moment: datetime, zone: ZoneInfo, quiet: QuietHours) -> datetime:
+    """When the quiet hours `moment` falls in began (it must fall in them)."""
+    local = moment.astimezone(zone)
+    day = local.date() if local.time() >= quiet.start else local.date() - timedelta(days=1)
+    return at_local(day, quiet.start, zone)
+
+
 def add_duration(start: datetime, spec: str, zone: ZoneInfo) -> datetime:
     """`3d`, `2w`, `1m` after `start`, counted in local calendar days (a month is a
     calendar month, clamped to its last day), keeping the local time of day."""

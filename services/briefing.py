@@ -17,8 +17,7 @@ from flows.deal_warnings import DealWarning
 from flows.model import Flow
 from flows.quality import Conflict, has_content
 from services.agenda import KINDS
-from services.deal_watch import warnings_of
-from services.interview_service import InterviewService
+from services.deal_watch import DealRules, warnings_of
 from services.reports import card_quality, shown_answer
 from storage import audit, customers, reporting
 from storage.models import Answer, Contact, Customer, Interview, Note, Reminder, User
@@ -60,7 +59,7 @@ class Brief:
     warnings: list[DealWarning]
 
 
-async def read_brief(session: AsyncSession, service: InterviewService, customer: Customer,
+async def read_brief(session: AsyncSession, service: DealRules, customer: Customer,
                      lang: str, *, reader: str, channel: str, now: datetime) -> Brief:
     """The brief under the service's flows and policy (`brief`, `warnings`); the warnings
     as of now, not as the last warnings pass stored them."""

@@ -41,6 +41,10 @@ class FollowUpPlanner(Protocol):
     def deliverable(self, moment: datetime, user: User | None) -> datetime:
         """The moment, moved out of the recipient's quiet hours."""
 
+    def before(self, moment: datetime, deadline: datetime, user: User | None) -> datetime:
+        """The moment out of the recipient's quiet hours: their end when that is still
+        before `deadline`, else just before they began."""
+
     async def set_revisit(self, session: AsyncSession, customer: Customer,
                           now: datetime) -> None:
         """The next revisit, by the customer's grade, after its last contact."""

@@ -8,6 +8,8 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
 
@@ -99,3 +101,41 @@ async def test_a_second_debrief_asks_what_the_card_holds_as_still_so(
     warnings = brief.split("[Warnings]\n", 1)[1].split("\n[What we know]", 1)[0]
     assert warnings.splitlines() == ["⚠️ no decision-maker after 2 debriefs",
                                      "⚠️ budget still unknown after 2 debriefs"], brief
+
+
+def briefs(bot: BotUnderTest) -> list[str]:
+    return [t for t in bot.api.texts(REP) if t.startswith("⏰")]
+
+
+async def test_meet_sends_the_brief_before_the_meeting_once_across_a_restart(
+        bot: BotUnderTest) -> None:
+    """/meet moves the meeting the debrief agreed on to a set time, a second /meet moves it
+    again; the brief comes an hour before the newest time only, once, though the bot
+    restarted in between; the old times' briefs never come."""
+    await debrief_once(bot)  # the next contact in 7 days: a meeting that day
+    zone = ZoneInfo("Asia/Shanghai")
+    today = bot.clock().astimezone(zone).date()
+    reply = await bot.say(REP, "/meet Newco tomorrow 3pm")
+    seventh = today + timedelta(days=7)
+    assert reply.startswith(f"📅 Meeting with Newco Ltd moved from {seventh:%a} "
+                            f"{seventh.day} {seventh:%b} all day to "), reply
+    assert "The brief now goes to Wang Fang at" in reply and "14:00" in reply, reply
+    reply = await bot.say(REP, "/meet Newco 后天上午10点", "zh")
+    assert "会前简报改为" in reply and "09:00" in reply, reply
+    assert (await bot.say(REP, "/meet Newco someday")).startswith(
+        "⚠️ “someday” is not a time I can read."), "a time it cannot read is named"
+    current = await bot.say(REP, "/meet Newco")
+    assert current.startswith("📅 Next meeting with Newco Ltd:") and "10:00" in current
+
+    bot.clock.set(datetime.combine(today + timedelta(days=1), time(14, 1), zone))
+    await asyncio.sleep(5)  # two dispatcher passes: the moved meeting's brief is gone
+    assert briefs(bot) == []
+    bot.clock.set(datetime.combine(today + timedelta(days=2), time(8, 59), zone))
+    await bot.restart()
+    bot.clock.set(datetime.combine(today + timedelta(days=2), time(9, 0, 30), zone))
+    await bot.api.wait_for(lambda: len(briefs(bot)) == 1, 20)
+    brief = briefs(bot)[0]
+    assert "Newco Ltd" in brief.splitlines()[0] and "10:00" in brief.splitlines()[0], brief
+    assert "[Ask next]" in brief and "no decision-maker named yet" in brief, brief
+    await asyncio.sleep(5)
+    assert len(briefs(bot)) == 1  # once
