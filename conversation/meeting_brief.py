@@ -14,7 +14,7 @@ from conversation.meeting_commands import shown_when
 from flows.i18n import from_catalog
 from services.briefing import read_brief
 from services.deal_watch import DealRules
-from storage.models import Customer, Reminder, User
+from storage.models import Customer, Reminder
 
 TEXTS = {"header": {"zh": "⏰ {when} 与 {customer} 见面。会前简报：",
                     "en": "⏰ Meeting {customer} {when}. Your brief:"}}
@@ -23,12 +23,11 @@ TEXTS = {"header": {"zh": "⏰ {when} 与 {customer} 见面。会前简报：",
 async def brief_message(session: AsyncSession, rules: DealRules, reminder: Reminder,
                         customer: Customer, lang: str, now: datetime) -> str:
     """The brief for the reminder's recipient; reading it is audited as theirs."""
-    owner = await session.get(User, reminder.recipient_id) if reminder.recipient_id else None
-    zone = ZoneInfo(owner.timezone) if owner is not None and owner.timezone else rules.zone
-    brief = await read_brief(session, rules, customer, lang,
-                             reader=f"user:{owner.id}" if owner else "system",
-                             channel="reminder", now=now)
     payload = reminder.payload
+    zone = ZoneInfo(str(payload["zone"])) if payload.get("zone") else rules.zone  # the owner's
+    reader = f"user:{reminder.recipient_id}" if reminder.recipient_id else "system"
+    brief = await read_brief(session, rules, customer, lang, reader=reader, channel="reminder",
+                             now=now)
     when = shown_when(datetime.fromisoformat(str(payload["starts_at"])),
                       bool(payload.get("all_day")), zone, lang)
     header = from_catalog(TEXTS, "header", lang, when=when, customer=customer.name)

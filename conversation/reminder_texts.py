@@ -43,6 +43,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "overdue_team": {"zh": "⚠️ {owner} 的客户 {customer} 回访已逾期 {days} 天（应于 {due_on}）。",
                      "en": "⚠️ {owner}'s customer {customer} is {days} days overdue for a "
                            "revisit (due {due_on})."},
+    "brief": {"zh": "⏰ 与 {customer} 的会面快到了：/brief {customer} 查看会前简报。",
+              "en": "⏰ Your meeting with {customer} is coming up: /brief {customer} for the "
+                    "brief."},
     "nudge": {"zh": "✏️ 您在 {customer} 的问卷还没有完成，随时可以接着回答。",
               "en": "✏️ Your interview about {customer} is not finished; pick up where you "
                     "left off any time."},
@@ -92,7 +95,7 @@ def buttons(reminder_id: int, kind: str, lang: str,
         label = texts.say("continue_button", lang)  # the same button as in /today
         return ((Button(label, f"cont:{interview}"),),) if interview else ()
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned",
-                "questionnaire_done", "questionnaire_corrected"):
+                "questionnaire_done", "questionnaire_corrected", "brief"):
         return ()
     start = "start_" + GO_FLOW.get(kind, "debrief")
     rows: list[tuple[Button, ...]] = []

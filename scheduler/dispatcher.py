@@ -221,8 +221,6 @@ class Dispatcher:
         if kind in ("overdue", "overdue_team"):
             return say(kind, lang, customer=name, days=payload.get("days"),
                        due_on=payload.get("due_on", ""), owner=payload.get("owner", ""))
-        if kind == "nudge":
-            return say(kind, lang, customer=name)
         if kind == "brief" and customer is not None and self.rules is not None:
             return await meeting_brief.brief_message(session, self.rules, reminder, customer,
                                                      lang, self.clock())
@@ -244,7 +242,7 @@ class Dispatcher:
                                                             customer, lang)
         if kind in ("contact_due", "manager_revisit", "celebration", "verify", "clean_up"):
             return await self._care_text(session, reminder, customer, lang)
-        return say(kind, lang)
+        return say(kind, lang, customer=name)  # a nudge, and what needs no more
 
     async def _care_text(self, session: AsyncSession, reminder: Reminder,
                          customer: Customer | None, lang: str) -> str:

@@ -67,7 +67,7 @@ async def set_meeting(session: AsyncSession, planner: FollowUpPlanner | None,
             dedupe_key=f"brief:{meeting.id}:{int(meeting.starts_at.timestamp())}",
             due_at=brief_at, now=now, customer_id=customer.id, recipient_id=meeting.owner_id,
             payload={"meeting_id": meeting.id, "starts_at": meeting.starts_at.isoformat(),
-                     "all_day": meeting.all_day})
+                     "all_day": meeting.all_day, "zone": zone.key})
     await audit.append(session, at=now, actor=actor,
                        action="meeting.move" if moved_from else "meeting.set",
                        entity="customer", entity_id=customer.id, channel=channel,

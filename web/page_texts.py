@@ -81,6 +81,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "no_grade": {"zh": "未定", "en": "not set"},
     "only_overdue": {"zh": "只看逾期", "en": "Overdue only"},
     "warnings": {"zh": "风险提醒", "en": "Warnings"},
+    "brief": {"zh": "拜访前简报", "en": "Before the call"},
     "any_warning": {"zh": "任一风险", "en": "Any warning"},
     "filter": {"zh": "筛选", "en": "Filter"},
     "matched": {"zh": "共 {total} 个客户，显示前 {shown} 个", "en": "{total} customers, {shown} shown"},

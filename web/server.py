@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from conversation.brief_lines import brief_lines
 from flows.quality import STAGES
 from services import dashboard, page_views
 from services.access import can_see
+from services.briefing import read_brief
 from services.chart import figures, render_svg
 from services.reports import build_report
 from services.sign_in_links import sign_in
@@ -236,8 +238,12 @@ async def customer(request: web.Request) -> web.Response:
             return render_page(request, "message.html", 403, user, message=say("not_yours", lang))
         view = await dashboard.customer_view(session, found, dict(config.flows), lang)
         await page_views.viewed(session, user, now, "customer", found.id)
+        brief = brief_lines(await read_brief(
+            session, config.interviews, found, lang, reader=f"user:{user.id}", channel="web",
+            now=now), config.flows, lang, ZoneInfo(config.timezone)) \
+            if config.interviews is not None else []
     return render_page(request, "customer.html", 200, user, view=view,
-                 zone=ZoneInfo(config.timezone))
+                 zone=ZoneInfo(config.timezone), brief=brief[1:])
 
 
 async def reps(request: web.Request) -> web.Response:
