@@ -11,6 +11,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as clock_time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -519,3 +521,29 @@ async def test_a_brief_on_feishu(db_url: str) -> None:
             entries = (await session.scalars(select(AuditEntry).where(
                 AuditEntry.action == "brief.read"))).all()
             assert [e.channel for e in entries] == ["feishu"]
+
+
+async def test_meet_on_feishu_brings_the_brief_before_the_meeting(db_url: str) -> None:
+    """Issue 27: /meet over Feishu's HTTP callback; moved once; the brief of the new time
+    comes an hour before it (the clock moved on), once, after a restart in between."""
+    async with running(db_url) as bot:
+        await rep_on_feishu(bot.settings, bot.clock())
+        await bot.start()
+        zone = ZoneInfo("Asia/Shanghai")
+        day = bot.clock().astimezone(zone).date() + timedelta(days=2)
+        reply = await bot.say(REP, "/meet acme 后天下午3点")
+        assert reply.startswith("📅 已安排与 Acme Ltd 的会面："), reply
+        assert "15:00" in reply and "14:00 发给 Wang Fang" in reply, reply
+        reply = await bot.say(REP, "/meet acme 后天下午4点")
+        assert "改到" in reply and "16:00" in reply, reply
+        bot.clock.set(datetime.combine(day, clock_time(14, 1), zone))  # the first time's brief: none
+        await bot.stop()
+        await bot.start()
+        bot.clock.set(datetime.combine(day, clock_time(15, 0, 30), zone))
+        await bot.lark.wait_for(
+            lambda: any(m.text.startswith("⏰") for m in bot.lark.to(REP)), 20)
+        await asyncio.sleep(4)
+        briefs = [m.text for m in bot.lark.to(REP) if m.text.startswith("⏰")]
+        assert len(briefs) == 1, briefs
+        assert briefs[0].startswith(f"⏰ {day.month}月{day.day}日") and "16:00" in briefs[0]
+        assert "【下次可以问】" in briefs[0], briefs[0]
