@@ -536,7 +536,8 @@ async def test_meet_on_feishu_brings_the_brief_before_the_meeting(db_url: str) -
         assert "15:00" in reply and "14:00 发给 Wang Fang" in reply, reply
         reply = await bot.say(REP, "/meet acme 后天下午4点")
         assert "改到" in reply and "16:00" in reply, reply
-        bot.clock.set(datetime.combine(day, clock_time(14, 1), zone))  # the first time's brief: none
+        # past the first time's brief: it does not come
+        bot.clock.set(datetime.combine(day, clock_time(14, 1), zone))
         await bot.stop()
         await bot.start()
         bot.clock.set(datetime.combine(day, clock_time(15, 0, 30), zone))
