@@ -68,54 +68,54 @@ async def read_brief(session: AsyncSession, service: DealRules, customer: Custom
     flows = dict(service.flows)
     contacts = list(await customers.contacts_of(session, customer.id))
     quality = (await card_quality(session, flows, [customer], lang))[customer.id]
+    # what was answered, without decrypting it: the stages, the questions asked, and the
+    # newest answer to each key fact (only those are read in full)
     rows = (await session.execute(
-        select(Answer, Interview.flow_id, Interview.respondent_user_id, Interview.contact_id)
+        select(Answer.id, Answer.stage, Answer.question_id, Answer.maps_to, Interview.flow_id,
+               Interview.respondent_user_id, Interview.contact_id)
         .join(Interview, Interview.id == Answer.interview_id)
         .where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None),
-               Interview.status != "cancelled")
+               Answer.value.is_not(None), Interview.status != "cancelled")
         .order_by(Answer.id))).all()
+    stage_answers: dict[str, int] = {}
+    newest: dict[str, tuple[int, str, int | None, int | None]] = {}
+    for answer_id, stage, _question, maps_to, flow_id, user_id, contact_id in rows:
+        stage_answers[stage] = stage_answers.get(stage, 0) + 1
+        if maps_to in KEY_FACTS:
+            newest[maps_to] = (answer_id, flow_id, user_id, contact_id)
     users = await reporting.users_by_id(
-        session, {customer.owner_id} | {user for _, _, user, _ in rows})
-    read = _Answers(flows, lang, users, {c.id: c.name for c in contacts if c.name})
-    for answer, flow_id, user_id, contact_id in rows:
-        read.add(answer, flow_id, user_id, contact_id)
+        session, {customer.owner_id} | {user for *_, user, _ in newest.values()})
+    facts = await _facts(session, newest, flows, lang, users,
+                         {c.id: c.name for c in contacts if c.name})
     card = reporting.card_values(customer, contacts)
     record = Record(frozenset(f for f, v in card.items() if has_content(v)),
                     frozenset(c.decision_role for c in contacts if c.decision_role),
-                    read.stage_answers, frozenset(read.asked))
+                    stage_answers, frozenset((row[4], row[2]) for row in rows))
     owner = users.get(customer.owner_id or 0)
     last = await _last_interaction(session, customer.id)
     return Brief(customer, owner.name if owner else None,
-                 [read.newest[f] for f in KEY_FACTS if f in read.newest], contacts, last,
+                 [facts[f] for f in KEY_FACTS if f in facts], contacts, last,
                  await _open_reminders(session, customer.id), quality.conflicts,
                  plan(record, flows.values(), quality.completeness.missing,
                       service.brief_rules),
                  await warnings_of(session, service, customer, now, len(quality.conflicts)))
 
 
-class _Answers:
-    """The customer's current answers, read once: per stage, which were asked, the newest
-    key facts, """
-
-    def __init__(self, flows: dict[str, Flow], lang: str, users: dict[int, User],
-                 contacts: dict[int, str]) -> None:
-        self.flows, self.lang, self.users, self.contacts = flows, lang, users, contacts
-        self.stage_answers: dict[str, int] = {}
-        self.asked: set[tuple[str, str]] = set()
-        self.newest: dict[str, Fact] = {}
-
-    def add(self, answer: Answer, flow_id: str, user_id: int | None,
-            contact_id: int | None) -> None:
-        if not has_content(answer.value):
-            return
-        self.stage_answers[answer.stage] = self.stage_answers.get(answer.stage, 0) + 1
-        self.asked.add((flow_id, answer.question_id))
-        if answer.maps_to in KEY_FACTS:
-            who = self.users[user_id].name if user_id in self.users \
-                else self.contacts.get(contact_id or 0)
-            self.newest[answer.maps_to] = Fact(
-                answer.maps_to, shown_answer(self.flows, flow_id, answer, self.lang),
-                answer.answered_at, user_id is not None, who)
+async def _facts(session: AsyncSession, newest: dict[str, tuple[int, str, int | None, int | None]],
+                 flows: dict[str, Flow], lang: str, users: dict[int, User],
+                 contacts: dict[int, str]) -> dict[str, Fact]:
+    """The newest answer to each key fact, in words, with when and from whom."""
+    if not newest:
+        return {}
+    loaded = {a.id: a for a in await session.scalars(
+        select(Answer).where(Answer.id.in_([answer_id for answer_id, *_ in newest.values()])))}
+    found = {}
+    for field, (answer_id, flow_id, user_id, contact_id) in newest.items():
+        answer = loaded[answer_id]
+        who = users[user_id].name if user_id in users else contacts.get(contact_id or 0)
+        found[field] = Fact(field, shown_answer(flows, flow_id, answer, lang),
+                            answer.answered_at, user_id is not None, who)
+    return found
 
 
 async def _last_interaction(session: AsyncSession, customer_id: int) -> LastInteraction | None:

@@ -72,7 +72,10 @@ async def card_quality(session: AsyncSession, flows: dict[str, Flow],
                        customers: list[Customer], lang: str) -> dict[int, CardQuality]:
     ids = [c.id for c in customers]
     contacts = await reporting.contacts_of_customers(session, ids)
-    answers = await reporting.mapped_answers(session, ids, CONFLICT_FIELDS)
+    # conflicts need the customer's own word: only those customers' answers are read
+    answers = await reporting.mapped_answers(
+        session, await reporting.answered_by_customers(session, ids, CONFLICT_FIELDS),
+        CONFLICT_FIELDS)
     debriefs = await reporting.newest_debriefs(session, ids)
     found = {}
     for customer in customers:

@@ -102,6 +102,21 @@ async def interviews(session: AsyncSession, owners: Owners, *, flow_id: str | No
     return list(found.values())
 
 
+async def answered_by_customers(session: AsyncSession, customer_ids: Iterable[int],
+                                fields: Iterable[str]) -> set[int]:
+    """Of these customers, those who answered one of these card fields themselves (a
+    questionnaire): the only ones whose word can differ from a rep's."""
+    found: set[int] = set()
+    wanted = list(fields)
+    for chunk in chunks(list(customer_ids)):
+        found.update((await session.scalars(
+            select(Answer.customer_id).join(Interview, Answer.interview_id == Interview.id)
+            .where(Answer.customer_id.in_(chunk), Answer.superseded_at.is_(None),
+                   Answer.maps_to.in_(wanted), Interview.respondent_user_id.is_(None),
+                   Interview.status != "cancelled").distinct())).all())
+    return found
+
+
 async def mapped_answers(session: AsyncSession, customer_ids: Iterable[int],
                          fields: Iterable[str]) -> dict[int, list[tuple[Answer, str, bool]]]:
     """Current answers that fill card fields, per customer, each with its flow and whether
