@@ -77,3 +77,18 @@ async def test_moving_and_cancelling_the_meeting(db_url: str, shipped_flows: dic
             statuses = sorted((await s.scalars(select(Reminder.status).where(
                 Reminder.kind == "brief"))).all())
         assert statuses == ["cancelled", "cancelled"]
+
+
+async def test_closing_the_customer_drops_its_meeting_and_brief(db_url: str,
+                                                                shipped_flows: dict) -> None:
+    from services.customer_closing import close
+
+    async with harness(db_url, shipped_flows, FakeClock(NOW)) as h:
+        await _set(h, MeetingTime(date(2026, 12, 8), time(15, 0)))
+        async with h.sessions.begin() as s:
+            (customer,) = (await s.scalars(select(Customer))).all()
+            await close(s, customer, actor="cli", channel="cli", now=NOW)
+            assert await meetings.upcoming(s, customer.id, NOW) is None
+        async with h.sessions() as s:
+            assert (await s.scalars(select(Reminder.status).where(
+                Reminder.kind == "brief"))).all() == ["cancelled"]
