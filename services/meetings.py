@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.briefing import BriefRules
@@ -34,7 +34,9 @@ async def upcoming(session: AsyncSession, customer_id: int, now: datetime) -> Me
     """The customer's planned meeting still ahead (a whole day counts until its end)."""
     return (await session.scalars(
         select(Meeting).where(Meeting.customer_id == customer_id, Meeting.status == "planned",
-                              Meeting.starts_at > now - timedelta(days=1))
+                              or_(Meeting.starts_at > now,
+                                  and_(Meeting.all_day.is_(True),
+                                       Meeting.starts_at > now - timedelta(days=1))))
         .order_by(Meeting.starts_at).limit(1))).first()
 
 
