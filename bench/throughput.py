@@ -70,7 +70,7 @@ async def open_loop(factory: Factory, work: Path, rate: float, s: Settings,
         return await window(bot, load, work_task, s.warmup, s.seconds)
 
 
-QUESTION_NUMBER = re.compile(r"(\d+)/\d+")
+QUESTION_NUMBER = re.compile(r"(\d+)/≤?\d+")  # "3/12", and "13/≤48" in the second part
 
 
 async def burst(factory: Factory, work: Path, double_tap: bool) -> tuple[int, int, int]:
