@@ -13,7 +13,7 @@ from conversation.context import Ctx
 from flows.i18n import from_catalog
 from flows.meeting_time import MeetingTimeError, parse_meeting_time
 from services import meetings
-from storage.models import Customer, User
+from storage.models import Customer
 
 CANCEL_WORDS = ("取消", "删除", "cancel", "delete", "drop")
 WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
@@ -65,8 +65,7 @@ def shown_when(moment: datetime, all_day: bool, zone: ZoneInfo, lang: str) -> st
 
 async def on_customer(ctx: Ctx, customer: Customer, rest: str) -> None:
     assert ctx.user is not None
-    owner = await ctx.session.get(User, customer.owner_id) if customer.owner_id else ctx.user
-    owner = owner or ctx.user
+    owner = await meetings.owner_of(ctx.session, customer, ctx.user)
     zone = ZoneInfo(owner.timezone) if owner.timezone else ctx.interviews.zone
     lang, text = ctx.lang, rest.strip()
     if not text or text.lower() in CANCEL_WORDS:

@@ -30,6 +30,12 @@ class Planned:
     was_all_day: bool = False  # the former one was a whole day
 
 
+async def owner_of(session: AsyncSession, customer: Customer, setter: User) -> User:
+    """Who gets the brief: the customer's owner, else whoever sets the meeting."""
+    owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+    return owner or setter
+
+
 async def upcoming(session: AsyncSession, customer_id: int, now: datetime) -> Meeting | None:
     """The customer's planned meeting still ahead (a whole day counts until its end)."""
     return (await session.scalars(
