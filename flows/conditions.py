@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 MAX_CONDITION_LENGTH = 500
@@ -50,9 +50,15 @@ class Condition:
     source: str
     tree: ast.expr
     names: tuple[str, ...]
+    # the tree made into closures once (an interview evaluates every condition several
+    # times per answer: walking the tree each time was a tenth of the bot's CPU)
+    run: Callable[[Mapping[str, Any]], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run", _compile(self.tree))
 
     def evaluate(self, answers: Mapping[str, Any]) -> bool:
-        return bool(_eval(self.tree, answers))
+        return bool(self.run(answers))
 
     def comparisons(self) -> Iterator[Comparison]:
         for node in ast.walk(self.tree):
@@ -176,23 +182,53 @@ def _mirror(symbol: str) -> str:
             "not in": "not contains"}.get(symbol, symbol)
 
 
-def _eval(node: ast.expr, answers: Mapping[str, Any]) -> Any:
+Reader = Callable[[Mapping[str, Any]], Any]
+
+
+def _compile(node: ast.expr) -> Reader:
+    """The condition as closures over the answers, built once: an unanswered name reads as
+    None, a list as a tuple; `and`/`or` stop early."""
     if isinstance(node, ast.BoolOp):
-        results = (_eval(v, answers) for v in node.values)
-        return all(results) if isinstance(node.op, ast.And) else any(results)
+        parts = [_compile(v) for v in node.values]
+        if isinstance(node.op, ast.And):
+            def every(answers: Mapping[str, Any]) -> bool:
+                return all(part(answers) for part in parts)
+            return every
+
+        def some(answers: Mapping[str, Any]) -> bool:
+            return any(part(answers) for part in parts)
+        return some
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return not _eval(node.operand, answers)
+        inner = _compile(node.operand)
+        return lambda answers: not inner(answers)
     if isinstance(node, ast.Compare):
-        values = [_value(x, answers) for x in (node.left, *node.comparators)]
-        return all(_compare(op, values[i], values[i + 1]) for i, op in enumerate(node.ops))
-    return _value(node, answers)
+        operands = [_operand(x) for x in (node.left, *node.comparators)]
+        ops = list(node.ops)
+        if len(ops) == 1:
+            op, left, right = ops[0], operands[0], operands[1]
+            if isinstance(op, ast.Eq):
+                return lambda answers: bool(left(answers) == right(answers))
+            if isinstance(op, ast.NotEq):
+                return lambda answers: bool(left(answers) != right(answers))
+            return lambda answers: _compare(op, left(answers), right(answers))
+
+        def chain(answers: Mapping[str, Any]) -> bool:
+            values = [operand(answers) for operand in operands]
+            return all(_compare(op, values[i], values[i + 1]) for i, op in enumerate(ops))
+        return chain
+    return _operand(node)
 
 
-def _value(node: ast.expr, answers: Mapping[str, Any]) -> Any:
+def _operand(node: ast.expr) -> Reader:
     if isinstance(node, ast.Name):
-        value = answers.get(node.id)
-        return tuple(value) if isinstance(value, list) else value
-    return _literal(node)
+        name = node.id
+
+        def read(answers: Mapping[str, Any]) -> Any:
+            value = answers.get(name)
+            return tuple(value) if isinstance(value, list) else value
+        return read
+    constant = _literal(node)
+    return lambda _answers: constant
 
 
 def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:

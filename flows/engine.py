@@ -115,7 +115,8 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
     return Prompt(
         question_id=question.id, number=number, total=total, exact=exact,
         stage=question.stage, section=question.section, kind=question.type, text=text, why=why,
-        options=opts, required=question.required, can_back=_previous(flow, state) is not None,
+        options=opts, required=question.required,
+        can_back=_previous(flow, state, question) is not None,
         mode=mode, current=current, error=error, notice=notice,
         min_label=pick(question.min_label, lang) or None,
         max_label=pick(question.max_label, lang) or None, selected=selected,
@@ -276,8 +277,10 @@ def skip(flow: Flow, state: InterviewState, lang: str) -> Transition:
     return _commit(flow, state, question, Parsed(None), None, lang)
 
 
-def _previous(flow: Flow, state: InterviewState) -> Question | None:
-    question = current_question(flow, state)
+def _previous(flow: Flow, state: InterviewState,
+              question: Question | None = None) -> Question | None:
+    """The answered question before the current one (`question`, when the caller has it)."""
+    question = question or current_question(flow, state)
     end = flow.index_of(question.id) if question is not None else len(flow.questions)
     for earlier in reversed(flow.questions[:end]):
         if earlier.id in state.answers and applies(earlier, state):
