@@ -198,10 +198,11 @@ async def timings(url: str, flows: dict[str, Flow]) -> dict[str, tuple[float, fl
                 first, opened = spent, watched.opened
             else:
                 watch.append(spent)
-            async with sessions.begin() as s:
-                t = time.perf_counter()
-                await planner.plan(s, NOW + timedelta(minutes=n))
-                plans.append(time.perf_counter() - t)
+            if n < 3:  # the planning pass is slow at this size: three are enough to see it
+                async with sessions.begin() as s:
+                    t = time.perf_counter()
+                    await planner.plan(s, NOW + timedelta(minutes=n))
+                    plans.append(time.perf_counter() - t)
         assert watched is not None
         out[f"warnings pass, first ({opened:,} opened)"] = (first * 1000, first * 1000)
         out[f"warnings pass, next ({watched.customers:,} customers, "
@@ -241,7 +242,7 @@ def markdown(results: dict[str, dict[str, tuple[float, float]]]) -> str:
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.briefs`, "
              "encryption on. The brief and the card: "
              f"{RUNS} reads after 5 to warm up, p50 and p99; the passes: the first, then the "
-             f"median and the slowest of {PASSES}. Targets: /brief p99 ≤ 50 ms, the warnings "
+             f"median and the slowest of {PASSES} (the planning pass: of 2 after the first). Targets: /brief p99 ≤ 50 ms, the warnings "
              "pass ≤ 2 s.", "",
              "| database | measure | p50 / median ms | p99 / max ms | target |",
              "|---|---|---|---|---|"]
