@@ -242,7 +242,8 @@ def markdown(results: dict[str, dict[str, tuple[float, float]]]) -> str:
              f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.briefs`, "
              "encryption on. The brief and the card: "
              f"{RUNS} reads after 5 to warm up, p50 and p99; the passes: the first, then the "
-             f"median and the slowest of {PASSES} (the planning pass: of 2 after the first). Targets: /brief p99 ≤ 50 ms, the warnings "
+             f"median and the slowest of {PASSES} (the planning pass: of 2 after the first). "
+             "Targets: /brief p99 ≤ 50 ms, the warnings "
              "pass ≤ 2 s.", "",
              "| database | measure | p50 / median ms | p99 / max ms | target |",
              "|---|---|---|---|---|"]
