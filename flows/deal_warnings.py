@@ -29,6 +29,8 @@ from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.i18n import from_catalog
+
 # how long each timeline choice runs from the day it was given
 TIMELINE_DAYS = {"within_1_month": 31, "within_3_months": 92, "within_6_months": 183}
 KINDS = ("no_activity", "no_decision_maker", "budget_unknown", "timeline_unknown",
@@ -50,7 +52,7 @@ KIND_LABELS: dict[str, dict[str, str]] = {
 
 
 def kind_label(kind: str, lang: str) -> str:
-    return KIND_LABELS.get(kind, {}).get(lang) or KIND_LABELS.get(kind, {}).get("en") or kind
+    return from_catalog(KIND_LABELS, kind, lang) if kind in KIND_LABELS else kind
 
 
 class WarningRules(BaseModel):

@@ -36,7 +36,7 @@ from services.chart import figures
 from services.deal_watch import DealRules
 from services.exporting import choice_labels, label_of
 from services.reports import build_report, summary_text
-from storage import accounts, card, deal_facts, reminders, reporting
+from storage import accounts, card, reminders, reporting
 from storage.models import Account, Contact, Customer, Interview, Reminder, User
 
 log = logging.getLogger(__name__)
@@ -292,8 +292,7 @@ class Dispatcher:
         parts = [say("digest", lang, total=payload.get("total", len(lines)),
                      lines="\n".join(lines))] if lines else []
         at_risk: list[list[Any]] = payload.get("warnings") or []  # type: ignore[assignment]
-        names = await deal_facts.owners_named(session, [owner for owner, _, _ in at_risk])
-        parts += warning_report.counted(at_risk, names).lines(lang)
+        parts += (await warning_report.counted(session, at_risk)).lines(lang)
         return "\n".join(parts)[:4000]
 
     async def _redirect(self, session: AsyncSession, reminder: Reminder, user: User | None,

@@ -21,6 +21,7 @@ from flows.quality import CONFLICT_FIELDS
 from services.reports import card_quality
 from storage import deal_facts
 from storage.models import Customer
+from storage.reporting import chunks
 
 CHUNK = 2000  # customers whose conflicts are judged in one go
 
@@ -96,9 +97,8 @@ async def _disagreements(session: AsyncSession, rules: DealRules,
     """Conflicts between what the customer and a rep said, for the customers who answered a
     key fact themselves (the only ones who can have any)."""
     found: dict[int, int] = {}
-    for start in range(0, len(ids), CHUNK):
-        chunk = list(await session.scalars(
-            select(Customer).where(Customer.id.in_(ids[start:start + CHUNK]))))
-        quality = await card_quality(session, dict(rules.flows), chunk, "en")
+    for chunk in chunks(ids, CHUNK):
+        loaded = list(await session.scalars(select(Customer).where(Customer.id.in_(chunk))))
+        quality = await card_quality(session, dict(rules.flows), loaded, "en")
         found.update({cid: len(q.conflicts) for cid, q in quality.items()})
     return found

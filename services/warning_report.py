@@ -5,7 +5,7 @@ stayed at risk (the weekly report)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.deal_warnings import KINDS, kind_label
 from flows.i18n import from_catalog
-from storage import deal_facts
+from storage import deal_facts, reporting
 
 TEXTS: dict[str, dict[str, str]] = {
     "open": {"zh": "⚠️ 风险提醒 {total} 条：{kinds}", "en": "⚠️ {total} deal warning(s): {kinds}"},
@@ -62,20 +62,20 @@ class WarningCounts:
         return found
 
 
-def counted(rows: Iterable[Sequence[Any]], names: Mapping[int, str]) -> WarningCounts:
+async def counted(session: AsyncSession, rows: Sequence[Sequence[Any]]) -> WarningCounts:
     """(owner id, kind, count) rows, the owners by name."""
+    users = await reporting.users_by_id(session, [row[0] for row in rows])
     found = WarningCounts()
     for owner, kind, n in rows:
         found.by_kind[kind] += n
-        found.by_rep[names.get(owner or 0, "—")] += n
+        found.by_rep[users[owner].name if owner in users else "—"] += n
     return found
 
 
 async def open_counts(session: AsyncSession, owner_ids: list[int] | None) -> WarningCounts:
     """What is open now, for these owners' customers (None: everyone's)."""
     counts = await deal_facts.open_counts(session, owner_ids)
-    names = await deal_facts.owners_named(session, [owner for owner, _ in counts])
-    return counted([(owner, kind, n) for (owner, kind), n in counts.items()], names)
+    return await counted(session, [(owner, kind, n) for (owner, kind), n in counts.items()])
 
 
 async def period_counts(session: AsyncSession, owner_ids: list[int] | None, start: datetime,
@@ -84,8 +84,7 @@ async def period_counts(session: AsyncSession, owner_ids: list[int] | None, star
     lasted."""
     found = await open_counts(session, owner_ids)
     lasted = []
-    for _owner, _kind, began, ended in await deal_facts.in_period(session, owner_ids, start,
-                                                                   end):
+    for began, ended in await deal_facts.in_period(session, owner_ids, start, end):
         if began >= start:
             found.began += 1
         if ended is not None and start <= ended < end:

@@ -23,8 +23,8 @@ from storage.models import (
     Interview,
     Note,
     Reminder,
-    User,
 )
+from storage.reporting import chunks
 
 _Q = TypeVar("_Q")
 
@@ -35,7 +35,6 @@ class Facts:
     into a flows.deal_warnings.DealState)."""
 
     customer_id: int
-    owner_id: int | None
     grade: str | None
     created_at: datetime
     budget_known: bool
@@ -63,11 +62,11 @@ async def read_facts(session: AsyncSession, *, decision_roles: Sequence[str],
                      customer_id: int | None = None) -> dict[int, Facts]:
     """Every open customer's facts (or one customer's, closed or not): eight grouped
     statements whatever the number of customers."""
-    base = select(Customer.id, Customer.owner_id, Customer.grade, Customer.created_at,
+    base = select(Customer.id, Customer.grade, Customer.created_at,
                   Customer.budget.is_not(None))
     base = base.where(Customer.id == customer_id) if customer_id is not None \
         else base.where(Customer.closed_at.is_(None))
-    found = {row[0]: Facts(row[0], row[1], row[2], row[3], bool(row[4]))
+    found = {row[0]: Facts(row[0], row[1], row[2], bool(row[3]))
              for row in (await session.execute(base)).all()}
     if not found:
         return found
@@ -200,9 +199,9 @@ async def record_warnings(session: AsyncSession, seen: Sequence[Seen],
     scope = None if judged is None else set(judged)
     gone = [row.id for key, row in stored.items()
             if key not in still and (scope is None or key[0] in scope)]
-    for start in range(0, len(gone), 5000):
+    for chunk in chunks(gone, 5000):
         await session.execute(update(DealWarningRow)
-                              .where(DealWarningRow.id.in_(gone[start:start + 5000]))
+                              .where(DealWarningRow.id.in_(chunk))
                               .values(ended_at=now).execution_options(synchronize_session=False))
     return len(fresh), len(gone)
 
@@ -222,12 +221,11 @@ async def open_counts(session: AsyncSession, owner_ids: Iterable[int] | None
 async def open_by_customer(session: AsyncSession, customer_ids: Iterable[int]
                            ) -> dict[int, list[DealWarningRow]]:
     found: dict[int, list[DealWarningRow]] = {}
-    ids = list(customer_ids)
-    for start in range(0, len(ids), 5000):
+    for chunk in chunks(list(customer_ids), 5000):
         for row in await session.scalars(
                 select(DealWarningRow)
                 .where(DealWarningRow.ended_at.is_(None),
-                       DealWarningRow.customer_id.in_(ids[start:start + 5000]))
+                       DealWarningRow.customer_id.in_(chunk))
                 .order_by(DealWarningRow.id)):
             found.setdefault(row.customer_id, []).append(row)
     return found
@@ -252,10 +250,9 @@ def customers_with_warnings(kind: str | None) -> Select[Any]:
 
 
 async def in_period(session: AsyncSession, owner_ids: Iterable[int] | None, start: datetime,
-                    end: datetime) -> list[tuple[int | None, str, datetime, datetime | None]]:
-    """Warnings open at any time in [start, end): (owner, kind, began, ended)."""
-    statement = (select(Customer.owner_id, DealWarningRow.kind, DealWarningRow.began_at,
-                        DealWarningRow.ended_at)
+                    end: datetime) -> list[tuple[datetime, datetime | None]]:
+    """Warnings open at any time in [start, end): when each began and ended."""
+    statement = (select(DealWarningRow.began_at, DealWarningRow.ended_at)
                  .join(Customer, Customer.id == DealWarningRow.customer_id)
                  .where(DealWarningRow.began_at < end,
                         or_(DealWarningRow.ended_at.is_(None), DealWarningRow.ended_at >= start)))
@@ -263,8 +260,3 @@ async def in_period(session: AsyncSession, owner_ids: Iterable[int] | None, star
         statement = statement.where(Customer.owner_id.in_(list(owner_ids)))
     return [tuple(row) for row in (await session.execute(statement)).all()]  # type: ignore[misc]
 
-
-async def owners_named(session: AsyncSession, ids: Iterable[int | None]) -> dict[int, str]:
-    wanted = [i for i in set(ids) if i is not None]
-    return dict((await session.execute(select(User.id, User.name)
-                                       .where(User.id.in_(wanted)))).all()) if wanted else {}
