@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -90,14 +90,18 @@ def site_flows(shipped_flows: dict) -> dict:
     return {**shipped_flows, "every_type": EVERY_TYPE.model_copy(update={"id": "every_type"})}
 
 
-async def _invite(site: Site, flow_id: str = "every_type") -> tuple[str, int, int]:
+async def _invite(site: Site, flow_id: str = "every_type",
+                  now: datetime | None = None) -> tuple[str, int, int]:
+    """An invite made at `now` (the site's fake clock unless given: a test that starts a real
+    server process must give the wall clock that process reads, or the link expires when the
+    calendar passes the fake clock by the invite's 14 days)."""
     h = site.h
+    now = now or h.clock()
     async with h.sessions.begin() as s:
-        rep = await accounts.add_user(s, telegram_id=802, name="Wang Fang", role="rep",
-                                      now=h.clock())
-        customer = await customers.create(s, "Acme 华东", h.clock(), owner_id=rep.id)
+        rep = await accounts.add_user(s, telegram_id=802, name="Wang Fang", role="rep", now=now)
+        customer = await customers.create(s, "Acme 华东", now, owner_id=rep.id)
         _, token = await invites.create(s, customer_id=customer.id, flow_id=flow_id,
-                                        created_by=rep.id, now=h.clock(),
+                                        created_by=rep.id, now=now,
                                         valid_for=timedelta(days=14))
     return f"{site.base}/q/{token}", customer.id, rep.id
 
@@ -195,7 +199,7 @@ async def test_a_kill_9_of_the_server_loses_no_answer(site: Site, tmp_path: Path
     customer reloads and goes on from where they were."""
     flows = load_paths([default_flow_dir()])
     assert "pre_meeting" in flows
-    link, customer_id, _ = await _invite(site, "pre_meeting")
+    link, customer_id, _ = await _invite(site, "pre_meeting", now=datetime.now(UTC))
     port = free_port()
     db_url = str(site.h.engine.url.render_as_string(hide_password=False))
     link = link.replace(site.base, f"http://127.0.0.1:{port}")
@@ -224,8 +228,6 @@ async def test_a_kill_9_of_the_server_loses_no_answer(site: Site, tmp_path: Path
 
 
 def test_a_link_opened_on_the_web_is_used_up_for_telegram_too() -> None:
-    from datetime import UTC, datetime
-
     from storage.models import Invite
 
     now = datetime(2026, 12, 1, tzinfo=UTC)
