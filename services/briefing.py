@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.briefing import Plan, Record, plan
 from flows.deal_warnings import DealWarning
 from flows.model import Flow
-from flows.quality import Conflict, has_content
+from flows.quality import CONFLICT_FIELDS, Conflict, completeness, has_content
 from services.agenda import KINDS
 from services.deal_watch import DealRules, warnings_of
-from services.reports import card_quality, shown_answer
+from services.reports import card_conflicts, shown_answer
 from storage import audit, customers, reporting
 from storage.models import Answer, Contact, Customer, Interview, Note, Reminder, User
 
@@ -67,71 +67,104 @@ async def read_brief(session: AsyncSession, service: DealRules, customer: Custom
                        entity_id=customer.id, channel=channel)
     flows = dict(service.flows)
     contacts = list(await customers.contacts_of(session, customer.id))
-    quality = (await card_quality(session, flows, [customer], lang))[customer.id]
-    # what was answered, without decrypting it: the stages, the questions asked, and the
-    # newest answer to each key fact (only those are read in full)
-    rows = (await session.execute(
-        select(Answer.id, Answer.stage, Answer.question_id, Answer.maps_to, Interview.flow_id,
-               Interview.respondent_user_id, Interview.contact_id)
-        .join(Interview, Interview.id == Answer.interview_id)
-        .where(Answer.customer_id == customer.id, Answer.superseded_at.is_(None),
-               Answer.value.is_not(None), Interview.status != "cancelled")
-        .order_by(Answer.id))).all()
-    stage_answers: dict[str, int] = {}
-    newest: dict[str, tuple[int, str, int | None, int | None]] = {}
-    for answer_id, stage, _question, maps_to, flow_id, user_id, contact_id in rows:
-        stage_answers[stage] = stage_answers.get(stage, 0) + 1
-        if maps_to in KEY_FACTS:
-            newest[maps_to] = (answer_id, flow_id, user_id, contact_id)
+    answered = await _answered(session, customer.id)
+    newest = await _newest(session, answered.newest)
+    disagree = (await card_conflicts(session, flows, [customer.id], lang)).get(
+        customer.id, []) if answered.by_customer else []
+    interview, note = await _last_interaction(session, customer.id)
     users = await reporting.users_by_id(
-        session, {customer.owner_id} | {user for *_, user, _ in newest.values()})
-    facts = await _facts(session, newest, flows, lang, users,
-                         {c.id: c.name for c in contacts if c.name})
+        session, {customer.owner_id, interview[2] if interview else None,
+                  note.author_id if note else None} | {user for _, _, user, _ in newest})
+    facts = _facts(newest, flows, lang, users, {c.id: c.name for c in contacts if c.name})
     card = reporting.card_values(customer, contacts)
     record = Record(frozenset(f for f, v in card.items() if has_content(v)),
                     frozenset(c.decision_role for c in contacts if c.decision_role),
-                    stage_answers, frozenset((row[4], row[2]) for row in rows))
+                    answered.stages, answered.asked)
     owner = users.get(customer.owner_id or 0)
-    last = await _last_interaction(session, customer.id)
     return Brief(customer, owner.name if owner else None,
-                 [facts[f] for f in KEY_FACTS if f in facts], contacts, last,
-                 await _open_reminders(session, customer.id), quality.conflicts,
-                 plan(record, flows.values(), quality.completeness.missing,
-                      service.brief_rules),
-                 await warnings_of(session, service, customer, now, len(quality.conflicts)))
+                 [facts[f] for f in KEY_FACTS if f in facts], contacts,
+                 _last(interview, note, users), await _open_reminders(session, customer.id),
+                 disagree,
+                 plan(record, flows.values(), completeness(card).missing, service.brief_rules),
+                 await warnings_of(session, service, customer, now, len(disagree)))
 
 
-async def _facts(session: AsyncSession, newest: dict[str, tuple[int, str, int | None, int | None]],
-                 flows: dict[str, Flow], lang: str, users: dict[int, User],
-                 contacts: dict[int, str]) -> dict[str, Fact]:
+@dataclass(frozen=True)
+class _Answered:
+    """A customer's current answers, counted without decrypting them."""
+
+    stages: dict[str, int]  # answers per SPIN stage
+    asked: frozenset[tuple[str, str]]  # (flow, question) answered
+    newest: list[int]  # the newest answer to each key fact
+    by_customer: bool  # a key fact in the customer's own word: conflicts possible
+
+
+async def _answered(session: AsyncSession, customer_id: int) -> _Answered:
+    """One grouped statement: a row per question and respondent, however many debriefs."""
+    rows = (await session.execute(
+        select(Interview.flow_id, Answer.question_id, Answer.stage, Answer.maps_to,
+               Interview.respondent_user_id.is_(None), func.count(), func.max(Answer.id))
+        .join(Interview, Interview.id == Answer.interview_id)
+        .where(Answer.customer_id == customer_id, Answer.superseded_at.is_(None),
+               Answer.value.is_not(None), Interview.status != "cancelled")
+        .group_by(Interview.flow_id, Answer.question_id, Answer.stage, Answer.maps_to,
+                  Interview.respondent_user_id.is_(None)))).all()
+    stages: dict[str, int] = {}
+    newest: dict[str, int] = {}
+    for _flow, _question, stage, maps_to, _by_customer, count, last in rows:
+        stages[stage] = stages.get(stage, 0) + int(count)
+        if maps_to in KEY_FACTS:
+            newest[maps_to] = max(newest.get(maps_to, 0), int(last))
+    return _Answered(stages, frozenset((row[0], row[1]) for row in rows), list(newest.values()),
+                     any(row[4] and row[3] in CONFLICT_FIELDS for row in rows))
+
+
+async def _newest(session: AsyncSession, ids: list[int]) -> list[
+        tuple[Answer, str, int | None, int | None]]:
+    """These answers in full, with their flow, the rep who gave them, or the contact."""
+    if not ids:
+        return []
+    return [(answer, flow_id, user_id, contact_id) for answer, flow_id, user_id, contact_id in (
+        await session.execute(
+            select(Answer, Interview.flow_id, Interview.respondent_user_id, Interview.contact_id)
+            .join(Interview, Interview.id == Answer.interview_id)
+            .where(Answer.id.in_(ids)))).all()]
+
+
+def _facts(newest: list[tuple[Answer, str, int | None, int | None]], flows: dict[str, Flow],
+           lang: str, users: dict[int, User], contacts: dict[int, str]) -> dict[str, Fact]:
     """The newest answer to each key fact, in words, with when and from whom."""
-    if not newest:
-        return {}
-    loaded = {a.id: a for a in await session.scalars(
-        select(Answer).where(Answer.id.in_([answer_id for answer_id, *_ in newest.values()])))}
     found = {}
-    for field, (answer_id, flow_id, user_id, contact_id) in newest.items():
-        answer = loaded[answer_id]
+    for answer, flow_id, user_id, contact_id in newest:
         who = users[user_id].name if user_id in users else contacts.get(contact_id or 0)
-        found[field] = Fact(field, shown_answer(flows, flow_id, answer, lang),
-                            answer.answered_at, user_id is not None, who)
+        found[answer.maps_to or ""] = Fact(answer.maps_to or "",
+                                           shown_answer(flows, flow_id, answer, lang),
+                                           answer.answered_at, user_id is not None, who)
     return found
 
 
-async def _last_interaction(session: AsyncSession, customer_id: int) -> LastInteraction | None:
-    interview = (await session.execute(
+Done = tuple[datetime | None, str, int | None]  # completed when, which flow, which rep
+
+
+async def _last_interaction(session: AsyncSession,
+                            customer_id: int) -> tuple[Done | None, Note | None]:
+    """The newest completed interview (when, which flow, which rep) and the newest note."""
+    row = (await session.execute(
         select(Interview.completed_at, Interview.flow_id, Interview.respondent_user_id)
         .where(Interview.customer_id == customer_id, Interview.status == "completed")
         .order_by(Interview.completed_at.desc()).limit(1))).first()
     note = (await session.scalars(select(Note).where(Note.customer_id == customer_id)
                                   .order_by(Note.id.desc()).limit(1))).first()
-    users = await reporting.users_by_id(session, [interview.respondent_user_id if interview
-                                                  else None, note.author_id if note else None])
+    return (row[0], row[1], row[2]) if row is not None else None, note
+
+
+def _last(interview: Done | None, note: Note | None,
+          users: dict[int, User]) -> LastInteraction | None:
+    """The later of the two, with who it was."""
     found = []
-    if interview is not None and interview.completed_at is not None:
-        user = users.get(interview.respondent_user_id or 0)
-        found.append(LastInteraction(interview.completed_at, interview.flow_id,
-                                     user.name if user else None))
+    if interview is not None and interview[0] is not None:
+        user = users.get(interview[2] or 0)
+        found.append(LastInteraction(interview[0], interview[1], user.name if user else None))
     if note is not None:
         author = users.get(note.author_id or 0)
         found.append(LastInteraction(note.created_at, None, author.name if author else None,

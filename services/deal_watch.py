@@ -62,7 +62,8 @@ async def warnings_of(session: AsyncSession, rules: DealRules, customer: Custome
     """One customer's warnings as of now (the brief passes the conflicts it counted)."""
     found = await deal_facts.read_facts(
         session, decision_roles=rules.brief_rules.decision_roles,
-        conflict_fields=CONFLICT_FIELDS, now=now, customer_id=customer.id)
+        conflict_fields=CONFLICT_FIELDS if disagreements is None else (), now=now,
+        customer_id=customer.id)
     facts = found.get(customer.id)
     if facts is None:
         return []

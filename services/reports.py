@@ -6,6 +6,7 @@ what `storage.reporting` reads; chart and export modules only lay them out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -73,24 +74,31 @@ async def card_quality(session: AsyncSession, flows: dict[str, Flow],
     ids = [c.id for c in customers]
     contacts = await reporting.contacts_of_customers(session, ids)
     # conflicts need the customer's own word: only those customers' answers are read
-    answers = await reporting.mapped_answers(
-        session, await reporting.answered_by_customers(session, ids, CONFLICT_FIELDS),
-        CONFLICT_FIELDS)
+    found_conflicts = await card_conflicts(
+        session, flows, await reporting.answered_by_customers(session, ids, CONFLICT_FIELDS),
+        lang)
     debriefs = await reporting.newest_debriefs(session, ids)
     found = {}
     for customer in customers:
         card = reporting.card_values(customer, contacts.get(customer.id, []))
-        observations = [
-            Observation(a.maps_to or "", "rep" if by_rep else "customer",
-                        a.other_text if a.value == "other" and a.other_text else a.value,
-                        shown_answer(flows, flow_id, a, lang), a.answered_at, a.interview_id,
-                        meaning_of(flows, flow_id, a.question_id))
-            for a, flow_id, by_rep in answers.get(customer.id, [])]
         debrief = debriefs.get(customer.id)
         found[customer.id] = CardQuality(
-            completeness(card), conflicts(observations),
+            completeness(card), found_conflicts.get(customer.id, []),
             spin_coverage(debrief) if debrief is not None else None)
     return found
+
+
+async def card_conflicts(session: AsyncSession, flows: dict[str, Flow],
+                         customer_ids: Iterable[int], lang: str) -> dict[int, list[Conflict]]:
+    """Where what these customers said themselves differs from what a rep recorded (pass
+    only customers who answered a card field themselves: no one else can have any)."""
+    answers = await reporting.mapped_answers(session, customer_ids, CONFLICT_FIELDS)
+    return {customer_id: conflicts([
+        Observation(a.maps_to or "", "rep" if by_rep else "customer",
+                    a.other_text if a.value == "other" and a.other_text else a.value,
+                    shown_answer(flows, flow_id, a, lang), a.answered_at, a.interview_id,
+                    meaning_of(flows, flow_id, a.question_id))
+        for a, flow_id, by_rep in rows]) for customer_id, rows in answers.items()}
 
 
 def quality_lines(quality: CardQuality, lang: str) -> list[str]:

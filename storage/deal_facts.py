@@ -132,10 +132,13 @@ async def _answers(session: AsyncSession, found: dict[int, Facts],
             .where(Answer.id.in_(newest.scalar_subquery())))).all():
         if cid in found:
             found[cid].timeline = (value, at)
+    wanted = list(conflict_fields)
+    if not wanted:  # the caller knows the disagreements already
+        return
     for (cid,) in (await session.execute(_only(
             select(Answer.customer_id).join(Interview, Interview.id == Answer.interview_id)
             .where(current, Interview.respondent_user_id.is_(None),
-                   Answer.maps_to.in_(list(conflict_fields))), Answer.customer_id, customer_id)
+                   Answer.maps_to.in_(wanted)), Answer.customer_id, customer_id)
             .distinct())).all():
         if cid in found:
             found[cid].customer_answers = True
