@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.briefing import BriefRules
 from flows.deal_warnings import DealState, DealWarning, WarningRules, deal_warnings
 from flows.model import Flow
 from flows.quality import CONFLICT_FIELDS
-from services.reports import card_quality
+from services.reports import card_conflicts
 from storage import deal_facts
 from storage.models import Customer
 from storage.reporting import chunks
@@ -68,8 +67,9 @@ async def warnings_of(session: AsyncSession, rules: DealRules, customer: Custome
     if facts is None:
         return []
     if disagreements is None:
-        disagreements = len((await card_quality(session, dict(rules.flows), [customer], "en"))
-                            [customer.id].conflicts) if facts.customer_answers else 0
+        disagreements = len((await card_conflicts(session, dict(rules.flows), [customer.id],
+                                                  "en")).get(customer.id, [])) \
+            if facts.customer_answers else 0
     return deal_warnings(deal_state(facts, disagreements, rules.zone), rules.warning_rules,
                          now, now.astimezone(rules.zone).date())
 
@@ -99,7 +99,6 @@ async def _disagreements(session: AsyncSession, rules: DealRules,
     key fact themselves (the only ones who can have any)."""
     found: dict[int, int] = {}
     for chunk in chunks(ids, CHUNK):
-        loaded = list(await session.scalars(select(Customer).where(Customer.id.in_(chunk))))
-        quality = await card_quality(session, dict(rules.flows), loaded, "en")
-        found.update({cid: len(q.conflicts) for cid, q in quality.items()})
+        found.update({cid: len(conflicts) for cid, conflicts in (
+            await card_conflicts(session, dict(rules.flows), chunk, "en")).items()})
     return found
