@@ -6,6 +6,7 @@ after a restart, an answer processed again) changes nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,17 @@ from services import meetings
 from services.follow_up_planner import Scheduled
 from storage import accounts, co_owners, personal, reminders
 from storage.models import Contact, Customer, Interview, Invite, User
+from storage.reporting import chunks
+
+
+@dataclass
+class Known:
+    """What a planner pass loads for all its customers at once."""
+
+    owners: dict[int, User]
+    others: dict[int, list[User]]  # customer -> active co-owners but the owner
+    batch: reminders.Batch  # the reminders planned, written when the step is done
+    moved: list[int] = field(default_factory=list)  # customers whose revisit date moved
 
 
 class Planner:
@@ -111,9 +123,18 @@ class Planner:
 
     async def _co_owners(self, session: AsyncSession, customer: Customer,
                          owner: User | None) -> list[User]:
-        ids = (await co_owners.by_customer(session, [customer.id])).get(customer.id, [])
-        users = await self._users(session, set(ids))
-        return [u for i, u in users.items() if u.active and (owner is None or i != owner.id)]
+        found = (await self._co_owners_of(session, [customer])).get(customer.id, [])
+        return [u for u in found if owner is None or u.id != owner.id]
+
+    async def _co_owners_of(self, session: AsyncSession,
+                            customers: list[Customer]) -> dict[int, list[User]]:
+        """Each customer's active co-owners but its owner, in two queries for any number."""
+        ids: dict[int, list[int]] = {}
+        for chunk in chunks([c.id for c in customers]):
+            ids.update(await co_owners.by_customer(session, chunk))
+        users = await self._users(session, {i for found in ids.values() for i in found})
+        return {c.id: [users[i] for i in ids[c.id] if i in users and users[i].active
+                       and i != c.owner_id] for c in customers if c.id in ids}
 
     async def to_owners(self, session: AsyncSession, customer: Customer, *, kind: str,
                         dedupe_key: str, on: date, now: datetime,
@@ -131,23 +152,34 @@ class Planner:
                 now=now, customer_id=customer.id, recipient_id=person.id, payload=payload)
 
     async def set_revisit(self, session: AsyncSession, customer: Customer, now: datetime,
-                          owners: dict[int, User] | None = None) -> None:
+                          known: Known | None = None) -> None:
         """The next revisit falls due one cadence (by grade) after the last contact.
-        `owners` may already hold the owner (a planner pass loads them all at once).
-        A closed customer is not revisited."""
+        `known`: the owners and co-owners a planner pass loaded for all its customers at
+        once, and the batch it writes their reminders in. A closed customer is not
+        revisited."""
         if customer.closed_at is not None:
             return
         owner = None
         if customer.owner_id is not None:
-            owner = (owners or {}).get(customer.owner_id) or await session.get(
+            owner = (known.owners if known else {}).get(customer.owner_id) or await session.get(
                 User, customer.owner_id)
         zone = self.zone(owner)
         last = (customer.last_contact_at or customer.created_at).astimezone(zone).date()
         due_on = last + timedelta(days=self.policy.revisit_days(customer.grade))
         if customer.revisit_due_on != due_on:
-            await reminders.cancel_pending(session, customer.id, ("revisit",), now)
+            if known is not None:  # the pass cancels them all at once, before it writes
+                known.moved.append(customer.id)
+            else:
+                await reminders.cancel_pending(session, customer.id, ("revisit",), now)
             customer.revisit_due_on = due_on
-        await self._revisit_reminder(session, customer, owner, now)
+        if known is not None:
+            self._revisit_reminder(customer, owner, known.others.get(customer.id, []), now,
+                                   known.batch)
+        elif owner is not None:
+            batch = reminders.Batch()
+            self._revisit_reminder(customer, owner, await self._co_owners(
+                session, customer, owner), now, batch)
+            await batch.write(session)
 
     async def reprioritise(self, session: AsyncSession, customer: Customer,
                            now: datetime) -> None:
@@ -166,23 +198,19 @@ class Planner:
             due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
             recipient_id=customer.owner_id, payload={"priority": customer.priority})
 
-    async def _revisit_reminder(self, session: AsyncSession, customer: Customer,
-                                owner: User | None, now: datetime) -> None:
+    def _revisit_reminder(self, customer: Customer, owner: User | None, others: list[User],
+                          now: datetime, batch: reminders.Batch) -> None:
         if customer.revisit_due_on is None or owner is None:
             return
-        due = at_local(customer.revisit_due_on, MORNING, self.zone(owner))
-        payload = {"due_on": customer.revisit_due_on.isoformat()}
-        await reminders.schedule(
-            session, kind="revisit", dedupe_key=f"revisit:{customer.id}:{customer.revisit_due_on}",
-            due_at=self.deliverable(due, owner), now=now, customer_id=customer.id,
-            recipient_id=owner.id, payload=payload)
-        for other in await self._co_owners(session, customer, owner):
-            await reminders.schedule(
-                session, kind="revisit",
-                dedupe_key=f"revisit:{customer.id}:{customer.revisit_due_on}:u{other.id}",
-                due_at=self.deliverable(at_local(customer.revisit_due_on, MORNING,
-                                                 self.zone(other)), other),
-                now=now, customer_id=customer.id, recipient_id=other.id, payload=payload)
+        due_on = customer.revisit_due_on
+        payload = {"due_on": due_on.isoformat()}
+        for person in [owner, *others]:
+            key = f"revisit:{customer.id}:{due_on}" + ("" if person is owner else
+                                                         f":u{person.id}")
+            batch.add(kind="revisit", dedupe_key=key, now=now, customer_id=customer.id,
+                      due_at=self.deliverable(at_local(due_on, MORNING, self.zone(person)),
+                                              person),
+                      recipient_id=person.id, payload=payload)
 
     async def _owner(self, session: AsyncSession, customer: Customer,
                      interview: Interview) -> User | None:
@@ -215,16 +243,25 @@ class Planner:
         undated = list(await session.scalars(select(Customer).where(
             Customer.revisit_due_on.is_(None), Customer.owner_id.is_not(None),
             Customer.closed_at.is_(None))))
-        owners = await self._users(session, {c.owner_id for c in undated})
+        known = await self._known(session, undated)
         for customer in undated:
-            await self.set_revisit(session, customer, now, owners)
+            await self.set_revisit(session, customer, now, known)
+        await reminders.cancel_pending_of(session, known.moved, ("revisit",), now)
+        await known.batch.write(session)
         due = list(await session.scalars(select(Customer).where(
             Customer.revisit_due_on <= today + timedelta(days=1),
             Customer.owner_id.is_not(None))))
-        owners = await self._users(session, {c.owner_id for c in due})
+        known = await self._known(session, due)
         for customer in due:
             assert customer.owner_id is not None
-            await self._revisit_reminder(session, customer, owners.get(customer.owner_id), now)
+            self._revisit_reminder(customer, known.owners.get(customer.owner_id),
+                                   known.others.get(customer.id, []), now, known.batch)
+        await known.batch.write(session)
+
+    async def _known(self, session: AsyncSession, customers: list[Customer]) -> Known:
+        owners = await self._users(session, {c.owner_id for c in customers})
+        return Known(owners, await self._co_owners_of(session, customers),
+                     reminders.Batch())
 
     async def _overdue_pings(self, session: AsyncSession, now: datetime, today: date) -> None:
         """An overdue revisit pings its owner every overdue_repeat_days (the k-th ping once,
@@ -236,6 +273,7 @@ class Planner:
             Customer.closed_at.is_(None))))
         owners = await self._users(session, {c.owner_id for c in late})
         managers = await self._users(session, {o.manager_id for o in owners.values()})
+        batch = reminders.Batch()
         for customer in late:
             assert customer.owner_id is not None and customer.revisit_due_on is not None
             owner = owners.get(customer.owner_id)
@@ -244,17 +282,18 @@ class Planner:
             payload = {"days": days, "due_on": due_on.isoformat(),
                        "owner": owner.name if owner else ""}
             if days >= every:
-                await reminders.schedule(
-                    session, kind="overdue", dedupe_key=f"overdue:{customer.id}:{due_on}:"
+                batch.add(
+                    kind="overdue", dedupe_key=f"overdue:{customer.id}:{due_on}:"
                     f"{days // every}", due_at=self.deliverable(now, owner), now=now,
                     customer_id=customer.id, recipient_id=customer.owner_id, payload=payload)
             manager = managers.get(owner.manager_id) if owner and owner.manager_id else None
             if manager is not None and days >= to_manager:
-                await reminders.schedule(
-                    session, kind="overdue_team", dedupe_key=f"overdue_team:{customer.id}:"
+                batch.add(
+                    kind="overdue_team", dedupe_key=f"overdue_team:{customer.id}:"
                     f"{due_on}:{(days - to_manager) // every}",
                     due_at=self.deliverable(now, manager), now=now, customer_id=customer.id,
                     recipient_id=manager.id, payload=payload)
+        await batch.write(session)
 
     async def _nudges(self, session: AsyncSession, now: datetime) -> None:
         """An open interview idle for nudge_after_hours (per audience) gets a nudge, then

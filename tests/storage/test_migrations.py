@@ -210,3 +210,9 @@ async def test_feishu_events_become_chat_events_with_their_ids(empty_db_url: str
             assert fifth is not None and fifth > fourth
     finally:
         await engine.dispose()
+
+
+def test_the_newest_script_name_is_alembics_head() -> None:
+    """Starting recognises a current database by the newest script's name, without loading
+    Alembic: that name must be the head Alembic finds."""
+    assert migrate.newest_revision() == migrate.head_revision()
