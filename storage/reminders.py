@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.insert_new import insert_new
 from storage.models import Customer, DigestSent, Reminder, User
+from storage.reporting import chunks
 
 LEASE = timedelta(seconds=60)
 OPEN = ("pending",)
@@ -53,8 +54,8 @@ class Batch:
 
     async def write(self, session: AsyncSession) -> None:
         rows, self.rows = self.rows, []
-        for first in range(0, len(rows), 1000):
-            await insert_new(session, Reminder, rows[first:first + 1000], ["dedupe_key"])
+        for chunk in chunks(rows, 1000):
+            await insert_new(session, Reminder, chunk, ["dedupe_key"])
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int,
@@ -75,24 +76,20 @@ async def cancel_pending(session: AsyncSession, customer_id: int, kinds: Iterabl
                          now: datetime, keep_prefix: str | None = None) -> None:
     """Cancel the customer's pending reminders of these kinds (but those whose dedupe key
     starts with `keep_prefix`: what the same step planned before, when it runs again)."""
-    query = update(Reminder).where(
-        Reminder.customer_id == customer_id, Reminder.kind.in_(list(kinds)),
-        Reminder.status == "pending")
-    if keep_prefix is not None:
-        query = query.where(Reminder.dedupe_key.not_like(f"{keep_prefix}%"))
-    await session.execute(query.values(status="cancelled", updated_at=now))
+    await cancel_pending_of(session, [customer_id], kinds, now, keep_prefix)
 
 
 async def cancel_pending_of(session: AsyncSession, customer_ids: Sequence[int],
-                            kinds: Iterable[str], now: datetime) -> None:
-    """`cancel_pending` for many customers, a statement per thousand."""
+                            kinds: Iterable[str], now: datetime,
+                            keep_prefix: str | None = None) -> None:
+    """`cancel_pending` for many customers at once (a planning pass)."""
     wanted = list(kinds)
-    for first in range(0, len(customer_ids), 1000):
-        await session.execute(update(Reminder).where(
-            Reminder.customer_id.in_(list(customer_ids[first:first + 1000])),
-            Reminder.kind.in_(wanted), Reminder.status == "pending")
-            .values(status="cancelled", updated_at=now)
-            .execution_options(synchronize_session=False))
+    for chunk in chunks(customer_ids):
+        query = update(Reminder).where(Reminder.customer_id.in_(chunk),
+                                       Reminder.kind.in_(wanted), Reminder.status == "pending")
+        if keep_prefix is not None:
+            query = query.where(Reminder.dedupe_key.not_like(f"{keep_prefix}%"))
+        await session.execute(query.values(status="cancelled", updated_at=now))
 
 
 async def move_pending(session: AsyncSession, customer_ids: Sequence[int],

@@ -5,7 +5,7 @@ see, or None for everything."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -19,6 +19,7 @@ from storage.models import Answer, Contact, Customer, Interview, User
 
 Owners = set[int] | None
 _Q = TypeVar("_Q")
+_T = TypeVar("_T")
 
 
 async def visible_owner_ids(session: AsyncSession, user: User) -> Owners:
@@ -182,7 +183,7 @@ async def overdue_by_owner(session: AsyncSession, owners: Owners, today: date) -
     return {owner: count for owner, count in rows if owner is not None}
 
 
-def chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
-    """IN lists stay under SQLite's bound-parameter limit."""
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+def chunks(items: Sequence[_T], size: int = 900) -> Iterable[list[_T]]:
+    """IN lists (and rows written together) stay under SQLite's bound-parameter limit."""
+    for start in range(0, len(items), size):
+        yield list(items[start:start + size])
