@@ -9,17 +9,14 @@ import gc
 import logging
 import re
 import signal
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.channels import routed
 from bot.inbox_worker import InboxWorker, poll
-from bot.raw_send import PRODUCTION_API, BotApi, RawSender
+from bot.raw_send import PRODUCTION_API, BotApi
 from bot.telegram import ALLOWED_UPDATES, TelegramClient, commands_params
 from bot.webhook import WEBHOOK_PATH, webhook_app
 from chat.actions import Action, Edit, Send, SendFile
@@ -30,12 +27,10 @@ from conversation.context import BotConfig
 from conversation.handling import Conversation
 from interview_bot.app import App, open_app
 from interview_bot.dingtalk_wiring import serve_dingtalk, start_dingtalk
+from interview_bot.reminder_wiring import SHUTDOWN_GRACE_SECONDS, ReminderRunner
 from interview_bot.settings import Settings
-from scheduler.dispatcher import Dispatcher
-from scheduler.jobs import ReminderRuntime, start_scheduler
 from scheduler.rate_limit import RateLimiter
-from scheduler.single_dispatcher import DispatcherLock, DispatcherLocked
-from services.deal_watch import watch_deals
+from scheduler.single_dispatcher import DispatcherLocked
 from storage import inbox
 from storage.database import is_sqlite
 from web.metrics import METRICS_PATH, metrics_app
@@ -46,7 +41,6 @@ if TYPE_CHECKING:
     from bot.feishu_toasts import Toasts
 
 log = logging.getLogger(__name__)
-SHUTDOWN_GRACE_SECONDS = 10.0
 TOKEN_FORM = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
@@ -319,47 +313,6 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-class ReminderRunner:
-    """Reminders inside the bot process: the scheduler, and on SQLite the dispatcher lock."""
-
-    def __init__(self, settings: Settings, app: App, performers: Mapping[str, Perform | None],
-                 clock: Clock, limiter: RateLimiter) -> None:
-        self.settings, self.app = settings, app
-        telegram = performers.get("telegram")
-        self.sender = None if telegram is None else raw_sender(settings, telegram)
-        perform = routed(app.sessions, {
-            **performers, "telegram": None if self.sender is None else self.sender.perform})
-        self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
-        self.lock: DispatcherLock | None = None
-        self.scheduler: AsyncIOScheduler | None = None
-
-    def start(self) -> None:
-        if not self.settings.reminders.enabled:
-            return
-        self.lock = sqlite_dispatcher_lock(self.app.engine)
-        self.scheduler = start_scheduler(self.runtime)
-
-    async def stop(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.pause()  # no new passes; the one in progress finishes
-            await self.runtime.drain(SHUTDOWN_GRACE_SECONDS)
-            self.scheduler.shutdown(wait=False)
-        if self.lock is not None:
-            self.lock.release()
-
-    async def close(self) -> None:
-        if self.sender is not None:
-            await self.sender.close()
-
-
-def raw_sender(settings: Settings, perform: Perform) -> RawSender:
-    """Reminders' plain messages over plain HTTP; anything else through the adapter."""
-    token = settings.telegram.bot_token
-    assert token is not None
-    return RawSender(settings.telegram.api_server or PRODUCTION_API, token.get_secret_value(),
-                     perform)
-
-
 def paced(perform: Perform, limiter: RateLimiter) -> Perform:
     """Replies to people, within the process's sending budget, ahead of any reminder."""
     async def send(action: Action) -> int | None:
@@ -373,25 +326,3 @@ def paced(perform: Perform, limiter: RateLimiter) -> Perform:
                 limiter.retry_after(chat, error.retry_after, everywhere=False)
             raise
     return send
-
-
-def reminder_runtime(settings: Settings, app: App, perform: Perform, clock: Clock,
-                     limiter: RateLimiter | None = None) -> ReminderRuntime:
-    limiter = limiter or RateLimiter(per_second=settings.reminders.per_second)
-    dispatcher = Dispatcher(app.sessions, perform, clock, app.planner, app.planner.policy,
-                            limiter, lease=timedelta(seconds=settings.reminders.lease_seconds),
-                            flows=app.flows, rules=app.interviews)
-    service = app.interviews
-
-    async def watch(session: AsyncSession, now: datetime) -> None:
-        await watch_deals(session, service, now)
-    return ReminderRuntime(app.sessions, app.planner, dispatcher, clock, watch=watch)
-
-
-def sqlite_dispatcher_lock(engine: AsyncEngine) -> DispatcherLock | None:
-    """On SQLite, hold the one-dispatcher lock (raises DispatcherLocked if taken)."""
-    if not is_sqlite(engine) or not engine.url.database or engine.url.database == ":memory:":
-        return None
-    lock = DispatcherLock(engine.url.database)
-    lock.acquire()
-    return lock

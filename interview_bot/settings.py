@@ -99,6 +99,15 @@ class ReminderSettings(BaseModel):
     policy_file: Path | None = None  # REMINDERS_POLICY_FILE: your own cadences and hours
 
 
+class HookSettings(BaseModel):
+    """Webhooks (`interview-bot hooks`): how long a receiver may take to answer, and when a
+    delivery claimed by a process that died is tried again (on PostgreSQL; on SQLite the
+    next dispatcher to start retries at once)."""
+
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+    lease_seconds: int = Field(60, ge=1)
+
+
 class AdminSettings(BaseModel):
     # the first admins, before anyone can run /adduser: ADMIN_TELEGRAM_IDS=111,222
     telegram_ids: Annotated[list[int], NoDecode] = []
@@ -176,6 +185,7 @@ class Settings(BaseSettings):
     dingtalk: DingTalkSettings = DingTalkSettings()
     admin: AdminSettings = AdminSettings()
     reminders: ReminderSettings = ReminderSettings()
+    hooks: HookSettings = HookSettings()
     interview: InterviewSettings = InterviewSettings()
     security: SecuritySettings = SecuritySettings()
     web: WebSettings = WebSettings()

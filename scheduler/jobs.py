@@ -12,12 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from chat.clock import Clock
 from scheduler.dispatcher import Dispatcher, Stats
+from scheduler.hook_delivery import HookDeliverer
 from scheduler.planning import Planner
 
 log = logging.getLogger(__name__)
@@ -35,12 +37,20 @@ class ReminderRuntime:
     # the deal-warnings pass (services.deal_watch), run after each planning in its own
     # transaction: a failure there never stops reminders
     watch: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None
+    hooks: HookDeliverer | None = None  # webhooks, on their own job and tasks
 
     async def drain(self, seconds: float) -> None:
         """Let the jobs in progress finish (a pass cut short leaves its reminders leased
-        until the lease runs out, so a restart would send them late)."""
-        if self.running:
-            await asyncio.wait(set(self.running), timeout=seconds)
+        until the lease runs out, so a restart would send them late); webhook deliveries
+        still in flight after that are cut short (they go again, with the same event id)."""
+        busy: set[asyncio.Task[Any]] = set(self.running)
+        if self.hooks is not None:
+            busy |= {t for t in self.hooks.draining.values() if not t.done()}
+        if busy:
+            await asyncio.wait(busy, timeout=seconds)
+        if self.hooks is not None:
+            await self.hooks.close()
+
 
     async def plan(self) -> None:
         async with self.sessions.begin() as session:
@@ -83,6 +93,15 @@ async def dispatch_job(runtime: ReminderRuntime) -> None:
         log.exception("reminder dispatch failed; the next run retries")
 
 
+async def hooks_job(runtime: ReminderRuntime) -> None:
+    if runtime.hooks is None:
+        return
+    try:
+        await runtime.hooks.tick()
+    except Exception:
+        log.exception("webhook delivery failed; the next run retries")
+
+
 def start_scheduler(runtime: ReminderRuntime) -> AsyncIOScheduler:
     """APScheduler wakes the jobs on real time (its own timer); what is due is decided by
     `runtime.clock`. The first run is now, on APScheduler's clock: a clock that reads
@@ -96,5 +115,9 @@ def start_scheduler(runtime: ReminderRuntime) -> AsyncIOScheduler:
     scheduler.add_job(dispatch_job, "interval", seconds=DISPATCH_EVERY_SECONDS, args=[runtime],
                       id="reminders.dispatch", misfire_grace_time=DISPATCH_EVERY_SECONDS * 6,
                       next_run_time=first, **common)
+    if runtime.hooks is not None:
+        scheduler.add_job(hooks_job, "interval", seconds=DISPATCH_EVERY_SECONDS, args=[runtime],
+                          id="hooks.deliver", misfire_grace_time=DISPATCH_EVERY_SECONDS * 6,
+                          next_run_time=first, **common)
     scheduler.start()
     return scheduler

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.answer_checks import InvalidAnswer, display, parse_answer
 from flows.card_fields import CARD_FIELDS, FIELD_LABELS, field_label, field_named
 from flows.model import Flow, Question, QuestionType
+from services import events
 from services.follow_up_planner import FollowUpPlanner
 from storage import audit, card
 from storage.models import Contact, Customer, Note
@@ -86,6 +87,7 @@ async def edit(session: AsyncSession, flows: Mapping[str, Flow], customer: Custo
         replanned = True
     await audit.append(session, at=now, actor=actor, action="card.edit", entity="customer",
                        entity_id=customer.id, fields=[field], channel=channel)
+    events.card_changed(session, customer, {field: parsed.value}, channel, now)
     return Edited(field, display(question, parsed.value, parsed.other_text, lang), replanned)
 
 

@@ -25,8 +25,12 @@ from flows.outcome import question_text as fill_text
 from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
 from flows.steps import Step, Transition
+from services import events
 from services.follow_up_planner import FollowUpPlanner, Scheduled
 from services.known_facts import read_known
+from services.respondents import Respondent as Respondent
+from services.respondents import actor_of as actor_of
+from services.respondents import answerer as answerer
 from storage import answers, audit, card, customers, interviews, invites, reminders
 from storage.models import Customer, Interview
 
@@ -37,27 +41,6 @@ CORRECTION_WINDOW = timedelta(hours=24)  # a finished questionnaire's answers st
 
 class InterviewError(Exception):
     """A request that cannot be carried out; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Respondent:
-    key: str  # who answers: "terminal", "tg:<account address>", "web:<invite>"
-    channel: str  # "terminal" | "telegram" | "feishu" | "web" | "cli"
-    user_id: int | None = None
-
-    @property
-    def actor(self) -> str:
-        """How the audit trail names them: a staff member as the person, a customer by key."""
-        return actor_of(self.user_id, self.key)
-
-
-def actor_of(user_id: int | None, key: str) -> str:
-    return f"user:{user_id}" if user_id is not None else key
-
-
-def answerer(interview: Interview) -> str:
-    """The audit's name for whoever answers an interview."""
-    return actor_of(interview.respondent_user_id, interview.respondent_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +217,10 @@ class InterviewService:
         await audit.append(session, at=now, actor=actor.actor, action="interview.correct",
                            entity="interview", entity_id=interview.id, fields=[question_id],
                            channel=actor.channel)
+        if question.maps_to:
+            events.card_changed(session, await self._customer(session, interview),
+                                {question.maps_to: transition.state.answers[question_id]},
+                                "correction", now)
         invite = await invites.of_interview(session, interview.id)
         if invite is not None and invite.created_by is not None:
             await reminders.schedule(
@@ -364,6 +351,7 @@ class InterviewService:
         outcome = getattr(step, "outcome", None)
         customer = await self._customer(session, interview)
         interview.status, interview.completed_at = "completed", now
+        set_fields: dict[str, object] = {}
         if outcome is not None:
             interview.outcome = asdict(outcome)
             customer.tags = customers.add_tags(customer.tags, list(outcome.tags))
@@ -372,6 +360,7 @@ class InterviewService:
                     value = now.astimezone(self.zone).date().isoformat()
                 if field in RULE_SETTABLE:
                     await card.apply(session, interview, customer, field, value, None, now)
+                    set_fields[field] = value
         customer.last_contact_at = customer.updated_at = now
         scheduled = None
         if self.planner is not None:  # follow-ups and the next revisit, in this transaction
@@ -380,6 +369,8 @@ class InterviewService:
         await audit.append(session, at=now, actor=answerer(interview),
                            action="interview.complete", entity="interview",
                            entity_id=interview.id, channel="engine")
+        events.interview_completed(session, interview, customer, self._flow(interview.flow_id),
+                                   transition.state, set_fields, now)
         return scheduled
 
     async def create_customer(self, session: AsyncSession, name: str, actor: Respondent,
@@ -391,6 +382,7 @@ class InterviewService:
         customer = await customers.create(session, name, now, owner_id)
         await audit.append(session, at=now, actor=actor.actor, action="customer.create",
                            entity="customer", entity_id=customer.id, channel=actor.channel)
+        events.customer_created(session, customer, actor.channel, now)
         return customer
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import events
 from storage import audit, personal
 from storage.models import Contact, Customer
 
@@ -47,4 +48,6 @@ async def erase(session: AsyncSession, customer: Customer, contact_id: int | Non
         person = await _contact_of(session, customer, contact_id)
         return await personal.erase_contact(session, person, actor=actor, channel=channel,
                                             now=now)
-    return await personal.erase(session, customer, actor=actor, channel=channel, now=now)
+    counts = await personal.erase(session, customer, actor=actor, channel=channel, now=now)
+    await events.customer_erased(session, customer.id, now)
+    return counts

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import events
 from services.interview_service import CORRECTION_WINDOW, InterviewService, Respondent, Turn
 from storage import accounts, audit, consents, interviews, invites, reminders
 from storage.models import Customer, Interview, Invite
@@ -102,13 +103,15 @@ async def withdraw_consent(session: AsyncSession, telegram_id: int, respondent: 
                            *, now: datetime, version: str) -> None:
     """`/forget`: consent withdrawn for every customer this person spoke for; their
     unfinished interviews stop and nothing more is sent to them."""
-    for customer_id in await consents.customers_of(session, telegram_id):
+    customer_ids = sorted(await consents.customers_of(session, telegram_id))
+    for customer_id in customer_ids:
         await consents.record(session, telegram_id=telegram_id, customer_id=customer_id,
                               invite_id=None, version=version, decision="withdrawn", now=now)
     await interviews.stop_all(session, respondent.key, now)
     await reminders.cancel_for_chat(session, telegram_id, now, "consent withdrawn")
     await audit.append(session, at=now, actor=respondent.actor, action="consent.withdraw",
                        entity="invite", entity_id=None, channel=respondent.channel)
+    events.consent_withdrawn(session, customer_ids, now)
 
 
 async def begin(service: InterviewService, session: AsyncSession, invite: Invite,

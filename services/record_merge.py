@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.card_fields import field_label
 from flows.i18n import from_catalog
+from services import events
 from services.follow_up_planner import FollowUpPlanner
 from storage import audit
 from storage.merging import MergeReport, merge
@@ -54,6 +55,7 @@ async def merge_records(session: AsyncSession, duplicate: Customer, kept: Custom
         await audit.append(session, at=now, actor=actor, action="customer.fold",
                            entity="customer", entity_id=entity_id, channel=channel,
                            fields=report.filled)
+    events.customer_merged(session, old, kept, report.moved, now)
     if planner is not None:
         await planner.set_revisit(session, kept, now)
         await planner.one_follow_up_a_day(session, kept, now)

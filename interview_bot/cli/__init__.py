@@ -14,6 +14,7 @@ from interview_bot.cli import (  # noqa: F401 - importing a module registers its
     customer_merge_commands,
     db_commands,
     flow_commands,
+    hook_commands,
     invite_commands,
     key_commands,
     reminder_commands,

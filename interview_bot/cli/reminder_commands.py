@@ -75,11 +75,9 @@ async def _reminders_tick(settings: Settings) -> None:
     _check_channels(settings)
     from bot.channels import routed
     from interview_bot.dingtalk_wiring import start_dingtalk
+    from interview_bot.reminder_wiring import raw_sender, reminder_runtime, sqlite_dispatcher_lock
     from interview_bot.serve import (
         ClientOnFirstUse,
-        raw_sender,
-        reminder_runtime,
-        sqlite_dispatcher_lock,
         start_feishu,
     )
 

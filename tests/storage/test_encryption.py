@@ -200,6 +200,12 @@ IN_CLEAR = {
     "contacts.email_index": "a keyed hash",
     "contacts.name_index": "a keyed hash",
     "customer_owners": "who added a co-owner",
+    "hook_endpoints.url": "a receiving system's address, set by an admin",
+    "hook_endpoints.events": "event kinds",
+    "hook_endpoints.status": "a status word",
+    "hook_endpoints.created_by": "an actor id",
+    "outbox_events": "an event id and kind; what happened is in the encrypted data",
+    "hook_deliveries": "a status and the receiver's error (HTTP status and its first words)",
 }
 
 
