@@ -31,7 +31,7 @@ from scheduler.planning import Planner
 from scheduler.policy import ReminderPolicy
 from scheduler.rate_limit import RateLimiter
 from scheduler.timing import next_birthday
-from services import meetings, warning_report
+from services import events, meetings, warning_report
 from services.chart import figures
 from services.deal_watch import DealRules
 from services.exporting import choice_labels, label_of
@@ -167,6 +167,9 @@ class Dispatcher:
             stats.postponed += 1
             return None
         before: tuple[Action, ...] = ()
+        if reminder.kind == "overdue" and reminder.customer_id is not None:
+            await events.reminder_overdue(session, reminder.id, reminder.customer_id,
+                                          reminder.payload, reminder.recipient_id, now)
         if reminder.kind == "weekly_report" and user is not None:
             chart, text = await self._weekly_report(session, reminder, user, lang, now)
             before = (SendFile(chat, f"report-{now.date().isoformat()}.png",

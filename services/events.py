@@ -124,10 +124,13 @@ async def customer_erased(session: AsyncSession, customer_id: int, now: datetime
                      "erased_at": now.isoformat()}, personal=None, now=now)
 
 
-def reminder_overdue(session: AsyncSession, customer_id: int, payload: Mapping[str, Any],
-                     owner_id: int | None, now: datetime) -> None:
-    """An overdue revisit, as its owner is pinged about it."""
-    outbox.add(session, kind="reminder.overdue", customer_id=customer_id,
-               data={"customer_id": customer_id, "owner_id": owner_id,
-                     "due_on": payload.get("due_on"), "days_overdue": payload.get("days")},
-               personal=None, now=now)
+async def reminder_overdue(session: AsyncSession, reminder_id: int, customer_id: int,
+                           payload: Mapping[str, Any], owner_id: int | None,
+                           now: datetime) -> None:
+    """An overdue revisit, as its owner is pinged about it: once per ping, however often
+    the ping is tried."""
+    await outbox.add_once(
+        session, event_id=f"evt_overdue_{reminder_id}", kind="reminder.overdue",
+        customer_id=customer_id,
+        data={"customer_id": customer_id, "owner_id": owner_id,
+              "due_on": payload.get("due_on"), "days_overdue": payload.get("days")}, now=now)

@@ -14,6 +14,7 @@ from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.insert_new import insert_new
 from storage.models import HookDelivery, HookEndpoint, OutboxEvent
 from storage.reporting import chunks
 
@@ -29,6 +30,15 @@ def add(session: AsyncSession, *, kind: str, customer_id: int | None, data: dict
                         data=data, personal=personal or None, fanned_out=False, created_at=now)
     session.add(event)
     return event
+
+
+async def add_once(session: AsyncSession, *, event_id: str, kind: str,
+                   customer_id: int | None, data: dict[str, Any], now: datetime) -> bool:
+    """An event with an id of the caller's making: a second call with the same id (a
+    step done again after a crash) adds nothing. True when added."""
+    row = {"event_id": event_id, "kind": kind, "customer_id": customer_id, "data": data,
+           "personal": None, "fanned_out": False, "created_at": now}
+    return await insert_new(session, OutboxEvent, [row], ["event_id"]) == 1
 
 
 async def newest_event(session: AsyncSession) -> int:

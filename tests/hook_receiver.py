@@ -32,7 +32,8 @@ class Received:
 class Receiver:
     status: Callable[[int], int] = lambda _n: 200  # the answer to the n-th request (from 0)
     delay: float = 0.0
-    hold: asyncio.Event | None = None  # when given, no answer until it is set
+    hold: asyncio.Event | None = None  # when given, no answer until it is set…
+    hold_from: int = 0  # …to the requests from this one on
     got: list[Received] = field(default_factory=list)  # every request, answered or not
     answered: int = 0
     port: int = field(default_factory=free_port)
@@ -47,7 +48,7 @@ class Receiver:
         self.got.append(Received(dict(request.headers), await request.read()))
         if self.delay:
             await asyncio.sleep(self.delay)
-        if self.hold is not None:
+        if self.hold is not None and n >= self.hold_from:
             await self.hold.wait()
         self.answered += 1
         return web.Response(status=self.status(n), text="noted")

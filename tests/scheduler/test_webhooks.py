@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from chat.actions import Action
+from chat.delivery import DeliveryError
+from scheduler.dispatcher import Dispatcher
 from scheduler.hook_delivery import RETRY_FOR, HookDeliverer, HookStats
 from services import events, webhooks
 from storage.models import AuditEntry, HookDelivery, OutboxEvent
 from tests import scripts
 from tests.conftest import FakeClock
 from tests.hook_receiver import Receiver, readme_verify
+from tests.scheduler.test_planning import team
 from tests.scripts import script, shipped
 from tests.storage.helpers import REP, Harness, harness
 from tests.storage.test_interviews import drive
@@ -247,3 +251,41 @@ async def test_bad_registrations_say_what_is_expected(db_url: str, shipped_flows
                 assert expected in str(exc)
             else:
                 raise AssertionError(f"{url} {kinds} accepted")
+
+
+async def test_an_overdue_ping_is_one_event_however_often_it_is_tried(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    receiver = Receiver()
+    await receiver.up()
+    tries = 0
+
+    async def flaky(action: Action) -> int:
+        nonlocal tries
+        tries += 1
+        if tries == 1:
+            raise DeliveryError("transient", "the chat network hiccuped")
+        return tries
+
+    clock.now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+    async with harness(db_url, shipped_flows, clock) as h:
+        rep, _, _ = await team(h)
+        added = await _endpoint(h, receiver, "reminder.overdue")
+        async with h.sessions.begin() as s:
+            customer = await h.service.create_customer(s, "Late Ltd", REP)
+            customer.owner_id, customer.revisit_due_on = rep.id, date(2026, 11, 20)
+        async with h.sessions.begin() as s:
+            await h.planner.plan(s, clock())
+        dispatcher = Dispatcher(h.sessions, flaky, h.clock, h.planner, h.planner.policy)
+        assert (await dispatcher.tick()).retried == 1
+        clock.advance(minutes=1)
+        assert (await dispatcher.tick()).sent == 1
+        deliverer = HookDeliverer(h.sessions, clock)
+        try:
+            assert (await deliverer.run_once()).sent == 1
+        finally:
+            await deliverer.close()
+            await receiver.down()
+    [event] = receiver.accepted()
+    assert event["type"] == "reminder.overdue" and added.id == 1
+    assert event["data"] == {"customer_id": customer.id, "owner_id": rep.id,
+                             "due_on": "2026-11-20", "days_overdue": 3}

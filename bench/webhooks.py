@@ -1,0 +1,165 @@
+"""M12: webhook delivery (issue 30) to a local receiver, on SQLite and PostgreSQL, side by
+side with a floor: a bare aiohttp client posting the same signed bodies, as many at once.
+
+- `spread`: EVENTS events, each of its own customer (nothing waits for an earlier event).
+- `ordered`: EVENTS events over 50 customers (each customer's next event waits for the
+  one before it to be answered).
+
+The receiver runs in its own process and answers 204. Target: >= 500 events/s.
+
+    python -m bench.webhooks          # writes bench/RESULTS-M12.md
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from bench.bots import PG_ADMIN, _admin
+from scheduler.hook_delivery import IN_FLIGHT, HookDeliverer, sign
+from services import webhooks
+from storage import migrate, outbox
+from storage.crypto import Cipher
+from storage.database import create_engine, session_factory
+from storage.reporting import chunks
+
+EVENTS = int(os.environ.get("BENCH_M12_EVENTS", 5_000))
+NOW = datetime(2026, 11, 23, 2, tzinfo=UTC)
+HERE = Path(__file__).resolve().parent
+CIPHER = Cipher([Fernet.generate_key().decode()], "bench-blind-index-" + "k" * 32)
+DATA = {"customer": {"id": 1, "name": "华东精密机械有限公司", "grade": "B", "owner_id": 3},
+        "answers": {"background": [{"question_id": "call_type", "value": "first_visit"}],
+                    "pain_point": [{"question_id": "problems", "value": "手工录入订单 slow"}]},
+        "card": {"deal.timeline": "within_3_months"}, "tags": ["priority:high"]}
+
+
+def _serve(port: int) -> None:
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hooks", handle)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+async def _up(url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(200):
+            try:
+                async with http.post(url, data=b"{}"):
+                    return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+    raise RuntimeError("the receiver did not start")
+
+
+async def floor(url: str) -> float:
+    """Events/s of a bare client: the same bodies, signed, IN_FLIGHT at a time."""
+    secret, queue = "whsec_bench", list(range(EVENTS))
+    async with aiohttp.ClientSession() as http:
+        async def worker() -> None:
+            while queue:
+                n = queue.pop()
+                body = f'{{"id":"evt_{n}","type":"interview.completed","data":{DATA}}}'.encode()
+                headers = {"Content-Type": "application/json",
+                           "X-Interview-Signature": sign(secret, int(time.time()), body)}
+                async with http.post(url, data=body, headers=headers) as reply:
+                    await reply.read()
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
+        return EVENTS / (time.perf_counter() - began)
+
+
+async def ours(db_url: str, receiver: str, customers: int | None) -> float:
+    """Events/s of the deliverer, from events written to all of them delivered."""
+    engine = create_engine(db_url, cipher=CIPHER)
+    try:
+        await migrate.upgrade(engine)
+        sessions = session_factory(engine)
+        async with sessions.begin() as s:
+            await webhooks.add(s, url=receiver, events="*", personal=False, actor="bench",
+                               channel="cli", now=NOW)
+        for chunk in chunks(list(range(EVENTS)), 1000):
+            async with sessions.begin() as s:
+                for n in chunk:
+                    outbox.add(s, kind="interview.completed",
+                               customer_id=(n % customers if customers else n) + 1,
+                               data=DATA, personal=None, now=NOW)
+        deliverer = HookDeliverer(sessions, lambda: NOW)
+        try:
+            began = time.perf_counter()
+            stats = await deliverer.run_once()
+            elapsed = time.perf_counter() - began
+        finally:
+            await deliverer.close()
+        assert stats.sent == EVENTS, stats
+        return EVENTS / elapsed
+    finally:
+        await engine.dispose()
+
+
+async def run(work: Path) -> dict[str, float]:
+    port = 18_000 + os.getpid() % 1000
+    receiver = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,),
+                                                             daemon=True)
+    receiver.start()
+    url = f"http://127.0.0.1:{port}/hooks"
+    results: dict[str, float] = {}
+    try:
+        await _up(url)
+        for shape, customers in (("spread", None), ("ordered", 50)):
+            results[f"floor {shape}"] = await floor(url)
+            name = f"m12_{uuid.uuid4().hex[:8]}"
+            await _admin(f'CREATE DATABASE "{name}"')
+            pg = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+            try:
+                for kind, db_url in (
+                        ("sqlite", f"sqlite+aiosqlite:///{work / f'{name}.db'}"),
+                        ("postgresql", f"{pg}/{name}")):
+                    results[f"{kind} {shape}"] = await ours(db_url, url, customers)
+                    print(f"M12 {kind} {shape}: {results[f'{kind} {shape}']:.0f} events/s",
+                          flush=True)
+            finally:
+                await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        receiver.terminate()
+        receiver.join(10)
+    return results
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"# M12: webhook delivery ({EVENTS:,} events)", "",
+             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `python -m bench.webhooks`: "
+             "from the events in the outbox to the last one answered by a local receiver "
+             f"(its own process, 204), {IN_FLIGHT} requests in flight per endpoint; the "
+             "floor posts the same signed bodies with a bare aiohttp client. `spread`: every "
+             "event of its own customer; `ordered`: 50 customers, each one's events one at "
+             "a time. Target: ≥ 500 events/s.", "",
+             "| shape | floor events/s | SQLite events/s | PostgreSQL events/s | SQLite / floor "
+             "| PostgreSQL / floor | target |", "|---|---|---|---|---|---|---|"]
+    for shape in ("spread", "ordered"):
+        base, lite, pg = (results[f"{k} {shape}"] for k in ("floor", "sqlite", "postgresql"))
+        met = "met" if min(lite, pg) >= 500 else "NOT met"
+        lines.append(f"| {shape} | {base:.0f} | {lite:.0f} | {pg:.0f} | {lite / base:.2f}× | "
+                     f"{pg / base:.2f}× | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        found = asyncio.run(run(Path(tmp)))
+    (HERE / "RESULTS-M12.md").write_text(markdown(found), encoding="utf-8")
+    print(f"wrote {HERE / 'RESULTS-M12.md'}")

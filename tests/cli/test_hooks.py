@@ -1,0 +1,105 @@
+"""`interview-bot hooks`: what an admin types and reads, and a delivery process killed
+mid-delivery (`kill -9`): every event still arrives, a repeat with the same event id."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from interview_bot.app import open_app
+from interview_bot.settings import DatabaseSettings, Settings
+from services import events, webhooks
+from storage import customers
+from storage.models import HookDelivery, OutboxEvent
+from tests.cli.conftest import Cli
+from tests.hook_receiver import Receiver
+
+
+async def _events(db_url: str, url: str, count: int) -> list[str]:
+    """An endpoint, then `count` customers created (an event each), on the wall clock the
+    CLI reads."""
+    async with open_app(Settings(database=DatabaseSettings(url=db_url))) as app:
+        async with app.sessions.begin() as s:
+            await webhooks.add(s, url=url, events="*", personal=False, actor="cli",
+                               channel="cli", now=datetime.now(UTC))
+        async with app.sessions.begin() as s:
+            for i in range(count):
+                now = datetime.now(UTC)
+                customer = await customers.create(s, f"客户 {i}", now)
+                events.customer_created(s, customer, "cli", now)
+        async with app.sessions() as s:
+            return list(await s.scalars(select(OutboxEvent.event_id).order_by(OutboxEvent.id)))
+
+
+def test_an_admin_adds_lists_pauses_and_removes_an_endpoint(
+        in_process: Callable[[str], Cli], db_url: str) -> None:
+    run = in_process(db_url)
+    added = run("hooks", "add", "https://crm.example.com/in", "--events",
+                "interview.completed,card.changed", "--personal")
+    assert added.returncode == 0, added.stderr
+    assert "endpoint #1: https://crm.example.com/in" in added.stdout
+    assert "events: interview.completed, card.changed; with personal data" in added.stdout
+    secret = added.stdout.split("keep it with the receiver): ")[1].strip()
+    assert secret.startswith("whsec_") and len(secret) > 40
+    listed = run("hooks", "list")
+    assert "#1  active   https://crm.example.com/in  events interview.completed,card.changed"\
+        "  +personal  pending 0  sent 0  dead 0" in listed.stdout
+    assert secret not in listed.stdout  # shown once
+    assert run("hooks", "pause", "1").stdout.startswith("endpoint #1 paused")
+    assert "#1  paused" in run("hooks", "list").stdout
+    assert "removed; 0 undelivered" in run("hooks", "remove", "1").stdout
+    assert "No webhook endpoints" in run("hooks", "list").stdout
+    refused = run("hooks", "add", "crm.example.com", "--events", "*")
+    assert refused.returncode == 2
+    assert "'crm.example.com' is not a web address: expected http(s)://host/path" \
+        in refused.stderr
+    wrong = run("hooks", "add", "https://crm.example.com/in", "--events", "interview.done")
+    assert wrong.returncode == 2 and "unknown event 'interview.done'" in wrong.stderr
+    assert "no webhook endpoint #7" in run("hooks", "pause", "7").stderr
+    assert "No dead deliveries." in run("hooks", "dead").stdout
+
+
+async def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_with_the_same_id(
+        tmp_path: Path) -> None:
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'hooks.db'}"
+    receiver = Receiver(hold=asyncio.Event(), hold_from=3)  # three answered, then stuck
+    await receiver.up()
+    try:
+        written = await _events(db_url, receiver.url, 6)
+        env = {**os.environ, "DATABASE_URL": db_url}
+        command = [sys.executable, "-m", "interview_bot", "hooks", "deliver"]
+        with (tmp_path / "killed.log").open("wb") as log:
+            proc = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled
+                command, env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        for _ in range(600):
+            if len(receiver.got) == 6 or proc.poll() is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert len(receiver.got) == 6 and receiver.answered == 3, proc.poll()
+        os.kill(proc.pid, signal.SIGKILL)  # three answered, three in flight, none recorded
+        proc.wait(10)
+        receiver.hold_from = 1_000_000
+        again = await asyncio.to_thread(subprocess.run, command, env=env, cwd=tmp_path,
+                                        capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip() == "sent 6, retrying 0, dead 0"
+    finally:
+        assert receiver.hold is not None
+        receiver.hold.set()
+        await receiver.down()
+    arrived = [r.event["id"] for r in receiver.got]
+    assert set(arrived) == set(written)  # every event
+    assert sorted(arrived) == sorted(written * 2)  # each twice: sent, killed, sent again
+    assert receiver.got[-1].headers["X-Interview-Event-Id"] == receiver.got[-1].event["id"]
+    async with open_app(Settings(database=DatabaseSettings(url=db_url))) as app, \
+            app.sessions() as s:
+        statuses = list(await s.scalars(select(HookDelivery.status)))
+    assert statuses == ["sent"] * 6
