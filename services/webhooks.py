@@ -102,7 +102,8 @@ async def add(session: AsyncSession, *, url: str, events: str, personal: bool, a
 async def listing(session: AsyncSession, removed: bool = False) -> list[EndpointView]:
     counts = await outbox.counts(session)
     return [EndpointView(e.id, e.url, list(e.events), e.personal, e.status,
-                         counts.get((e.id, "pending"), 0), counts.get((e.id, "sent"), 0),
+                         counts.get((e.id, "pending"), 0) + counts.get((e.id, "waiting"), 0),
+                         counts.get((e.id, "sent"), 0),
                          counts.get((e.id, "dead"), 0))
             for e in await outbox.endpoints(session, removed=removed)]
 
@@ -150,6 +151,10 @@ async def record(session: AsyncSession, endpoint_id: int, rows: Sequence[dict[st
                  results: Sequence[Outcome], now: datetime) -> None:
     """The outcomes of one batch; each delivery of personal data in the audit trail."""
     await outbox.record(session, rows)
+    done = {r.item.delivery.customer_key for r, row in zip(results, rows, strict=True)
+            if row["status"] != "pending"}
+    if done:  # each of their customers' next event may go now
+        await outbox.promote(session, endpoint_id, done, now)
     for result in results:
         if result.status == "sent" and result.personal:
             await audit.append(session, at=now, actor=f"hook:{endpoint_id}",

@@ -52,16 +52,19 @@ class OutboxEvent(Base):
 class HookDelivery(Base):
     """One event to one endpoint: pending (claimed with a lease while in flight) → sent, or
     dead after 24 hours of failures or an answer that a retry cannot change; a dead one can
-    be replayed. Per endpoint and customer, one is in flight at a time, oldest first."""
+    be replayed. Per endpoint and customer one is pending at a time, the rest waiting behind
+    it in order (storage.outbox.fan_out, promote)."""
 
     __tablename__ = "hook_deliveries"
     __table_args__ = (
-        Index("ix_hook_deliveries_queue", "endpoint_id", "status", "customer_key", "id"),)
+        Index("ix_hook_deliveries_queue", "endpoint_id", "status", "id"),  # claiming
+        Index("ix_hook_deliveries_customer", "endpoint_id", "customer_key", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"), index=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("hook_endpoints.id"))
     customer_key: Mapped[int] = mapped_column(Integer)  # the event's customer, or 0
-    status: Mapped[str] = mapped_column(String(10))  # pending | sent | dead | cancelled
+    # pending (may go now) | waiting (behind its customer's open one) | sent | dead | cancelled
+    status: Mapped[str] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]

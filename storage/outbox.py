@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.insert_new import insert_new
 from storage.models import HookDelivery, HookEndpoint, OutboxEvent
@@ -20,6 +19,7 @@ from storage.reporting import chunks
 
 LEASE = timedelta(seconds=60)
 ALL = "*"
+OPEN = ("pending", "waiting")  # pending: may go now; waiting: behind its customer's last
 
 
 def add(session: AsyncSession, *, kind: str, customer_id: int | None, data: dict[str, Any],
@@ -66,7 +66,7 @@ async def cancel_pending(session: AsyncSession, endpoint_id: int) -> int:
     """A removed endpoint's deliveries that have not gone out: cancelled."""
     result = await session.execute(
         update(HookDelivery).where(HookDelivery.endpoint_id == endpoint_id,
-                                   HookDelivery.status == "pending")
+                                   HookDelivery.status.in_(OPEN))
         .values(status="cancelled", lease_until=None))
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -77,18 +77,25 @@ def subscribed(endpoint: HookEndpoint, kind: str) -> bool:
 
 async def fan_out(session: AsyncSession, now: datetime, limit: int = 5000) -> int:
     """One delivery per new event and endpoint subscribed to it (endpoints added after an
-    event do not get it); returns how many events were fanned out."""
+    event do not get it); returns how many events were fanned out. A delivery whose
+    customer already has one open at that endpoint waits behind it (`waiting`), so each
+    customer's events go one at a time, in order, and claiming needs no look at the rest."""
     rows = (await session.execute(
         select(OutboxEvent.id, OutboxEvent.kind, OutboxEvent.customer_id)
         .where(OutboxEvent.fanned_out.is_(False)).order_by(OutboxEvent.id).limit(limit))).all()
     if not rows:
         return 0
-    targets = await endpoints(session)
-    deliveries = [
-        {"event_id": event_id, "endpoint_id": endpoint.id, "customer_key": customer_id or 0,
-         "status": "pending", "attempts": 0, "next_at": now, "created_at": now}
-        for event_id, kind, customer_id in rows
-        for endpoint in targets if event_id > endpoint.since_event and subscribed(endpoint, kind)]
+    deliveries = []
+    for endpoint in await endpoints(session):
+        mine = [(event_id, customer_id or 0) for event_id, kind, customer_id in rows
+                if event_id > endpoint.since_event and subscribed(endpoint, kind)]
+        busy = await _open_keys(session, endpoint.id, {key for _, key in mine})
+        for event_id, key in mine:
+            deliveries.append({"event_id": event_id, "endpoint_id": endpoint.id,
+                               "customer_key": key, "attempts": 0, "next_at": now,
+                               "created_at": now,
+                               "status": "waiting" if key in busy else "pending"})
+            busy.add(key)
     for chunk in chunks(deliveries, 1000):
         await session.execute(insert(HookDelivery), chunk)
     ids = [row[0] for row in rows]
@@ -96,6 +103,31 @@ async def fan_out(session: AsyncSession, now: datetime, limit: int = 5000) -> in
         await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(id_chunk))
                               .values(fanned_out=True))
     return len(rows)
+
+
+async def _open_keys(session: AsyncSession, endpoint_id: int, keys: set[int]) -> set[int]:
+    """Of these customers, those with a delivery still open (pending or waiting) here."""
+    found: set[int] = set()
+    for chunk in chunks(sorted(keys)):
+        found.update(await session.scalars(
+            select(HookDelivery.customer_key).distinct()
+            .where(HookDelivery.endpoint_id == endpoint_id, HookDelivery.customer_key.in_(chunk),
+                   HookDelivery.status.in_(OPEN))))
+    return found
+
+
+async def promote(session: AsyncSession, endpoint_id: int, keys: set[int],
+                  now: datetime) -> None:
+    """The next waiting delivery of each of these customers (theirs before went, or died)
+    becomes pending."""
+    for chunk in chunks(sorted(keys)):
+        heads = (select(func.min(HookDelivery.id))
+                 .where(HookDelivery.endpoint_id == endpoint_id,
+                        HookDelivery.customer_key.in_(chunk), HookDelivery.status == "waiting")
+                 .group_by(HookDelivery.customer_key))
+        await session.execute(update(HookDelivery).where(HookDelivery.id.in_(heads))
+                              .values(status="pending", next_at=now)
+                              .execution_options(synchronize_session=False))
 
 
 @dataclass
@@ -106,18 +138,13 @@ class Claimed:
 
 async def claim(session: AsyncSession, endpoint_id: int, now: datetime, limit: int,
                 lease: timedelta = LEASE) -> list[Claimed]:
-    """The endpoint's due deliveries that head their customer's queue (nothing older of the
-    same customer still pending), oldest first, leased."""
-    earlier = aliased(HookDelivery)
+    """The endpoint's due deliveries (each the head of its customer's queue), oldest
+    first, leased."""
     query = (select(HookDelivery, OutboxEvent)
              .join(OutboxEvent, OutboxEvent.id == HookDelivery.event_id)
              .where(HookDelivery.endpoint_id == endpoint_id, HookDelivery.status == "pending",
                     HookDelivery.next_at <= now,
-                    HookDelivery.lease_until.is_(None) | (HookDelivery.lease_until < now),
-                    ~exists().where(and_(earlier.endpoint_id == HookDelivery.endpoint_id,
-                                         earlier.status == "pending",
-                                         earlier.customer_key == HookDelivery.customer_key,
-                                         earlier.id < HookDelivery.id)))
+                    HookDelivery.lease_until.is_(None) | (HookDelivery.lease_until < now))
              .order_by(HookDelivery.id).limit(limit)
              .with_for_update(skip_locked=True, of=HookDelivery))
     found = [Claimed(delivery, event) for delivery, event in (await session.execute(query)).all()]
@@ -160,12 +187,15 @@ async def dead(session: AsyncSession, endpoint_id: int | None = None,
 
 
 async def replay(session: AsyncSession, delivery_ids: Sequence[int], now: datetime) -> int:
-    """Dead deliveries back in the queue, as new (attempts from zero)."""
-    result = await session.execute(
-        update(HookDelivery).where(HookDelivery.id.in_(list(delivery_ids)),
-                                   HookDelivery.status == "dead")
-        .values(status="pending", attempts=0, next_at=now, lease_until=None))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Dead deliveries back in the queue, as new (attempts from zero): behind what is
+    open for the same customer at that endpoint, if anything is."""
+    dead = list((await session.scalars(select(HookDelivery).where(
+        HookDelivery.id.in_(list(delivery_ids)), HookDelivery.status == "dead"))).all())
+    for delivery in dead:
+        busy = await _open_keys(session, delivery.endpoint_id, {delivery.customer_key})
+        delivery.status = "waiting" if busy else "pending"
+        delivery.attempts, delivery.next_at, delivery.lease_until = 0, now, None
+    return len(dead)
 
 
 async def forget_customer(session: AsyncSession, customer_id: int) -> int:
@@ -181,7 +211,7 @@ async def prune(session: AsyncSession, before: datetime) -> int:
     """Events older than `before` with nothing left to deliver (none pending, none dead),
     with their deliveries."""
     open_ = exists().where(HookDelivery.event_id == OutboxEvent.id,
-                           HookDelivery.status.in_(("pending", "dead")))
+                           HookDelivery.status.in_((*OPEN, "dead")))
     old = select(OutboxEvent.id).where(OutboxEvent.created_at < before,
                                        OutboxEvent.fanned_out.is_(True), ~open_)
     ids = list((await session.scalars(old)).all())

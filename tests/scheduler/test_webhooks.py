@@ -42,7 +42,7 @@ async def _until_settled(deliverer: HookDeliverer, clock: FakeClock, h: Harness,
         total.add(await deliverer.run_once())
         async with h.sessions() as s:
             if await s.scalar(select(HookDelivery.id).where(
-                    HookDelivery.status == "pending").limit(1)) is None:
+                    HookDelivery.status.in_(("pending", "waiting"))).limit(1)) is None:
                 return total
         clock.advance(minutes=step_minutes)
     raise AssertionError("deliveries still pending")

@@ -73,7 +73,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_hook_deliveries_event_id'), 'hook_deliveries', ['event_id'])
     op.create_index('ix_hook_deliveries_queue', 'hook_deliveries',
-                    ['endpoint_id', 'status', 'customer_key', 'id'])
+                    ['endpoint_id', 'status', 'id'])
+    op.create_index('ix_hook_deliveries_customer', 'hook_deliveries',
+                    ['endpoint_id', 'customer_key', 'status'])
 
 
 def downgrade() -> None:
