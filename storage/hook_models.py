@@ -1,7 +1,7 @@
-"""Tables of what goes out to other systems: the endpoints an admin registered, the outbox
-of events (written in the transaction of the change that caused each), and one delivery
-per event and endpoint. `storage.models` re-exports them; every change needs an Alembic
-migration."""
+"""Tables of the team's other systems: the webhook endpoints an admin registered, the outbox
+of events (written in the transaction of the change that caused each), one delivery per
+event and endpoint, and the read API's tokens. `storage.models` re-exports them; every
+change needs an Alembic migration."""
 
 from __future__ import annotations
 
@@ -71,3 +71,19 @@ class HookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A key to the read API (`interview-bot api token add`): it reads what its user may
+    see (a rep their customers, a manager the team's, an admin all). Only its hash is
+    kept; it expires, and can be revoked."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))  # what it is for: "CRM sync"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

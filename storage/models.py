@@ -34,6 +34,7 @@ from storage.channel_models import WebSession as WebSession
 from storage.crypto import EncryptedDate, EncryptedJSON, EncryptedText, blind_index
 from storage.deal_models import DealWarningRow as DealWarningRow
 from storage.deal_models import Meeting as Meeting
+from storage.hook_models import ApiToken as ApiToken
 from storage.hook_models import HookDelivery as HookDelivery
 from storage.hook_models import HookEndpoint as HookEndpoint
 from storage.hook_models import OutboxEvent as OutboxEvent

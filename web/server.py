@@ -24,7 +24,7 @@ from services.reports import build_report
 from services.sign_in_links import sign_in
 from storage import customers as customer_rows
 from storage import reporting, web_access
-from web import funnel_page, questionnaire
+from web import api, funnel_page, questionnaire
 from web.metrics import METRICS_PATH, metrics_handler
 from web.page_texts import say
 from web.pages import (
@@ -65,6 +65,7 @@ def make_app(config: Dashboard) -> web.Application:
     app.router.add_static("/static", HERE / "static", append_version=True)
     app.on_startup.append(_settled)
     funnel_page.add_routes(app)
+    api.add_routes(app)
     if config.interviews is not None:  # the customers' questionnaire, on the same server
         questionnaire.add_routes(app)
     return app
@@ -115,13 +116,17 @@ def _secured(response: web.StreamResponse, request: web.Request) -> web.StreamRe
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    if not request.path.startswith("/static/") and request.path != "/favicon.ico":
+    if request.path.startswith("/api/"):  # kept by its client only, checked by its ETag
+        response.headers["Cache-Control"] = "private, no-cache"
+    elif not request.path.startswith("/static/") and request.path != "/favicon.ico":
         response.headers["Cache-Control"] = "no-store"  # personal data: never cached
     return response
 
 
 # /q/: the invite is the key; /metrics: counts only (the proxy keeps it inside, deploy/)
-OPEN = ("/login", "/logout", "/healthz", "/favicon.ico", METRICS_PATH, "/static/", "/q/")
+# /api/: a token per call (web.api)
+OPEN = ("/login", "/logout", "/healthz", "/favicon.ico", METRICS_PATH, "/static/", "/q/",
+        "/api/")
 
 
 @web.middleware

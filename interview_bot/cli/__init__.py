@@ -7,6 +7,7 @@ import sys
 import typer
 
 from interview_bot.cli import (  # noqa: F401 - importing a module registers its commands
+    api_commands,
     backup_commands,
     chat_commands,
     customer_commands,

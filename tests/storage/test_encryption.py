@@ -206,6 +206,7 @@ IN_CLEAR = {
     "hook_endpoints.created_by": "an actor id",
     "outbox_events": "an event id and kind; what happened is in the encrypted data",
     "hook_deliveries": "a status and the receiver's error (HTTP status and its first words)",
+    "api_tokens": "a token's hash, its label and who made it",
 }
 
 

@@ -1,5 +1,6 @@
-"""webhooks: the endpoints an admin registered, the outbox of events written with the
-changes that caused them, and one delivery per event and endpoint
+"""webhooks and the read API: the endpoints an admin registered, the outbox of events
+written with the changes that caused them, one delivery per event and endpoint, and the
+API's tokens (hashes)
 
 Revision ID: 0023
 Revises: 0022
@@ -76,9 +77,26 @@ def upgrade() -> None:
                     ['endpoint_id', 'status', 'id'])
     op.create_index('ix_hook_deliveries_customer', 'hook_deliveries',
                     ['endpoint_id', 'customer_key', 'status'])
+    op.create_table(
+        'api_tokens',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('created_by', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_api_tokens_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+        sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash')),
+        sqlite_autoincrement=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('api_tokens')
     op.drop_table('hook_deliveries')
     op.drop_table('outbox_events')
     op.drop_table('hook_endpoints')

@@ -1,5 +1,6 @@
-"""`interview-bot hooks`: what an admin types and reads, and a delivery process killed
-mid-delivery (`kill -9`): every event still arrives, a repeat with the same event id."""
+"""`interview-bot hooks` and `interview-bot api`: what an admin types and reads, and a delivery
+process killed mid-delivery (`kill -9`): every event still arrives, a repeat with the same
+event id."""
 
 from __future__ import annotations
 
@@ -103,3 +104,26 @@ async def test_kill_9_mid_delivery_loses_nothing_and_repeats_only_with_the_same_
             app.sessions() as s:
         statuses = list(await s.scalars(select(HookDelivery.status)))
     assert statuses == ["sent"] * 6
+
+
+def test_an_admin_makes_lists_and_revokes_an_api_token(
+        in_process: Callable[[str], Cli], db_url: str) -> None:
+    run = in_process(db_url)
+    assert run("users", "add", "--telegram-id", "7001", "--role", "rep",
+               "--name", "王芳").returncode == 0
+    made = run("api", "token", "add", "--user", "1", "--name", "CRM sync", "--days", "30")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith('token #1 "CRM sync" reads as 王芳 (rep) until ')
+    raw = made.stdout.split("(shown once): ")[1].strip()
+    assert raw.startswith("ibt_") and len(raw) > 40
+    listed = run("api", "tokens").stdout
+    assert listed.startswith("#1  CRM sync  reads as 王芳 (#1, rep)  until ") and raw not in listed
+    assert run("api", "token", "revoke", "1").stdout.strip() == "token #1 revoked"
+    assert "revoked 20" in run("api", "tokens").stdout
+    for args, expected in [
+            (("--user", "9", "--name", "x"), "no active member of staff #9"),
+            (("--user", "1", "--name", "x", "--days", "0"), "a token lives 1 to 366 days"),
+            (("--user", "1", "--name", "  "), "--name: say what the token is for")]:
+        refused = run("api", "token", "add", *args)
+        assert refused.returncode == 2 and expected in refused.stderr, refused.stderr
+    assert "no API token #5" in run("api", "token", "revoke", "5").stderr
