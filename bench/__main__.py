@@ -27,7 +27,7 @@ async def m1(work: Path, s: Settings, rounds: int,
     results: dict[str, list[dict[str, float]]] = {name: [] for name in bots}
     plan = [(name, 0.0) for name in bots]
     plan += [(name + " @40ms", 0.040) for name in bots
-             if "PTB" in name or "ours, polling, SQLite" in name or "MemoryStorage" in name]
+             if "PTB" in name or name == "ours, polling, SQLite" or "MemoryStorage" in name]
     results |= {name: [] for name, _ in plan}
     for r in range(rounds):
         for name, latency in plan:

@@ -105,9 +105,10 @@ def peer(name: str, module: str, **env: str) -> BotProcess:
 
 
 async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: int,
-               port: int = 0, framework: str = "aiogram") -> BotProcess:
+               port: int = 0, framework: str = "aiogram", hook: str | None = None) -> BotProcess:
     """Our bot, with a fresh database holding one customer and invite per simulated user.
-    Personal data is encrypted, as in production (keys made for this run)."""
+    Personal data is encrypted, as in production (keys made for this run). `hook`: a
+    webhook endpoint registered for every event (each finished questionnaire is one)."""
     from cryptography.fernet import Fernet
 
     os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
@@ -128,15 +129,16 @@ async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: i
     if webhook:
         env |= {"TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}",
                 "TELEGRAM_WEBHOOK_SECRET": "bench-secret", "TELEGRAM_WEBHOOK_PORT": str(port)}
-    tokens = await seed_invites(url, users)
+    tokens = await seed_invites(url, users, hook)
     command = [sys.executable, "-m", "interview_bot", "run", "--framework", framework,
                *(["--webhook"] if webhook else [])]
     return BotProcess(name, command, env, tokens, database)
 
 
-async def seed_invites(url: str, users: int) -> list[str]:
+async def seed_invites(url: str, users: int, hook: str | None = None) -> list[str]:
     from interview_bot.app import open_app
     from interview_bot.settings import DatabaseSettings, Settings
+    from services import webhooks
     from storage import customers, invites
 
     now = datetime.now(UTC)
@@ -150,6 +152,10 @@ async def seed_invites(url: str, users: int) -> list[str]:
                         session, customer_id=customer.id, flow_id="pre_meeting",
                         created_by=None, now=now, valid_for=timedelta(days=2))
                     tokens.append(token)
+        if hook is not None:
+            async with app.sessions.begin() as session:
+                await webhooks.add(session, url=hook, events="*", personal=True,
+                                   actor="bench", channel="cli", now=now)
     return tokens
 
 

@@ -45,7 +45,8 @@ def _m1(m1: dict[str, list[dict[str, float]]]) -> list[str]:
             ratio = speed[mine] / speed[other]
             lines.append(f"- {mine} / {other}: **{ratio:.2f}×** (target ≥ {target:g}×: "
                          f"{'met' if ratio >= target else 'NOT met'})")
-    for mine, other in [(OURS_PTB, FLOOR), (OURS_PTB, PTB), (OURS_PTB, OURS)]:
+    for mine, other in [(OURS_PTB, FLOOR), (OURS_PTB, PTB), (OURS_PTB, OURS),
+                        (OURS + ", slow webhook", OURS)]:
         if mine in speed and other in speed and speed[other]:  # reported, no target
             lines.append(f"- {mine} / {other}: **{speed[mine] / speed[other]:.2f}×**")
     cpu = {name: _median(runs, "cpu_us") for name, runs in m1.items() if runs}

@@ -12,15 +12,16 @@ from pathlib import Path
 from bench.bots import FIRST_USER, BotProcess, ours, peer
 from bench.load import button_data, tap_update, text_update
 from bench.session import Figures, free_port, running, users, window
+from bench.webhooks import slow_receiver
 
 Factory = Callable[[int], Awaitable[BotProcess]]  # users needed -> a bot ready to start
 
 
 def contenders(work: Path) -> dict[str, Factory]:
     async def our(name: str, users_: int, postgres: bool, webhook: bool,
-                  framework: str = "aiogram") -> BotProcess:
+                  framework: str = "aiogram", hook: str | None = None) -> BotProcess:
         return await ours(name, work, postgres=postgres, webhook=webhook, users=users_,
-                          port=free_port(), framework=framework)
+                          port=free_port(), framework=framework, hook=hook)
 
     async def of(name: str, module: str, **env: str) -> BotProcess:
         return peer(name, module, **env)
@@ -37,6 +38,9 @@ def contenders(work: Path) -> dict[str, Factory]:
             "ptb-conc", "ptb_conversation", BENCH_CONCURRENT="1",
             BENCH_PICKLE=str(work / "ptb-conc.pickle")),
         "ours, polling, SQLite": lambda n: our("ours-sqlite", n, False, False),
+        # issue 30: one webhook endpoint that takes 5 s to answer each finished questionnaire
+        "ours, polling, SQLite, slow webhook": lambda n: our(
+            "ours-sqlite-hook", n, False, False, hook=slow_receiver()),
         "ours (python-telegram-bot), polling, SQLite": lambda n: our(
             "ours-ptb-sqlite", n, False, False, "ptb"),
         "ours, polling, PostgreSQL": lambda n: our("ours-pg", n, True, False),

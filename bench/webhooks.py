@@ -60,14 +60,36 @@ DATA = {"customer": {"id": 1, "name": "华东精密机械有限公司", "grade":
         "card": {"deal.timeline": "within_3_months"}, "tags": ["priority:high"]}
 
 
-def _serve(port: int) -> None:
+def _serve(port: int, delay: float = 0.0) -> None:
+    answered = 0
+
     async def handle(request: web.Request) -> web.Response:
+        nonlocal answered
         await request.read()
+        if delay:
+            await asyncio.sleep(delay)
+            answered += 1
+            if answered % 20 == 0:  # the log shows the slow endpoint did receive events
+                print(f"slow webhook receiver: {answered} events answered", flush=True)
         return web.Response(status=204)
 
     app = web.Application()
     app.router.add_post("/hooks", handle)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+SLOW: list[str] = []
+
+
+def slow_receiver(delay: float = 5.0) -> str:
+    """A receiver that takes `delay` seconds to answer each event, in its own process for the
+    rest of the run (M1's "slow webhook" contender); its URL."""
+    if not SLOW:
+        port = 17_000 + os.getpid() % 1000
+        multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(port, delay), daemon=True).start()
+        SLOW.append(f"http://127.0.0.1:{port}/hooks")
+    return SLOW[0]
 
 
 async def _up(url: str) -> None:
