@@ -9,6 +9,17 @@ from conversation import texts
 from flows.i18n import from_catalog, pick
 
 TEXTS: dict[str, dict[str, str]] = {
+    "pool_warning": {"zh": "⏳ {customer} 若仍无跟进（已近 {days} 天），将于 {release_on} 退回团队公海。"
+                           "做一次复盘、记一条备注或完成一个跟进即可保留。",
+                     "en": "⏳ {customer} goes back to the team pool on {release_on} unless it is "
+                           "worked on ({days} days without a debrief, note or done follow-up). "
+                           "A debrief, a note or a follow-up marked done keeps it yours."},
+    "pool_released": {"zh": "↩️ {customer} 长期未跟进，已退回团队公海，团队中任何销售都可以认领。",
+                      "en": "↩️ {customer} was not worked on in time and went back to the team "
+                            "pool, where anyone on the team may claim it."},
+    "pool_team": {"zh": "↩️ 今天有 {count} 家客户因未跟进退回了团队公海：{names}",
+                  "en": "↩️ {count} customer(s) went back to the team pool for lack of "
+                        "follow-up: {names}"},
     "follow_up": {"zh": "⏰ 跟进提醒：{customer}\n{note}", "en": "⏰ Follow up with {customer}\n{note}"},
     "revisit": {"zh": "📅 {customer} 该回访了（应于 {due_on} 前）。",
                 "en": "📅 {customer} is due for a revisit (by {due_on})."},
@@ -95,12 +106,13 @@ def buttons(reminder_id: int, kind: str, lang: str,
         label = texts.say("continue_button", lang)  # the same button as in /today
         return ((Button(label, f"cont:{interview}"),),) if interview else ()
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned",
-                "questionnaire_done", "questionnaire_corrected", "brief"):
+                "questionnaire_done", "questionnaire_corrected", "brief", "pool_released",
+                "pool_team"):
         return ()
     start = "start_" + GO_FLOW.get(kind, "debrief")
     rows: list[tuple[Button, ...]] = []
     if kind in ("follow_up", "revisit", "escalation", "birthday", "overdue", "contact_due",
-                "manager_revisit", "celebration", "verify", "clean_up"):
+                "manager_revisit", "celebration", "verify", "clean_up", "pool_warning"):
         rows.append((Button(say(start, lang), f"rem:{reminder_id}.go"),))
     rows.append((Button(say("snooze_day", lang), f"rem:{reminder_id}.1d"),
                  Button(say("snooze_week", lang), f"rem:{reminder_id}.7d")))

@@ -68,7 +68,7 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
                           settings.interview.retention_months)
         service = InterviewService(flows, clock, settings.interview.timezone, planner,
                                    vague_rules=policy.vague_answers, brief_rules=policy.brief,
-                                   warning_rules=policy.warnings)
+                                   warning_rules=policy.warnings, pool_rules=policy.pool)
         yield App(settings, engine, session_factory(engine), flows, service, planner)
     finally:
         await engine.dispose()

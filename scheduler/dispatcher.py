@@ -221,6 +221,8 @@ class Dispatcher:
         if kind == "escalation":
             return say(kind, lang, customer=name, days=payload.get("days"),
                        manager=payload.get("manager", ""))
+        if kind in ("pool_warning", "pool_released", "pool_team"):
+            return _pool_text(kind, name, payload, lang)
         if kind in ("overdue", "overdue_team"):
             return say(kind, lang, customer=name, days=payload.get("days"),
                        due_on=payload.get("due_on", ""), owner=payload.get("owner", ""))
@@ -230,8 +232,7 @@ class Dispatcher:
         if kind == "reassigned":
             names = ("、" if lang == "zh" else ", ").join(payload.get("customers", []))
             more = int(payload.get("count", 0)) - len(payload.get("customers", []))
-            if more > 0:
-                names += f" (+{more})"
+            names += f" (+{more})" if more > 0 else ""
             return say(f"reassigned_{payload.get('direction', 'in')}", lang,
                        other=payload.get("other", ""), count=payload.get("count", 0),
                        customers=names)[:4000]
@@ -381,3 +382,10 @@ class Dispatcher:
                              .values({k: bindparam(f"_{k}") for k in keys if k != "id"}))
                 await session.execute(statement, [{f"_{k}": v for k, v in row.items()}
                                                   for row in group])
+
+
+def _pool_text(kind: str, customer: str, payload: dict[str, Any], lang: str) -> str:
+    """The team pool's notices (scheduler.pool): a warning, a release, the manager's list."""
+    names = ("、" if lang == "zh" else ", ").join(payload.get("customers", []))
+    rest = {k: v for k, v in payload.items() if k != "customers"}
+    return say(kind, lang, customer=customer, names=names, **rest)[:4000]

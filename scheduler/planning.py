@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.meeting_time import MeetingTime
 from flows.steps import Outcome
-from scheduler import follow_ups, key_accounts, managers, record_care
+from scheduler import follow_ups, key_accounts, managers, pool, record_care
 from scheduler.policy import QuietHours, ReminderPolicy
 from scheduler.timing import (
     MORNING,
@@ -225,6 +225,7 @@ class Planner:
         """Everything that falls due with the calendar: revisits, birthdays, invite nudges,
         managers' digests and escalations. Safe to run as often as you like."""
         today = now.astimezone(ZoneInfo(self.default_zone)).date()
+        await pool.release_pass(session, self.policy.pool, now, self.deliverable)
         await self._revisits(session, now, today)
         await self._overdue_pings(session, now, today)
         await self._nudges(session, now)

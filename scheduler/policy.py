@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from flows.briefing import BriefRules
 from flows.deal_warnings import WarningRules
+from flows.pool_rules import PoolRules
 
 POLICY_FILE = Path(__file__).resolve().parent.parent / "flows" / "policy" / "reminders.yaml"
 
@@ -67,6 +68,7 @@ class ReminderPolicy(BaseModel):
     vague_answers: dict[str, list[str]] = Field(default_factory=dict)
     brief: BriefRules = Field(default_factory=BriefRules)  # /brief (flows/briefing.py)
     warnings: WarningRules = Field(default_factory=WarningRules)  # flows/deal_warnings.py
+    pool: PoolRules = Field(default_factory=PoolRules)  # the team pool (flows/pool_rules.py)
 
     def revisit_days(self, grade: str | None) -> int:
         return self.revisit_every_days.get(grade or "", self.revisit_default_days)

@@ -115,6 +115,7 @@ async def add_note(session: AsyncSession, customer: Customer, text: str, *, auth
                         f"{len(text)}")
     note = Note(customer_id=customer.id, author_id=author_id, text=text, created_at=now)
     session.add(note)
+    customer.worked_at = now  # the team pool's clock starts again
     await audit.append(session, at=now, actor=actor, action="note.add", entity="customer",
                        entity_id=customer.id, channel=channel)
     return note

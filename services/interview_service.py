@@ -22,6 +22,7 @@ from flows.card_fields import DATE_WORDS, RULE_SETTABLE
 from flows.messages import message
 from flows.model import Flow
 from flows.outcome import question_text as fill_text
+from flows.pool_rules import PoolRules
 from flows.resume import FlowMismatch, resume
 from flows.state import InterviewState
 from flows.steps import Step, Transition
@@ -71,12 +72,14 @@ class InterviewService:
                  planner: FollowUpPlanner | None = None,
                  vague_rules: Mapping[str, Sequence[str]] | None = None,
                  brief_rules: briefing.BriefRules | None = None,
-                 warning_rules: deal_warnings.WarningRules | None = None) -> None:
+                 warning_rules: deal_warnings.WarningRules | None = None,
+                 pool_rules: PoolRules | None = None) -> None:
         self.flows, self.clock, self.planner = flows, clock, planner
         self.zone = ZoneInfo(timezone)
         self.vague_rules = vague_rules or {}  # the policy's `vague_answers`
         self.brief_rules = brief_rules or briefing.BriefRules()  # the policy's `brief`
         self.warning_rules = warning_rules or deal_warnings.WarningRules()  # and `warnings`
+        self.pool_rules = pool_rules or PoolRules()  # and `pool`
 
     def _flow(self, flow_id: str) -> Flow:
         try:
@@ -362,6 +365,8 @@ class InterviewService:
                     await card.apply(session, interview, customer, field, value, None, now)
                     set_fields[field] = value
         customer.last_contact_at = customer.updated_at = now
+        if interview.respondent_user_id is not None:  # a debrief: the team pool's clock
+            customer.worked_at = now
         scheduled = None
         if self.planner is not None:  # follow-ups and the next revisit, in this transaction
             scheduled = await self.planner.after_interview(session, interview, customer,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.follow_up_planner import FollowUpPlanner
-from storage import reminders
+from storage import customers, reminders
 from storage.models import Reminder, User
 
 SNOOZE = {"1d": timedelta(days=1), "7d": timedelta(days=7)}
@@ -37,4 +37,6 @@ async def act(session: AsyncSession, reminder_id: int, action: str, user: User,
             payload=reminder.payload)
     reminder.status = "snoozed" if action in SNOOZE else "done"
     reminder.updated_at = now
+    if reminder.status == "done" and reminder.kind == "follow_up":  # a snooze is not work
+        await customers.worked_on(session, reminder.customer_id, now)
     return reminder

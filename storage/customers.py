@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, Customer, User
@@ -113,3 +113,12 @@ async def first_contact_id(session: AsyncSession, customer_id: int) -> int | Non
     """The customer's first contact (its main one, when nobody said otherwise)."""
     return await session.scalar(select(Contact.id).where(Contact.customer_id == customer_id)
                                 .order_by(Contact.id).limit(1))
+
+
+async def worked_on(session: AsyncSession, customer_id: int | None, now: datetime) -> None:
+    """Its owner worked on it (a debrief, a note, a follow-up done): the team pool's clock
+    starts again (scheduler.pool)."""
+    if customer_id is not None:
+        await session.execute(update(Customer).where(Customer.id == customer_id)
+                              .values(worked_at=now)
+                              .execution_options(synchronize_session="fetch"))

@@ -92,6 +92,12 @@ class Customer(Base):
     last_verified: Mapped[date | None] = mapped_column(Date)
     # no longer a customer (lost, ended): retention counts from here
     closed_at: Mapped[datetime | None]
+    # the team pool (0024): the last time its owner worked on it (scheduler.pool), when it
+    # went back to the pool and whose it was, and whether it never goes (key accounts)
+    worked_at: Mapped[datetime | None] = mapped_column(index=True)
+    released_at: Mapped[datetime | None] = mapped_column(index=True)
+    released_from: Mapped[int | None] = mapped_column(Integer)  # a user id (never deleted)
+    pool_exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     _sentinel: Mapped[int | None] = orm_insert_sentinel()  # many rows, one INSERT (0009)

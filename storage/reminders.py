@@ -92,6 +92,14 @@ async def cancel_pending_of(session: AsyncSession, customer_ids: Sequence[int],
         await session.execute(query.values(status="cancelled", updated_at=now))
 
 
+async def cancel_all_pending_of(session: AsyncSession, customer_ids: Sequence[int],
+                                now: datetime) -> None:
+    """Every pending reminder about these customers (they went back to the team pool)."""
+    await session.execute(update(Reminder).where(Reminder.customer_id.in_(list(customer_ids)),
+                                                 Reminder.status == "pending")
+                          .values(status="cancelled", updated_at=now))
+
+
 async def move_pending(session: AsyncSession, customer_ids: Sequence[int],
                        new_recipient_id: int, now: datetime,
                        from_recipient_id: int | None = None) -> int:

@@ -1,0 +1,176 @@
+"""The team pool (公海) on SQLite and PostgreSQL under a controlled clock: a customer nobody
+works on is warned about, then released once; work resets the clock; a key account never
+goes; a teammate claims it within the holding limit; of two claims at once one wins."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from flows.pool_rules import PoolRules
+from services import card_editing, team_pool
+from services.interview_service import Respondent
+from storage import accounts
+from storage.models import AuditEntry, Customer, Interview, Reminder, User
+from tests.conftest import FakeClock
+from tests.storage.helpers import Harness, harness
+
+CHANNEL = {"actor": "user:test", "channel": "telegram"}
+
+
+async def _team(h: Harness) -> tuple[User, User, User, User]:
+    """李娜 manages 王芳 and 赵强; 孙丽 is on no team."""
+    async with h.sessions.begin() as s:
+        manager = await accounts.add_user(s, telegram_id=8001, name="李娜", role="manager",
+                                          now=h.clock())
+        wang = await accounts.add_user(s, telegram_id=7001, name="王芳", role="rep",
+                                       now=h.clock(), manager_id=manager.id)
+        zhao = await accounts.add_user(s, telegram_id=7002, name="赵强", role="rep",
+                                       now=h.clock(), manager_id=manager.id)
+        sun = await accounts.add_user(s, telegram_id=7003, name="孙丽", role="rep",
+                                      now=h.clock())
+    return manager, wang, zhao, sun
+
+
+async def _owned(h: Harness, name: str, owner: User, grade: str = "C") -> int:
+    async with h.sessions.begin() as s:
+        customer = await h.service.create_customer(
+            s, name, Respondent(f"tg:{owner.id}", "telegram", owner.id), owner_id=owner.id)
+        customer.grade, customer.worked_at = grade, h.clock()
+        return customer.id
+
+
+async def _plan(h: Harness) -> None:
+    async with h.sessions.begin() as s:
+        await h.planner.plan(s, h.clock())
+
+
+async def _notices(h: Harness, kind: str) -> list[tuple[int | None, int | None]]:
+    async with h.sessions() as s:
+        return [(r.customer_id, r.recipient_id) for r in await s.scalars(
+            select(Reminder).where(Reminder.kind == kind).order_by(Reminder.id))]
+
+
+async def test_an_untouched_customer_is_warned_then_released_once(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    clock.now = datetime(2026, 11, 23, 2, tzinfo=UTC)  # 10:00 in Shanghai
+    async with harness(db_url, shipped_flows, clock) as h:
+        manager, wang, _, _ = await _team(h)
+        quiet = await _owned(h, "华东精密机械有限公司", wang, grade="C")  # 15 days
+        busy = await _owned(h, "Acme Ltd", wang, grade="C")
+        async with h.sessions.begin() as s:
+            debrief = await h.service.begin(
+                s, customer_id=quiet, flow_id="post_call", language="zh",
+                respondent=Respondent("tg:7001", "telegram", wang.id))
+        clock.advance(days=12)
+        async with h.sessions.begin() as s:  # a note on one of them: its clock starts again
+            card = await s.get(Customer, busy)
+            assert card is not None
+            await card_editing.add_note(s, card, "电话沟通，下周报价", author_id=wang.id,
+                                        now=clock(), **CHANNEL)
+        await _plan(h)
+        assert await _notices(h, "pool_warning") == [(quiet, wang.id)]  # 3 days before
+        clock.advance(days=3)
+        await _plan(h)
+        await _plan(h)  # again, as a second replica would: nothing twice
+        async with h.sessions() as s:
+            released = await s.get(Customer, quiet)
+            kept = await s.get(Customer, busy)
+            stopped = await s.get(Interview, debrief.interview_id)
+            audits = list(await s.scalars(select(AuditEntry.entity_id).where(
+                AuditEntry.action == "customer.release")))
+            pending = list(await s.scalars(select(Reminder.kind).where(
+                Reminder.customer_id == quiet, Reminder.status == "pending")))
+    assert released is not None and kept is not None and stopped is not None
+    assert (released.owner_id, released.released_from) == (None, wang.id)
+    assert released.released_at == clock() and kept.owner_id == wang.id
+    assert stopped.status == "cancelled"  # the rep's unfinished debrief of it
+    assert audits == [str(quiet)]
+    assert await _notices(h, "pool_released") == [(quiet, wang.id)]
+    assert await _notices(h, "pool_team") == [(None, manager.id)]
+    assert sorted(pending) == ["pool_released"]  # its revisit and the rest: cancelled
+
+
+async def test_a_key_account_stays_and_a_teammate_claims_within_the_limit(
+        db_url: str, shipped_flows: dict, clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        _, wang, zhao, sun = await _team(h)
+        h.service.pool_rules = rules = PoolRules(holding_limit=2)
+        key = await _owned(h, "北方重工", wang, grade="A")
+        gone = await _owned(h, "南方机电", wang, grade="D")
+        third = await _owned(h, "西部物流", wang, grade="D")
+        async with h.sessions.begin() as s:
+            account = await s.get(Customer, key)
+            assert account is not None
+            await team_pool.exempt(s, account, True, now=clock(), **CHANNEL)
+        clock.advance(days=60)
+        await _plan(h)
+        async with h.sessions() as s:
+            entries, total = await team_pool.listing(s, zhao)
+            assert (await s.get(Customer, key)).owner_id == wang.id  # type: ignore[union-attr]
+            assert (await team_pool.listing(s, sun))[1] == 0  # another team's pool
+        assert total == 2 and {e.name for e in entries} == {"南方机电", "西部物流"}
+        assert {e.released_from for e in entries} == {"王芳"}
+        await _owned(h, "赵强的老客户", zhao)  # zhao holds 1 of 2
+        async with h.sessions.begin() as s:
+            won = await s.get(Customer, gone)
+            assert won is not None
+            await team_pool.claim(s, zhao, won, rules=rules, planner=h.planner,
+                                  now=clock(), lang="en", **CHANNEL)
+        async with h.sessions() as s:
+            claimed = await s.get(Customer, gone)
+            assert claimed is not None
+            assert (claimed.owner_id, claimed.released_at) == (zhao.id, None)
+            assert claimed.revisit_due_on is not None  # planned for the new owner
+        with pytest.raises(team_pool.PoolError, match="already owns 2 customers, the limit "
+                                                      "of 2"):
+            async with h.sessions.begin() as s:
+                over = await s.get(Customer, third)
+                assert over is not None
+                await team_pool.claim(s, zhao, over, rules=rules, planner=h.planner,
+                                      now=clock(), lang="en", **CHANNEL)
+        with pytest.raises(team_pool.PoolError, match="is not in your team's pool"):
+            async with h.sessions.begin() as s:
+                over = await s.get(Customer, third)
+                assert over is not None
+                await team_pool.claim(s, sun, over, rules=rules, planner=h.planner,
+                                      now=clock(), lang="en", **CHANNEL)
+
+
+async def test_of_two_claims_at_once_one_wins(db_url: str, shipped_flows: dict,
+                                              clock: FakeClock) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        _, wang, zhao, _ = await _team(h)
+        async with h.sessions.begin() as s:
+            li = await accounts.add_user(s, telegram_id=7004, name="李雷", role="rep",
+                                         now=clock(), manager_id=wang.manager_id)
+        customer_id = await _owned(h, "华东精密", wang, grade="E")
+        clock.advance(days=11)
+        await _plan(h)
+
+        async def take(who: User) -> str:
+            try:
+                async with h.sessions.begin() as s:
+                    customer = await s.get(Customer, customer_id)
+                    assert customer is not None
+                    await team_pool.claim(s, who, customer, rules=PoolRules(),
+                                          planner=None, now=clock(), lang="en", **CHANNEL)
+                    await asyncio.sleep(0.05)  # hold the transaction open a moment
+                return "won"
+            except team_pool.PoolError as exc:
+                return str(exc)
+
+        outcomes = await asyncio.gather(take(zhao), take(li))
+        async with h.sessions() as s:
+            owner = await s.scalar(select(Customer.owner_id).where(Customer.id == customer_id))
+            claims = await s.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.action == "customer.claim"))
+    assert outcomes.count("won") == 1 and owner in (zhao.id, li.id)
+    [loser] = [o for o in outcomes if o != "won"]
+    assert loser.startswith("华东精密 was just claimed by ") or \
+        loser.startswith("华东精密 is not in your team's pool (its owner:"), outcomes
+    assert claims == 1
+
