@@ -59,14 +59,14 @@ def _in_pool(team: set[int] | None) -> list[ColumnElement[bool]]:
     return where
 
 
-async def listing(session: AsyncSession, user: User, *, grade: str = "", query: str = "",
-                  lang: str = "zh") -> tuple[list[PoolEntry], int]:
-    """The pool this person may claim from, longest there first (at most MAX_LISTED), and
-    how many it holds in all."""
+async def listing(session: AsyncSession, user: User | None, *, grade: str = "",
+                  query: str = "", lang: str = "zh") -> tuple[list[PoolEntry], int]:
+    """The pool this person may claim from (every team's for None: the command line),
+    longest there first (at most MAX_LISTED), and how many it holds in all."""
     if grade and grade not in GRADES:
         raise PoolError(_say(lang, f"等级应为 {'、'.join(GRADES)} 之一，而不是“{grade}”",
                              f"grade: one of {', '.join(GRADES)}, not {grade!r}"))
-    where = _in_pool(await pool_team(session, user))
+    where = _in_pool(None if user is None else await pool_team(session, user))
     if grade:
         where.append(Customer.grade == grade)
     if query.strip():

@@ -129,6 +129,7 @@ async def assign(session: AsyncSession, customers: list[Customer], target: User,
                          "with `customers reassign`")
     for customer in customers:
         customer.owner_id, customer.updated_at = target.id, now
+        customer.released_at, customer.worked_at = None, now  # out of the team pool, if in it
         await audit.append(session, at=now, actor=actor, action="customer.assign",
                            entity="customer", entity_id=customer.id, fields=["owner"],
                            channel=channel)

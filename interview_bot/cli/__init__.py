@@ -18,6 +18,7 @@ from interview_bot.cli import (  # noqa: F401 - importing a module registers its
     hook_commands,
     invite_commands,
     key_commands,
+    pool_commands,
     reminder_commands,
     report_commands,
     user_commands,

@@ -19,7 +19,7 @@ from interview_bot.app import open_app
 from interview_bot.settings import DatabaseSettings, Settings
 from services import events, webhooks
 from storage import customers
-from storage.models import HookDelivery, OutboxEvent
+from storage.models import HookDelivery, OutboxEvent, User
 from tests.cli.conftest import Cli
 from tests.hook_receiver import Receiver
 
@@ -127,3 +127,33 @@ def test_an_admin_makes_lists_and_revokes_an_api_token(
         refused = run("api", "token", "add", *args)
         assert refused.returncode == 2 and expected in refused.stderr, refused.stderr
     assert "no API token #5" in run("api", "token", "revoke", "5").stderr
+
+
+async def _released(db_url: str) -> None:
+    """王芳's 南方机电 went back to the pool; 北方重工 is still hers."""
+    async with open_app(Settings(database=DatabaseSettings(url=db_url))) as app, \
+            app.sessions.begin() as s:
+        wang = await s.scalar(select(User).where(User.name == "王芳"))
+        assert wang is not None
+        now = datetime.now(UTC)
+        gone = await customers.create(s, "南方机电", now)
+        gone.grade, gone.released_at, gone.released_from = "C", now, wang.id
+        await customers.create(s, "北方重工", now, owner_id=wang.id)
+
+
+def test_the_pool_and_a_key_account_from_the_command_line(
+        in_process: Callable[[str], Cli], db_url: str) -> None:
+    run = in_process(db_url)
+    assert run("users", "add", "--telegram-id", "7001", "--role", "rep",
+               "--name", "王芳").returncode == 0
+    asyncio.run(_released(db_url))
+    pooled = run("customers", "pool")
+    assert pooled.returncode == 0 and "南方机电\tC\treleased " in pooled.stdout
+    assert "from 王芳" in pooled.stdout and "北方重工" not in pooled.stdout
+    assert "The pool is empty." in run("customers", "pool", "--grade", "A").stdout
+    wrong = run("customers", "pool", "--grade", "X")
+    assert wrong.returncode == 2 and "grade: one of A, B, C, D, E, not 'X'" in wrong.stderr
+    kept = run("customers", "exempt", "北方重工")
+    assert kept.stdout.strip().endswith("never goes back to the pool")
+    assert "follows the pool's rules again" in run("customers", "exempt", "北方重工",
+                                                    "--off").stdout
