@@ -58,12 +58,16 @@ async def pool(ctx: Ctx, args: str) -> None:
     if not entries:
         ctx.actions.append(Send(ctx.chat_id, say("pool_empty", ctx.lang)))
         return
-    lines = [say("pool_title", ctx.lang, total=total)]
-    lines += [say("pool_line", ctx.lang, name=f"{e.name} (#{e.id})", grade=e.grade or "—",
-                  owner=e.released_from, day=e.released_at.date().isoformat())
-              for e in entries]
-    if total > len(entries):
-        lines.append(say("pool_more", ctx.lang, n=total - len(entries)))
+    lines, shown = [say("pool_title", ctx.lang, total=total)], 0
+    for e in entries:
+        line = say("pool_line", ctx.lang, name=f"{e.name} (#{e.id})", grade=e.grade or "—",
+                   owner=e.released_from, day=e.released_at.date().isoformat())
+        if sum(len(x) + 1 for x in lines) + len(line) > 3600:  # one message, never clipped
+            break
+        lines.append(line)
+        shown += 1
+    if total > shown:
+        lines.append(say("pool_more", ctx.lang, n=total - shown))
     lines.append(say("pool_hint", ctx.lang))
     ctx.actions.append(Send(ctx.chat_id, clip("\n".join(lines))))
 
@@ -84,8 +88,8 @@ async def claim(ctx: Ctx, args: str) -> None:
     found = await team_pool.find_in_pool(ctx.session, ctx.user, name)
     if len(found) != 1:
         key = "claim_none" if not found else "claim_many"
-        names = "、".join(f"{c.name} (#{c.id})" for c in found[:5])
-        ctx.actions.append(Send(ctx.chat_id, say(key, ctx.lang, name=name, names=names)))
+        names = "、".join(f"{c.name[:60]} (#{c.id})" for c in found[:5])
+        ctx.actions.append(Send(ctx.chat_id, say(key, ctx.lang, name=name[:100], names=names)))
         return
     try:
         customer = await team_pool.claim(
@@ -113,7 +117,8 @@ async def exempt(ctx: Ctx, args: str) -> None:
     named = await name_customer(ctx.session, name, lambda c: can_see(ctx.session, user, c),
                                 lambda: visible_customers(ctx.session, user, limit=2000))
     if len(named.found) != 1:
-        ctx.actions.append(Send(ctx.chat_id, say("exempt_not_found", ctx.lang, name=name)))
+        ctx.actions.append(Send(ctx.chat_id, say("exempt_not_found", ctx.lang,
+                                                 name=name[:100])))
         return
     customer = named.found[0]
     await team_pool.exempt(ctx.session, customer, not off, actor=ctx.respondent.actor,

@@ -14,7 +14,7 @@ class PoolRules(BaseModel):
     is a debrief, a note or a follow-up marked done; a snooze is not."""
 
     model_config = ConfigDict(extra="forbid")
-    enabled: bool = True
+    enabled: bool = False  # off until a team turns it on: an upgrade must not release
     release_after_days: dict[str, int] = Field(
         default_factory=lambda: {"A": 30, "B": 20, "C": 15, "D": 10, "E": 10})
     release_default_days: int = Field(15, ge=1)

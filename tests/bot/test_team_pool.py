@@ -49,7 +49,7 @@ async def test_warned_released_claimed_and_a_claim_over_the_limit_refused(
     policy_file = settings.reminders.policy_file
     assert policy_file is not None
     policy = yaml.safe_load(policy_file.read_text(encoding="utf-8"))
-    policy["pool"]["holding_limit"] = 2
+    policy["pool"]["holding_limit"], policy["pool"]["enabled"] = 2, True  # it ships off
     policy_file.write_text(yaml.safe_dump(policy), encoding="utf-8")
     bot = BotUnderTest(api, framework, settings, False, clock)
     try:

@@ -5,10 +5,15 @@ goes; a teammate claims it within the holding limit; of two claims at once one w
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from flows.pool_rules import PoolRules
 from services import card_editing, team_pool
@@ -22,7 +27,8 @@ CHANNEL = {"actor": "user:test", "channel": "telegram"}
 
 
 async def _team(h: Harness) -> tuple[User, User, User, User]:
-    """李娜 manages 王芳 and 赵强; 孙丽 is on no team."""
+    """李娜 manages 王芳 and 赵强; 孙丽 is on no team. The pool is on (it ships off)."""
+    h.planner.policy.pool.enabled = True
     async with h.sessions.begin() as s:
         manager = await accounts.add_user(s, telegram_id=8001, name="李娜", role="manager",
                                           now=h.clock())
@@ -174,3 +180,58 @@ async def test_of_two_claims_at_once_one_wins(db_url: str, shipped_flows: dict,
         loser.startswith("华东精密 is not in your team's pool (its owner:"), outcomes
     assert claims == 1
 
+
+
+RELEASE = """
+import asyncio, sys
+from datetime import UTC, datetime
+from interview_bot.app import open_app
+from interview_bot.settings import DatabaseSettings, Settings
+
+async def main():
+    async with open_app(Settings(database=DatabaseSettings(url=sys.argv[1]))) as app:
+        app.planner.policy.pool.enabled = True
+        async with app.sessions.begin() as s:
+            print("planning", flush=True)
+            await app.planner.plan(s, datetime.now(UTC))
+        print("done", flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def test_kill_9_during_a_release_pass_loses_and_doubles_nothing(
+        db_url: str, shipped_flows: dict, tmp_path: Path) -> None:
+    now = datetime.now(UTC)  # the pass below runs in a real process, on the wall clock
+    async with harness(db_url, shipped_flows, FakeClock(now)) as h:
+        _, wang, _, _ = await _team(h)
+        async with h.sessions.begin() as s:
+            await s.execute(insert(Customer), [
+                {"name": f"客户 {n}", "name_key": f"客户 {n}", "tags": [], "grade": "C",
+                 "owner_id": wang.id, "worked_at": now - timedelta(days=40),
+                 "created_at": now, "updated_at": now} for n in range(3000)])
+    script = tmp_path / "release.py"
+    script.write_text(RELEASE, encoding="utf-8")
+    command = [sys.executable, str(script), db_url]
+    with (tmp_path / "killed.log").open("wb") as log:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log)  # noqa: ASYNC220
+    assert proc.stdout is not None
+    line = await asyncio.to_thread(proc.stdout.readline)
+    assert line.strip() == b"planning"
+    await asyncio.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # in the middle of the pass
+    first = (await asyncio.to_thread(proc.stdout.read)).decode()
+    proc.stdout.close()
+    await asyncio.to_thread(proc.wait, 10)
+    again = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True,
+                                    timeout=120)
+    assert again.returncode == 0, again.stderr
+    async with harness(db_url, shipped_flows, FakeClock(now)) as h, h.sessions() as s:
+        owned = await s.scalar(select(func.count()).select_from(Customer).where(
+            Customer.owner_id.is_not(None)))
+        audits = await s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "customer.release"))
+        notices = await s.scalar(select(func.count()).select_from(Reminder).where(
+            Reminder.kind == "pool_released"))
+    assert "done" not in first  # the first pass was cut short…
+    assert (owned, audits, notices) == (0, 3000, 3000)  # …and nothing was lost or doubled

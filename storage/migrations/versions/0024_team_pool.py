@@ -18,12 +18,15 @@ depends_on: Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('customers') as batch:
-        batch.add_column(sa.Column('worked_at', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('released_at', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('released_from', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('pool_exempt', sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # plain ADD COLUMN, not a batch: SQLite would copy the table and lose its AUTOINCREMENT
+    # (0017: a merged or erased customer's id is never given out again)
+    op.add_column('customers', sa.Column('worked_at', sa.DateTime(timezone=True),
+                                         nullable=True))
+    op.add_column('customers', sa.Column('released_at', sa.DateTime(timezone=True),
+                                         nullable=True))
+    op.add_column('customers', sa.Column('released_from', sa.Integer(), nullable=True))
+    op.add_column('customers', sa.Column('pool_exempt', sa.Boolean(), nullable=False,
+                                         server_default=sa.false()))
     op.create_index(op.f('ix_customers_worked_at'), 'customers', ['worked_at'])
     op.create_index(op.f('ix_customers_released_at'), 'customers', ['released_at'])
     op.execute("UPDATE customers SET worked_at = COALESCE(last_contact_at, created_at)")
