@@ -7,7 +7,14 @@ something, with a short notice when the button is stale or not this person's.
 from __future__ import annotations
 
 from chat.actions import AnswerCallback, Edit
-from conversation import agenda, callback_data, customer_entry, reminder_buttons, staff_commands
+from conversation import (
+    agenda,
+    callback_data,
+    customer_entry,
+    duplicate_choices,
+    reminder_buttons,
+    staff_commands,
+)
 from conversation.context import Ctx
 from conversation.interview_commands import language
 from conversation.interview_replies import after_turn, mark_pressed, show_turn
@@ -37,6 +44,10 @@ async def press(ctx: Ctx) -> None:
             done = await staff_commands.picked(ctx, kind, argument)
         elif kind == "rem":
             done = await reminder_buttons.press(ctx, argument)
+        elif kind == "dup":
+            done = await duplicate_choices.chosen(ctx, argument)
+        elif kind == "share":
+            done = await duplicate_choices.share(ctx, argument)
         elif kind == "cont":
             done = await agenda.continue_interview(ctx, argument)
         elif kind == "reopen":

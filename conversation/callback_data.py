@@ -48,6 +48,7 @@ def parse(data: str) -> QuestionButton | tuple[str, str] | None:
             return None
         option = int(parts[4]) if with_option else -1
         return QuestionButton(parts[0], int(parts[1]), int(parts[2]), parts[3], option)
-    if parts[0] in {"consent", "pick", "new", "lang", "rem", "cont", "reopen"} and len(parts) == 2:
+    if parts[0] in {"consent", "pick", "new", "lang", "rem", "cont", "reopen", "dup", "share"} \
+            and len(parts) == 2:
         return parts[0], parts[1]
     return None

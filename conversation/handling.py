@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from chat.actions import Action, Send, fit
 from chat.clock import Clock
 from chat.incoming import Incoming
-from conversation import button_presses, callback_data, customer_entry
+from conversation import button_presses, callback_data, customer_entry, duplicate_choices
 from conversation.commands import BY_NAME, help_text
 from conversation.context import BotConfig, Ctx, Known
 from conversation.interview_replies import after_turn, current
@@ -125,6 +125,8 @@ class Conversation:
             await self._command(ctx)
         elif kind == "callback":
             await button_presses.press(ctx)
+        elif await duplicate_choices.reason_given(ctx):
+            return  # why a customer that looks like another's is a different company
         else:
             interview = await current(ctx)
             if interview is None:

@@ -9,6 +9,17 @@ from conversation import texts
 from flows.i18n import from_catalog, pick
 
 TEXTS: dict[str, dict[str, str]] = {
+    "share_request": {"zh": "🤝 {requester} 想和你一起跟进 {customer}。同意后 TA 成为共同负责人。",
+                      "en": "🤝 {requester} would like to work on {customer} with you. If you "
+                            "agree, they become a co-owner."},
+    "share_button": {"zh": "同意共享", "en": "Share it"},
+    "duplicate_manager": {"zh": "⚠️ 疑似撞单：{requester} 想跟进 {owner} 负责的 {customer}。"
+                                "可用 /coowner 添加共同负责人，或 /reassign 转交。",
+                          "en": "⚠️ Two reps on one customer: {requester} would like to work on "
+                                "{customer}, which {owner} owns. /coowner adds a co-owner; "
+                                "/reassign hands customers over."},
+    "shared": {"zh": "✅ {owner} 同意与你共享 {customer}，你现在是共同负责人。",
+               "en": "✅ {owner} shares {customer} with you: you are now a co-owner."},
     "pool_warning": {"zh": "⏳ {customer} 若仍无跟进（已近 {days} 天），将于 {release_on} 退回团队公海。"
                            "做一次复盘、记一条备注或完成一个跟进即可保留。",
                      "en": "⏳ {customer} goes back to the team pool on {release_on} unless it is "
@@ -105,9 +116,12 @@ def buttons(reminder_id: int, kind: str, lang: str,
         interview = (payload or {}).get("interview_id")
         label = texts.say("continue_button", lang)  # the same button as in /today
         return ((Button(label, f"cont:{interview}"),),) if interview else ()
+    if kind == "share_request" and payload:
+        return ((Button(say("share_button", lang),
+                        f"share:{payload.get('customer_id')}.{payload.get('requester_id')}"),),)
     if kind in ("invite_nudge", "digest", "redirected", "weekly_report", "reassigned",
                 "questionnaire_done", "questionnaire_corrected", "brief", "pool_released",
-                "pool_team"):
+                "pool_team", "duplicate_manager", "shared"):
         return ()
     start = "start_" + GO_FLOW.get(kind, "debrief")
     rows: list[tuple[Button, ...]] = []

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from chat.actions import Button, Send, clip
-from conversation import card_commands, labels, meeting_commands
+from conversation import card_commands, duplicate_choices, labels, meeting_commands
 from conversation.brief_lines import brief_lines, warning_line
 from conversation.context import Ctx
 from conversation.interview_replies import after_turn, mark_pressed
@@ -65,6 +65,8 @@ async def with_customer(ctx: Ctx, command: str, name: str, rest: str = "") -> No
         buttons = tuple((Button(clip_label(f"{c.name} (#{c.id})"), f"pick:{c.id}"),)
                         for c in found[:10])
         ctx.actions.append(Send(ctx.chat_id, say("pick_customer", ctx.lang, name=name), buttons))
+    elif named.elsewhere and command in CREATES:  # 撞单: whose it is, and what to do
+        await duplicate_choices.offer(ctx, command, name, rest, named.others[0])
     elif named.elsewhere:  # it exists, and is someone else's
         ctx.actions.append(Send(ctx.chat_id, say("not_yours", ctx.lang)))
     else:

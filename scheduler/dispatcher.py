@@ -221,8 +221,8 @@ class Dispatcher:
         if kind == "escalation":
             return say(kind, lang, customer=name, days=payload.get("days"),
                        manager=payload.get("manager", ""))
-        if kind in ("pool_warning", "pool_released", "pool_team"):
-            return _pool_text(kind, name, payload, lang)
+        if kind in PAYLOAD_TEXTS:
+            return _payload_text(kind, name, payload, lang)
         if kind in ("overdue", "overdue_team"):
             return say(kind, lang, customer=name, days=payload.get("days"),
                        due_on=payload.get("due_on", ""), owner=payload.get("owner", ""))
@@ -384,8 +384,13 @@ class Dispatcher:
                                                   for row in group])
 
 
-def _pool_text(kind: str, customer: str, payload: dict[str, Any], lang: str) -> str:
-    """The team pool's notices (scheduler.pool): a warning, a release, the manager's list."""
+PAYLOAD_TEXTS = frozenset({"pool_warning", "pool_released", "pool_team", "share_request",
+                           "duplicate_manager", "shared"})
+
+
+def _payload_text(kind: str, customer: str, payload: dict[str, Any], lang: str) -> str:
+    """Notices whose words come from their payload: the team pool's (a warning, a release,
+    the manager's list) and two reps on one customer (a share asked, granted; the manager)."""
     names = ("、" if lang == "zh" else ", ").join(payload.get("customers", []))
     rest = {k: v for k, v in payload.items() if k != "customers"}
     return say(kind, lang, customer=customer, names=names, **rest)[:4000]

@@ -78,6 +78,7 @@ class Naming:
     found: list[Customer]  # those the person may act on, best first
     elsewhere: bool  # it names customers the person may not see
     closest: list[str]  # when nothing matched: names that look like it
+    others: tuple[Customer, ...] = ()  # when `elsewhere`: those customers
 
 
 async def name_customer(session: AsyncSession, typed: str,
@@ -90,4 +91,5 @@ async def name_customer(session: AsyncSession, typed: str,
     found = [c for c in matches if may_see is None or await may_see(c)]
     near = [] if matches else await closest(
         session, typed, None if visible is None else list(await visible()))
-    return Naming(found, bool(matches) and not found, near)
+    others = tuple(matches) if matches and not found else ()
+    return Naming(found, bool(matches) and not found, near, others)
