@@ -1,6 +1,8 @@
 """Pass 1 of an import (reads the database once, writes nothing): every row's owner found
 and its customer decided — one already known (same credit code, company name, phone or
-email) or a new one, perhaps made by an earlier row of the same file."""
+email) or a new one, perhaps made by an earlier row of the same file. A row for one rep
+that matches another rep's customer is reported and left out, never merged silently (the
+rule the chat follows when a rep names someone else's customer: services.duplicates)."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ class KeyIndex:
         self.emails: dict[str, int] = {}
         self.code_of: dict[int, str] = {}
         self.label: dict[int, str] = {}  # target -> how the summary names it
-        self.owned: set[int] = set()  # known customers that have an owner
+        self.owner_of: dict[int, int] = {}  # known customers that have an owner: whose
         self._last: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
@@ -47,7 +49,7 @@ class KeyIndex:
             index.add(cid, {"customer.name": name, "customer.credit_code": code})
             index.label[cid] = f"{name} (#{cid})"
             if owner is not None:
-                index.owned.add(cid)
+                index.owner_of[cid] = owner
         for cid, phone, email in await session.execute(
                 select(Contact.customer_id, Contact.phone_index, Contact.email_index)
                 .where(Contact.phone_index.is_not(None) | Contact.email_index.is_not(None))):
@@ -102,8 +104,9 @@ async def plan(sessions: async_sessionmaker[AsyncSession], rows: Iterable[Row],
                outcome: Outcome, owner: User | None) -> list[Planned]:
     """Pass 1: each row's customer; problems in `outcome` (then nothing may be written)."""
     async with sessions.begin() as session:
-        staff = {u.name: u.id for u in await session.scalars(
-            select(User).where(User.active.is_(True)))}
+        people = list(await session.scalars(select(User)))
+        staff = {u.name: u.id for u in people if u.active}
+        names = {u.id: u.name for u in people}
         index = await KeyIndex.load(session)
     planned: list[Planned] = []
     for row in rows:
@@ -122,8 +125,13 @@ async def plan(sessions: async_sessionmaker[AsyncSession], rows: Iterable[Row],
             index.label[target] = f"{row.values['customer.name']} (new, row {row.number})"
             outcome.note("created", f"row {row.number}: {row.values['customer.name']}")
         else:
+            holder = index.owner_of.get(target) if target > 0 else None
+            if holder is not None and owner_id is not None and holder != owner_id:
+                outcome.note("others", f"row {row.number} → {index.label[target]}, same {via}:"
+                                       f" {names.get(holder, holder)}'s customer, left as it is")
+                continue
             outcome.note("merged", f"row {row.number} → {index.label[target]}, same {via}")
-            if target > 0 and target in index.owned:
+            if holder is not None:
                 owner_id = None  # an owner on record stays
         index.add(target, row.values)
         planned.append(Planned(row.number, target, owner_id))

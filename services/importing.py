@@ -75,6 +75,7 @@ class Outcome:
 
     created: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)  # "row 5 → Acme (#3), via phone"
+    others: list[str] = field(default_factory=list)  # rows matching another rep's customer
     kept: list[str] = field(default_factory=list)  # differences: the existing value stays
     problems: list[Problem] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
@@ -83,7 +84,7 @@ class Outcome:
     applied: bool = False
 
     def note(self, kind: str, line: Any) -> None:
-        """Add a line of `kind` (created, merged, kept, problems)."""
+        """Add a line of `kind` (created, merged, others, kept, problems)."""
         self.counts[kind] = self.counts.get(kind, 0) + 1
         lines = getattr(self, kind)
         if len(lines) < SHOWN:

@@ -106,6 +106,9 @@ def import_summary(outcome: importing.Outcome, dry_run: bool, lang: str) -> Iter
     yield from (f"  + {line}" for line in outcome.created[:200])
     yield say("would_merge" if would else "merged", lang, n=outcome.count("merged"))
     yield from (f"  = {line}" for line in outcome.merged[:200])
+    if outcome.others:
+        yield say("others", lang, n=outcome.count("others"))
+        yield from (f"  ≠ {line}" for line in outcome.others[:200])
     if outcome.kept:
         yield say("kept", lang, n=outcome.count("kept"))
         yield from (f"  ! {line}" for line in outcome.kept[:200])

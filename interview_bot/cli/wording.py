@@ -24,6 +24,9 @@ WORDS: dict[str, dict[str, str]] = {
     "merged": {"zh": "合并到已有客户的行 {n} 行", "en": "{n} row(s) merged into a customer already known"},
     "would_merge": {"zh": "将合并到已有客户的行 {n} 行",
                     "en": "{n} row(s) would be merged into a customer already known"},
+    "others": {"zh": "与其他销售负责的客户相同的行 {n} 行（未导入，请与负责人或主管沟通）",
+               "en": "{n} row(s) match another rep's customer (not imported: ask the owner "
+                     "or a manager)"},
     "kept": {"zh": "与记录不同的值 {n} 个（保留原记录）",
              "en": "{n} value(s) differ from what is on record (kept as recorded)"},
     "ignored_columns": {"zh": "未识别的列（已忽略）：{columns}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -157,3 +158,31 @@ def test_the_pool_and_a_key_account_from_the_command_line(
     assert kept.stdout.strip().endswith("never goes back to the pool")
     assert "follows the pool's rules again" in run("customers", "exempt", "北方重工",
                                                     "--off").stdout
+
+
+def test_an_import_for_one_rep_leaves_another_reps_customer_alone(
+        in_process: Callable[[str], Cli], tmp_path: Path) -> None:
+    run = in_process(f"sqlite:///{tmp_path / 'i.db'}")
+    for telegram_id, name in (("11", "王芳"), ("12", "赵强")):
+        assert run("users", "add", "--telegram-id", telegram_id, "--role", "rep",
+                   "--name", name).returncode == 0
+    (tmp_path / "wang.csv").write_text("客户名称,联系电话\n华东精密机械有限公司,13800138000\n",
+                                       encoding="utf-8")
+    assert run("customers", "import", "wang.csv", "--owner", "11").returncode == 0
+    (tmp_path / "zhao.csv").write_text(
+        "客户名称,联系电话\n华东精密机械有限公司,\n北方重工,13900139000\n南方机电,13800138000\n",
+        encoding="utf-8")
+    done = run("customers", "import", "zhao.csv", "--owner", "12", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "1 new customer(s) created" in lines and "  + row 3: 北方重工" in lines
+    assert "2 row(s) match another rep's customer (not imported: ask the owner or a manager)" \
+        in lines
+    assert "  ≠ row 2 → 华东精密机械有限公司 (#1), same company name: 王芳's customer, left as " \
+        "it is" in lines
+    assert "  ≠ row 4 → 华东精密机械有限公司 (#1), same phone: 王芳's customer, left as it is" \
+        in lines
+    with sqlite3.connect(tmp_path / "i.db") as conn:
+        owned = dict(conn.execute("SELECT c.name, u.name FROM customers c "
+                                  "JOIN users u ON u.id = c.owner_id").fetchall())
+    assert owned == {"华东精密机械有限公司": "王芳", "北方重工": "赵强"}
