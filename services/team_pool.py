@@ -6,7 +6,7 @@ the scheduler's (scheduler.pool)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from services import customer_search
 from services.access import team_ids
 from services.follow_up_planner import FollowUpPlanner
 from storage import audit
-from storage.models import Customer, User
+from storage.models import AuditEntry, Customer, User
 
 MAX_LISTED = 50
 GRADES = ("A", "B", "C", "D", "E")
@@ -162,3 +162,44 @@ async def exempt(session: AsyncSession, customer: Customer, on: bool, *, actor: 
     await audit.append(session, at=now, actor=actor,
                        action="customer.exempt" if on else "customer.unexempt",
                        entity="customer", entity_id=customer.id, channel=channel)
+
+
+@dataclass(frozen=True)
+class PoolView:
+    """The dashboard's pool page: its size and age, releases and claims a week, and each
+    rep's holding against the limit."""
+
+    size: int
+    oldest_days: int
+    weeks: list[tuple[date, int, int]]  # week's first day, released, claimed
+    holding: list[tuple[str, int, int]]  # rep, customers owned, limit
+
+
+async def pool_view(session: AsyncSession, viewer: User, rules: PoolRules, now: datetime,
+                    week_starts: list[date]) -> PoolView:
+    team = await pool_team(session, viewer)
+    where = _in_pool(team)
+    size, oldest = (await session.execute(select(func.count(), func.min(Customer.released_at))
+                                          .where(*where))).one()
+    since = now - timedelta(days=7 * len(week_starts))
+    counts = {start: [0, 0] for start in week_starts}
+    for at, action, fields in await session.execute(
+            select(AuditEntry.at, AuditEntry.action, AuditEntry.fields).where(
+                AuditEntry.action.in_(("customer.release", "customer.claim")),
+                AuditEntry.at >= since)):
+        person = next((f.rsplit(":", 1)[1] for f in fields or () if f.startswith(
+            ("from:user:", "to:user:"))), "")
+        if team is not None and (not person.isdecimal() or int(person) not in team):
+            continue
+        week = max((s for s in week_starts if s <= at.date()), default=week_starts[0])
+        counts[week][0 if action == "customer.release" else 1] += 1
+    reps = list(await session.scalars(select(User).where(
+        User.role == "rep", User.active.is_(True),
+        *(() if team is None else (User.id.in_(team),))).order_by(User.name)))
+    held = dict((await session.execute(
+        select(Customer.owner_id, func.count()).where(
+            Customer.owner_id.in_([u.id for u in reps]), Customer.closed_at.is_(None))
+        .group_by(Customer.owner_id))).all())
+    return PoolView(int(size or 0), (now - oldest).days if oldest else 0,
+                    [(s, r, c) for s, (r, c) in counts.items()],
+                    [(u.name, int(held.get(u.id, 0)), rules.holding_limit) for u in reps])

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from conversation.brief_lines import brief_lines
+from flows.pool_rules import PoolRules
 from flows.quality import STAGES
-from services import dashboard, page_views
+from services import dashboard, page_views, team_pool
 from services.access import can_see
 from services.briefing import read_brief
 from services.chart import figures, render_svg
@@ -57,6 +58,7 @@ def make_app(config: Dashboard) -> web.Application:
     app.router.add_get("/customers", customers)
     app.router.add_get("/customers/{id:[0-9]+}", customer)
     app.router.add_get("/reps", reps)
+    app.router.add_get("/pool", pool)
     app.router.add_get("/report", report)
     app.router.add_get("/report.svg", report_svg)
     app.router.add_get("/healthz", healthz)
@@ -260,6 +262,18 @@ async def reps(request: web.Request) -> web.Response:
         await page_views.viewed(session, user, now, "reps")
     return render_page(request, "reps.html", 200, user, reps=views, stages=STAGES,
                  weeks=dashboard.week_starts(now, config.timezone))
+
+
+async def pool(request: web.Request) -> web.Response:
+    """The team pool: its size and age, releases and claims a week, holding per rep."""
+    config, user = request.app[CONFIG], request[USER]
+    now = config.clock()
+    rules = config.interviews.pool_rules if config.interviews is not None else PoolRules()
+    weeks = dashboard.week_starts(now, config.timezone)
+    async with config.sessions.begin() as session:
+        view = await team_pool.pool_view(session, user, rules, now, weeks)
+        await page_views.viewed(session, user, now, "pool")
+    return render_page(request, "pool.html", 200, user, view=view, enabled=rules.enabled)
 
 
 async def report(request: web.Request) -> web.Response:

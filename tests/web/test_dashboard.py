@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.deal_watch import watch_deals
 from storage import accounts, audit, customers, web_access
-from storage.models import AuditEntry, Contact, Note
+from storage.models import AuditEntry, Contact, Customer, Note
 from tests import scripts
 from tests.scripts import script, shipped
 from tests.storage.test_interviews import drive
@@ -253,4 +253,34 @@ async def test_deal_warnings_have_a_column_a_filter_and_a_count_per_rep(site: Si
         await watch_deals(s, site.h.service, site.h.clock())
     await page.reload()
     assert await page.locator("#customers tbody tr").count() == 0
+    await context.close()
+
+
+async def test_the_pool_page_shows_its_size_each_weeks_releases_and_each_reps_holding(
+        site: Site) -> None:
+    """Issue 28: a manager sees the team pool's size and age, released and claimed per
+    week, and each rep's holding against the limit."""
+    await _world(site)
+    h = site.h
+    h.planner.policy.pool.enabled = True  # it ships off
+    async with h.sessions.begin() as s:
+        cold = await s.scalar(select(Customer).where(Customer.name == "上海示例阀门"))
+        assert cold is not None
+        cold.grade, cold.worked_at = "D", h.clock() - timedelta(days=12)  # D: 10 days
+    async with h.sessions.begin() as s:
+        await h.planner.plan(s, h.clock())
+    h.clock.advance(days=2)
+    context, page = await _signed_in(site, MANAGER)
+    await page.goto(f"{site.base}/pool?lang=en")
+    assert await page.locator("#pool-size").inner_text() == \
+        "1 customer(s) in the pool, the longest there 2 days"
+    weeks = await page.locator("#pool-weeks tbody tr").all_inner_texts()
+    assert [w.split("\t") for w in weeks] == [["Released", "0", "0", "0", "1"],
+                                              ["Claimed", "0", "0", "0", "0"]]
+    holding = await page.locator("#pool-holding tbody tr").all_inner_texts()
+    assert [r.split("\t") for r in holding] == [["Wang Fang", "1", "150"]]
+    await context.close()
+    context, page = await _signed_in(site, OTHER_REP)  # another team's pool: empty
+    await page.goto(f"{site.base}/pool?lang=en")
+    assert (await page.locator("#pool-size").inner_text()).startswith("0 customer(s)")
     await context.close()
