@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,13 +91,13 @@ async def test_an_untouched_customer_is_warned_then_released_once(
                 AuditEntry.action == "customer.release")))
             pending = list(await s.scalars(select(Reminder.kind).where(
                 Reminder.customer_id == quiet, Reminder.status == "pending")))
+        told = (await _notices(h, "pool_released"), await _notices(h, "pool_team"))
     assert released is not None and kept is not None and stopped is not None
     assert (released.owner_id, released.released_from) == (None, wang.id)
     assert released.released_at == clock() and kept.owner_id == wang.id
     assert stopped.status == "cancelled"  # the rep's unfinished debrief of it
     assert audits == [str(quiet)]
-    assert await _notices(h, "pool_released") == [(quiet, wang.id)]
-    assert await _notices(h, "pool_team") == [(None, manager.id)]
+    assert told == ([(quiet, wang.id)], [(None, manager.id)])
     assert sorted(pending) == ["pool_released"]  # its revisit and the rest: cancelled
 
 
@@ -233,5 +234,62 @@ async def test_kill_9_during_a_release_pass_loses_and_doubles_nothing(
             AuditEntry.action == "customer.release"))
         notices = await s.scalar(select(func.count()).select_from(Reminder).where(
             Reminder.kind == "pool_released"))
-    assert "done" not in first  # the first pass was cut short…
-    assert (owned, audits, notices) == (0, 3000, 3000)  # …and nothing was lost or doubled
+    assert "done" not in first, first  # the first pass was cut short…
+    assert (owned, audits, notices) == (0, 3000, 3000), again.stdout  # …nothing lost, none twice
+
+
+CLAIM = """
+import asyncio, sys, time
+from datetime import UTC, datetime
+from interview_bot.app import open_app
+from interview_bot.settings import DatabaseSettings, Settings
+from services import team_pool
+from storage.models import Customer, User
+
+async def main():
+    url, start = sys.argv[1], float(sys.argv[4])
+    user_id, customer_id = int(sys.argv[2]), int(sys.argv[3])
+    async with open_app(Settings(database=DatabaseSettings(url=url))) as app:
+        await asyncio.sleep(max(0.0, start - time.time()))  # both at the same moment
+        try:
+            async with app.sessions.begin() as s:
+                user, customer = await s.get(User, user_id), await s.get(Customer, customer_id)
+                await team_pool.claim(s, user, customer, rules=app.interviews.pool_rules,
+                                      planner=app.planner, actor=f"user:{user_id}",
+                                      channel="cli", now=datetime.now(UTC), lang="en")
+            print("won", flush=True)
+        except team_pool.PoolError as exc:
+            print(exc, flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_two_processes_claiming_at_once_give_one_owner(
+        db_url: str, shipped_flows: dict, clock: FakeClock, tmp_path: Path) -> None:
+    async with harness(db_url, shipped_flows, clock) as h:
+        _, wang, zhao, _ = await _team(h)
+        async with h.sessions.begin() as s:
+            li = await accounts.add_user(s, telegram_id=7004, name="李雷", role="rep",
+                                         now=clock(), manager_id=wang.manager_id)
+        customer_id = await _owned(h, "华东精密", wang, grade="E")
+        clock.advance(days=11)
+        await _plan(h)
+    script = tmp_path / "claim.py"
+    script.write_text(CLAIM, encoding="utf-8")
+    start = time.time() + 3.0  # both processes are up and connected by then
+    runs = [asyncio.to_thread(subprocess.run, [sys.executable, str(script), db_url,
+                                               str(who.id), str(customer_id), str(start)],
+                              capture_output=True, text=True, timeout=60)
+            for who in (zhao, li)]
+    outputs = [r.stdout.strip() or r.stderr[-500:] for r in await asyncio.gather(*runs)]
+    assert outputs.count("won") == 1, outputs
+    [lost] = [o for o in outputs if o != "won"]  # told who has it, as it happened
+    assert lost.startswith(("华东精密 was just claimed by ",
+                            "华东精密 is not in your team's pool (its owner: ")), outputs
+    async with harness(db_url, shipped_flows, clock) as h, h.sessions() as s:
+        owner = await s.scalar(select(Customer.owner_id).where(Customer.id == customer_id))
+        claims = await s.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "customer.claim"))
+    assert owner in (zhao.id, li.id) and claims == 1
