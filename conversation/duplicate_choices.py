@@ -11,7 +11,7 @@ from conversation.render import clip_label
 from flows.i18n import from_catalog
 from services import duplicates
 from storage import customers
-from storage.models import Customer, User
+from storage.models import Customer
 
 TEXTS: dict[str, dict[str, str]] = {
     "looks_like": {"zh": "“{name}”看起来是 {owner} 负责的 {customer}（#{id}）。请选择：",
@@ -37,7 +37,7 @@ def say(key: str, lang: str, **params: object) -> str:
 
 
 async def offer(ctx: Ctx, command: str, name: str, rest: str, like: Customer) -> None:
-    owner = await ctx.session.get(User, like.owner_id) if like.owner_id else None
+    owner = await duplicates.owner_of(ctx.session, like)
     who = owner.name if owner else "—"
     ctx.account.pending = {"command": command, "name": name, "rest": rest, "like": like.id}
     buttons = ((Button(clip_label(say("ask_owner", ctx.lang, owner=who)), f"dup:o.{like.id}"),),

@@ -23,6 +23,10 @@ def _say(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
 
 
+async def owner_of(session: AsyncSession, customer: Customer) -> User | None:
+    return await session.get(User, customer.owner_id) if customer.owner_id else None
+
+
 async def ask_owner(session: AsyncSession, requester: User, customer: Customer, *,
                     actor: str, channel: str, now: datetime, lang: str) -> User:
     """The owner is asked to share the customer (a button makes the requester a co-owner);
