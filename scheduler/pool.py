@@ -90,10 +90,10 @@ async def _after_release(session: AsyncSession, released: list[tuple[int, int, s
     batch = reminders.Batch()
     by_manager: dict[int, list[str]] = defaultdict(list)
     day = now.date().isoformat()
+    await audit.append_many(session, at=now, actor=ACTOR, channel=CHANNEL, entries=[
+        ("customer.release", "customer", cid, [f"from:user:{owner_id}"])
+        for cid, owner_id, _ in released])
     for customer_id, owner_id, name in released:
-        await audit.append(session, at=now, actor=ACTOR, action="customer.release",
-                           entity="customer", entity_id=customer_id, channel=CHANNEL,
-                           fields=[f"from:user:{owner_id}"])
         owner = owners.get(owner_id)
         batch.add(kind="pool_released", dedupe_key=f"pool_released:{customer_id}:{day}",
                   due_at=deliverable(now, owner), now=now, customer_id=customer_id,
