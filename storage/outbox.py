@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.insert_new import insert_new
@@ -80,6 +80,10 @@ async def fan_out(session: AsyncSession, now: datetime, limit: int = 5000) -> in
     event do not get it); returns how many events were fanned out. A delivery whose
     customer already has one open at that endpoint waits behind it (`waiting`), so each
     customer's events go one at a time, in order, and claiming needs no look at the rest."""
+    if session.get_bind().dialect.name == "postgresql":
+        # one fan-out at a time across replicas: two would make each event's deliveries
+        # twice, and out of order (SQLite has one writer anyway)
+        await session.execute(text("SELECT pg_advisory_xact_lock(727002)"))
     rows = (await session.execute(
         select(OutboxEvent.id, OutboxEvent.kind, OutboxEvent.customer_id)
         .where(OutboxEvent.fanned_out.is_(False)).order_by(OutboxEvent.id).limit(limit))).all()

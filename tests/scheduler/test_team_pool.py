@@ -147,16 +147,22 @@ async def test_a_key_account_stays_and_a_teammate_claims_within_the_limit(
                                       now=clock(), lang="en", **CHANNEL)
 
 
+async def _contested(h: Harness) -> tuple[User, User, int]:
+    """王芳's 华东精密 in the pool, and two of her teammates, 赵强 and 李雷, who want it."""
+    _, wang, zhao, _ = await _team(h)
+    async with h.sessions.begin() as s:
+        li = await accounts.add_user(s, telegram_id=7004, name="李雷", role="rep",
+                                     now=h.clock(), manager_id=wang.manager_id)
+    customer_id = await _owned(h, "华东精密", wang, grade="E")
+    h.clock.advance(days=11)
+    await _plan(h)
+    return zhao, li, customer_id
+
+
 async def test_of_two_claims_at_once_one_wins(db_url: str, shipped_flows: dict,
                                               clock: FakeClock) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
-        _, wang, zhao, _ = await _team(h)
-        async with h.sessions.begin() as s:
-            li = await accounts.add_user(s, telegram_id=7004, name="李雷", role="rep",
-                                         now=clock(), manager_id=wang.manager_id)
-        customer_id = await _owned(h, "华东精密", wang, grade="E")
-        clock.advance(days=11)
-        await _plan(h)
+        zhao, li, customer_id = await _contested(h)
 
         async def take(who: User) -> str:
             try:
@@ -269,13 +275,7 @@ asyncio.run(main())
 async def test_two_processes_claiming_at_once_give_one_owner(
         db_url: str, shipped_flows: dict, clock: FakeClock, tmp_path: Path) -> None:
     async with harness(db_url, shipped_flows, clock) as h:
-        _, wang, zhao, _ = await _team(h)
-        async with h.sessions.begin() as s:
-            li = await accounts.add_user(s, telegram_id=7004, name="李雷", role="rep",
-                                         now=clock(), manager_id=wang.manager_id)
-        customer_id = await _owned(h, "华东精密", wang, grade="E")
-        clock.advance(days=11)
-        await _plan(h)
+        zhao, li, customer_id = await _contested(h)
     script = tmp_path / "claim.py"
     script.write_text(CLAIM, encoding="utf-8")
     start = time.time() + 3.0  # both processes are up and connected by then
