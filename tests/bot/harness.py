@@ -27,7 +27,7 @@ from interview_bot.settings import (
 )
 from scheduler.policy import load_policy
 from storage import accounts
-from storage.models import Answer
+from storage.models import Answer, User
 from tests.clock import RunningClock
 from tests.local_bot_api import TOKEN, LocalBotApi
 
@@ -121,6 +121,19 @@ class BotUnderTest:
         async with open_app(self.settings) as app, app.sessions.begin() as session:
             await accounts.add_user(session, telegram_id=telegram_id, name=name, role=role,
                                     now=self.clock())
+
+
+async def team_of_two(bot: BotUnderTest) -> tuple[User, User, User]:
+    """李娜 (Telegram 8001) manages two reps, 王芳 (7001) and 赵强 (7002)."""
+    async with open_app(bot.settings) as app, app.sessions.begin() as s:
+        now = bot.clock()
+        manager = await accounts.add_user(s, telegram_id=8001, name="李娜", role="manager",
+                                          now=now)
+        wang = await accounts.add_user(s, telegram_id=7001, name="王芳", role="rep", now=now,
+                                       manager_id=manager.id)
+        zhao = await accounts.add_user(s, telegram_id=7002, name="赵强", role="rep", now=now,
+                                       manager_id=manager.id)
+    return manager, wang, zhao
 
 
 def quiet_week_policy(now: datetime | None = None) -> Path:

@@ -7,24 +7,19 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from interview_bot.app import open_app
-from storage import accounts, co_owners, customers
+from storage import co_owners, customers
 from storage.models import AuditEntry, Customer, Note
-from tests.bot.harness import BotUnderTest
+from tests.bot.harness import BotUnderTest, team_of_two
 
 MANAGER, WANG, ZHAO = 8001, 7001, 7002
 
 
 async def _team(bot: BotUnderTest) -> tuple[int, int]:
     """李娜 manages 王芳 and 赵强; 王芳 owns 华东精密机械有限公司. Returns (its id, 赵强's id)."""
+    _, wang, zhao = await team_of_two(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
-        now = bot.clock()
-        manager = await accounts.add_user(s, telegram_id=MANAGER, name="李娜", role="manager",
-                                          now=now)
-        wang = await accounts.add_user(s, telegram_id=WANG, name="王芳", role="rep", now=now,
-                                       manager_id=manager.id)
-        zhao = await accounts.add_user(s, telegram_id=ZHAO, name="赵强", role="rep", now=now,
-                                       manager_id=manager.id)
-        customer = await customers.create(s, "华东精密机械有限公司", now, owner_id=wang.id)
+        customer = await customers.create(s, "华东精密机械有限公司", bot.clock(),
+                                          owner_id=wang.id)
         return customer.id, zhao.id
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 
 from interview_bot.app import open_app
-from storage import accounts, customers
+from storage import customers
 from storage.models import Customer
-from tests.bot.harness import BotUnderTest, bot_settings
+from tests.bot.harness import BotUnderTest, bot_settings, team_of_two
 from tests.clock import RunningClock
 from tests.local_bot_api import LocalBotApi
 
@@ -26,14 +26,9 @@ async def _plan(bot: BotUnderTest) -> None:
 
 
 async def _seed(bot: BotUnderTest) -> None:
+    _, wang, zhao = await team_of_two(bot)
     async with open_app(bot.settings) as app, app.sessions.begin() as s:
         now = bot.clock()
-        manager = await accounts.add_user(s, telegram_id=MANAGER, name="李娜", role="manager",
-                                          now=now)
-        wang = await accounts.add_user(s, telegram_id=WANG, name="王芳", role="rep", now=now,
-                                       manager_id=manager.id)
-        zhao = await accounts.add_user(s, telegram_id=ZHAO, name="赵强", role="rep", now=now,
-                                       manager_id=manager.id)
         for name, owner, grade in (("华东精密机械有限公司", wang, "C"), ("南方机电", wang, "C"),
                                    ("赵强的老客户", zhao, "A")):
             customer: Customer = await customers.create(s, name, now, owner_id=owner.id)
