@@ -45,6 +45,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "not_opened": {"zh": "还没有打开链接", "en": "link not opened"},
     "digest": {"zh": "📋 逾期未回访的客户（共 {total} 个）：\n{lines}",
                "en": "📋 Customers overdue for a revisit ({total}):\n{lines}"},
+    "digest_released": {"zh": "↩️ 过去一天因未跟进退回公海的客户（{count} 家）：{names}",
+                        "en": "↩️ Gone back to the team pool in the last day for lack of "
+                              "follow-up ({count}): {names}"},
     "digest_line": {"zh": "• {customer}（{owner}）逾期 {days} 天", "en": "• {customer} ({owner}): {days} days overdue"},
     "reassigned_in": {"zh": "📥 {other} 的 {count} 个客户已转给您：{customers}。相关提醒和未完成的邀请也一并转来。",
                       "en": "📥 {count} customer(s) of {other} are yours now: {customers}. Their "

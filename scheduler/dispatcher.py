@@ -297,6 +297,9 @@ class Dispatcher:
                      lines="\n".join(lines))] if lines else []
         at_risk: list[list[Any]] = payload.get("warnings") or []  # type: ignore[assignment]
         parts += (await warning_report.counted(session, at_risk)).lines(lang)
+        if released := payload.get("released"):
+            parts.append(_payload_text("digest_released", "", {
+                "count": payload.get("released_total"), "customers": released}, lang))
         return "\n".join(parts)[:4000]
 
     async def _redirect(self, session: AsyncSession, reminder: Reminder, user: User | None,

@@ -1,11 +1,11 @@
-"""What managers get from the calendar: the daily digest (the team's overdue revisits and
-open deal warnings), the weekly team report, and escalations of long-overdue revisits to
-the manager's manager (or the admins). Each reminder has a dedupe key, so a pass can run as
-often as it likes."""
+"""What managers get from the calendar: the daily digest (the team's overdue revisits, open
+deal warnings and customers gone back to the team pool), the weekly team report, and
+escalations of long-overdue revisits to the manager's manager (or the admins). Each
+reminder has a dedupe key, so a pass can run as often as it likes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +30,8 @@ async def digests(planner: PlannerPort, session: AsyncSession, now: datetime) ->
         team = await _team(session, manager)
         overdue = await reminders.overdue_customers(session, local.date(), team)
         at_risk = await deal_facts.open_counts(session, team)  # deal warnings, open
-        if not overdue and not at_risk:
+        released = await reminders.released_since(session, now - timedelta(days=1), team)
+        if not overdue and not at_risk and not released:
             continue
         lines = [{"customer": c.name, "owner_id": c.owner_id,
                   "days": (local.date() - c.revisit_due_on).days}
@@ -39,7 +40,8 @@ async def digests(planner: PlannerPort, session: AsyncSession, now: datetime) ->
             session, kind="digest", dedupe_key=f"digest:{manager.id}:{local.date()}",
             due_at=planner.deliverable(now, manager), now=now, recipient_id=manager.id,
             payload={"lines": lines[:200], "total": len(lines),
-                     "warnings": [[owner, kind, n] for (owner, kind), n in at_risk.items()]})
+                     "warnings": [[owner, kind, n] for (owner, kind), n in at_risk.items()],
+                     "released": released[:50], "released_total": len(released)})
         await _escalate(planner, session, manager, overdue, local.date(), now)
 
 async def weekly_reports(planner: PlannerPort, session: AsyncSession, now: datetime) -> None:

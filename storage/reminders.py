@@ -158,6 +158,17 @@ async def overdue_customers(session: AsyncSession, today: date,
     return [Overdue(i, name, owner, due) for i, name, owner, due in rows if due is not None]
 
 
+async def released_since(session: AsyncSession, since: datetime,
+                         owners: Iterable[int] | None = None) -> list[str]:
+    """Names of the customers that went back to the team pool since `since` (from these
+    former owners), oldest first: a line of the manager's digest."""
+    query = select(Customer.name).where(Customer.released_at >= since,
+                                        Customer.owner_id.is_(None))
+    if owners is not None:
+        query = query.where(Customer.released_from.in_(list(owners)))
+    return list(await session.scalars(query.order_by(Customer.released_at, Customer.id)))
+
+
 async def managers(session: AsyncSession) -> list[User]:
     return list((await session.scalars(select(User).where(
         User.role.in_(("manager", "admin")), User.active.is_(True)))).all())

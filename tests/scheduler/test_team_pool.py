@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
+from chat.actions import Action
 from flows.pool_rules import PoolRules
+from scheduler.dispatcher import Dispatcher
 from services import card_editing, team_pool
 from services.interview_service import Respondent
 from storage import accounts
@@ -92,6 +94,15 @@ async def test_an_untouched_customer_is_warned_then_released_once(
             pending = list(await s.scalars(select(Reminder.kind).where(
                 Reminder.customer_id == quiet, Reminder.status == "pending")))
         told = (await _notices(h, "pool_released"), await _notices(h, "pool_team"))
+        sent: list[str] = []
+
+        async def perform(action: Action) -> int:
+            sent.append(getattr(action, "text", ""))
+            return len(sent)
+
+        await Dispatcher(h.sessions, perform, clock, h.planner, h.planner.policy).tick()
+    digest = next(t for t in sent if t.startswith("📋") or "过去一天" in t)
+    assert "过去一天因未跟进退回公海的客户（1 家）：华东精密机械有限公司" in digest
     assert released is not None and kept is not None and stopped is not None
     assert (released.owner_id, released.released_from) == (None, wang.id)
     assert released.released_at == clock() and kept.owner_id == wang.id
