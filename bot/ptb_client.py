@@ -25,6 +25,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 from bot.files import file_bytes
+from bot.ptb_request import AiohttpRequest
 from bot.telegram import delivery_error, message_id_of, request_of, upload_of
 from chat.actions import Action, SendFile
 
@@ -40,7 +41,7 @@ class PtbClient:
     name = "ptb"
 
     def __init__(self, token: str, api_server: str | None) -> None:
-        builder = Application.builder().token(token).updater(None)
+        builder = Application.builder().token(token).updater(None).request(AiohttpRequest())
         if api_server:
             builder = builder.base_url(f"{api_server.rstrip('/')}/bot")
         self.app = builder.build()
