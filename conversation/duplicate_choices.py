@@ -37,7 +37,7 @@ def say(key: str, lang: str, **params: object) -> str:
 
 
 async def offer(ctx: Ctx, command: str, name: str, rest: str, like: Customer) -> None:
-    owner = await duplicates.owner_of(ctx.session, like)
+    owner = await customers.owner_of(ctx.session, like)
     who = owner.name if owner else "—"
     ctx.account.pending = {"command": command, "name": name, "rest": rest, "like": like.id}
     buttons = ((Button(clip_label(say("ask_owner", ctx.lang, owner=who)), f"dup:o.{like.id}"),),

@@ -30,6 +30,11 @@ def pick(text: I18nText | None, lang: str) -> str:
     return next(iter(text.values()), "")
 
 
+def either(lang: str, zh: str, en: str) -> str:
+    """One sentence written out in both languages, in `lang` (as `pick` chooses)."""
+    return pick({"zh": zh, "en": en}, lang)
+
+
 def from_catalog(catalog: dict[str, dict[str, str]], key: str, lang: str, **params: Any) -> str:
     """A sentence from a message catalogue in `lang` (else English), with its blanks filled."""
     texts = catalog[key]

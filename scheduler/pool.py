@@ -78,8 +78,8 @@ async def _after_release(session: AsyncSession, released: list[tuple[int, int, s
     staff's unfinished interviews of it (a customer's own questionnaire goes on); then the
     audit, the former owner's notice and their manager's."""
     ids = [cid for cid, _, _ in released]
+    await reminders.cancel_pending_of(session, ids, None, now)
     for chunk in chunks(ids):
-        await reminders.cancel_all_pending_of(session, chunk, now)
         await session.execute(delete(CoOwner).where(CoOwner.customer_id.in_(chunk)))
         await session.execute(
             update(Interview).where(Interview.customer_id.in_(chunk),

@@ -5,7 +5,7 @@ only what the token's person may see, and is in the audit trail as a page view i
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import customer_search
 from services.access import can_see
 from services.api_access import ApiError, Caller
+from services.events import plain
 from storage import audit, co_owners, customers, reporting
 from storage.card import CARD_COLUMNS
 from storage.models import Answer, Customer, DealWarningRow, Interview, Reminder
@@ -21,10 +22,6 @@ from storage.models import Answer, Customer, DealWarningRow, Interview, Reminder
 MAX_LIMIT = 500
 GRADES = ("A", "B", "C", "D", "E")
 CHANNEL = "api"
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime | date) else value
 
 
 def cursor_of(customer_id: int) -> str:
@@ -56,9 +53,9 @@ def limit_of(raw: str | None) -> int:
 def summary(c: Customer) -> dict[str, Any]:
     return {"id": c.id, "name": c.name, "grade": c.grade, "priority": c.priority,
             "owner_id": c.owner_id, "industry": c.industry, "tags": list(c.tags or []),
-            "last_contact_at": _plain(c.last_contact_at),
-            "revisit_due_on": _plain(c.revisit_due_on), "closed_at": _plain(c.closed_at),
-            "updated_at": _plain(c.updated_at)}
+            "last_contact_at": plain(c.last_contact_at),
+            "revisit_due_on": plain(c.revisit_due_on), "closed_at": plain(c.closed_at),
+            "updated_at": plain(c.updated_at)}
 
 
 async def _read(session: AsyncSession, caller: Caller, now: datetime, what: str,
@@ -110,9 +107,9 @@ async def _visible(session: AsyncSession, caller: Caller, customer_id: int, what
 async def card(session: AsyncSession, caller: Caller, customer_id: int,
                now: datetime) -> dict[str, Any]:
     customer = await _visible(session, caller, customer_id, "card", now)
-    fields = {name: _plain(getattr(customer, column))
+    fields = {name: plain(getattr(customer, column))
               for name, (record, column) in CARD_COLUMNS.items() if record == "customer"}
-    contacts = [{"id": p.id, **{name.split(".", 1)[1]: _plain(getattr(p, column))
+    contacts = [{"id": p.id, **{name.split(".", 1)[1]: plain(getattr(p, column))
                                 for name, (record, column) in CARD_COLUMNS.items()
                                 if record == "contact"}}
                 for p in await customers.contacts_of(session, customer.id)]
@@ -130,13 +127,13 @@ async def interviews(session: AsyncSession, caller: Caller, customer_id: int,
             Answer.customer_id == customer.id, Answer.superseded_at.is_(None))
             .order_by(Answer.id)):
         item = {"question_id": a.question_id, "value": a.value, "other": a.other_text,
-                "answered_at": _plain(a.answered_at), "maps_to": a.maps_to}
+                "answered_at": plain(a.answered_at), "maps_to": a.maps_to}
         answers.setdefault(a.interview_id, {}).setdefault(a.stage, []).append(item)
     return {"data": [{"id": i.id, "flow_id": i.flow_id, "flow_version": i.flow_version,
                       "status": i.status, "language": i.language,
                       "respondent": "staff" if i.respondent_user_id else "customer",
-                      "started_at": _plain(i.started_at),
-                      "completed_at": _plain(i.completed_at),
+                      "started_at": plain(i.started_at),
+                      "completed_at": plain(i.completed_at),
                       "answers": answers.get(i.id, {})} for i in rows]}
 
 
@@ -146,7 +143,7 @@ async def customer_reminders(session: AsyncSession, caller: Caller, customer_id:
     rows = await session.scalars(select(Reminder).where(
         Reminder.customer_id == customer.id, Reminder.status == "pending")
         .order_by(Reminder.due_at, Reminder.id))
-    return {"data": [{"id": r.id, "kind": r.kind, "due_at": _plain(r.due_at),
+    return {"data": [{"id": r.id, "kind": r.kind, "due_at": plain(r.due_at),
                       "recipient_id": r.recipient_id} for r in rows]}
 
 
@@ -157,4 +154,4 @@ async def warnings(session: AsyncSession, caller: Caller, customer_id: int,
         DealWarningRow.customer_id == customer.id, DealWarningRow.ended_at.is_(None))
         .order_by(DealWarningRow.id))
     return {"data": [{"kind": w.kind, "days": w.days, "count": w.count,
-                      "began_at": _plain(w.began_at)} for w in rows]}
+                      "began_at": plain(w.began_at)} for w in rows]}

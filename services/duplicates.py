@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.i18n import either
 from services.interview_service import InterviewService, Respondent
-from storage import audit, co_owners, reminders
+from storage import audit, co_owners, customers, reminders
 from storage.models import Customer, Note, User
 
 MIN_REASON = 4
@@ -19,21 +20,13 @@ class DuplicateError(ValueError):
     """A choice that cannot be carried out; the message says why."""
 
 
-def _say(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
-
-
-async def owner_of(session: AsyncSession, customer: Customer) -> User | None:
-    return await session.get(User, customer.owner_id) if customer.owner_id else None
-
-
 async def ask_owner(session: AsyncSession, requester: User, customer: Customer, *,
                     actor: str, channel: str, now: datetime, lang: str) -> User:
     """The owner is asked to share the customer (a button makes the requester a co-owner);
     returns the owner."""
-    owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+    owner = await customers.owner_of(session, customer)
     if owner is None or not owner.active:
-        raise DuplicateError(_say(lang, "这个客户目前没有负责人，请联系主管。",
+        raise DuplicateError(either(lang, "这个客户目前没有负责人，请联系主管。",
                                   "Nobody owns this customer now: ask your manager."))
     await reminders.schedule(
         session, kind="share_request", due_at=now, now=now, customer_id=customer.id,
@@ -51,11 +44,11 @@ async def ask_manager(session: AsyncSession, requester: User, customer: Customer
     """The requester's manager hears of it (they can add a co-owner or hand it over)."""
     manager = await session.get(User, requester.manager_id) if requester.manager_id else None
     if manager is None or not manager.active:
-        raise DuplicateError(_say(lang, "你还没有主管：请让管理员设置"
+        raise DuplicateError(either(lang, "你还没有主管：请让管理员设置"
                                         "（users set-role --manager-id）。",
                                   "You have no manager: an admin sets one (users set-role "
                                   "--manager-id)."))
-    owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+    owner = await customers.owner_of(session, customer)
     await reminders.schedule(
         session, kind="duplicate_manager", due_at=now, now=now, customer_id=customer.id,
         recipient_id=manager.id,
@@ -74,14 +67,14 @@ async def create_anyway(session: AsyncSession, service: InterviewService, name: 
     decision in the audit trail beside the record it looked like."""
     reason = " ".join(reason.split())
     if len(reason) < MIN_REASON:
-        raise DuplicateError(_say(
+        raise DuplicateError(either(
             lang, f"请用至少 {MIN_REASON} 个字说明为什么这是另一家公司"
                   "（例如统一社会信用代码不同）。",
             f"Say in at least {MIN_REASON} characters why it is a different company (e.g. "
             "another registration number)."))
     customer = await service.create_customer(session, name, respondent, owner_id=requester.id)
     session.add(Note(customer_id=customer.id, author_id=requester.id, created_at=now,
-                     text=_say(lang, f"与 {looks_like.name}（#{looks_like.id}）不是同一家公司：",
+                     text=either(lang, f"与 {looks_like.name}（#{looks_like.id}）不是同一家公司：",
                                f"Not the same company as {looks_like.name} "
                                f"(#{looks_like.id}): ") + reason[:1000]))
     await audit.append(session, at=now, actor=respondent.actor,

@@ -26,13 +26,14 @@ KINDS = ("interview.completed", "card.changed", "customer.created", "customer.me
 PERSONAL_PREFIX = "contact."
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: dates and times in ISO 8601, inside lists and dicts too."""
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     return value
 
 
@@ -43,8 +44,8 @@ def customer_ref(customer: Customer) -> dict[str, Any]:
 
 def _fields(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Card fields split into (business, personal)."""
-    business = {k: _plain(v) for k, v in values.items() if not k.startswith(PERSONAL_PREFIX)}
-    personal = {k: _plain(v) for k, v in values.items() if k.startswith(PERSONAL_PREFIX)}
+    business = {k: plain(v) for k, v in values.items() if not k.startswith(PERSONAL_PREFIX)}
+    personal = {k: plain(v) for k, v in values.items() if k.startswith(PERSONAL_PREFIX)}
     return business, personal
 
 
@@ -59,7 +60,7 @@ def interview_completed(session: AsyncSession, interview: Interview, customer: C
         if question.id not in state.answers or state.answers[question.id] is None:
             continue
         value = state.answers[question.id]
-        item: dict[str, Any] = {"question_id": question.id, "value": _plain(value)}
+        item: dict[str, Any] = {"question_id": question.id, "value": plain(value)}
         if question.id in state.other:
             item["other"] = state.other[question.id]
         about_a_person = bool(question.maps_to

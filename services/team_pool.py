@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.i18n import either
 from flows.pool_rules import PoolRules
 from services import customer_search
 from services.access import team_ids
 from services.follow_up_planner import FollowUpPlanner
-from storage import audit
+from storage import audit, customers
 from storage.models import AuditEntry, Customer, User
 
 MAX_LISTED = 50
@@ -33,10 +34,6 @@ class PoolEntry:
     grade: str | None
     released_at: datetime
     released_from: str  # the former owner's name
-
-
-def _say(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
 
 
 async def pool_team(session: AsyncSession, user: User) -> set[int] | None:
@@ -64,7 +61,7 @@ async def listing(session: AsyncSession, user: User | None, *, grade: str = "",
     """The pool this person may claim from (every team's for None: the command line),
     longest there first (at most MAX_LISTED), and how many it holds in all."""
     if grade and grade not in GRADES:
-        raise PoolError(_say(lang, f"等级应为 {'、'.join(GRADES)} 之一，而不是“{grade}”",
+        raise PoolError(either(lang, f"等级应为 {'、'.join(GRADES)} 之一，而不是“{grade}”",
                              f"grade: one of {', '.join(GRADES)}, not {grade!r}"))
     where = _in_pool(None if user is None else await pool_team(session, user))
     if grade:
@@ -98,7 +95,7 @@ async def _within_limit(session: AsyncSession, rules: PoolRules, user: User,
         await session.execute(select(User.id).where(User.id == user.id).with_for_update())
     held = await holding(session, user.id)
     if held >= rules.holding_limit:
-        raise PoolError(_say(
+        raise PoolError(either(
             lang, f"{user.name} 已负责 {held} 家客户，达到上限 {rules.holding_limit} 家，"
                   "无法再认领。请先跟进或关闭现有客户。",
             f"{user.name} already owns {held} customers, the limit of {rules.holding_limit}: "
@@ -106,7 +103,7 @@ async def _within_limit(session: AsyncSession, rules: PoolRules, user: User,
     limit = rules.holding_limit_by_grade.get(customer.grade or "")
     if limit is not None and (by_grade := await holding(session, user.id, customer.grade)) \
             >= limit:
-        raise PoolError(_say(
+        raise PoolError(either(
             lang, f"{user.name} 已负责 {by_grade} 家 {customer.grade} 级客户，达到该等级上限 "
                   f"{limit} 家。",
             f"{user.name} already owns {by_grade} grade {customer.grade} customers, the "
@@ -121,8 +118,8 @@ async def claim(session: AsyncSession, user: User, customer: Customer, *, rules:
     team = await pool_team(session, by or user)
     if (customer.owner_id is not None or customer.released_at is None
             or (team is not None and customer.released_from not in team)):
-        owner = await session.get(User, customer.owner_id) if customer.owner_id else None
-        raise PoolError(_say(lang, f"{customer.name} 不在你的团队公海中"
+        owner = await customers.owner_of(session, customer)
+        raise PoolError(either(lang, f"{customer.name} 不在你的团队公海中"
                                    + (f"（负责人：{owner.name}）。" if owner else "。"),
                              f"{customer.name} is not in your team's pool"
                              + (f" (its owner: {owner.name})." if owner else ".")))
@@ -134,9 +131,9 @@ async def claim(session: AsyncSession, user: User, customer: Customer, *, rules:
         .execution_options(synchronize_session=False))
     if getattr(won, "rowcount", 0) != 1:
         await session.refresh(customer)
-        owner = await session.get(User, customer.owner_id) if customer.owner_id else None
-        who = (owner.name if owner else None)
-        raise PoolError(_say(lang, f"{customer.name} 刚刚已被 {who or '他人'} 认领。",
+        owner = await customers.owner_of(session, customer)
+        who = owner.name if owner else None
+        raise PoolError(either(lang, f"{customer.name} 刚刚已被 {who or '他人'} 认领。",
                              f"{customer.name} was just claimed by {who or 'someone else'}."))
     await session.refresh(customer)
     await audit.append(session, at=now, actor=actor, action="customer.claim",

@@ -115,6 +115,11 @@ async def first_contact_id(session: AsyncSession, customer_id: int) -> int | Non
                                 .order_by(Contact.id).limit(1))
 
 
+async def owner_of(session: AsyncSession, customer: Customer) -> User | None:
+    """Its owner's record (None for a customer nobody owns)."""
+    return await session.get(User, customer.owner_id) if customer.owner_id else None
+
+
 async def worked_on(session: AsyncSession, customer_id: int | None, now: datetime) -> None:
     """Its owner worked on it (a debrief, a note, a follow-up done): the team pool's clock
     starts again (scheduler.pool)."""

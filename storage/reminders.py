@@ -80,24 +80,18 @@ async def cancel_pending(session: AsyncSession, customer_id: int, kinds: Iterabl
 
 
 async def cancel_pending_of(session: AsyncSession, customer_ids: Sequence[int],
-                            kinds: Iterable[str], now: datetime,
+                            kinds: Iterable[str] | None, now: datetime,
                             keep_prefix: str | None = None) -> None:
-    """`cancel_pending` for many customers at once (a planning pass)."""
-    wanted = list(kinds)
+    """`cancel_pending` for many customers at once (a planning pass); `kinds` None: every
+    kind (customers gone back to the team pool)."""
     for chunk in chunks(customer_ids):
         query = update(Reminder).where(Reminder.customer_id.in_(chunk),
-                                       Reminder.kind.in_(wanted), Reminder.status == "pending")
+                                       Reminder.status == "pending")
+        if kinds is not None:
+            query = query.where(Reminder.kind.in_(list(kinds)))
         if keep_prefix is not None:
             query = query.where(Reminder.dedupe_key.not_like(f"{keep_prefix}%"))
         await session.execute(query.values(status="cancelled", updated_at=now))
-
-
-async def cancel_all_pending_of(session: AsyncSession, customer_ids: Sequence[int],
-                                now: datetime) -> None:
-    """Every pending reminder about these customers (they went back to the team pool)."""
-    await session.execute(update(Reminder).where(Reminder.customer_id.in_(list(customer_ids)),
-                                                 Reminder.status == "pending")
-                          .values(status="cancelled", updated_at=now))
 
 
 async def move_pending(session: AsyncSession, customer_ids: Sequence[int],

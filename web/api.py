@@ -53,7 +53,7 @@ def add_routes(app: web.Application) -> None:
     app[BUCKETS] = Buckets()
     app.router.add_get(f"{PREFIX}/openapi.json", openapi)
     app.router.add_get(f"{PREFIX}/customers", _endpoint(_customers))
-    app.router.add_get(PREFIX + "/customers/{id:[0-9]+}", _endpoint(_card))
+    app.router.add_get(PREFIX + "/customers/{id:[0-9]+}", _endpoint(_about(api_reads.card)))
     for part, read in (("interviews", api_reads.interviews),
                        ("reminders", api_reads.customer_reminders),
                        ("warnings", api_reads.warnings)):
@@ -99,11 +99,6 @@ async def _customers(session: AsyncSession, caller: Caller,
         session, caller, query=query.get("q", ""), grade=query.get("grade", ""),
         cursor=query.get("cursor"), limit=api_reads.limit_of(query.get("limit")),
         now=request.app[CONFIG].clock())
-
-
-async def _card(session: AsyncSession, caller: Caller, request: web.Request) -> dict[str, Any]:
-    return await api_reads.card(session, caller, int(request.match_info["id"]),
-                                request.app[CONFIG].clock())
 
 
 def _about(read: Callable[..., Awaitable[dict[str, Any]]]) -> Read:
