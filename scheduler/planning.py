@@ -26,7 +26,7 @@ from scheduler.timing import (
 )
 from services import meetings
 from services.follow_up_planner import Scheduled
-from storage import accounts, co_owners, personal, reminders
+from storage import accounts, co_owners, customers, personal, reminders
 from storage.models import Contact, Customer, Interview, Invite, User
 from storage.reporting import chunks
 
@@ -141,7 +141,7 @@ class Planner:
                         payload: dict[str, object]) -> None:
         """One reminder for the owner and each co-owner, at 09:00 their time on `on` (or now,
         when that has passed), outside their quiet hours."""
-        owner = await session.get(User, customer.owner_id) if customer.owner_id else None
+        owner = await customers.owner_of(session, customer)
         people = ([owner] if owner is not None else []) + await self._co_owners(
             session, customer, owner)
         for person in people:

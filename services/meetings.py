@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.briefing import BriefRules
 from flows.meeting_time import MeetingTime
 from services.follow_up_planner import FollowUpPlanner
-from storage import audit, reminders
+from storage import audit, customers, reminders
 from storage.models import Customer, Meeting, Reminder, User
 
 MORNING_HOUR = 9  # a meeting on a day without a time: its brief comes that morning
@@ -32,8 +32,7 @@ class Planned:
 
 async def owner_of(session: AsyncSession, customer: Customer, setter: User) -> User:
     """Who gets the brief: the customer's owner, else whoever sets the meeting."""
-    owner = await session.get(User, customer.owner_id) if customer.owner_id else None
-    return owner or setter
+    return await customers.owner_of(session, customer) or setter
 
 
 async def upcoming(session: AsyncSession, customer_id: int, now: datetime) -> Meeting | None:
