@@ -22,8 +22,9 @@ HERE = Path(__file__).parent
 async def m1(work: Path, s: Settings, rounds: int,
              pick: str = "") -> dict[str, list[dict[str, float]]]:
     """Every contender once per round, rounds interleaved (a drifting machine hits all)."""
+    wanted = [p for p in pick.split("|") if p]
     bots = {k: v for k, v in contenders(work).items()
-            if not pick or any(p in k for p in pick.split(","))}
+            if not wanted or any(p in k for p in wanted)}
     results: dict[str, list[dict[str, float]]] = {name: [] for name in bots}
     plan = [(name, 0.0) for name in bots]
     plan += [(name + " @40ms", 0.040) for name in bots
@@ -81,9 +82,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--only", default="M1,M2,M3,M4,M5,M6,M8,M9")
-    parser.add_argument("--bots", default="", help="M1 only these (name substrings, a,b)")
+    parser.add_argument("--bots", default="",
+                        help="M1 only these (name substrings, separated by |)")
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
-    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--out", type=Path,
+                        help="default bench/RESULTS.md for a whole run, else a temp file")
     parser.add_argument("--profile", type=Path,
                         help="py-spy samples our bot in each window: collapsed stacks in DIR")
     args = parser.parse_args()
@@ -91,6 +94,9 @@ def main() -> None:
         args.profile.mkdir(parents=True, exist_ok=True)
         os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
     only = set(args.only.split(","))
+    if args.out is None:  # a partial run never overwrites the committed results
+        whole = args.only == parser.get_default("only") and not args.bots
+        args.out = HERE / "RESULTS.md" if whole else Path(tempfile.gettempdir()) / "bench.md"
     s = Settings(seconds=args.seconds, concurrency=args.concurrency)
     sections: dict[str, object] = {"machine": machine.describe()}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:

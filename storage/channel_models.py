@@ -16,11 +16,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
 from storage.crypto import EncryptedJSON, EncryptedText
+
+OPEN_SQL = text("status IN ('pending', 'replying')")  # storage.inbox.OPEN
 
 
 class InboxUpdate(Base):
@@ -31,9 +34,16 @@ class InboxUpdate(Base):
     """
 
     __tablename__ = "inbox_updates"
-    __table_args__ = (Index("ix_inbox_updates_status_update_id", "status", "update_id"),)
+    # Partial indexes over the open updates only (0025): done ones, most of the table, are in
+    # neither, and PostgreSQL's dead index entries of a busy inbox stay few (the claim read
+    # ~13,000 of them per batch through an index on status, 35 ms instead of 0.2).
+    __table_args__ = (
+        Index("ix_inbox_updates_open", "update_id", postgresql_where=OPEN_SQL,
+              sqlite_where=OPEN_SQL),
+        Index("ix_inbox_updates_open_chat", "chat_id", "update_id",
+              postgresql_where=OPEN_SQL, sqlite_where=OPEN_SQL))
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())  # the update as sent
     status: Mapped[str] = mapped_column(String(16))  # pending | replying | done | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

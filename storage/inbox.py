@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnClause
 
 from storage.insert_new import insert_new, insert_new_id
 from storage.models import ChatEvent, InboxUpdate
@@ -19,6 +20,10 @@ LEASE = timedelta(seconds=15)
 # How soon an update whose chat is busy elsewhere is looked at again.
 DEFER = timedelta(milliseconds=250)
 OPEN = ("pending", "replying")
+# ... written into the SQL as it stands: the partial indexes over the open updates
+# (storage.channel_models) serve only a query whose condition implies theirs, which a bound
+# parameter (or a prepared statement's generic plan) cannot
+OPEN_LITERAL: list[ColumnClause[str]] = [literal_column(f"'{status}'") for status in OPEN]
 # Statements on the table itself: the ORM's bookkeeping has nothing to track for them.
 TABLE: Table = InboxUpdate.__table__  # type: ignore[assignment]
 
@@ -78,24 +83,30 @@ class Claimed:
 async def claim(session: AsyncSession, now: datetime, limit: int = 200) -> list[Claimed]:
     """Lease a batch of due updates, oldest first (other processes skip leased rows).
     Their payloads are not read: the caller has most of them in hand (`payloads`)."""
-    earlier = aliased(InboxUpdate)
-    waiting = (select(earlier.update_id)
-               .where(earlier.chat_id == InboxUpdate.chat_id,
-                      earlier.update_id < InboxUpdate.update_id,
-                      earlier.status.in_(OPEN))
-               .exists())
-    query = (select(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.status,
-                    InboxUpdate.reply, waiting)
-             .where(InboxUpdate.status.in_(OPEN), InboxUpdate.next_attempt_at <= now,
-                    (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now))
-             .order_by(InboxUpdate.update_id).limit(limit)
-             .with_for_update(of=InboxUpdate, skip_locked=True))
-    rows = [Claimed(*row) for row in (await session.execute(query)).all()]
+    rows = [Claimed(*row) for row in (await session.execute(due(now, limit))).all()]
     if rows:
         await session.execute(update(TABLE).where(TABLE.c.update_id.in_([r.update_id
                                                                            for r in rows]))
                               .values(lease_until=now + LEASE))
     return rows
+
+
+def due(now: datetime, limit: int) -> Select[tuple[int, int | None, str, Any, bool]]:
+    """The due updates, locked (skipping those another process holds), each with whether an
+    earlier update of its chat is still open."""
+    earlier = aliased(InboxUpdate)
+    waiting = (select(earlier.update_id)
+               .where(earlier.chat_id == InboxUpdate.chat_id,
+                      earlier.update_id < InboxUpdate.update_id,
+                      earlier.status.in_(OPEN_LITERAL))
+               .exists())
+    query = (select(InboxUpdate.update_id, InboxUpdate.chat_id, InboxUpdate.status,
+                    InboxUpdate.reply, waiting)
+             .where(InboxUpdate.status.in_(OPEN_LITERAL), InboxUpdate.next_attempt_at <= now,
+                    (InboxUpdate.lease_until.is_(None)) | (InboxUpdate.lease_until < now))
+             .order_by(InboxUpdate.update_id).limit(limit)
+             .with_for_update(of=InboxUpdate, skip_locked=True))
+    return query
 
 
 async def payloads(session: AsyncSession, update_ids: Sequence[int]) -> dict[int, Any]:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import inbox
 from storage.models import InboxUpdate, Reminder
 
 LATE = timedelta(minutes=5)
@@ -26,7 +27,7 @@ class Queues:
 async def queues(session: AsyncSession, now: datetime) -> Queues:
     pending, oldest = (await session.execute(
         select(func.count(), func.min(InboxUpdate.received_at))
-        .where(InboxUpdate.status.in_(("pending", "replying"))))).one()
+        .where(InboxUpdate.status.in_(inbox.OPEN_LITERAL)))).one()
     waiting, late = (await session.execute(
         select(func.count(), func.count().filter(Reminder.due_at < now - LATE))
         .where(Reminder.status == "pending"))).one()
