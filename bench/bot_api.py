@@ -19,6 +19,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -57,6 +58,9 @@ class Bucket:
 class BenchBotApi:
     limits: bool = False
     latency: float = 0.0  # seconds before every answer but getUpdates
+    # webhook replicas behind a load balancer: their ports, taken in turn for each update
+    # (Telegram knows one URL; the balancer spreads its requests)
+    replicas: list[int] = field(default_factory=list)
     on_send: Callable[[int, int, dict[str, Any], float], None] | None = None
     counters: Counter[str] = field(default_factory=Counter)
     _updates: deque[dict[str, Any]] = field(default_factory=deque)
@@ -156,6 +160,8 @@ class BenchBotApi:
         """Deliver updates to the webhook as Telegram does: up to 40 requests at a time, and
         one chat's updates one at a time, the next only after the bot answered the last."""
         url = str(self._webhook["url"])
+        balanced = itertools.cycle([urlsplit(url)._replace(netloc=f"127.0.0.1:{port}").geturl()
+                                    for port in self.replicas] or [url])
         headers = {"X-Telegram-Bot-Api-Secret-Token": str(self._webhook.get("secret_token", ""))}
         slots = asyncio.Semaphore(40)
         behind: dict[int | None, deque[dict[str, Any]]] = {}  # chat -> waiting for its turn
@@ -165,9 +171,13 @@ class BenchBotApi:
             async def post(update: dict[str, Any]) -> None:
                 async with slots:
                     for _ in range(50):
-                        async with http.post(url, json=update, headers=headers) as response:
-                            if response.status == 200:
-                                break
+                        try:
+                            async with http.post(next(balanced), json=update,
+                                                 headers=headers) as response:
+                                if response.status == 200:
+                                    break
+                        except aiohttp.ClientError:
+                            pass  # the bot is stopping (the end of a measure): try again
                         await asyncio.sleep(0.1)
                 waiting = behind[chat_of(update)]
                 if waiting:
@@ -180,14 +190,19 @@ class BenchBotApi:
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
 
-            while True:
-                while not self._updates:
-                    self._arrived.clear()
-                    await self._arrived.wait()
-                update = self._updates.popleft()
-                chat = chat_of(update)
-                if chat in behind:
-                    behind[chat].append(update)
-                else:
-                    behind[chat] = deque()
-                    start(update)
+            try:
+                while True:
+                    while not self._updates:
+                        self._arrived.clear()
+                        await self._arrived.wait()
+                    update = self._updates.popleft()
+                    chat = chat_of(update)
+                    if chat in behind:
+                        behind[chat].append(update)
+                    else:
+                        behind[chat] = deque()
+                        start(update)
+            finally:  # the measure is over: deliveries under way end with it
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)

@@ -33,6 +33,11 @@ SECOND_PART = ["Widgets", "CTO", "/skip", "/skip", "/skip", "/skip", "CFO", "/sk
                "/skip", "/skip", "/skip", "/skip"]
 OURS_SCRIPT: list[Step] = [("tap", ".y"), ("tap", "Manufacturing"), ("text", "lots"),
                            *(("text", answer) for answer in FIRST_PART + SECOND_PART)]
+# M1-rare: the updates that cost the most queries, as often as a load can have them: every
+# user a new customer from a deep link (/start), the consent press, the first contact field
+# (the third question), then the short part's twelve and "no" to the rest, which completes
+# the questionnaire and plans its follow-up; 17 updates a user against OURS_SCRIPT's 51.
+RARE_SCRIPT: list[Step] = [*OURS_SCRIPT[:3 + len(FIRST_PART) - 1], ("text", "no")]
 # The peers' 12 questions (bench/peers/fsm_aiogram.py): two taps, two invalid answers.
 PEER_SCRIPT: list[Step] = [
     ("text", "/start bench"), ("tap", 0), ("text", "many"), ("text", "120"),
@@ -54,12 +59,17 @@ class BotProcess:
     tokens: list[str] = field(default_factory=list)  # ours: one invite per user
     database: str | None = None  # ours on PostgreSQL: dropped afterwards
     buttons: bool = True  # the echo bots show none: their users type every step
+    # webhook replicas: one process per port, all on one database (bench.bot_api balances)
+    replicas: list[int] = field(default_factory=list)
+    steps: list[Step] | None = None  # ours: another script than OURS_SCRIPT
     process: subprocess.Popen[bytes] | None = None
+    others: list[subprocess.Popen[bytes]] = field(default_factory=list)  # replicas 2…n
 
     def script(self, user: int) -> list[Step]:
         if not self.tokens:
             return PEER_SCRIPT if self.buttons else [("text", str(v)) for _, v in PEER_SCRIPT]
-        return [("text", f"/start {self.tokens[user - FIRST_USER]}"), *OURS_SCRIPT]
+        return [("text", f"/start {self.tokens[user - FIRST_USER]}"),
+                *(OURS_SCRIPT if self.steps is None else self.steps)]
 
     def burst(self, user: int) -> tuple[list[Step], list[str]]:
         """Steps to play first, then the ten answers a burst sends at once."""
@@ -71,30 +81,46 @@ class BotProcess:
     def start(self, api_base: str, core: int, log: Path) -> None:
         env = {**os.environ, **self.env, "BENCH_API": api_base, "BENCH_TOKEN": TOKEN,
                "TELEGRAM_API_SERVER": api_base, "PYTHONPATH": str(ROOT)}
-        with log.open("ab") as out:
-            self.process = subprocess.Popen(
-                self.command, env=env, cwd=log.parent, stdout=out, stderr=subprocess.STDOUT,
-                preexec_fn=lambda: os.sched_setaffinity(0, {core}))
+        started = []
+        for port in self.replicas or [None]:
+            own = env if port is None else env | {"TELEGRAM_WEBHOOK_PORT": str(port)}
+            with log.open("ab") as out:
+                started.append(subprocess.Popen(
+                    self.command, env=own, cwd=log.parent, stdout=out,
+                    stderr=subprocess.STDOUT, preexec_fn=lambda: os.sched_setaffinity(0, {core})))
+        self.process, self.others = started[0], started[1:]
+
+    def all(self) -> list[subprocess.Popen[bytes]]:
+        assert self.process is not None
+        return [self.process, *self.others]
 
     def cpu_seconds(self) -> float:
-        assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU of all its processes."""
+        total = 0.0
+        for process in self.all():
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def rss_bytes(self) -> int:
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        return 0
+        total = 0
+        for process in self.all():
+            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        return total
 
     async def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        for process in [self.process, *self.others]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [self.process, *self.others]:
+            if process is None:
+                continue
             try:
-                await asyncio.to_thread(self.process.wait, 20)
+                await asyncio.to_thread(process.wait, 20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                process.kill()
         if self.database:
             await _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
 
@@ -105,7 +131,9 @@ def peer(name: str, module: str, **env: str) -> BotProcess:
 
 
 async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: int,
-               port: int = 0, framework: str = "aiogram", hook: str | None = None) -> BotProcess:
+               port: int = 0, framework: str = "aiogram", hook: str | None = None,
+               replicas: list[int] | None = None, steps: list[Step] | None = None
+               ) -> BotProcess:
     """Our bot, with a fresh database holding one customer and invite per simulated user.
     Personal data is encrypted, as in production (keys made for this run). `hook`: a
     webhook endpoint registered for every event (each finished questionnaire is one)."""
@@ -132,7 +160,8 @@ async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: i
     tokens = await seed_invites(url, users, hook)
     command = [sys.executable, "-m", "interview_bot", "run", "--framework", framework,
                *(["--webhook"] if webhook else [])]
-    return BotProcess(name, command, env, tokens, database)
+    return BotProcess(name, command, env, tokens, database, replicas=replicas or [],
+                      steps=steps)
 
 
 async def seed_invites(url: str, users: int, hook: str | None = None) -> list[str]:

@@ -50,7 +50,8 @@ class Figures:
 async def connected(bot: BotProcess, api: BenchBotApi, work: Path, every: float = 0.05) -> None:
     """Wait for a started bot's first getUpdates or setWebhook; fail if it stops or hangs."""
     deadline = time.monotonic() + 60
-    while not (api.counters["getUpdates"] or api.counters["setWebhook"]):
+    hooks = max(1, len(bot.replicas))  # every replica has called setWebhook
+    while not (api.counters["getUpdates"] or api.counters["setWebhook"] >= hooks):
         if bot.process is not None and bot.process.poll() is not None:
             raise RuntimeError(f"{bot.name} stopped: see {work / (bot.name + '.log')}")
         if time.monotonic() > deadline:
@@ -63,7 +64,7 @@ async def running(bot: BotProcess, work: Path, *, latency: float = 0.0,
                   limits: bool = False) -> AsyncIterator[tuple[BenchBotApi, Load]]:
     with contextlib.suppress(OSError):
         os.sched_setaffinity(0, {LOAD_CORE})
-    api = BenchBotApi(limits=limits, latency=latency)
+    api = BenchBotApi(limits=limits, latency=latency, replicas=bot.replicas)
     await api.start()
     load = Load(api, bot.script)
     bot.start(api.base_url, BOT_CORE, work / f"{bot.name}.log")

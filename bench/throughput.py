@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.bots import FIRST_USER, BotProcess, ours, peer
+from bench.bots import FIRST_USER, RARE_SCRIPT, BotProcess, ours, peer
 from bench.load import button_data, tap_update, text_update
 from bench.session import Figures, free_port, running, users, window
 from bench.webhooks import slow_receiver
@@ -19,9 +19,13 @@ Factory = Callable[[int], Awaitable[BotProcess]]  # users needed -> a bot ready 
 
 def contenders(work: Path) -> dict[str, Factory]:
     async def our(name: str, users_: int, postgres: bool, webhook: bool,
-                  framework: str = "aiogram", hook: str | None = None) -> BotProcess:
-        return await ours(name, work, postgres=postgres, webhook=webhook, users=users_,
-                          port=free_port(), framework=framework, hook=hook)
+                  framework: str = "aiogram", hook: str | None = None, replicas: int = 0,
+                  rare: bool = False) -> BotProcess:
+        return await ours(name, work, postgres=postgres, webhook=webhook,
+                          users=users_ * 3 if rare else users_, port=free_port(),
+                          framework=framework, hook=hook,
+                          replicas=[free_port() for _ in range(replicas)],
+                          steps=RARE_SCRIPT if rare else None)
 
     async def of(name: str, module: str, **env: str) -> BotProcess:
         return peer(name, module, **env)
@@ -45,6 +49,17 @@ def contenders(work: Path) -> dict[str, Factory]:
             "ours-ptb-sqlite", n, False, False, "ptb"),
         "ours, polling, PostgreSQL": lambda n: our("ours-pg", n, True, False),
         "ours, webhook, PostgreSQL": lambda n: our("ours-pg-webhook", n, True, True),
+        # issue 29: replicas behind one load balancer, on one database (here all on the
+        # bot's core: what they show is the cost of sharing the work, not more cores)
+        "ours, webhook, PostgreSQL, 2 replicas": lambda n: our(
+            "ours-pg-2", n, True, True, replicas=2),
+        "ours, webhook, PostgreSQL, 4 replicas": lambda n: our(
+            "ours-pg-4", n, True, True, replicas=4),
+        # M1-rare: only short questionnaires from new customers (bench.bots.RARE_SCRIPT)
+        "ours, rare updates, SQLite": lambda n: our("ours-rare-sqlite", n, False, False,
+                                                    rare=True),
+        "ours, rare updates, PostgreSQL": lambda n: our("ours-rare-pg", n, True, False,
+                                                        rare=True),
     }
 
 
