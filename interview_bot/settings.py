@@ -153,6 +153,9 @@ class WebSettings(BaseModel):
     url: str = "http://127.0.0.1:8090"  # WEB_URL: the address people open (sign-in links)
     host: str = "127.0.0.1"
     port: int = 8090
+    # WEB_WORKERS: server processes sharing the port (SO_REUSEPORT): the questionnaire's
+    # phones and the dashboard spread over the machine's cores
+    workers: int = Field(1, ge=1, le=64)
 
 
 class InterviewSettings(BaseModel):

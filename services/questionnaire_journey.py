@@ -127,6 +127,18 @@ async def begin(service: InterviewService, session: AsyncSession, invite: Invite
     return turn
 
 
+async def under_way(service: InterviewService, session: AsyncSession, invite: Invite,
+                    respondent: Respondent, lang: str) -> int:
+    """The interview an answer on the invite's page goes to: the one under way (no look at
+    where it stands: the answer shows that), else as `begin` finds or starts it."""
+    if invite.interview_id is not None:
+        interview = await session.get(Interview, invite.interview_id)
+        if (interview is not None and interview.status == "active"
+                and interview.respondent_key == respondent.key):
+            return interview.id
+    return (await begin(service, session, invite, respondent, lang)).interview_id
+
+
 @dataclass(frozen=True)
 class Inviter:
     """Whom to tell of a finished questionnaire, and in what words."""

@@ -127,19 +127,20 @@ async def answer(request: web.Request) -> web.Response:
             return _refused(request)
         if await consents.latest_for_invite(session, invite.id, CONSENT_VERSION) != "accepted":
             raise web.HTTPSeeOther(request.path)
-        turn = await _begin(request, session, invite, lang)
         service = config.interviews
         assert service is not None
+        interview_id = await journey.under_way(service, session, invite,
+                                               journey.web_respondent(invite), lang)
         at = str(form.get("at", ""))
         action = str(form.get("action", "answer"))
         if action == "back":
-            turn = await service.back(session, turn.interview_id, lang, at=at)
+            turn = await service.back(session, interview_id, lang, at=at)
         elif action == "skip":
-            turn = await service.skip(session, turn.interview_id, lang, at=at)
+            turn = await service.skip(session, interview_id, lang, at=at)
         else:
             values = [str(v) for v in form.getall("value", []) if str(v).strip()]
             typed = ",".join(values) if len(values) > 1 else (values[0] if values else "")
-            turn = await service.answer(session, turn.interview_id, typed, lang, at=at)
+            turn = await service.answer(session, interview_id, typed, lang, at=at)
         if isinstance(turn.step, Completed) and turn.status == "completed":
             await journey.tell_inviter(session, invite, turn, config.clock())
         fixable = await _correctable(request, session, invite,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
 
 from chat.clock import system_clock
 from interview_bot.app import open_app
+from interview_bot.cli import web_workers
 from interview_bot.cli.command_setup import app, fail, load_settings
 from interview_bot.settings import Settings
 from services.sign_in_links import sign_in_link
@@ -24,16 +26,26 @@ app.add_typer(web_app, name="web")
 def web_command(ctx: typer.Context,
                 host: Annotated[str | None, typer.Option(help="Listen here (WEB_HOST)")] = None,
                 port: Annotated[int | None, typer.Option(help="Listen here (WEB_PORT)")] = None,
+                workers: Annotated[int | None, typer.Option(
+                    min=1, max=64, help="Server processes sharing the port (WEB_WORKERS)")
+                ] = None,
                 ) -> None:
-    """Serve the dashboard (read-only pages; sign in with a link from /dashboard)."""
+    """Serve the dashboard and the customers' web questionnaire (read-only pages; sign in
+    with a link from /dashboard)."""
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings()
-    asyncio.run(serve(settings, host or settings.web.host, port or settings.web.port))
+    host, port = host or settings.web.host, port or settings.web.port
+    count = workers or settings.web.workers
+    if count == 1:
+        asyncio.run(serve(settings, host, port))
+    else:
+        raise typer.Exit(web_workers.run(count, lambda: asyncio.run(
+            serve(settings, host, port, reuse_port=True))))
 
 
 async def serve(settings: Settings, host: str, port: int,
-                ready: asyncio.Event | None = None) -> None:
+                ready: asyncio.Event | None = None, reuse_port: bool = False) -> None:
     from aiohttp import web  # the server's modules load only when it runs
 
     from web.pages import Dashboard
@@ -46,8 +58,9 @@ async def serve(settings: Settings, host: str, port: int,
                               interviews=app_.interviews)
         runner = Runner(make_app(dashboard), access_log=None)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        typer.echo(f"dashboard on http://{host}:{port} (links point to {settings.web.url})")
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
+        if not reuse_port or os.getpid() == web_workers.first_worker():
+            typer.echo(f"dashboard on http://{host}:{port} (links point to {settings.web.url})")
         if ready is not None:
             ready.set()
         try:
