@@ -1,6 +1,7 @@
 """`make bench`: run the measurements side by side and write bench/RESULTS.md.
 
-    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5,M6,M8,M9] [--profile DIR]
+    python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5,M6,M8,M9,M14,M15]
+                    [--bots "a|b"] [--profile DIR]
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--only", default="M1,M2,M3,M4,M5,M6,M8,M9")
+    parser.add_argument("--only", default="M1,M2,M3,M4,M5,M6,M8,M9,M14,M15")
     parser.add_argument("--bots", default="",
                         help="M1 only these (name substrings, separated by |)")
     parser.add_argument("--concurrency", type=int, default=Settings.concurrency)
@@ -125,6 +126,12 @@ def main() -> None:
         if "M9" in only:
             from bench import imports
             sections["M9"] = asyncio.run(imports.run(work))
+        if "M14" in only:
+            from bench import web_questionnaire
+            sections["M14"] = asyncio.run(web_questionnaire.run(work))
+        if "M15" in only:
+            from bench import feishu
+            sections["M15"] = asyncio.run(feishu.run(work))
     args.out.with_suffix(".json").write_text(json.dumps(sections, indent=1, default=str),
                                              encoding="utf-8")
     args.out.write_text(report.markdown(sections), encoding="utf-8")

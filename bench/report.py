@@ -145,7 +145,18 @@ def markdown(sections: dict[str, Any]) -> str:
         lines += _m8(sections["M8"])
     if "M9" in sections:
         lines += _m9(sections["M9"])
+    if "M14" in sections:
+        from bench import web_questionnaire
+        lines += ["", *_demoted(web_questionnaire.markdown(sections["M14"]))]
+    if "M15" in sections:
+        from bench import feishu
+        lines += ["", *_demoted(feishu.markdown(sections["M15"]))]
     return "\n".join(lines) + "\n"
+
+
+def _demoted(text: str) -> list[str]:
+    """A measure's own page as a section of this one (its title one level down)."""
+    return [("#" + line if line.startswith("# ") else line) for line in text.splitlines()]
 
 
 def _m9(m9: dict[str, Any]) -> list[str]:
