@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, insert, or_, select, text
+from sqlalchemy import ColumnElement, String, and_, cast, event, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
@@ -26,58 +29,109 @@ def _digest(prev_hash: str, at: datetime, actor: str, action: str, entity: str,
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-TAIL = "audit_tail"  # session.info: (transaction, hash of the last entry it appended)
+PENDING = "audit_pending"  # session.info: the entries to write at the commit, in order
 
 
-async def _tail(session: AsyncSession) -> tuple[object, str]:
-    """The hash to chain onto. Read once per transaction (or savepoint): while it is open
-    nobody else appends (the advisory lock on PostgreSQL, the write lock on SQLite)."""
+@dataclass(eq=False)
+class Pending:
+    """An entry appended in this transaction, chained and written when it commits."""
+
+    scope: SessionTransaction  # the (nested) transaction it was appended in
+    row: dict[str, Any]
+    reason: str | None = None  # the reason given for an access (`record_reason`)
+
+
+def _pending(session: AsyncSession) -> list[Pending]:
+    found: list[Pending] | None = session.info.get(PENDING)
+    if found is None:
+        found = session.info[PENDING] = []
+    return found
+
+
+def _row(at: datetime, actor: str, action: str, entity: str, entity_id: str | int | None,
+         fields: Sequence[str], channel: str, outcome: str) -> dict[str, Any]:
+    return {"at": at, "actor": actor, "action": action, "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id), "fields": list(fields),
+            "channel": channel, "outcome": outcome}
+
+
+def _scope(session: AsyncSession) -> SessionTransaction:
     sync = session.sync_session
     scope = sync.get_nested_transaction() or sync.get_transaction()
-    cached = session.info.get(TAIL)
-    if cached is not None and cached[0] is scope:
-        return scope, str(cached[1])
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # one appender at a time, or two could chain onto the same predecessor
-        await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
-    last = await session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
-    return scope, last or GENESIS
+    assert scope is not None, "an audit entry is written in a transaction"
+    return scope
 
 
 async def append(session: AsyncSession, *, at: datetime, actor: str, action: str, entity: str,
                  entity_id: str | int | None, channel: str, fields: Sequence[str] = (),
-                 outcome: str = "ok") -> AuditEntry:
-    """Add an entry; it is written with the caller's next flush or commit, in order."""
-    scope, prev = await _tail(session)
-    ident = None if entity_id is None else str(entity_id)
-    entry = AuditEntry(at=at, actor=actor, action=action, entity=entity, entity_id=ident,
-                       fields=list(fields), channel=channel, outcome=outcome, prev_hash=prev,
-                       hash=_digest(prev, at, actor, action, entity, ident, fields, channel,
-                                    outcome))
-    session.add(entry)
-    session.info[TAIL] = (scope, entry.hash)
+                 outcome: str = "ok") -> Pending:
+    """Add an entry. It is chained and written when the transaction commits (one appender
+    at a time only then, and only for that long: the advisory lock on PostgreSQL, the write
+    lock on SQLite); one appended in a savepoint that is rolled back is not written."""
+    entry = Pending(_scope(session), _row(at, actor, action, entity, entity_id, fields,
+                                          channel, outcome))
+    _pending(session).append(entry)
     return entry
 
 
 async def append_many(session: AsyncSession, *, at: datetime, actor: str, channel: str,
                       entries: Sequence[tuple[str, str, str | int, Sequence[str]]]) -> None:
-    """Many entries (action, entity, entity id, fields) at once, chained in order: one
-    INSERT, not one ORM object each (an import writes one per row)."""
-    if not entries:
+    """Many entries (action, entity, entity id, fields) at once, chained in order (an
+    import writes one per row): one INSERT with the others at the commit."""
+    scope, pending = _scope(session), _pending(session)
+    pending.extend(Pending(scope, _row(at, actor, action, entity, entity_id, fields, channel,
+                                       "ok"))
+                   for action, entity, entity_id, fields in entries)
+
+
+def _write_pending(session: Session) -> None:
+    """At the commit: take the chain's tail, chain this transaction's entries onto it and
+    insert them (with the reasons given), one statement each. Ids follow the chain, as the
+    lock is held from here to the commit."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: its entries wait for the transaction's commit
+    pending: list[Pending] = session.info.pop(PENDING, None) or []
+    if not pending:
         return
-    scope, prev = await _tail(session)
+    if session.get_bind().dialect.name == "postgresql":
+        # one appender at a time, or two could chain onto the same predecessor
+        session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    prev = prev or GENESIS
     rows = []
-    for action, entity, entity_id, fields in entries:
-        ident = str(entity_id)
-        digest = _digest(prev, at, actor, action, entity, ident, fields, channel, "ok")
-        rows.append({"at": at, "actor": actor, "action": action, "entity": entity,
-                     "entity_id": ident, "fields": list(fields), "channel": channel,
-                     "outcome": "ok", "prev_hash": prev, "hash": digest})
+    for entry in pending:
+        row = entry.row
+        digest = _digest(prev, row["at"], row["actor"], row["action"], row["entity"],
+                         row["entity_id"], row["fields"], row["channel"], row["outcome"])
+        rows.append({**row, "prev_hash": prev, "hash": digest})
         prev = digest
-    # ids in the order given (the chain's order), on PostgreSQL as on SQLite
-    await session.execute(insert(AuditEntry).returning(AuditEntry.id,
-                                                       sort_by_parameter_order=True), rows)
-    session.info[TAIL] = (scope, prev)
+    ids = session.scalars(insert(AuditEntry).returning(AuditEntry.id,
+                                                       sort_by_parameter_order=True),
+                          rows).all()
+    reasons = [{"audit_id": audit_id, "reason": entry.reason}
+               for audit_id, entry in zip(ids, pending, strict=True) if entry.reason is not None]
+    for reason in reasons:
+        session.add(AccessReason(**reason))
+
+
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    """Entries appended in a rolled-back transaction (or savepoint, or one inside it) go."""
+    pending: list[Pending] | None = session.info.get(PENDING)
+    if not pending:
+        return
+
+    def inside(scope: SessionTransaction | None) -> bool:
+        while scope is not None:
+            if scope is transaction:
+                return True
+            scope = scope.parent
+        return False
+
+    pending[:] = [entry for entry in pending if not inside(entry.scope)]
+
+
+event.listen(Session, "before_commit", _write_pending)
+event.listen(Session, "after_soft_rollback", _forget_rolled_back)
 
 
 async def verify_chain(session: AsyncSession) -> int | None:
@@ -121,11 +175,10 @@ async def entries(session: AsyncSession, *, customer_id: int | None = None,
     return list(await session.scalars(query))
 
 
-async def record_reason(session: AsyncSession, entry: AuditEntry, reason: str) -> None:
+async def record_reason(session: AsyncSession, entry: Pending, reason: str) -> None:
     """The reason given for an access (seed 001: copying customer data needs a registered
     reason), tied to its entry; free text, so stored encrypted beside the chain."""
-    await session.flush()
-    session.add(AccessReason(audit_id=entry.id, reason=reason))
+    entry.reason = reason
 
 
 async def reasons_of(session: AsyncSession, entry_ids: Sequence[int]) -> dict[int, str]:
