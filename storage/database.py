@@ -70,7 +70,12 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
         engine = _create_async_engine(parsed.difference_update_query(["mode"]), **options)
         _configure_sqlite(engine, synchronous)
     else:
-        options.update(pool_pre_ping=True)
+        # asyncpg keeps 100 prepared statements per connection by default; the bot uses
+        # more than that (the ORM's UPDATEs differ by the columns they set), and one pushed
+        # out is prepared again, one more round trip (bench M1 on PostgreSQL: 0.45x -> 0.52x
+        # the echo floor with 1000, side by side)
+        options.update(pool_pre_ping=True,
+                       connect_args={"prepared_statement_cache_size": 1000})
         engine = _create_async_engine(url, **options)
     attach(engine.sync_engine.dialect, cipher)
     return engine
