@@ -44,7 +44,7 @@ test: $(STAMP)
 test-clocks: $(STAMP)
 	TEST_CLOCKS="$(CLOCKS)" $(BIN)/pytest -q -m wall_clock
 
-# Not part of `make test`: about 45 minutes, writes bench/RESULTS.md (bench/README.md)
+# Not part of `make test`: about 75 minutes, writes bench/RESULTS.md (bench/README.md)
 bench: $(STAMP)
 	$(INSTALL) -e '.[dev,bench]'
 	$(BIN)/python -m bench
