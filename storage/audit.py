@@ -93,6 +93,7 @@ def _write_pending(session: Session) -> None:
     pending: list[Pending] = session.info.pop(PENDING, None) or []
     if not pending:
         return
+    session.flush()  # the transaction's other writes first: the lock is held for ours only
     if session.get_bind().dialect.name == "postgresql":
         # one appender at a time, or two could chain onto the same predecessor
         session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
