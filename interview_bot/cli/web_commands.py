@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -61,6 +62,7 @@ async def serve(settings: Settings, host: str, port: int,
         await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         if not reuse_port or os.getpid() == web_workers.first_worker():
             typer.echo(f"dashboard on http://{host}:{port} (links point to {settings.web.url})")
+            sys.stdout.flush()  # said now, also into a log file or a pipe
         if ready is not None:
             ready.set()
         try:

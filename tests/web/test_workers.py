@@ -48,6 +48,7 @@ async def _serving(port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
                         return server
             await asyncio.sleep(0.05)
     server.kill()
+    server.wait()
     raise AssertionError("the web server never answered")
 
 
@@ -60,13 +61,20 @@ async def test_two_workers_answer_on_one_port_and_stop_together(tmp_path: Path) 
             for _ in range(20):
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
                     assert response.status == 200
-        assert (tmp_path / "web.log").read_text().count("dashboard on http://") == 1
+        log = tmp_path / "web.log"
+        for _ in range(200):  # the first worker says where it listens, the second does not
+            if "dashboard on http://" in log.read_text():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.5)
+        assert log.read_text().count("dashboard on http://") == 1
         server.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(server.wait, 15) == 0
         assert not any(_alive(w) for w in workers)
     finally:
         if server.poll() is None:
             server.kill()
+            server.wait()
 
 
 async def test_a_worker_dying_ends_the_set_with_a_failure(tmp_path: Path) -> None:
@@ -80,3 +88,4 @@ async def test_a_worker_dying_ends_the_set_with_a_failure(tmp_path: Path) -> Non
     finally:
         if server.poll() is None:
             server.kill()
+            server.wait()
