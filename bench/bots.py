@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -96,11 +97,7 @@ class BotProcess:
 
     def cpu_seconds(self) -> float:
         """CPU of all its processes."""
-        total = 0.0
-        for process in self.all():
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
+        return cpu_seconds([process.pid for process in self.all()])
 
     def rss_bytes(self) -> int:
         total = 0
@@ -121,8 +118,7 @@ class BotProcess:
                 await asyncio.to_thread(process.wait, 20)
             except subprocess.TimeoutExpired:
                 process.kill()
-        if self.database:
-            await _admin(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        await drop_database(self.database)
 
 
 def peer(name: str, module: str, **env: str) -> BotProcess:
@@ -137,19 +133,8 @@ async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: i
     """Our bot, with a fresh database holding one customer and invite per simulated user.
     Personal data is encrypted, as in production (keys made for this run). `hook`: a
     webhook endpoint registered for every event (each finished questionnaire is one)."""
-    from cryptography.fernet import Fernet
-
-    os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
-    os.environ.setdefault("SECURITY_BLIND_INDEX_KEY", uuid.uuid4().hex * 2)
-    database = None
-    if postgres:
-        database = f"bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f'CREATE DATABASE "{database}"')
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        url = f"{url}/{database}"
-    else:
-        # a new file each time: the bench server numbers updates from 1 again
-        url = f"sqlite+aiosqlite:///{work / f'{name}-{uuid.uuid4().hex[:6]}.db'}"
+    # a new database each time: the bench server numbers updates from 1 again
+    url, database = await fresh_database(work, name, postgres)
     # the bench server enforces Telegram's limits only where a measure says so (M6 sets
     # its own rate): elsewhere our bot's own 30 messages/s budget would be what is measured
     env = {"DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_POLL_SECONDS": "25",
@@ -162,6 +147,37 @@ async def ours(name: str, work: Path, *, postgres: bool, webhook: bool, users: i
                *(["--webhook"] if webhook else [])]
     return BotProcess(name, command, env, tokens, database, replicas=replicas or [],
                       steps=steps)
+
+
+async def fresh_database(work: Path, name: str, postgres: bool) -> tuple[str, str | None]:
+    """A new, empty database for one measure: its URL, and its name on PostgreSQL (to drop
+    afterwards, `drop_database`). Personal data is encrypted, as in production (keys made
+    for this run)."""
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    os.environ.setdefault("SECURITY_BLIND_INDEX_KEY", uuid.uuid4().hex * 2)
+    if not postgres:
+        return f"sqlite+aiosqlite:///{work / f'{name}-{uuid.uuid4().hex[:6]}.db'}", None
+    database = f"bench_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{database}"')
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{url}/{database}", database
+
+
+async def drop_database(database: str | None) -> None:
+    if database:
+        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) of these processes so far; one gone counts nothing."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def seed_invites(url: str, users: int, hook: str | None = None) -> list[str]:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -26,8 +25,8 @@ import aiohttp
 from aiohttp import web
 
 from bench import machine
-from bench.bots import PG_ADMIN, ROOT, _admin
-from bench.session import BOT_CORE, LOAD_CORE, free_port
+from bench.bots import ROOT, cpu_seconds, drop_database, fresh_database
+from bench.session import BOT_CORE, LOAD_CORE, free_port, p50_p99
 from bot.feishu_protocol import encrypt, signature
 from tests.local_feishu import (
     APP_ID,
@@ -119,24 +118,8 @@ def _bot(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
                                 preexec_fn=lambda: os.sched_setaffinity(0, {BOT_CORE}))
 
 
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def measure(postgres: bool, work: Path) -> dict[str, float]:
-    from cryptography.fernet import Fernet
-
-    os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
-    os.environ.setdefault("SECURITY_BLIND_INDEX_KEY", uuid.uuid4().hex * 2)
-    database = None
-    if postgres:
-        database = f"bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f'CREATE DATABASE "{database}"')
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        url = f"{url}/{database}"
-    else:
-        url = f"sqlite+aiosqlite:///{work / f'feishu-{uuid.uuid4().hex[:6]}.db'}"
+    url, database = await fresh_database(work, "feishu", postgres)
     await seed(url)
     lark = CountingFeishu()
     await lark.start()
@@ -168,19 +151,18 @@ async def measure(postgres: bool, work: Path) -> dict[str, float]:
                                             http, inputs, took, errors, stop))
                     for n in range(REPS)]
             await asyncio.sleep(WARMUP)
-            cpu, started = _cpu(bot.pid), time.perf_counter()
+            cpu, started = cpu_seconds([bot.pid]), time.perf_counter()
             await asyncio.gather(*reps)
-            ended, cpu = time.perf_counter(), _cpu(bot.pid) - cpu
+            ended, cpu = time.perf_counter(), cpu_seconds([bot.pid]) - cpu
     finally:
         bot.terminate()
         await asyncio.to_thread(bot.wait, 20)
         await lark.stop()
-        if database:
-            await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(database)
     inside = sorted(s for at, s in took if started <= at <= ended)
-    q = statistics.quantiles(inside, n=100) if len(inside) >= 2 else [float("nan")] * 99
-    return {"callbacks_s": len(inside) / (ended - started), "p50_ms": q[49] * 1000,
-            "p99_ms": q[98] * 1000, "max_ms": max(inside, default=float("nan")) * 1000,
+    p50, p99 = p50_p99(inside)
+    return {"callbacks_s": len(inside) / (ended - started), "p50_ms": p50 * 1000,
+            "p99_ms": p99 * 1000, "max_ms": max(inside, default=float("nan")) * 1000,
             "over_3s": sum(1 for s in inside if s > 3.0), "errors": len(errors),
             "cpu_us": cpu / len(inside) * 1e6 if inside else float("nan")}
 

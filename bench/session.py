@@ -81,14 +81,30 @@ def users(start: int = FIRST_USER) -> itertools.count[int]:
     return itertools.count(start)
 
 
+def p50_p99(values: list[float]) -> tuple[float, float]:
+    """The median and the 99th percentile (nan for fewer than two values)."""
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    q = statistics.quantiles(values, n=100)
+    return q[49], q[98]
+
+
 async def _profile(bot: BotProcess, seconds: float) -> asyncio.subprocess.Process | None:
     """With `--profile DIR`: py-spy samples our bot through the window (collapsed stacks)."""
-    where = os.environ.get("BENCH_PROFILE")
-    if not where or not bot.tokens or bot.process is None:
+    if not bot.tokens or bot.process is None:
         return None
-    out = Path(where) / f"{bot.name}-{bot.process.pid}.txt"
+    return await py_spy(bot.process.pid, seconds, f"{bot.name}-{bot.process.pid}")
+
+
+async def py_spy(pid: int, seconds: float, name: str) -> asyncio.subprocess.Process | None:
+    """With BENCH_PROFILE=DIR (`--profile DIR`): py-spy samples a process for `seconds`
+    into DIR/name.txt (collapsed stacks); None without it."""
+    where = os.environ.get("BENCH_PROFILE")
+    if not where:
+        return None
+    out = Path(where) / f"{name}.txt"
     return await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(bot.process.pid),
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid),
         "--duration", str(int(seconds)), "--rate", "200", "--format", "raw", "--output",
         str(out), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
@@ -108,7 +124,6 @@ async def window(bot: BotProcess, load: Load, work: asyncio.Task[None], warmup: 
     with contextlib.suppress(asyncio.CancelledError):
         await work
     done = [i for i, at in enumerate(load.answered) if started <= at <= ended]
-    lat = sorted(load.latencies[i] for i in done)
-    q = statistics.quantiles(lat, n=100) if len(lat) >= 2 else [float("nan")] * 99
-    return Figures(len(done), ended - started, cpu, q[49] * 1000, q[98] * 1000, load.timeouts,
+    p50, p99 = p50_p99([load.latencies[i] for i in done])
+    return Figures(len(done), ended - started, cpu, p50 * 1000, p99 * 1000, load.timeouts,
                    rss / 2**20)

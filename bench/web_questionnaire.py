@@ -14,19 +14,17 @@ import asyncio
 import contextlib
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 
 from bench import machine
-from bench.bots import PG_ADMIN, ROOT, _admin, seed_invites
-from bench.session import LOAD_CORE, free_port
+from bench.bots import ROOT, cpu_seconds, drop_database, fresh_database, seed_invites
+from bench.session import LOAD_CORE, free_port, p50_p99, py_spy
 
 PHONES = int(os.environ.get("BENCH_M14_PHONES", 200))
 WARMUP, SECONDS = 3.0, float(os.environ.get("BENCH_M14_SECONDS", 10))
@@ -96,30 +94,9 @@ async def phone(base: str, tokens: list[str], connector: aiohttp.BaseConnector, 
                 last_at = at.group(1) if at else None
 
 
-def _cpu(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def _workers(server: subprocess.Popen[bytes]) -> list[int]:
     children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
     return [server.pid, *map(int, children)]
-
-
-async def _profile(pid: int, seconds: float, name: str) -> asyncio.subprocess.Process | None:
-    """With BENCH_PROFILE=DIR: py-spy samples a server process through the window."""
-    where = os.environ.get("BENCH_PROFILE")
-    if not where:
-        return None
-    return await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration",
-        str(int(seconds)), "--rate", "200", "--format", "raw", "--output",
-        str(Path(where) / f"{name}.txt"), stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL)
 
 
 def _server(port: int, workers: int, env: dict[str, str], work: Path
@@ -131,18 +108,7 @@ def _server(port: int, workers: int, env: dict[str, str], work: Path
 
 
 async def measure(postgres: bool, workers: int, work: Path) -> dict[str, float]:
-    from cryptography.fernet import Fernet
-
-    os.environ.setdefault("SECURITY_ENCRYPTION_KEYS", Fernet.generate_key().decode())
-    os.environ.setdefault("SECURITY_BLIND_INDEX_KEY", uuid.uuid4().hex * 2)
-    database = None
-    if postgres:
-        database = f"bench_{uuid.uuid4().hex[:10]}"
-        await _admin(f'CREATE DATABASE "{database}"')
-        url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        url = f"{url}/{database}"
-    else:
-        url = f"sqlite+aiosqlite:///{work / f'web-{uuid.uuid4().hex[:6]}.db'}"
+    url, database = await fresh_database(work, "web", postgres)
     tokens = await seed_invites(url, PHONES * 12)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "INTERVIEW_LANGUAGE": "en",
@@ -164,23 +130,22 @@ async def measure(postgres: bool, workers: int, work: Path) -> dict[str, float]:
         phones = [asyncio.create_task(phone(base, tokens, connector, tally, stop))
                   for _ in range(PHONES)]
         await asyncio.sleep(WARMUP)
-        cpu_start, window_start = _cpu(pids), time.perf_counter()
-        profiler = await _profile(pids[-1], SECONDS, f"web-{database or 'sqlite'}-{workers}")
+        cpu_start, window_start = cpu_seconds(pids), time.perf_counter()
+        profiler = await py_spy(pids[-1], SECONDS, f"web-{database or 'sqlite'}-{workers}")
         await asyncio.gather(*phones)
         if profiler is not None:
             await profiler.wait()
         window_end = time.perf_counter()
-        cpu = _cpu(pids) - cpu_start
+        cpu = cpu_seconds(pids) - cpu_start
         await connector.close()
     finally:
         server.terminate()
         await asyncio.to_thread(server.wait, 20)
-        if database:
-            await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(database)
     inside = sorted(s for at, s in tally.latencies if window_start <= at <= window_end)
-    q = statistics.quantiles(inside, n=100) if len(inside) >= 2 else [float("nan")] * 99
+    p50, p99 = p50_p99(inside)
     seconds = window_end - window_start
-    return {"answers_s": len(inside) / seconds, "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000,
+    return {"answers_s": len(inside) / seconds, "p50_ms": p50 * 1000, "p99_ms": p99 * 1000,
             "max_ms": max(inside, default=float("nan")) * 1000, "errors": len(tally.errors),
             "finished": tally.finished,
             "cpu_us": cpu / len(inside) * 1e6 if inside else float("nan")}

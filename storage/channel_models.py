@@ -23,7 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.base import Base
 from storage.crypto import EncryptedJSON, EncryptedText
 
-OPEN_SQL = text("status IN ('pending', 'replying')")  # storage.inbox.OPEN
+OPEN = ("pending", "replying")  # an update not done yet (storage.inbox)
+OPEN_SQL = text(f"status IN ({', '.join(repr(status) for status in OPEN)})")
 
 
 class InboxUpdate(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnClause
 
+from storage.channel_models import OPEN
 from storage.insert_new import insert_new, insert_new_id
 from storage.models import ChatEvent, InboxUpdate
 
@@ -19,7 +20,6 @@ from storage.models import ChatEvent, InboxUpdate
 LEASE = timedelta(seconds=15)
 # How soon an update whose chat is busy elsewhere is looked at again.
 DEFER = timedelta(milliseconds=250)
-OPEN = ("pending", "replying")
 # ... written into the SQL as it stands: the partial indexes over the open updates
 # (storage.channel_models) serve only a query whose condition implies theirs, which a bound
 # parameter (or a prepared statement's generic plan) cannot
