@@ -1,9 +1,12 @@
-"""The Bot API over plain HTTP: reminders sent in bulk, and getUpdates for the poller.
+"""The Bot API over plain HTTP: what the bot says (replies and reminders), and getUpdates
+for the poller.
 
-A framework's send path builds and validates typed models for the request and the reply;
-for reminders that was most of the CPU per message (bench M6). This client posts the JSON
-`bot.telegram` builds and reads back the message id, with the same error kinds as the
-adapters. Anything but a plain `Send` goes through the adapter it wraps. getUpdates is here
+A framework's send path builds and validates typed models for the request and the reply,
+then we turned the reply back into a dict: for reminders that was most of the CPU per
+message (bench M6), for the bot's replies a sixth of its CPU per answer (bench M1's py-spy
+profile: aiogram's `Bot.__call__`, its multipart form and pydantic's validation). This
+client posts the JSON `bot.telegram` builds and reads back the message id, with the same
+error kinds as the adapters. Only files go through the adapter it wraps. getUpdates is here
 too: the inbox stores updates exactly as Telegram sent them, which a framework's typed
 update would not give back.
 """
@@ -14,8 +17,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.telegram import ALLOWED_UPDATES, error_of_body, request_of
-from chat.actions import Action, Send
+from bot.telegram import ALLOWED_UPDATES, error_of_body, message_id_of, request_of
+from chat.actions import Action, AnswerCallback, Edit, Send
 from chat.delivery import DeliveryError, Perform
 
 TIMEOUT = aiohttp.ClientTimeout(total=30)
@@ -60,17 +63,17 @@ class BotApi:
 
 
 class RawSender:
-    """Plain messages over plain HTTP; anything else through `fallback` (the adapter)."""
+    """Messages, edits and button answers over plain HTTP; files through `fallback` (the
+    adapter, which uploads them)."""
 
     def __init__(self, api_base: str, token: str, fallback: Perform) -> None:
         self.api = BotApi(api_base, token)
         self.fallback = fallback
 
     async def perform(self, action: Action) -> int | None:
-        if not isinstance(action, Send):
+        if not isinstance(action, Send | Edit | AnswerCallback):
             return await self.fallback(action)
-        result = await self.api.call(*request_of(action))
-        return int(result["message_id"])
+        return message_id_of(await self.api.call(*request_of(action)))
 
     async def close(self) -> None:
         await self.api.close()

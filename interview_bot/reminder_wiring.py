@@ -31,11 +31,9 @@ class ReminderRunner:
 
     def __init__(self, settings: Settings, app: App, performers: Mapping[str, Perform | None],
                  clock: Clock, limiter: RateLimiter) -> None:
+        """`performers`: the bot's own, Telegram's already over plain HTTP (`raw_sender`)."""
         self.settings, self.app = settings, app
-        telegram = performers.get("telegram")
-        self.sender = None if telegram is None else raw_sender(settings, telegram)
-        perform = routed(app.sessions, {
-            **performers, "telegram": None if self.sender is None else self.sender.perform})
+        perform = routed(app.sessions, performers)
         self.runtime = reminder_runtime(settings, app, perform, clock, limiter)
         self.lock: DispatcherLock | None = None
         self.scheduler: AsyncIOScheduler | None = None
@@ -56,13 +54,9 @@ class ReminderRunner:
         if self.lock is not None:
             self.lock.release()
 
-    async def close(self) -> None:
-        if self.sender is not None:
-            await self.sender.close()
-
 
 def raw_sender(settings: Settings, perform: Perform) -> RawSender:
-    """Reminders' plain messages over plain HTTP; anything else through the adapter."""
+    """What the bot says over plain HTTP; files through the adapter (`perform`)."""
     token = settings.telegram.bot_token
     assert token is not None
     return RawSender(settings.telegram.api_server or PRODUCTION_API, token.get_secret_value(),

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.channels import routed
 from bot.inbox_worker import InboxWorker, poll
-from bot.raw_send import PRODUCTION_API, BotApi
+from bot.raw_send import PRODUCTION_API, BotApi, RawSender
 from bot.telegram import ALLOWED_UPDATES, TelegramClient, commands_params
 from bot.webhook import WEBHOOK_PATH, webhook_app
 from chat.actions import Action, Edit, Send, SendFile
@@ -27,7 +27,7 @@ from conversation.context import BotConfig
 from conversation.handling import Conversation
 from interview_bot.app import App, open_app
 from interview_bot.dingtalk_wiring import serve_dingtalk, start_dingtalk
-from interview_bot.reminder_wiring import SHUTDOWN_GRACE_SECONDS, ReminderRunner
+from interview_bot.reminder_wiring import SHUTDOWN_GRACE_SECONDS, ReminderRunner, raw_sender
 from interview_bot.settings import Settings
 from scheduler.rate_limit import RateLimiter
 from scheduler.single_dispatcher import DispatcherLocked
@@ -147,8 +147,10 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
                 await inbox.release_all(session)
         # one sending budget for the process: replies first, reminders in what is left
         limiter = RateLimiter(per_second=settings.reminders.per_second)
+        # what the bot says goes over plain HTTP; the framework uploads files
+        sender = None if client is None else raw_sender(settings, client.perform)
         performers: dict[str, Perform | None] = {
-            "telegram": None if client is None else client.perform,
+            "telegram": None if sender is None else sender.perform,
             "feishu": None if lark is None else lark.perform,
             "dingtalk": None if ding is None else ding.perform}
         worker = InboxWorker(app.sessions, conversation,
@@ -156,7 +158,7 @@ async def serve(settings: Settings, *, framework: str = "aiogram", webhook: bool
         running = Running(asyncio.create_task(worker.run_forever(stop)),
                           ReminderRunner(settings, app, performers, clock, limiter),
                           BotApi(settings.telegram.api_server or PRODUCTION_API, token or ""),
-                          client)
+                          client, sender)
         try:
             await running.listen(settings, app, clock, worker, stop,
                                  None if lark is None else lark.toasts, webhook, username)
@@ -174,8 +176,9 @@ class Running:
     in hand (so no reply goes out twice), then the listeners, the reminders, the client."""
 
     def __init__(self, working: asyncio.Task[None], reminders: ReminderRunner, api: BotApi,
-                 client: TelegramClient | None) -> None:
+                 client: TelegramClient | None, sender: RawSender | None) -> None:
         self.working, self.reminders, self.api, self.client = working, reminders, api, client
+        self.sender = sender
         self.tasks: list[asyncio.Task[None]] = []
         self.stoppers: list[Callable[[], Awaitable[None]]] = []  # the listeners
 
@@ -220,7 +223,8 @@ class Running:
             await stopping()
         await self.api.close()
         await self.reminders.stop()
-        await self.reminders.close()
+        if self.sender is not None:
+            await self.sender.close()
         if self.client is not None:
             await self.client.close()
 
