@@ -21,6 +21,7 @@ from scheduler.jobs import ReminderRuntime, start_scheduler
 from scheduler.rate_limit import RateLimiter
 from scheduler.single_dispatcher import DispatcherLock
 from services.deal_watch import watch_deals
+from storage import inbox
 from storage.database import is_sqlite
 
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -74,7 +75,7 @@ def reminder_runtime(settings: Settings, app: App, perform: Perform, clock: Cloc
     async def watch(session: AsyncSession, now: datetime) -> None:
         await watch_deals(session, service, now)
     return ReminderRuntime(app.sessions, app.planner, dispatcher, clock, watch=watch,
-                           hooks=hook_deliverer(settings, app, clock))
+                           hooks=hook_deliverer(settings, app, clock), tidy=inbox.purge_done)
 
 
 def hook_deliverer(settings: Settings, app: App, clock: Clock) -> HookDeliverer:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,6 +25,7 @@ from scheduler.planning import Planner
 log = logging.getLogger(__name__)
 PLAN_EVERY_SECONDS = 300
 DISPATCH_EVERY_SECONDS = 2  # one indexed query when nothing is due; lateness is at most this
+TIDY_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -38,6 +39,10 @@ class ReminderRuntime:
     # transaction: a failure there never stops reminders
     watch: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None
     hooks: HookDeliverer | None = None  # webhooks, on their own job and tasks
+    # clearing out what is kept only for a while (the inbox's handled updates), at most once
+    # every TIDY_EVERY after a planning, in its own transaction
+    tidy: Callable[[AsyncSession, datetime], Awaitable[int]] | None = None
+    tidied_at: datetime | None = None
 
     async def drain(self, seconds: float) -> None:
         """Let the jobs in progress finish (a pass cut short leaves its reminders leased
@@ -61,6 +66,21 @@ class ReminderRuntime:
                     await self.watch(session, self.clock())
             except Exception:
                 log.exception("the deal-warnings pass failed; the next planning retries")
+        await self._tidy()
+
+    async def _tidy(self) -> None:
+        now = self.clock()
+        if self.tidy is None or (self.tidied_at is not None
+                                 and now - self.tidied_at < TIDY_EVERY):
+            return
+        try:
+            async with self.sessions.begin() as session:
+                gone = await self.tidy(session, now)
+            self.tidied_at = now
+            if gone:
+                log.info("inbox: %s handled updates older than a week cleared", gone)
+        except Exception:
+            log.exception("clearing the inbox failed; the next planning retries")
 
     async def tick(self) -> Stats:
         """One full pass, as `interview-bot reminders tick` runs it: plan, then send."""

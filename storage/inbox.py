@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, literal_column, select, update
+from sqlalchemy import Select, Table, bindparam, delete, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnClause
@@ -152,6 +152,27 @@ async def retry_later(session: AsyncSession, update_id: int, now: datetime, erro
         row.status = "failed"
     else:
         row.next_attempt_at = now + timedelta(seconds=min(2 ** row.attempts, 300))
+
+
+# How long a handled update is kept: Telegram sends an update again only until it is
+# confirmed (minutes), Feishu retries an event for hours; a week leaves room to look back.
+KEEP_DONE = timedelta(days=7)
+
+
+async def purge_done(session: AsyncSession, now: datetime, limit: int = 20_000) -> int:
+    """Forget updates handled more than `KEEP_DONE` ago, and the ids of other channels'
+    events received as long ago (those kept only to ignore one sent again), at most `limit`
+    of each: what people typed does not stay in the inbox, and the table stops growing.
+    Updates that failed stay, to be looked at. Returns how many updates went."""
+    before = now - KEEP_DONE
+    old = (select(TABLE.c.update_id).where(TABLE.c.status == "done", TABLE.c.done_at < before)
+           .limit(limit).scalar_subquery())
+    gone = await session.execute(delete(TABLE).where(TABLE.c.update_id.in_(old)))
+    events: Table = ChatEvent.__table__  # type: ignore[assignment]
+    seen = (select(events.c.id).where(events.c.received_at < before).limit(limit)
+            .scalar_subquery())
+    await session.execute(delete(events).where(events.c.id.in_(seen)))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def release_all(session: AsyncSession) -> None:

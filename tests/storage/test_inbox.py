@@ -1,15 +1,18 @@
 """The inbox stays quick to claim from however many updates it has done: the claim reads
-the open updates only, through the partial indexes over them, on both databases."""
+the open updates only, through the partial indexes over them, on both databases; and what
+it has handled is cleared after a week."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from scheduler.jobs import ReminderRuntime
 from storage import inbox
 from storage.database import create_engine, session_factory
 from storage.migrate import upgrade
+from storage.models import InboxUpdate
 from tests.conftest import TEST_CIPHER, FakeClock
 
 
@@ -50,5 +53,48 @@ async def test_a_claim_reads_only_the_open_updates(db_url: str, clock: FakeClock
             claimed = await inbox.claim(session, now)
         assert [(c.update_id, c.earlier_open) for c in claimed] == [
             (3001, False), (3002, True), (3003, False)]
+    finally:
+        await engine.dispose()
+
+
+async def test_handled_updates_are_cleared_after_a_week_and_nothing_else(
+        db_url: str, clock: FakeClock) -> None:
+    engine = create_engine(db_url, cipher=TEST_CIPHER)
+    try:
+        await upgrade(engine)
+        sessions = session_factory(engine)
+        async with sessions.begin() as session:
+            await inbox.store(session, [_message(n, 7000 + n) for n in (1, 2, 3, 4)], clock())
+            await inbox.mark_done(session, [1, 2], clock())
+            await inbox.retry_later(session, 3, clock(), "boom", max_attempts=1)  # failed
+            assert await inbox.new_event(session, "feishu", "ev-old", clock()) is not None
+        clock.advance(days=6)
+        async with sessions.begin() as session:
+            assert await inbox.new_event(session, "feishu", "ev-new", clock()) is not None
+            assert await inbox.purge_done(session, clock()) == 0  # not a week yet
+        clock.advance(days=2)
+        runtime = ReminderRuntime(sessions, None, None, clock,  # type: ignore[arg-type]
+                                  tidy=inbox.purge_done)
+        await runtime._tidy()
+        async with sessions.begin() as session:
+            rows = await session.execute(select(InboxUpdate.update_id, InboxUpdate.status))
+            left = {update_id: status for update_id, status in rows}
+            # the id of an event seen a week ago is forgotten; one seen two days ago is not
+            assert await inbox.new_event(session, "feishu", "ev-new", clock()) is None
+            assert await inbox.new_event(session, "feishu", "ev-old", clock()) is not None
+        assert left == {3: "failed", 4: "pending"}
+        # at most one clearing an hour, however often the planning runs
+        async with sessions.begin() as session:
+            await inbox.store(session, [_message(5, 7005)], clock())
+            await inbox.mark_done(session, [5], clock() - inbox.KEEP_DONE * 2)
+        await runtime._tidy()
+        clock.advance(minutes=59)
+        await runtime._tidy()
+        async with sessions() as session:
+            assert await session.get(InboxUpdate, 5) is not None
+        clock.advance(minutes=2)
+        await runtime._tidy()
+        async with sessions() as session:
+            assert await session.get(InboxUpdate, 5) is None
     finally:
         await engine.dispose()
