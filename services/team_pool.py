@@ -16,7 +16,7 @@ from flows.pool_rules import PoolRules
 from services import customer_search
 from services.access import team_ids
 from services.follow_up_planner import FollowUpPlanner
-from storage import audit, customers
+from storage import affected, audit, customers
 from storage.models import AuditEntry, Customer, User
 
 MAX_LISTED = 50
@@ -129,7 +129,7 @@ async def claim(session: AsyncSession, user: User, customer: Customer, *, rules:
                                Customer.released_at.is_not(None))
         .values(owner_id=user.id, released_at=None, worked_at=now, updated_at=now)
         .execution_options(synchronize_session=False))
-    if getattr(won, "rowcount", 0) != 1:
+    if affected.rows(won) != 1:
         await session.refresh(customer)
         owner = await customers.owner_of(session, customer)
         who = owner.name if owner else None

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from storage import affected
 from storage.insert_new import insert_new
 from storage.models import CoOwner, User
 
@@ -24,7 +25,7 @@ async def add(session: AsyncSession, customer_id: int, user_id: int, actor: str,
 async def remove(session: AsyncSession, customer_id: int, user_id: int) -> bool:
     result = await session.execute(delete(CoOwner).where(
         CoOwner.customer_id == customer_id, CoOwner.user_id == user_id))
-    return bool(getattr(result, "rowcount", 0))
+    return affected.rows(result) > 0
 
 
 async def of_customer(session: AsyncSession, customer_id: int) -> list[User]:

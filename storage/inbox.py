@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnClause
 
+from storage import affected
 from storage.channel_models import OPEN
 from storage.insert_new import insert_new, insert_new_id
 from storage.models import ChatEvent, InboxUpdate
@@ -172,7 +173,7 @@ async def purge_done(session: AsyncSession, now: datetime, limit: int = 20_000) 
     seen = (select(events.c.id).where(events.c.received_at < before).limit(limit)
             .scalar_subquery())
     await session.execute(delete(events).where(events.c.id.in_(seen)))
-    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+    return affected.rows(gone)
 
 
 async def release_all(session: AsyncSession) -> None:

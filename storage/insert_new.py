@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import affected
 from storage.models import Base
 
 
@@ -29,7 +30,7 @@ async def insert_new(session: AsyncSession, model: type[Base], rows: Sequence[di
         result = await session.execute(statement.values(rows[0]))
     else:
         result = await session.execute(statement, list(rows))
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+    return affected.rows(result)
 
 
 async def insert_new_id(session: AsyncSession, model: type[Base], values: dict[str, Any],

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import co_owners, customers
+from storage import affected, co_owners, customers
 from storage.card import CARD_COLUMNS
 from storage.models import (
     Answer,
@@ -101,7 +101,7 @@ async def _move_rows(session: AsyncSession, old: int, new: int, report: MergeRep
                         ("warnings", DealWarningRow)):
         result = await session.execute(update(model).where(model.customer_id == old)
                                        .values(customer_id=new))
-        count = int(getattr(result, "rowcount", 0) or 0)
+        count = affected.rows(result)
         if count:
             report.moved[name] = count
     await session.execute(update(ImportChange).where(

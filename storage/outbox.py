@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import affected
 from storage.insert_new import insert_new
 from storage.models import HookDelivery, HookEndpoint, OutboxEvent
 from storage.reporting import chunks
@@ -68,7 +69,7 @@ async def cancel_pending(session: AsyncSession, endpoint_id: int) -> int:
         update(HookDelivery).where(HookDelivery.endpoint_id == endpoint_id,
                                    HookDelivery.status.in_(OPEN))
         .values(status="cancelled", lease_until=None))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected.rows(result)
 
 
 def subscribed(endpoint: HookEndpoint, kind: str) -> bool:
@@ -208,7 +209,7 @@ async def forget_customer(session: AsyncSession, customer_id: int) -> int:
     await session.execute(delete(HookDelivery).where(HookDelivery.event_id.in_(events)))
     result = await session.execute(delete(OutboxEvent).where(
         OutboxEvent.customer_id == customer_id))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected.rows(result)
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import accounts, audit
+from storage import accounts, affected, audit
 from storage.models import (
     Account,
     Answer,
@@ -179,7 +179,7 @@ async def erase(session: AsyncSession, customer: Customer, *, actor: str, channe
 
 async def _delete(session: AsyncSession, statement: Any) -> int:
     result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected.rows(result)
 
 
 def expired(months: int, now: datetime) -> Select[Any]:

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import affected
 from storage.insert_new import insert_new
 from storage.models import Customer, DigestSent, Reminder, User
 from storage.reporting import chunks
@@ -105,7 +106,7 @@ async def move_pending(session: AsyncSession, customer_ids: Sequence[int],
     if from_recipient_id is not None:
         query = query.where(Reminder.recipient_id == from_recipient_id)
     result = await session.execute(query.values(recipient_id=new_recipient_id, updated_at=now))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected.rows(result)
 
 
 async def cancel_for_recipient(session: AsyncSession, user_id: int, now: datetime) -> int:
@@ -113,7 +114,7 @@ async def cancel_for_recipient(session: AsyncSession, user_id: int, now: datetim
     result = await session.execute(update(Reminder).where(
         Reminder.recipient_id == user_id, Reminder.status == "pending")
         .values(status="cancelled", updated_at=now, last_error="recipient deactivated"))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected.rows(result)
 
 
 async def cancel_for_chat(session: AsyncSession, chat_id: int, now: datetime,

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import accounts, audit, reminders
+from storage import accounts, affected, audit, reminders
 from storage.accounts import ROLES
 from storage.models import Customer, Invite, User
 
@@ -104,7 +104,7 @@ async def reassign(session: AsyncSession, source: User, target: User, *, actor: 
         update(Invite).where(Invite.customer_id.in_(ids), Invite.created_by == source.id,
                              Invite.revoked_at.is_(None), Invite.expires_at > now)
         .values(created_by=target.id))
-    moved.invites = int(getattr(result, "rowcount", 0) or 0)
+    moved.invites = affected.rows(result)
     names = [c.name for c in moved.customers[:20]]
     stamp = now.strftime("%Y%m%d%H%M%S%f")
     for person, direction, other in ((source, "out", target), (target, "in", source)):
