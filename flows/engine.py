@@ -30,14 +30,46 @@ def applies(question: Question, state: InterviewState) -> bool:
     return question.condition is None or question.condition.evaluate(state.answers)
 
 
-def current_question(flow: Flow, state: InterviewState) -> Question | None:
+def live(flow: Flow, state: InterviewState) -> list[bool]:
+    """Whether each question of the flow applies, in flow order: worked out once for a state
+    whose answers stand, and handed to what would otherwise ask each question again (a step
+    asked it ~80 times over 42 questions: the engine's main cost)."""
+    answers = state.answers
+    seen: dict[str, bool] = {}
+    applicable: list[bool] = []
+    for condition in flow.conditions():
+        if condition is None:
+            applicable.append(True)
+            continue
+        found = seen.get(condition.source)
+        if found is None:
+            found = seen[condition.source] = condition.evaluate(answers)
+        applicable.append(found)
+    return applicable
+
+
+def _applies(question: Question, state: InterviewState, seen: dict[str, bool]) -> bool:
+    """`applies`, each distinct condition worked out once per `seen` (most questions of a
+    flow's optional part share the part's condition)."""
+    condition = question.condition
+    if condition is None:
+        return True
+    found = seen.get(condition.source)
+    if found is None:
+        found = seen[condition.source] = condition.evaluate(state.answers)
+    return found
+
+
+def current_question(flow: Flow, state: InterviewState,
+                     applicable: list[bool] | None = None) -> Question | None:
     """The question waiting for input, or None when every applicable one is answered."""
     if state.pending is not None:
         return flow.question(state.pending.question_id)
     if state.editing is not None:
         return flow.question(state.editing)
-    for question in flow.questions:
-        if question.id not in state.answers and applies(question, state) and not (
+    for index, question in enumerate(flow.questions):
+        if question.id not in state.answers and (
+                applies(question, state) if applicable is None else applicable[index]) and not (
                 _known_and_clear(question, state)):
             return question
     return None
@@ -84,12 +116,14 @@ def place_of(step: Step) -> str:
 
 
 def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = None,
-         notice: str | None = None) -> Step:
-    """The step to show for `state` (the current prompt, or the completion summary)."""
-    question = current_question(flow, state)
+         notice: str | None = None, applicable: list[bool] | None = None) -> Step:
+    """The step to show for `state` (the current prompt, or the completion summary);
+    `applicable`: `live` of this state, when the caller has it."""
+    applicable = live(flow, state) if applicable is None else applicable
+    question = current_question(flow, state, applicable)
     if question is None:
         return Completed(summarise(flow, state, lang), decide_outcome(flow, state))
-    number, total, exact = _progress(flow, state, question)
+    number, total, exact = _progress(flow, state, question, applicable)
     text = fill(pick(question.text, lang), lambda name: piped_answer(flow, state, name, lang))
     why = fill(pick(question.why, lang), lambda name: piped_answer(flow, state, name, lang)) or None
     mode, opts = "answer", options(question, lang)
@@ -116,14 +150,15 @@ def view(flow: Flow, state: InterviewState, lang: str, *, error: str | None = No
         question_id=question.id, number=number, total=total, exact=exact,
         stage=question.stage, section=question.section, kind=question.type, text=text, why=why,
         options=opts, required=question.required,
-        can_back=_previous(flow, state, question) is not None,
+        can_back=_previous(flow, state, question, applicable) is not None,
         mode=mode, current=current, error=error, notice=notice,
         min_label=pick(question.min_label, lang) or None,
         max_label=pick(question.max_label, lang) or None, selected=selected,
     )
 
 
-def _progress(flow: Flow, state: InterviewState, question: Question) -> tuple[int, int, bool]:
+def _progress(flow: Flow, state: InterviewState, question: Question,
+              applicable: list[bool]) -> tuple[int, int, bool]:
     """The question's number among those asked, how many are asked in all, and whether that
     count is exact. Not counted: questions the card answers (`known: skip`), and those of an
     optional part not opened. Counted while undecided (their condition waits on a question
@@ -133,7 +168,7 @@ def _progress(flow: Flow, state: InterviewState, question: Question) -> tuple[in
     position = flow.index_of(question.id)
     number = total = undecided = 0
     for index, q in enumerate(flow.questions):
-        if applies(q, state):
+        if applicable[index]:
             if not _known_and_clear(q, state):
                 total += 1
                 number += index < position
@@ -249,21 +284,25 @@ def _commit(flow: Flow, state: InterviewState, question: Question, parsed: Parse
         new.other[question.id] = parsed.other_text
     new.pending = new.editing = None
     dropped = prune(flow, new)
-    following = current_question(flow, new)
+    applicable = live(flow, new)  # the answers stand from here on
+    following = current_question(flow, new, applicable)
     new.done = following is None
     _arrive_at(new, following)  # pending and editing were just cleared
     record = AnswerRecord(question.id, parsed.value, parsed.other_text, raw, source)
-    return Transition(new, view(flow, new, lang), record, dropped, completed=new.done)
+    return Transition(new, view(flow, new, lang, applicable=applicable), record, dropped,
+                      completed=new.done)
 
 
 def prune(flow: Flow, state: InterviewState) -> tuple[str, ...]:
     """Drop answers whose question no longer applies (in place); return their ids."""
-    dropped = []
+    dropped: list[str] = []
+    seen: dict[str, bool] = {}
     for question in flow.questions:
-        if question.id in state.answers and not applies(question, state):
+        if question.id in state.answers and not _applies(question, state, seen):
             del state.answers[question.id]
             state.other.pop(question.id, None)
             dropped.append(question.id)
+            seen.clear()  # the answers changed: what a condition said may not hold
     return tuple(dropped)
 
 
@@ -277,13 +316,16 @@ def skip(flow: Flow, state: InterviewState, lang: str) -> Transition:
     return _commit(flow, state, question, Parsed(None), None, lang)
 
 
-def _previous(flow: Flow, state: InterviewState,
-              question: Question | None = None) -> Question | None:
-    """The answered question before the current one (`question`, when the caller has it)."""
-    question = question or current_question(flow, state)
+def _previous(flow: Flow, state: InterviewState, question: Question | None = None,
+              applicable: list[bool] | None = None) -> Question | None:
+    """The answered question before the current one (`question`, and `live` of the state,
+    when the caller has them)."""
+    question = question or current_question(flow, state, applicable)
     end = flow.index_of(question.id) if question is not None else len(flow.questions)
-    for earlier in reversed(flow.questions[:end]):
-        if earlier.id in state.answers and applies(earlier, state):
+    for index in range(end - 1, -1, -1):
+        earlier = flow.questions[index]
+        if earlier.id in state.answers and (
+                applies(earlier, state) if applicable is None else applicable[index]):
             return earlier
     return None
 

@@ -138,6 +138,7 @@ class Flow(_Strict):
     _languages: tuple[str, ...] = PrivateAttr(())
     _warnings: tuple[Any, ...] = PrivateAttr(())  # FlowError: loaded, but worth a look
     _positions_cache: dict[str, int] | None = PrivateAttr(None)
+    _conditions_cache: tuple[Condition | None, ...] | None = PrivateAttr(None)
 
     @property
     def fingerprint(self) -> str:
@@ -158,6 +159,15 @@ class Flow(_Strict):
             positions = {q.id: i for i, q in enumerate(self.questions)}
             self._positions_cache = positions
         return positions
+
+    def conditions(self) -> tuple[Condition | None, ...]:
+        """Each question's condition, in order (the engine reads them on every step)."""
+        private = self.__pydantic_private__ or {}
+        found: tuple[Condition | None, ...] | None = private.get("_conditions_cache")
+        if found is None or len(found) != len(self.questions):
+            found = tuple(q.condition for q in self.questions)
+            self._conditions_cache = found
+        return found
 
     def question(self, question_id: str) -> Question:
         return self.questions[self._positions()[question_id]]

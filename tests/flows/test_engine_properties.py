@@ -109,6 +109,8 @@ def test_random_sequences_always_finish_with_every_required_answer(
         step = engine.view(flow, state, "en")
         assert isinstance(step, Prompt | Completed)
         assert InterviewState.from_json(state.to_json()) == state
+        # a step works out each distinct condition once: the same as asking every question
+        assert engine.live(flow, state) == [engine.applies(q, state) for q in flow.questions]
     check_complete(flow, finish(flow, state))
 
 
