@@ -120,7 +120,9 @@ class Conversation:
         if kind == "blocked":
             await accounts.mark_unreachable(ctx.session, ctx.incoming.user_id, ctx.now)
             return
-        ctx.account.unreachable_at = None
+        # reachable again; left untouched when it was (a touched row is the flush's work)
+        if ctx.account.unreachable_at is not None:
+            ctx.account.unreachable_at = None
         if kind == "command":
             await self._command(ctx)
         elif kind == "callback":

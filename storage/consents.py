@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.among import among
 from storage.models import Consent
 
 
@@ -35,7 +36,7 @@ async def latest_of(session: AsyncSession, telegram_ids: Iterable[int], version:
         return {}
     rows = await session.execute(
         select(Consent.telegram_id, Consent.customer_id, Consent.decision, Consent.text_version)
-        .where(Consent.telegram_id.in_(ids)).order_by(Consent.id))
+        .where(among(session, Consent.telegram_id, ids)).order_by(Consent.id))
     return {(tid, cid): _standing(decision, seen, version)
             for tid, cid, decision, seen in rows if tid is not None}
 

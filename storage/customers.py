@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.among import among
 from storage.models import Contact, Customer, User
 
 _NOISE = re.compile(r"[\s\-_.,，。·・'\"“”‘’()（）\[\]【】]+")
@@ -80,9 +81,9 @@ async def load(session: AsyncSession, customer_ids: Iterable[int],
     while the caller holds the list, `get` and `session.get` find them without a query."""
     found: list[Customer | Contact] = []
     if ids := set(customer_ids):
-        found += await session.scalars(select(Customer).where(Customer.id.in_(ids)))
+        found += await session.scalars(select(Customer).where(among(session, Customer.id, ids)))
     if ids := set(contact_ids):
-        found += await session.scalars(select(Contact).where(Contact.id.in_(ids)))
+        found += await session.scalars(select(Contact).where(among(session, Contact.id, ids)))
     return found
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnClause
 
 from storage import affected
+from storage.among import among
 from storage.channel_models import OPEN
 from storage.insert_new import insert_new, insert_new_id
 from storage.models import ChatEvent, InboxUpdate
@@ -86,8 +87,8 @@ async def claim(session: AsyncSession, now: datetime, limit: int = 200) -> list[
     Their payloads are not read: the caller has most of them in hand (`payloads`)."""
     rows = [Claimed(*row) for row in (await session.execute(due(now, limit))).all()]
     if rows:
-        await session.execute(update(TABLE).where(TABLE.c.update_id.in_([r.update_id
-                                                                           for r in rows]))
+        await session.execute(update(TABLE).where(among(session, TABLE.c.update_id,
+                                                        [r.update_id for r in rows]))
                               .values(lease_until=now + LEASE))
     return rows
 
@@ -115,14 +116,14 @@ async def payloads(session: AsyncSession, update_ids: Sequence[int]) -> dict[int
     if not update_ids:
         return {}
     rows = await session.execute(select(TABLE.c.update_id, TABLE.c.payload)
-                                 .where(TABLE.c.update_id.in_(update_ids)))
+                                 .where(among(session, TABLE.c.update_id, update_ids)))
     return {update_id: payload for update_id, payload in rows}
 
 
 async def defer(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
     """Give leased updates back, to be taken again shortly (their chat is busy elsewhere)."""
     if update_ids:
-        await session.execute(update(TABLE).where(TABLE.c.update_id.in_(update_ids))
+        await session.execute(update(TABLE).where(among(session, TABLE.c.update_id, update_ids))
                               .values(lease_until=None, next_attempt_at=now + DEFER))
 
 
@@ -137,7 +138,7 @@ async def replying(session: AsyncSession, replies: dict[int, Any]) -> None:
 
 async def mark_done(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
     if update_ids:
-        await session.execute(update(TABLE).where(TABLE.c.update_id.in_(update_ids))
+        await session.execute(update(TABLE).where(among(session, TABLE.c.update_id, update_ids))
                               .values(status="done", done_at=now, lease_until=None))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.among import among
 from storage.models import Interview
 
 LOCKED = "locked_interviews"  # session.info: ids this transaction has locked already
@@ -60,7 +61,8 @@ async def lock_active(session: AsyncSession, respondent_keys: Iterable[str]
     if not keys:
         return []
     found = list(await session.scalars(
-        select(Interview).where(Interview.respondent_key.in_(keys), Interview.status == "active")
+        select(Interview).where(among(session, Interview.respondent_key, keys),
+                                Interview.status == "active")
         .order_by(Interview.updated_at, Interview.id).with_for_update()))
     session.info.setdefault(LOCKED, set()).update(i.id for i in found)
     return found
