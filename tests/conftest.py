@@ -11,17 +11,19 @@ import os
 import shutil
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from flows.loader import default_flow_dir, load_paths
 from flows.model import Flow
 from storage.crypto import Cipher
+from storage.database import create_engine, session_factory
 
 # Every test (and every process a test starts) encrypts personal data, with keys made
 # for this run.
@@ -98,6 +100,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_available: s
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
     yield from _pg_database(postgres_available, migrated_templates.get(request.param))
+
+
+@pytest.fixture
+async def sessions(db_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on `db_url` (each kind of database), personal data encrypted as in
+    production; the engine is closed afterwards."""
+    engine = create_engine(db_url, cipher=TEST_CIPHER)
+    try:
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
