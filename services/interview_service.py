@@ -288,11 +288,11 @@ class InterviewService:
         if withdrawn:  # the answers the card holds are those of the state stored before
             await self._take_back(session, interview, flow,
                                   InterviewState.from_json(interview.state), withdrawn, now)
-        interview.state = transition.state.to_json()
-        interview.fingerprint, interview.flow_version = flow.fingerprint, str(flow.version)
-        interview.language, interview.updated_at = language, now
-        if update_id is not None:
-            interview.last_update_id = max(update_id, interview.last_update_id or update_id)
+        interviews.save_step(
+            session, interview, state=transition.state.to_json(), fingerprint=flow.fingerprint,
+            flow_version=str(flow.version), language=language, now=now,
+            last_update_id=interview.last_update_id if update_id is None else max(
+                update_id, interview.last_update_id or update_id))
         scheduled = None
         if transition.completed:
             scheduled = await self._complete(session, interview, transition, now)

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.among import among
+from storage.deferred import defer
 from storage.models import Interview
 
 LOCKED = "locked_interviews"  # session.info: ids this transaction has locked already
@@ -27,6 +29,25 @@ async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
         select(Interview).where(Interview.id == interview_id).with_for_update()
         .execution_options(populate_existing=True))
     return result.scalar_one_or_none()
+
+
+TABLE: Table = Interview.__table__  # type: ignore[assignment]
+STEPPED = ("state", "fingerprint", "flow_version", "language", "updated_at", "last_update_id")
+SAVE = (update(TABLE).where(TABLE.c.id == bindparam("b_id"))
+        .values({name: bindparam(f"b_{name}") for name in STEPPED}))
+
+
+def save_step(session: AsyncSession, interview: Interview, *, state: dict[str, Any],
+              fingerprint: str, flow_version: str, language: str, now: datetime,
+              last_update_id: int | None) -> None:
+    """An interview's new state after a step: the object holds it at once, the row gets it
+    with the batch's other interviews in one statement (storage.deferred)."""
+    values = {"state": state, "fingerprint": fingerprint, "flow_version": flow_version,
+              "language": language, "updated_at": now, "last_update_id": last_update_id}
+    for name, value in values.items():
+        set_committed_value(interview, name, value)
+    defer(session, SAVE, {"b_id": interview.id} | {f"b_{k}": v for k, v in values.items()},
+          about=interview)
 
 
 async def find_active(session: AsyncSession, respondent_key: str, customer_id: int,

@@ -1,12 +1,12 @@
-"""A batch's answers are written together, yet none is lost or shown missing: a query right
-after an answer sees it, an answer given in an update that failed (its savepoint rolled
-back) is not stored, and one given before a failing update but written while it ran is
-stored all the same."""
+"""A batch's answers and interview states are written together (storage.deferred), yet none
+is lost or shown missing: a query right after an answer sees it, an answer or a step given
+in an update that failed (its savepoint rolled back) is not stored, and one given before a
+failing update but written while it ran is stored all the same."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import answers, customers, interviews
@@ -61,6 +61,33 @@ async def test_an_answer_of_a_failed_update_goes_and_one_before_it_stays(
         async with session.begin_nested():  # the third goes on
             await _answer(session, second, clock, "budget", "yes")
     assert await _stored(sessions) == [("company", "Acme Ltd", True), ("budget", "yes", True)]
+
+
+async def test_a_step_of_a_failed_update_is_undone_and_the_one_before_it_kept(
+        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    def step(interview: Interview, state: dict[str, str], update_id: int) -> None:
+        interviews.save_step(session, interview, state=state, fingerprint="f",
+                             flow_version="1", language="en", now=clock(),
+                             last_update_id=update_id)
+
+    async with sessions.begin() as session:
+        interview = await _interview(session, clock, "Acme")
+        async with session.begin_nested():
+            step(interview, {"answers": "first"}, 1)
+        assert interview.state == {"answers": "first"}  # the object has it at once
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                step(interview, {"answers": "second"}, 2)
+                await session.scalar(select(func.count()).select_from(Interview))  # writes both
+                raise RuntimeError("this update failed")
+        # the object no longer shows the failed step: it is read again when next used
+        assert "state" in inspect(interview).expired_attributes
+        await session.refresh(interview)
+        assert (interview.state, interview.last_update_id) == ({"answers": "first"}, 1)
+    async with sessions() as session:
+        stored = await session.get(Interview, interview.id)
+        assert stored is not None
+        assert (stored.state, stored.last_update_id) == ({"answers": "first"}, 1)
 
 
 async def test_a_transaction_rolled_back_writes_none(
