@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, event, insert, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from storage.deferred import within
 from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
 GENESIS = "0" * 64
@@ -121,14 +122,7 @@ def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> No
     if not pending:
         return
 
-    def inside(scope: SessionTransaction | None) -> bool:
-        while scope is not None:
-            if scope is transaction:
-                return True
-            scope = scope.parent
-        return False
-
-    pending[:] = [entry for entry in pending if not inside(entry.scope)]
+    pending[:] = [entry for entry in pending if not within(entry.scope, transaction)]
 
 
 event.listen(Session, "before_commit", _write_pending)

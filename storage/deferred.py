@@ -67,15 +67,20 @@ def _before_commit(session: Session) -> None:
         session.info.pop(WRITTEN, None)
 
 
+def within(scope: SessionTransaction | None, transaction: SessionTransaction) -> bool:
+    """Whether `scope` is `transaction` or a savepoint inside it (what its rollback undoes)."""
+    while scope is not None:
+        if scope is transaction:
+            return True
+        scope = scope.parent
+    return False
+
+
 def _rolled_back(session: Session, transaction: SessionTransaction) -> None:
     """Rows given inside `transaction` go; rows it undid that were given before it are
     written again."""
     def inside(scope: SessionTransaction | None) -> bool:
-        while scope is not None:
-            if scope is transaction:
-                return True
-            scope = scope.parent
-        return False
+        return within(scope, transaction)
 
     written: list[_Row] = session.info.get(WRITTEN) or []
     pending: list[_Row] = session.info.get(PENDING) or []
