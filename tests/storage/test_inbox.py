@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.jobs import ReminderRuntime
 from storage import inbox
@@ -58,43 +59,37 @@ async def test_a_claim_reads_only_the_open_updates(db_url: str, clock: FakeClock
 
 
 async def test_handled_updates_are_cleared_after_a_week_and_nothing_else(
-        db_url: str, clock: FakeClock) -> None:
-    engine = create_engine(db_url, cipher=TEST_CIPHER)
-    try:
-        await upgrade(engine)
-        sessions = session_factory(engine)
-        async with sessions.begin() as session:
-            await inbox.store(session, [_message(n, 7000 + n) for n in (1, 2, 3, 4)], clock())
-            await inbox.mark_done(session, [1, 2], clock())
-            await inbox.retry_later(session, 3, clock(), "boom", max_attempts=1)  # failed
-            assert await inbox.new_event(session, "feishu", "ev-old", clock()) is not None
-        clock.advance(days=6)
-        async with sessions.begin() as session:
-            assert await inbox.new_event(session, "feishu", "ev-new", clock()) is not None
-            assert await inbox.purge_done(session, clock()) == 0  # not a week yet
-        clock.advance(days=2)
-        runtime = ReminderRuntime(sessions, None, None, clock,  # type: ignore[arg-type]
-                                  tidy=inbox.purge_done)
-        await runtime._tidy()
-        async with sessions.begin() as session:
-            rows = await session.execute(select(InboxUpdate.update_id, InboxUpdate.status))
-            left = {update_id: status for update_id, status in rows}
-            # the id of an event seen a week ago is forgotten; one seen two days ago is not
-            assert await inbox.new_event(session, "feishu", "ev-new", clock()) is None
-            assert await inbox.new_event(session, "feishu", "ev-old", clock()) is not None
-        assert left == {3: "failed", 4: "pending"}
-        # at most one clearing an hour, however often the planning runs
-        async with sessions.begin() as session:
-            await inbox.store(session, [_message(5, 7005)], clock())
-            await inbox.mark_done(session, [5], clock() - inbox.KEEP_DONE * 2)
-        await runtime._tidy()
-        clock.advance(minutes=59)
-        await runtime._tidy()
-        async with sessions() as session:
-            assert await session.get(InboxUpdate, 5) is not None
-        clock.advance(minutes=2)
-        await runtime._tidy()
-        async with sessions() as session:
-            assert await session.get(InboxUpdate, 5) is None
-    finally:
-        await engine.dispose()
+        sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
+    async with sessions.begin() as session:
+        await inbox.store(session, [_message(n, 7000 + n) for n in (1, 2, 3, 4)], clock())
+        await inbox.mark_done(session, [1, 2], clock())
+        await inbox.retry_later(session, 3, clock(), "boom", max_attempts=1)  # failed
+        assert await inbox.new_event(session, "feishu", "ev-old", clock()) is not None
+    clock.advance(days=6)
+    async with sessions.begin() as session:
+        assert await inbox.new_event(session, "feishu", "ev-new", clock()) is not None
+        assert await inbox.purge_done(session, clock()) == 0  # not a week yet
+    clock.advance(days=2)
+    runtime = ReminderRuntime(sessions, None, None, clock,  # type: ignore[arg-type]
+                              tidy=inbox.purge_done)
+    await runtime._tidy()
+    async with sessions.begin() as session:
+        rows = await session.execute(select(InboxUpdate.update_id, InboxUpdate.status))
+        left = {update_id: status for update_id, status in rows}
+        # the id of an event seen a week ago is forgotten; one seen two days ago is not
+        assert await inbox.new_event(session, "feishu", "ev-new", clock()) is None
+        assert await inbox.new_event(session, "feishu", "ev-old", clock()) is not None
+    assert left == {3: "failed", 4: "pending"}
+    # at most one clearing an hour, however often the planning runs
+    async with sessions.begin() as session:
+        await inbox.store(session, [_message(5, 7005)], clock())
+        await inbox.mark_done(session, [5], clock() - inbox.KEEP_DONE * 2)
+    await runtime._tidy()
+    clock.advance(minutes=59)
+    await runtime._tidy()
+    async with sessions() as session:
+        assert await session.get(InboxUpdate, 5) is not None
+    clock.advance(minutes=2)
+    await runtime._tidy()
+    async with sessions() as session:
+        assert await session.get(InboxUpdate, 5) is None
