@@ -9,8 +9,10 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from flows.answer_checks import InvalidAnswer, Parsed, display, options, parse_answer
+from flows.conditions import Condition
 from flows.i18n import pick
 from flows.messages import message
 from flows.model import OTHER_CHOICE_ID, Flow, Question, QuestionType
@@ -34,29 +36,18 @@ def live(flow: Flow, state: InterviewState) -> list[bool]:
     """Whether each question of the flow applies, in flow order: worked out once for a state
     whose answers stand, and handed to what would otherwise ask each question again (a step
     asked it ~80 times over 42 questions: the engine's main cost)."""
-    answers = state.answers
     seen: dict[str, bool] = {}
-    applicable: list[bool] = []
-    for condition in flow.conditions():
-        if condition is None:
-            applicable.append(True)
-            continue
-        found = seen.get(condition.source)
-        if found is None:
-            found = seen[condition.source] = condition.evaluate(answers)
-        applicable.append(found)
-    return applicable
+    return [_holds(condition, state.answers, seen) for condition in flow.conditions()]
 
 
-def _applies(question: Question, state: InterviewState, seen: dict[str, bool]) -> bool:
-    """`applies`, each distinct condition worked out once per `seen` (most questions of a
-    flow's optional part share the part's condition)."""
-    condition = question.condition
+def _holds(condition: Condition | None, answers: dict[str, Any], seen: dict[str, bool]) -> bool:
+    """Whether a question with this condition applies, each distinct condition worked out
+    once per `seen` (most questions of a flow's optional part share the part's condition)."""
     if condition is None:
         return True
     found = seen.get(condition.source)
     if found is None:
-        found = seen[condition.source] = condition.evaluate(state.answers)
+        found = seen[condition.source] = condition.evaluate(answers)
     return found
 
 
@@ -298,7 +289,7 @@ def prune(flow: Flow, state: InterviewState) -> tuple[str, ...]:
     dropped: list[str] = []
     seen: dict[str, bool] = {}
     for question in flow.questions:
-        if question.id in state.answers and not _applies(question, state, seen):
+        if question.id in state.answers and not _holds(question.condition, state.answers, seen):
             del state.answers[question.id]
             state.other.pop(question.id, None)
             dropped.append(question.id)
@@ -316,16 +307,14 @@ def skip(flow: Flow, state: InterviewState, lang: str) -> Transition:
     return _commit(flow, state, question, Parsed(None), None, lang)
 
 
-def _previous(flow: Flow, state: InterviewState, question: Question | None = None,
-              applicable: list[bool] | None = None) -> Question | None:
-    """The answered question before the current one (`question`, and `live` of the state,
-    when the caller has them)."""
-    question = question or current_question(flow, state, applicable)
+def _previous(flow: Flow, state: InterviewState, question: Question | None,
+              applicable: list[bool]) -> Question | None:
+    """The answered question before `question`, the current one (`applicable`: `live` of
+    the state)."""
     end = flow.index_of(question.id) if question is not None else len(flow.questions)
     for index in range(end - 1, -1, -1):
         earlier = flow.questions[index]
-        if earlier.id in state.answers and (
-                applies(earlier, state) if applicable is None else applicable[index]):
+        if earlier.id in state.answers and applicable[index]:
             return earlier
     return None
 
@@ -336,7 +325,8 @@ def back(flow: Flow, state: InterviewState, lang: str) -> Transition:
     if new.pending is not None:
         new.pending = None
         return Transition(new, view(flow, new, lang))
-    target = _previous(flow, state)
+    applicable = live(flow, state)
+    target = _previous(flow, state, current_question(flow, state, applicable), applicable)
     if target is None or state.done:
         return Transition(state, view(flow, state, lang, error=message("cannot_back", lang)))
     new.editing = target.id
