@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, String, and_, cast, event, insert, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from storage.deferred import within
+from storage.deferred import scope_of, within
 from storage.models import AccessReason, AuditEntry, CustomerMerge, Interview, Invite
 
 GENESIS = "0" * 64
@@ -56,21 +56,14 @@ def _row(at: datetime, actor: str, action: str, entity: str, entity_id: str | in
             "channel": channel, "outcome": outcome}
 
 
-def _scope(session: AsyncSession) -> SessionTransaction:
-    sync = session.sync_session
-    scope = sync.get_nested_transaction() or sync.get_transaction()
-    assert scope is not None, "an audit entry is written in a transaction"
-    return scope
-
-
 async def append(session: AsyncSession, *, at: datetime, actor: str, action: str, entity: str,
                  entity_id: str | int | None, channel: str, fields: Sequence[str] = (),
                  outcome: str = "ok") -> Pending:
     """Add an entry. It is chained and written when the transaction commits (one appender
     at a time only then, and only for that long: the advisory lock on PostgreSQL, the write
     lock on SQLite); one appended in a savepoint that is rolled back is not written."""
-    entry = Pending(_scope(session), _row(at, actor, action, entity, entity_id, fields,
-                                          channel, outcome))
+    entry = Pending(scope_of(session.sync_session),
+                    _row(at, actor, action, entity, entity_id, fields, channel, outcome))
     _pending(session).append(entry)
     return entry
 
@@ -79,7 +72,7 @@ async def append_many(session: AsyncSession, *, at: datetime, actor: str, channe
                       entries: Sequence[tuple[str, str, str | int, Sequence[str]]]) -> None:
     """Many entries (action, entity, entity id, fields) at once, chained in order (an
     import writes one per row): one INSERT with the others at the commit."""
-    scope, pending = _scope(session), _pending(session)
+    scope, pending = scope_of(session.sync_session), _pending(session)
     pending.extend(Pending(scope, _row(at, actor, action, entity, entity_id, fields, channel,
                                        "ok"))
                    for action, entity, entity_id, fields in entries)

@@ -37,16 +37,21 @@ def defer(session: AsyncSession, statement: Executable, values: dict[str, Any],
     """Run `statement` with `values` before the session's next statement: with the other
     rows of the same statement, in one executemany."""
     sync = session.sync_session
-    scope = sync.get_nested_transaction() or sync.get_transaction()
-    assert scope is not None, "a deferred write belongs to a transaction"
-    sync.info.setdefault(PENDING, []).append(_Row(statement, values, scope, about))
+    sync.info.setdefault(PENDING, []).append(_Row(statement, values, scope_of(sync), about))
+
+
+def scope_of(session: Session) -> SessionTransaction:
+    """The (nested) transaction the session is in now: what a rollback of it would undo."""
+    scope = session.get_nested_transaction() or session.get_transaction()
+    assert scope is not None, "written in a transaction"
+    return scope
 
 
 def _write(session: Session) -> None:
     rows: list[_Row] = session.info.pop(PENDING, None) or []
     if not rows:
         return
-    where = session.get_nested_transaction() or session.get_transaction()
+    where = scope_of(session)
     by_statement: dict[int, list[_Row]] = {}
     for row in rows:  # statements in the order first given; each one's rows in order
         by_statement.setdefault(id(row.statement), []).append(row)
@@ -79,15 +84,14 @@ def within(scope: SessionTransaction | None, transaction: SessionTransaction) ->
 def _rolled_back(session: Session, transaction: SessionTransaction) -> None:
     """Rows given inside `transaction` go; rows it undid that were given before it are
     written again."""
-    def inside(scope: SessionTransaction | None) -> bool:
-        return within(scope, transaction)
-
     written: list[_Row] = session.info.get(WRITTEN) or []
     pending: list[_Row] = session.info.get(PENDING) or []
-    again = [row for row in written if inside(row.written_in) and not inside(row.scope)]
-    undone = [row for row in (*written, *pending) if inside(row.scope)]
-    session.info[WRITTEN] = [row for row in written if not inside(row.written_in)]
-    session.info[PENDING] = [*again, *(row for row in pending if not inside(row.scope))]
+    again = [row for row in written
+             if within(row.written_in, transaction) and not within(row.scope, transaction)]
+    undone = [row for row in (*written, *pending) if within(row.scope, transaction)]
+    session.info[WRITTEN] = [row for row in written if not within(row.written_in, transaction)]
+    session.info[PENDING] = [*again, *(row for row in pending
+                                       if not within(row.scope, transaction))]
     for row in undone:
         if row.about is not None and row.about in session:
             session.expire(row.about)
