@@ -15,6 +15,13 @@ from storage.models import AuditEntry
 from tests.conftest import FakeClock
 
 
+async def _chained(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    """The entries' actions in chain order, once the chain is checked whole."""
+    async with sessions() as session:
+        assert await audit.verify_chain(session) is None
+        return list(await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
 async def test_an_open_transaction_with_an_entry_does_not_hold_up_another(
         db_url: str, sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> None:
     if db_url.startswith("sqlite"):
@@ -31,10 +38,7 @@ async def test_an_open_transaction_with_an_entry_does_not_hold_up_another(
 
         await asyncio.wait_for(second(), 10)  # (it waited for the first's commit)
         await first.commit()
-    async with sessions() as session:
-        assert await audit.verify_chain(session) is None
-        assert list(await session.scalars(select(AuditEntry.action)
-                                          .order_by(AuditEntry.id))) == ["second", "first"]
+    assert await _chained(sessions) == ["second", "first"]
 
 
 async def test_an_entry_of_a_rolled_back_savepoint_is_not_written(
@@ -51,10 +55,7 @@ async def test_an_entry_of_a_rolled_back_savepoint_is_not_written(
         async with session.begin_nested():
             await audit.append(session, at=clock(), actor="user:1", action="also kept",
                                entity="customer", entity_id=1, channel="cli")
-    async with sessions() as session:
-        assert await audit.verify_chain(session) is None
-        assert list(await session.scalars(select(AuditEntry.action)
-                                          .order_by(AuditEntry.id))) == ["kept", "also kept"]
+    assert await _chained(sessions) == ["kept", "also kept"]
 
 
 async def test_the_chain_holds_under_concurrent_appenders(
@@ -70,6 +71,4 @@ async def test_the_chain_holds_under_concurrent_appenders(
                 await asyncio.sleep(0)
 
     await asyncio.gather(*(appender(n) for n in range(4)))
-    async with sessions() as session:
-        assert await audit.verify_chain(session) is None
-        assert len(list(await session.scalars(select(AuditEntry.id)))) == 120
+    assert len(await _chained(sessions)) == 120
