@@ -34,8 +34,10 @@ async def open_in_browser(session: AsyncSession, token: str, key: str | None,
     the first browser to open it is bound to it by a new key. A finished questionnaire's
     link works on for its corrections, past its expiry."""
     found = await invites.find(session, token)
-    if found is None or not invites.usable_in_browser(found, key, now,
-                                                      await _correctable_until(session, found)):
+    # past the invite's expiry, a finished questionnaire's link stays open for corrections
+    open_until = await _correctable_until(session, found) if (
+        found is not None and found.expires_at <= now) else None
+    if found is None or not invites.usable_in_browser(found, key, now, open_until):
         return None
     if found.browser_hash is None:
         key = key or secrets.token_urlsafe(32)
@@ -130,9 +132,10 @@ async def begin(service: InterviewService, session: AsyncSession, invite: Invite
 async def under_way(service: InterviewService, session: AsyncSession, invite: Invite,
                     respondent: Respondent, lang: str) -> int:
     """The interview an answer on the invite's page goes to: the one under way (no look at
-    where it stands: the answer shows that), else as `begin` finds or starts it."""
+    where it stands: the answer shows that), else as `begin` finds or starts it. Locked
+    here already: the answer's own lock then takes it from the session."""
     if invite.interview_id is not None:
-        interview = await session.get(Interview, invite.interview_id)
+        interview = await interviews.lock(session, invite.interview_id)
         if (interview is not None and interview.status == "active"
                 and interview.respondent_key == respondent.key):
             return interview.id

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.among import among
@@ -17,10 +18,18 @@ from storage.models import Interview
 LOCKED = "locked_interviews"  # session.info: ids this transaction has locked already
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _locks_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed or rolled back: the row locks are gone
+        session.info.pop(LOCKED, None)
+
+
 async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
     """Load the interview for update: a row lock on PostgreSQL; on SQLite the
     transaction already holds the database write lock (BEGIN IMMEDIATE). An interview
-    this transaction locked before (`lock_active`) comes from the session, no query."""
+    this transaction locked before (here or by `lock_active`) comes from the session, no
+    query. A lock taken inside a savepoint is not remembered: rolling the savepoint back
+    releases it."""
     if interview_id in session.info.get(LOCKED, ()):
         found = await session.get(Interview, interview_id)
         if found is not None:
@@ -28,7 +37,10 @@ async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
     result = await session.execute(
         select(Interview).where(Interview.id == interview_id).with_for_update()
         .execution_options(populate_existing=True))
-    return result.scalar_one_or_none()
+    found = result.scalar_one_or_none()
+    if found is not None and not session.in_nested_transaction():
+        session.info.setdefault(LOCKED, set()).add(found.id)
+    return found
 
 
 TABLE: Table = Interview.__table__  # type: ignore[assignment]

@@ -85,13 +85,22 @@ EVERY_TYPE = load_flow("""\
 """)
 
 
+ONE_QUESTION = load_flow("""\
+- id: outcome
+  stage: need_payoff
+  type: text
+  text: What would help most?
+""")
+
+
 @pytest.fixture
 def site_flows(shipped_flows: dict) -> dict:
-    return {**shipped_flows, "every_type": EVERY_TYPE.model_copy(update={"id": "every_type"})}
+    return {**shipped_flows, "every_type": EVERY_TYPE.model_copy(update={"id": "every_type"}),
+            "one_question": ONE_QUESTION.model_copy(update={"id": "one_question"})}
 
 
-async def _invite(site: Site, flow_id: str = "every_type",
-                  now: datetime | None = None) -> tuple[str, int, int]:
+async def _invite(site: Site, flow_id: str = "every_type", now: datetime | None = None,
+                  valid_for: timedelta = timedelta(days=14)) -> tuple[str, int, int]:
     """An invite made at `now` (the site's fake clock unless given: a test that starts a real
     server process must give the wall clock that process reads, or the link expires when the
     calendar passes the fake clock by the invite's 14 days)."""
@@ -101,8 +110,7 @@ async def _invite(site: Site, flow_id: str = "every_type",
         rep = await accounts.add_user(s, telegram_id=802, name="Wang Fang", role="rep", now=now)
         customer = await customers.create(s, "Acme 华东", now, owner_id=rep.id)
         _, token = await invites.create(s, customer_id=customer.id, flow_id=flow_id,
-                                        created_by=rep.id, now=now,
-                                        valid_for=timedelta(days=14))
+                                        created_by=rep.id, now=now, valid_for=valid_for)
     return f"{site.base}/q/{token}", customer.id, rep.id
 
 
@@ -174,6 +182,29 @@ async def test_declining_stores_nothing_but_the_refusal(site: Site) -> None:
     assert (await page.inner_text(".message")).startswith("好的，我们不会保存任何回答")
     async with site.h.sessions() as s:
         assert (await s.scalars(select(Answer))).all() == []
+    await context.close()
+
+
+async def test_a_finished_questionnaires_link_outlives_its_expiry_for_corrections(
+        site: Site) -> None:
+    """The 24 hours to correct an answer run from finishing, even past the link's own
+    expiry; after them the expired link is refused like any other."""
+    link, _, _ = await _invite(site, "one_question", valid_for=timedelta(hours=1))
+    context = await site.browser.new_context(**PHONE)
+    page = await context.new_page()
+    await page.goto(link)
+    await page.click("#agree")
+    await _say(page, "Faster quotes, please")
+    assert await page.locator("#done").count() == 1
+    site.h.clock.advance(hours=2)  # the link has expired; the questionnaire is finished
+    await page.goto(link)
+    assert "Faster quotes, please" in await page.inner_text(".summary")
+    await page.locator("a.fix").click()
+    await _say(page, "Faster quotes and fewer errors")
+    assert "Faster quotes and fewer errors" in await page.inner_text(".summary")
+    site.h.clock.advance(hours=23)  # 25 hours after finishing
+    await page.goto(link)
+    assert (await page.inner_text(".message")).startswith("This link is not valid")
     await context.close()
 
 
