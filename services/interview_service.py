@@ -93,7 +93,8 @@ class InterviewService:
         """Resume this respondent's unfinished interview for the customer, or start one."""
         flow = self._flow(flow_id)
         now = self.clock()
-        found = await interviews.find_active(session, respondent.key, customer_id, flow_id)
+        found, stopped = await interviews.active_or_stopped(
+            session, respondent.key, customer_id, flow_id, now - RESUMABLE_FOR)
         if found is not None:
             found.updated_at = now  # the interview in front of the respondent now
             return await self._apply(session, found, language, now, _show(language), None,
@@ -106,13 +107,10 @@ class InterviewService:
             session, flow_id=flow.id, flow_version=str(flow.version),
             fingerprint=flow.fingerprint, customer_id=customer_id,
             respondent_key=respondent.key, respondent_user_id=respondent.user_id,
-            language=language, state=state.to_json(), now=now)
-        interview.contact_id = contact
+            language=language, state=state.to_json(), now=now, contact_id=contact)
         await audit.append(session, at=now, actor=respondent.actor, action="interview.start",
                            entity="interview", entity_id=interview.id,
                            channel=respondent.channel)
-        stopped = await interviews.last_cancelled(session, respondent.key, customer_id,
-                                                  flow.id, now - RESUMABLE_FOR)
         given = len(stopped.state.get("answers") or {}) if stopped is not None else 0
         return Turn(interview.id, flow.id, engine.view(flow, state, language),
                     resumable=(stopped.id, given) if stopped is not None and given else None)

@@ -62,22 +62,31 @@ def save_step(session: AsyncSession, interview: Interview, *, state: dict[str, A
           about=interview)
 
 
-async def find_active(session: AsyncSession, respondent_key: str, customer_id: int,
-                      flow_id: str) -> Interview | None:
-    result = await session.execute(
+async def active_or_stopped(session: AsyncSession, respondent_key: str, customer_id: int,
+                            flow_id: str, stopped_since: datetime
+                            ) -> tuple[Interview | None, Interview | None]:
+    """This respondent's interview of this flow and customer under way (locked), and the
+    newest one stopped with /cancel since `stopped_since` (to offer to go on with it): one
+    query for both."""
+    found = list(await session.scalars(
         select(Interview).where(
             Interview.respondent_key == respondent_key, Interview.customer_id == customer_id,
-            Interview.flow_id == flow_id, Interview.status == "active",
-        ).with_for_update())
-    return result.scalar_one_or_none()
+            Interview.flow_id == flow_id,
+            (Interview.status == "active")
+            | ((Interview.status == "cancelled") & (Interview.updated_at >= stopped_since)))
+        .order_by(Interview.id.desc()).with_for_update()))
+    active = next((i for i in found if i.status == "active"), None)
+    stopped = next((i for i in found if i.status == "cancelled"), None)
+    return active, stopped
 
 
 async def create(session: AsyncSession, *, flow_id: str, flow_version: str, fingerprint: str,
                  customer_id: int, respondent_key: str, language: str, state: dict[str, Any],
-                 now: datetime, respondent_user_id: int | None = None) -> Interview:
+                 now: datetime, respondent_user_id: int | None = None,
+                 contact_id: int | None = None) -> Interview:
     interview = Interview(
         flow_id=flow_id, flow_version=flow_version, fingerprint=fingerprint,
-        customer_id=customer_id, respondent_key=respondent_key,
+        customer_id=customer_id, contact_id=contact_id, respondent_key=respondent_key,
         respondent_user_id=respondent_user_id, language=language, status="active",
         state=state, started_at=now, updated_at=now)
     session.add(interview)
@@ -133,14 +142,3 @@ async def last_contact_of(session: AsyncSession, respondent_key: str,
                                            Interview.customer_id == customer_id,
                                            Interview.contact_id.is_not(None))
         .order_by(Interview.id.desc()).limit(1))
-
-
-async def last_cancelled(session: AsyncSession, respondent_key: str, customer_id: int,
-                         flow_id: str, since: datetime) -> Interview | None:
-    """This respondent's interview of this flow and customer stopped with /cancel since
-    `since`, the newest, if any (to offer to go on with it)."""
-    return await session.scalar(
-        select(Interview).where(
-            Interview.respondent_key == respondent_key, Interview.customer_id == customer_id,
-            Interview.flow_id == flow_id, Interview.status == "cancelled",
-            Interview.updated_at >= since).order_by(Interview.id.desc()).limit(1))
