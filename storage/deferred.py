@@ -55,8 +55,9 @@ def _write(session: Session) -> None:
     by_statement: dict[int, list[_Row]] = {}
     for row in rows:  # statements in the order first given; each one's rows in order
         by_statement.setdefault(id(row.statement), []).append(row)
+    connection = session.connection()  # Core: plain statements, no ORM round the write
     for same in by_statement.values():
-        session.execute(same[0].statement, [row.values for row in same])
+        connection.execute(same[0].statement, [row.values for row in same])
     for row in rows:
         row.written_in = where
     session.info.setdefault(WRITTEN, []).extend(rows)
