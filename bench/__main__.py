@@ -102,40 +102,47 @@ def main() -> None:
     sections: dict[str, object] = {"machine": machine.describe()}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        if "M1" in only:
-            sections["M1"] = asyncio.run(m1(work, s, args.rounds, args.bots))
-        if "M2" in only:
-            ours = sections.get("M1", {}).get("ours, polling, SQLite")  # type: ignore[union-attr]
-            ceiling = statistics.median(r["answers_s"] for r in ours) if ours else 300.0
-            sections["M2"] = asyncio.run(m2(work, s, ceiling))
-            sections["M2 ceiling"] = ceiling
-        if "M3" in only:
-            sections["M3"] = asyncio.run(m3(work))
-        if "M4" in only:
-            from bench import memory
-            sections["M4"] = memory.run(work)
-        if "M5" in only:
-            from bench import overdue
-            sections["M5"] = asyncio.run(overdue.run(work))
-        if "M6" in only:
-            from bench import reminders
-            sections["M6"] = asyncio.run(reminders.run_m6(work))
-        if "M8" in only:
-            from bench import reminders
-            sections["M8"] = asyncio.run(reminders.run_m8(work))
-        if "M9" in only:
-            from bench import imports
-            sections["M9"] = asyncio.run(imports.run(work))
-        if "M14" in only:
-            from bench import web_questionnaire
-            sections["M14"] = asyncio.run(web_questionnaire.run(work))
-        if "M15" in only:
-            from bench import feishu
-            sections["M15"] = asyncio.run(feishu.run(work))
-    args.out.with_suffix(".json").write_text(json.dumps(sections, indent=1, default=str),
-                                             encoding="utf-8")
-    args.out.write_text(report.markdown(sections), encoding="utf-8")
-    print(f"wrote {args.out}")
+        try:
+            _measure(work, s, args, only, sections)
+        finally:  # what was measured is written even when a later measure fails
+            args.out.with_suffix(".json").write_text(
+                json.dumps(sections, indent=1, default=str), encoding="utf-8")
+            args.out.write_text(report.markdown(sections), encoding="utf-8")
+            print(f"wrote {args.out}")
+
+
+def _measure(work: Path, s: Settings, args: argparse.Namespace, only: set[str],
+             sections: dict[str, object]) -> None:
+    if "M1" in only:
+        sections["M1"] = asyncio.run(m1(work, s, args.rounds, args.bots))
+    if "M2" in only:
+        ours = sections.get("M1", {}).get("ours, polling, SQLite")  # type: ignore[union-attr]
+        ceiling = statistics.median(r["answers_s"] for r in ours) if ours else 300.0
+        sections["M2"] = asyncio.run(m2(work, s, ceiling))
+        sections["M2 ceiling"] = ceiling
+    if "M3" in only:
+        sections["M3"] = asyncio.run(m3(work))
+    if "M4" in only:
+        from bench import memory
+        sections["M4"] = memory.run(work)
+    if "M5" in only:
+        from bench import overdue
+        sections["M5"] = asyncio.run(overdue.run(work))
+    if "M6" in only:
+        from bench import reminders
+        sections["M6"] = asyncio.run(reminders.run_m6(work))
+    if "M8" in only:
+        from bench import reminders
+        sections["M8"] = asyncio.run(reminders.run_m8(work))
+    if "M9" in only:
+        from bench import imports
+        sections["M9"] = asyncio.run(imports.run(work))
+    if "M14" in only:
+        from bench import web_questionnaire
+        sections["M14"] = asyncio.run(web_questionnaire.run(work))
+    if "M15" in only:
+        from bench import feishu
+        sections["M15"] = asyncio.run(feishu.run(work))
 
 
 if __name__ == "__main__":
