@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import inspect
 import json
 import os
 import statistics
@@ -122,27 +124,17 @@ def _measure(work: Path, s: Settings, args: argparse.Namespace, only: set[str],
         sections["M2 ceiling"] = ceiling
     if "M3" in only:
         sections["M3"] = asyncio.run(m3(work))
-    if "M4" in only:
-        from bench import memory
-        sections["M4"] = memory.run(work)
-    if "M5" in only:
-        from bench import overdue
-        sections["M5"] = asyncio.run(overdue.run(work))
-    if "M6" in only:
-        from bench import reminders
-        sections["M6"] = asyncio.run(reminders.run_m6(work))
-    if "M8" in only:
-        from bench import reminders
-        sections["M8"] = asyncio.run(reminders.run_m8(work))
-    if "M9" in only:
-        from bench import imports
-        sections["M9"] = asyncio.run(imports.run(work))
-    if "M14" in only:
-        from bench import web_questionnaire
-        sections["M14"] = asyncio.run(web_questionnaire.run(work))
-    if "M15" in only:
-        from bench import feishu
-        sections["M15"] = asyncio.run(feishu.run(work))
+    for name, (module, function) in LATER.items():
+        if name in only:  # imported only when run: each pulls in its own peers
+            run = getattr(importlib.import_module(f"bench.{module}"), function)
+            result = run(work)
+            sections[name] = asyncio.run(result) if inspect.iscoroutine(result) else result
+
+
+# the measures after M1-M3, in order: the module and its function (given the work dir)
+LATER = {"M4": ("memory", "run"), "M5": ("overdue", "run"), "M6": ("reminders", "run_m6"),
+         "M8": ("reminders", "run_m8"), "M9": ("imports", "run"),
+         "M14": ("web_questionnaire", "run"), "M15": ("feishu", "run")}
 
 
 if __name__ == "__main__":
