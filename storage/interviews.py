@@ -24,12 +24,18 @@ def _locks_end(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(LOCKED, None)
 
 
+def _remember(session: AsyncSession, locked: Iterable[Interview]) -> None:
+    """These interviews are locked until the transaction ends: later `lock` calls take them
+    from the session. Not inside a savepoint: rolling it back releases the locks it took."""
+    if not session.in_nested_transaction():
+        session.info.setdefault(LOCKED, set()).update(i.id for i in locked)
+
+
 async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
     """Load the interview for update: a row lock on PostgreSQL; on SQLite the
     transaction already holds the database write lock (BEGIN IMMEDIATE). An interview
-    this transaction locked before (here or by `lock_active`) comes from the session, no
-    query. A lock taken inside a savepoint is not remembered: rolling the savepoint back
-    releases it."""
+    this transaction locked before (here, by `lock_active` or `active_or_stopped`) comes
+    from the session, no query."""
     if interview_id in session.info.get(LOCKED, ()):
         found = await session.get(Interview, interview_id)
         if found is not None:
@@ -38,8 +44,8 @@ async def lock(session: AsyncSession, interview_id: int) -> Interview | None:
         select(Interview).where(Interview.id == interview_id).with_for_update()
         .execution_options(populate_existing=True))
     found = result.scalar_one_or_none()
-    if found is not None and not session.in_nested_transaction():
-        session.info.setdefault(LOCKED, set()).add(found.id)
+    if found is not None:
+        _remember(session, [found])
     return found
 
 
@@ -75,6 +81,7 @@ async def active_or_stopped(session: AsyncSession, respondent_key: str, customer
             (Interview.status == "active")
             | ((Interview.status == "cancelled") & (Interview.updated_at >= stopped_since)))
         .order_by(Interview.id.desc()).with_for_update()))
+    _remember(session, found)
     active = next((i for i in found if i.status == "active"), None)
     stopped = next((i for i in found if i.status == "cancelled"), None)
     return active, stopped
@@ -106,7 +113,7 @@ async def lock_active(session: AsyncSession, respondent_keys: Iterable[str]
         select(Interview).where(among(session, Interview.respondent_key, keys),
                                 Interview.status == "active")
         .order_by(Interview.updated_at, Interview.id).with_for_update()))
-    session.info.setdefault(LOCKED, set()).update(i.id for i in found)
+    _remember(session, found)
     return found
 
 
