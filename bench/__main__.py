@@ -2,6 +2,7 @@
 
     python -m bench [--rounds N] [--seconds S] [--only M1,M2,M3,M4,M5,M6,M8,M9,M14,M15]
                     [--bots "a|b"] [--profile DIR]
+    python -m bench --render bench/RESULTS.json   # RESULTS.md again from a run's figures
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import statistics
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import machine, report
@@ -92,7 +94,12 @@ def main() -> None:
                         help="default bench/RESULTS.md for a whole run, else a temp file")
     parser.add_argument("--profile", type=Path,
                         help="py-spy samples our bot in each window: collapsed stacks in DIR")
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="measure nothing: write the .md beside a run's .json again")
     args = parser.parse_args()
+    if args.render:
+        render(args.render)
+        return
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         os.environ["BENCH_PROFILE"] = str(args.profile.resolve())
@@ -107,10 +114,24 @@ def main() -> None:
         try:
             _measure(work, s, args, only, sections)
         finally:  # what was measured is written even when a later measure fails
+            sections["measured"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
             args.out.with_suffix(".json").write_text(
                 json.dumps(sections, indent=1, default=str), encoding="utf-8")
             args.out.write_text(report.markdown(sections), encoding="utf-8")
             print(f"wrote {args.out}")
+
+
+def render(figures: Path) -> None:
+    """The page of a run from its figures (a run before "measured" was kept: the file's
+    time, which is when that run wrote it)."""
+    sections = json.loads(figures.read_text(encoding="utf-8"))
+    for measure in ("M2", "M4"):  # their loads and sizes, which JSON made strings
+        for name, by_number in sections.get(measure, {}).items():
+            sections[measure][name] = {int(k): v for k, v in by_number.items()}
+    written = datetime.fromtimestamp(figures.stat().st_mtime, UTC)
+    sections.setdefault("measured", f"{written:%Y-%m-%d %H:%M}")
+    figures.with_suffix(".md").write_text(report.markdown(sections), encoding="utf-8")
+    print(f"wrote {figures.with_suffix('.md')}")
 
 
 def _measure(work: Path, s: Settings, args: argparse.Namespace, only: set[str],
