@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 from cryptography.fernet import Fernet
 from sqlalchemy import insert, select, text
 
-from bench.bots import PG_ADMIN, _admin
+from bench.bots import PG_ADMIN, _admin, drop_database
+from bench.session import p50_p99_ms
 from conversation.brief_lines import brief_lines
 from conversation.staff_commands import card_lines
 from flows.loader import default_flow_dir, load_paths
@@ -152,11 +153,6 @@ async def seed(url: str, flow: Flow) -> None:
     await engine.dispose()
 
 
-def _p(values: list[float]) -> tuple[float, float]:
-    q = statistics.quantiles(values, n=100)
-    return q[49] * 1000, q[98] * 1000
-
-
 async def timings(url: str, flows: dict[str, Flow]) -> dict[str, tuple[float, float]]:
     engine = create_engine(url, cipher=CIPHER)
     sessions = session_factory(engine)
@@ -188,7 +184,8 @@ async def timings(url: str, flows: dict[str, Flow]) -> dict[str, tuple[float, fl
                     brief.append(spent)
                     card.append(time.perf_counter() - t)
         assert len(lines) > 10 and card_text
-        out["/brief, 50 debriefs"], out["/card, same customer"] = _p(brief), _p(card)
+        out["/brief, 50 debriefs"] = p50_p99_ms(brief)
+        out["/card, same customer"] = p50_p99_ms(card)
         watch: list[float] = []
         plans: list[float] = []
         first, watched = 0.0, None
@@ -236,7 +233,7 @@ async def run(work: Path) -> dict[str, dict[str, tuple[float, float]]]:
             results[kind] = await timings(url, flows)
             print(f"M11 {kind}: {results[kind]}", flush=True)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(database)
     return results
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +19,8 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import insert, text
 
-from bench.bots import PG_ADMIN, _admin
+from bench.bots import PG_ADMIN, _admin, drop_database
+from bench.session import p50_p99_ms
 from flows.loader import default_flow_dir, load_paths
 from storage import migrate, web_access
 from storage.database import create_engine, session_factory
@@ -126,8 +126,7 @@ async def timings(url: str) -> dict[str, dict[str, tuple[float, float]]]:
                             assert response.status == 200, (who, page, response.status)
                         if n >= 5:  # the first five warm the caches
                             spent.append(time.perf_counter() - t)
-                    q = statistics.quantiles(spent, n=100)
-                    out.setdefault(who, {})[page] = (q[49] * 1000, q[98] * 1000)
+                    out.setdefault(who, {})[page] = p50_p99_ms(spent)
     finally:
         await runner.cleanup()
         await engine.dispose()
@@ -147,7 +146,7 @@ async def run(work: Path) -> dict[str, dict[str, dict[str, tuple[float, float]]]
             results[kind] = await timings(url)
             print(f"M10 {kind}: {results[kind]}", flush=True)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(database)
     return results
 
 

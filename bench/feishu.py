@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bench import machine
 from bench.bots import ROOT, cpu_seconds, drop_database, fresh_database
-from bench.session import BOT_CORE, LOAD_CORE, free_port, p50_p99
+from bench.session import BOT_CORE, LOAD_CORE, free_port, p50_p99, py_spy
 from bot.feishu_protocol import encrypt, signature
 from tests.local_feishu import (
     APP_ID,
@@ -152,7 +152,10 @@ async def measure(postgres: bool, work: Path) -> dict[str, float]:
                     for n in range(REPS)]
             await asyncio.sleep(WARMUP)
             cpu, started = cpu_seconds([bot.pid]), time.perf_counter()
+            profiler = await py_spy(bot.pid, SECONDS, f"feishu-{database or 'sqlite'}")
             await asyncio.gather(*reps)
+            if profiler is not None:
+                await profiler.wait()
             ended, cpu = time.perf_counter(), cpu_seconds([bot.pid]) - cpu
     finally:
         bot.terminate()

@@ -18,15 +18,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from cryptography.fernet import Fernet
 
+from bench.bots import PG_ADMIN, _admin, drop_database
 from storage import migrate
 from storage.database import create_engine, session_factory
 from storage.models import User
 
 ROWS = int(os.environ.get("BENCH_M9_ROWS", "50000"))
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 HEADER = ["公司名称", "统一社会信用代码", "行业", "员工人数", "联系人", "职务", "手机", "邮箱",
           "客户等级", "优先级", "预算", "需求描述"]
 
@@ -114,20 +113,8 @@ async def measure(url: str, file: Path, cwd: Path) -> dict[str, Any]:
 
 async def _pg_database() -> tuple[str, str]:
     name = f"bench_m9_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await _admin(f'CREATE DATABASE "{name}"')
     return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-
-
-async def _drop(name: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def run(work: Path) -> dict[str, Any]:
@@ -140,7 +127,7 @@ async def run(work: Path) -> dict[str, Any]:
     try:
         results["PostgreSQL"] = await measure(url, big, work)
     finally:
-        await _drop(name)
+        await drop_database(name)
     for key, value in results.items():
         print(f"M9 {key}: {value}", flush=True)
     return results

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from bench.bots import PG_ADMIN, _admin
+from bench.bots import PG_ADMIN, _admin, drop_database
+from bench.session import p50_p99_ms
 from storage import migrate, reminders, reporting
 from storage.database import create_engine, session_factory
 from storage.models import Customer, User
@@ -68,12 +68,7 @@ async def timings(url: str, runs: int = 40) -> dict[str, tuple[float, float]]:
             out["digest: a team's overdue customers"].append(time.perf_counter() - t)
     assert counts and overdue
     await engine.dispose()
-    return {k: _p50_p99(v) for k, v in out.items()}
-
-
-def _p50_p99(values: list[float]) -> tuple[float, float]:
-    q = statistics.quantiles(values, n=100)
-    return q[49] * 1000, q[98] * 1000
+    return {k: p50_p99_ms(v) for k, v in out.items()}
 
 
 async def drop_indexes(url: str) -> None:
@@ -103,7 +98,7 @@ async def run(work: Path) -> dict[str, dict[str, dict[str, tuple[float, float]]]
             results[kind]["without index"] = await timings(url, runs=20)
             print(f"M5 {kind}: {results[kind]}", flush=True)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(database)
     return results
 
 

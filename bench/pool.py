@@ -21,7 +21,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy import func, insert, select
 
-from bench.bots import PG_ADMIN, _admin
+from bench.bots import PG_ADMIN, _admin, drop_database
 from scheduler.planning import Planner
 from scheduler.policy import load_policy
 from scheduler.pool import release_pass
@@ -91,7 +91,7 @@ async def run(work: Path) -> dict[str, dict[str, float]]:
             results[kind] = await measure(url)
             print(f"M13 {kind}: {results[kind]}", flush=True)
     finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(name)
     return results
 
 

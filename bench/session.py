@@ -89,6 +89,12 @@ def p50_p99(values: list[float]) -> tuple[float, float]:
     return q[49], q[98]
 
 
+def p50_p99_ms(seconds: list[float]) -> tuple[float, float]:
+    """The same of times in seconds, in milliseconds."""
+    p50, p99 = p50_p99(seconds)
+    return p50 * 1000, p99 * 1000
+
+
 async def _profile(bot: BotProcess, seconds: float) -> asyncio.subprocess.Process | None:
     """With `--profile DIR`: py-spy samples our bot through the window (collapsed stacks)."""
     if not bot.tokens or bot.process is None:

@@ -35,7 +35,7 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 from sqlalchemy import insert
 
-from bench.bots import PG_ADMIN, _admin
+from bench.bots import PG_ADMIN, _admin, drop_database
 from scheduler.hook_delivery import IN_FLIGHT, HookDeliverer, sign
 from services import api_access, webhooks
 from services.api_reads import cursor_of
@@ -237,7 +237,7 @@ async def run(work: Path) -> dict[str, Any]:
                     print(f"M12 {kind} {shape}: {results[f'{kind} {shape}']:.0f} events/s",
                           flush=True)
             finally:
-                await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await drop_database(name)
         name = f"m12_{uuid.uuid4().hex[:8]}"
         await _admin(f'CREATE DATABASE "{name}"')
         try:
@@ -246,7 +246,7 @@ async def run(work: Path) -> dict[str, Any]:
                 results[f"api {kind}"] = await api_latency(db_url)
                 print(f"M12 API {kind}: {results[f'api {kind}']}", flush=True)
         finally:
-            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await drop_database(name)
     finally:
         receiver.terminate()
         receiver.join(10)
