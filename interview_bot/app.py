@@ -60,6 +60,7 @@ async def open_app(settings: Settings, *, database_url: str | None = None,
     engine = create_engine(database_url or settings.database.url,
                            echo=settings.database.echo,
                            synchronous=settings.database.synchronous,
+                           pool_size=settings.database.pool_size,
                            cipher=cipher_from(settings))
     try:
         await migrate.upgrade(engine)
