@@ -14,15 +14,15 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from flows.loader import default_flow_dir
-from storage.database import POOL_SIZE
 
 
 class DatabaseSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///data/interviews.db"
     synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     echo: bool = False
-    # PostgreSQL: the connections a process opens as it needs them and keeps (never more)
-    pool_size: int = Field(POOL_SIZE, ge=1, le=1000)
+    # PostgreSQL: the connections a process opens as it needs them and keeps (never more);
+    # unset: storage.database.POOL_SIZE
+    pool_size: int | None = Field(None, ge=1, le=1000)
 
 
 class TelegramSettings(BaseModel):

@@ -56,7 +56,7 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
-                  pool_size: int = POOL_SIZE, cipher: Cipher | None = None) -> AsyncEngine:
+                  pool_size: int | None = None, cipher: Cipher | None = None) -> AsyncEngine:
     """`cipher` encrypts personal data on the way in and decrypts it on the way out;
     without one (a demo, or a tool that reads no personal data) values are plain."""
     url = normalise_url(url)
@@ -80,7 +80,7 @@ def create_engine(url: str, *, echo: bool = False, synchronous: str = "NORMAL",
         # more than that (the ORM's UPDATEs differ by the columns they set), and one pushed
         # out is prepared again, one more round trip (bench M1 on PostgreSQL: 0.45x -> 0.52x
         # the echo floor with 1000, side by side)
-        options.update(pool_pre_ping=True, pool_size=pool_size, max_overflow=0,
+        options.update(pool_pre_ping=True, pool_size=pool_size or POOL_SIZE, max_overflow=0,
                        connect_args={"prepared_statement_cache_size": 1000})
         engine = _create_async_engine(url, **options)
     attach(engine.sync_engine.dialect, cipher)
