@@ -108,17 +108,22 @@ class BotProcess:
         return total
 
     async def stop(self) -> None:
-        for process in [self.process, *self.others]:
-            if process is not None and process.poll() is None:
-                process.terminate()
-        for process in [self.process, *self.others]:
-            if process is None:
-                continue
-            try:
-                await asyncio.to_thread(process.wait, 20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        await stop_processes([p for p in (self.process, *self.others) if p is not None])
         await drop_database(self.database)
+
+
+async def stop_processes(processes: list[subprocess.Popen[bytes]], grace: float = 20) -> None:
+    """SIGTERM to each, then each waited for; one not gone after `grace` seconds (a server
+    still draining its clients' requests) is killed, so a measure never hangs on it."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            await asyncio.to_thread(process.wait, grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            await asyncio.to_thread(process.wait)
 
 
 def peer(name: str, module: str, **env: str) -> BotProcess:

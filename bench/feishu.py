@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bench import machine
-from bench.bots import ROOT, cpu_seconds, drop_database, fresh_database
+from bench.bots import ROOT, cpu_seconds, drop_database, fresh_database, stop_processes
 from bench.session import BOT_CORE, LOAD_CORE, free_port, p50_p99, py_spy
 from bot.feishu_protocol import encrypt, signature
 from tests.local_feishu import (
@@ -158,8 +158,7 @@ async def measure(postgres: bool, work: Path) -> dict[str, float]:
                 await profiler.wait()
             ended, cpu = time.perf_counter(), cpu_seconds([bot.pid]) - cpu
     finally:
-        bot.terminate()
-        await asyncio.to_thread(bot.wait, 20)
+        await stop_processes([bot])
         await lark.stop()
         await drop_database(database)
     inside = sorted(s for at, s in took if started <= at <= ended)

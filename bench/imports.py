@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from bench.bots import PG_ADMIN, _admin, drop_database
+from bench.bots import drop_database, fresh_database
 from storage import migrate
 from storage.database import create_engine, session_factory
 from storage.models import User
@@ -111,19 +111,13 @@ async def measure(url: str, file: Path, cwd: Path) -> dict[str, Any]:
             "other_p99_s": waits[int(len(waits) * 0.99) - 1] if waits else 0.0}
 
 
-async def _pg_database() -> tuple[str, str]:
-    name = f"bench_m9_{uuid.uuid4().hex[:8]}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-
-
 async def run(work: Path) -> dict[str, Any]:
     big = spreadsheet(work / "m9-big.csv", ROWS)
     small = spreadsheet(work / "m9-small.csv", max(ROWS // 10, 1))
     results: dict[str, Any] = {"rows": ROWS}
     results["SQLite"] = await measure(f"sqlite:///{work / 'm9.db'}", big, work)
     results["SQLite, a tenth"] = await measure(f"sqlite:///{work / 'm9-small.db'}", small, work)
-    url, name = await _pg_database()
+    url, name = await fresh_database(work, "m9", postgres=True)
     try:
         results["PostgreSQL"] = await measure(url, big, work)
     finally:

@@ -23,7 +23,14 @@ from pathlib import Path
 import aiohttp
 
 from bench import machine
-from bench.bots import ROOT, cpu_seconds, drop_database, fresh_database, seed_invites
+from bench.bots import (
+    ROOT,
+    cpu_seconds,
+    drop_database,
+    fresh_database,
+    seed_invites,
+    stop_processes,
+)
 from bench.session import LOAD_CORE, free_port, p50_p99, py_spy
 
 PHONES = int(os.environ.get("BENCH_M14_PHONES", 200))
@@ -139,12 +146,7 @@ async def measure(postgres: bool, workers: int, work: Path) -> dict[str, float]:
         cpu = cpu_seconds(pids) - cpu_start
         await connector.close()
     finally:
-        server.terminate()
-        try:  # a server still draining 200 phones' requests: stopped, not waited for
-            await asyncio.to_thread(server.wait, 20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            await asyncio.to_thread(server.wait)
+        await stop_processes([server])
         await drop_database(database)
     inside = sorted(s for at, s in tally.latencies if window_start <= at <= window_end)
     p50, p99 = p50_p99(inside)
