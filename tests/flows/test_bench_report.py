@@ -41,6 +41,8 @@ def test_a_run_that_missed_nothing_says_so() -> None:
     page = report.markdown(run)
     assert "Targets not met" not in page
     assert page.rstrip().endswith("Every target above is met in this run.")
+    # a run that failed before measuring anything claims nothing
+    assert "Targets" not in report.markdown({"machine": MACHINE})
 
 
 def test_a_run_is_written_again_from_its_figures(tmp_path: Path) -> None:
